@@ -1,0 +1,181 @@
+"""Input checks. Every check raises ``DiagnosticInputError`` with one message template:
+argument, what was expected, what was received, how to fix it."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools.errors import DiagnosticInputError
+
+MSG_LENGTH = "{name} has {got} rows but {ref_name} has {want}. Pass {name} for the same rows, in the same order."
+MSG_EMPTY = "{name} is empty (0 rows). Pass at least one row of data."
+MSG_NAN = "{name} contains {count} missing value(s) (NaN/None), first at position {first}. Drop or impute those rows before diagnosing."
+MSG_COLUMN = "{name}: no column {column!r}{hint}. Available columns: {available}."
+MSG_UNFITTED = "model ({cls}) is not fitted. Fit it first (model.fit(X_train, y_train)) or pass a fitted model."
+MSG_NO_PREDICT = "model ({cls}) has no predict method. Pass a fitted estimator with predict (and predict_proba for scores)."
+MSG_TASK = "{name} looks like {got} but task={want!r} was requested. {fix}"
+MSG_ONE_CLASS = "{name} holds a single class ({label!r}); classification metrics need at least two. Evaluate on data that contains every class."
+MSG_OPTION = "{name} must be one of {options}, got {got!r}."
+MSG_NOT_TABULAR = "{name} must be a pandas DataFrame or a 2-D array, got {got}. Convert it, e.g. pd.DataFrame(X)."
+
+TASKS = ("classification", "regression")
+
+
+def check_option(value: Any, options: Sequence[Any], name: str) -> Any:
+    """Check that ``value`` is one of ``options`` and return it."""
+    if value not in options:
+        raise DiagnosticInputError(MSG_OPTION.format(name=name, options=tuple(options), got=value))
+    return value
+
+
+def check_not_empty(data: Any, name: str) -> None:
+    """Raise when ``data`` has no rows."""
+    if _n_rows(data) == 0:
+        raise DiagnosticInputError(MSG_EMPTY.format(name=name))
+
+
+def check_same_length(a: Any, b: Any, *, name: str, ref_name: str) -> None:
+    """Raise when ``a`` and ``b`` differ in length."""
+    na, nb = _n_rows(a), _n_rows(b)
+    if na != nb:
+        raise DiagnosticInputError(MSG_LENGTH.format(name=name, got=na, ref_name=ref_name, want=nb))
+
+
+def check_no_nan(values: Any, name: str) -> np.ndarray:
+    """Return ``values`` as a 1-D array, raising if any entry is missing."""
+    arr = np.asarray(values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else values)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr.ravel()
+    missing = pd.isna(arr)
+    if np.ndim(missing) and missing.any():
+        flat = np.flatnonzero(np.ravel(missing))
+        raise DiagnosticInputError(MSG_NAN.format(name=name, count=len(flat), first=int(flat[0])))
+    return arr
+
+
+def check_finite(values: Any, name: str) -> np.ndarray:
+    """Return ``values`` as a float array, raising on NaN or infinity."""
+    arr = check_no_nan(values, name)
+    try:
+        arr = arr.astype(float)
+    except (TypeError, ValueError) as exc:
+        raise DiagnosticInputError(
+            f"{name} must be numeric, got values such as {arr[:3].tolist()!r}. Pass numeric values."
+        ) from exc
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = int(np.flatnonzero(bad.ravel())[0])
+        raise DiagnosticInputError(
+            f"{name} contains {int(bad.sum())} infinite value(s), first at position {first}. "
+            "Clip or drop them before diagnosing."
+        )
+    return arr
+
+
+def check_columns(data: pd.DataFrame, columns: Iterable[Any], *, name: str) -> list[Any]:
+    """Check that every column exists, suggesting the closest name when one does not."""
+    if not isinstance(data, pd.DataFrame):
+        raise DiagnosticInputError(
+            MSG_NOT_TABULAR.format(name=name, got=type(data).__name__) + " Column names need a DataFrame."
+        )
+    cols = list(columns)
+    available = [str(c) for c in data.columns]
+    for col in cols:
+        if col not in data.columns:
+            close = difflib.get_close_matches(str(col), available, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            shown = ", ".join(repr(c) for c in available[:20]) + (" ..." if len(available) > 20 else "")
+            raise DiagnosticInputError(MSG_COLUMN.format(name=name, column=col, hint=hint, available=shown))
+    return cols
+
+
+def check_fitted(model: Any, name: str = "model") -> None:
+    """Raise when ``model`` lacks ``predict`` or is an unfitted scikit-learn estimator."""
+    if not hasattr(model, "predict"):
+        raise DiagnosticInputError(MSG_NO_PREDICT.format(cls=type(model).__name__).replace("model", name, 1))
+    try:
+        from sklearn.base import BaseEstimator
+        from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
+    except ImportError:  # pragma: no cover - scikit-learn is a hard dependency
+        return
+    if isinstance(model, BaseEstimator):
+        try:
+            check_is_fitted(model)
+        except NotFittedError as exc:
+            raise DiagnosticInputError(
+                MSG_UNFITTED.format(cls=type(model).__name__).replace("model", name, 1)
+            ) from exc
+        except TypeError:
+            return
+
+
+def check_tabular(X: Any, name: str = "X") -> pd.DataFrame | np.ndarray:
+    """Check that ``X`` is a non-empty DataFrame or 2-D array and return it."""
+    if isinstance(X, pd.DataFrame):
+        check_not_empty(X, name)
+        return X
+    if isinstance(X, (list, tuple, np.ndarray)):
+        arr = np.asarray(X)
+        if arr.ndim != 2:
+            raise DiagnosticInputError(MSG_NOT_TABULAR.format(name=name, got=f"an array of shape {arr.shape}"))
+        check_not_empty(arr, name)
+        return arr
+    raise DiagnosticInputError(MSG_NOT_TABULAR.format(name=name, got=type(X).__name__))
+
+
+def infer_task(y: np.ndarray) -> str:
+    """Guess ``"classification"`` or ``"regression"`` from a target array."""
+    if y.dtype.kind in "biuOSUb" or isinstance(y.dtype, pd.CategoricalDtype):
+        if y.dtype.kind in "iu" and len(np.unique(y)) > max(20, int(0.05 * len(y))):
+            return "regression"
+        return "classification"
+    if y.dtype.kind == "f":
+        uniq = np.unique(y)
+        if len(uniq) <= 20 and np.all(uniq == np.round(uniq)):
+            return "classification"
+        return "regression"
+    return "classification"
+
+
+def check_task(y: np.ndarray, task: str | None, name: str = "y") -> str:
+    """Resolve the task, raising when ``y`` clearly contradicts the requested one."""
+    if task is None:
+        return infer_task(y)
+    check_option(task, TASKS, "task")
+    if task == "classification" and y.dtype.kind == "f":
+        uniq = np.unique(y)
+        if len(uniq) > 20 or not np.all(uniq == np.round(uniq)):
+            raise DiagnosticInputError(
+                MSG_TASK.format(
+                    name=name,
+                    got=f"a continuous target ({len(uniq)} distinct values, e.g. {uniq[:3].tolist()})",
+                    want=task,
+                    fix="Use task='regression', or pass class labels.",
+                )
+            )
+    if task == "regression" and y.dtype.kind in "OSUb":
+        raise DiagnosticInputError(
+            MSG_TASK.format(name=name, got=f"class labels (dtype {y.dtype})", want=task,
+                            fix="Use task='classification', or pass a numeric target.")
+        )
+    return task
+
+
+def check_two_classes(y: np.ndarray, name: str = "y") -> np.ndarray:
+    """Return the sorted classes of ``y``, raising when there is only one."""
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise DiagnosticInputError(MSG_ONE_CLASS.format(name=name, label=classes[0] if len(classes) else None))
+    return classes
+
+
+def _n_rows(data: Any) -> int:
+    if hasattr(data, "shape") and len(getattr(data, "shape", ())) > 0:
+        return int(data.shape[0])
+    return len(data)

@@ -1,0 +1,44 @@
+"""Shared fixtures: headless plotting and seeded demo data (session scope)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import pandas as pd
+import pytest
+
+from diagtools.datasets import LOANS_TRUTH, load_loans
+
+
+@pytest.fixture
+def pyplot():
+    """Give pyplot with all figures closed before and after the test."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    yield plt
+    plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def loans_reference() -> pd.DataFrame:
+    return load_loans("reference")
+
+
+@pytest.fixture(scope="session")
+def loans_current() -> pd.DataFrame:
+    return load_loans("current")
+
+
+@pytest.fixture(scope="session")
+def loan_model(loans_reference):
+    """The demo pipeline (overfitting, with the slow step) fitted on the reference window."""
+    from diagtools.demo_models import make_loan_model
+
+    X = loans_reference.drop(columns=LOANS_TRUTH.target)
+    return make_loan_model().fit(X, loans_reference[LOANS_TRUTH.target])
