@@ -1,0 +1,737 @@
+"""The one-model-in-depth report: run every diagnostic the inputs allow, then render.
+
+Two steps, kept apart as everywhere in diagtools:
+
+1. :func:`run_diagnostics` computes. It runs each section that its inputs allow, isolates
+   failures (a failing diagnostic becomes a report entry, it never aborts the report),
+   records how many rows each section used and whether it sampled, and returns a
+   :class:`DiagnosisReport`.
+2. The template ``notebooks/model_report.ipynb`` shows that report; :func:`render_report`
+   executes the template headless with papermill and exports ONE self-contained HTML file
+   with nbconvert (images embedded; no scripts, fonts or styles from the network).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools._result import Finding, Result, escape, rank_findings
+from diagtools.errors import DiagnosticInputError
+
+__all__ = [
+    "SECTIONS",
+    "DiagnosisReport",
+    "ReportInputs",
+    "SectionOutcome",
+    "export_html",
+    "load_inputs",
+    "render_report",
+    "run_diagnostics",
+]
+
+#: Report sections in display order, with their titles.
+SECTIONS: dict[str, str] = {
+    "data_quality": "Data quality and leakage",
+    "metrics": "Metrics and baselines",
+    "fit": "Fit: over- or underfitting",
+    "slices": "Where the model fails: slices",
+    "drift": "Drift from the reference data",
+    "latency": "Latency, throughput and memory",
+    "explanations": "Explanations",
+}
+
+#: Row budgets per section: above them a section samples rows (and says so).
+DEFAULT_BUDGETS: dict[str, int] = {
+    "data_quality": 20_000,
+    "fit": 6_000,
+    "explanations": 1_000,
+    "latency": 512,
+}
+
+_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+
+
+@dataclass
+class SectionOutcome:
+    """What one report section produced.
+
+    Attributes
+    ----------
+    name, title : str
+    status : {"ok", "skipped", "failed"}
+    results : dict of str to Result
+        The section's results, in display order.
+    note : str
+        Why it was skipped (and which input would enable it), or a remark on sampling.
+    rows_used, rows_total : int or None
+        Rows the section computed on, out of the rows available to it.
+    seconds : float
+        Wall time of the section.
+    error : str or None
+        The error message when ``status == "failed"``.
+    """
+
+    name: str
+    title: str
+    status: str = "ok"
+    results: dict[str, Result] = field(default_factory=dict)
+    note: str = ""
+    rows_used: int | None = None
+    rows_total: int | None = None
+    seconds: float = 0.0
+    error: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sampled(self) -> bool:
+        """True when the section used a random sample of its rows."""
+        return self.rows_used is not None and self.rows_total is not None and self.rows_used < self.rows_total
+
+    def findings(self) -> list[Finding]:
+        """Findings of all results of the section, plus one for a failure, ranked."""
+        found: list[Finding] = []
+        for result in self.results.values():
+            found.extend(result.findings())
+        if self.status == "failed":
+            found.append(
+                Finding(self.name, "low", f"The {self.title.lower()} section could not run", self.error or "")
+            )
+        return rank_findings(found)
+
+
+@dataclass
+class ReportInputs:
+    """Everything a report runs on, loaded and validated.
+
+    Attributes
+    ----------
+    model : object
+        The fitted model.
+    X, y : DataFrame and Series
+        Evaluation data and labels.
+    X_train, y_train : DataFrame and Series, optional
+        Training data (enables the fit section).
+    reference : DataFrame, optional
+        Reference data including the target column (enables the drift section).
+    target : str
+        Name of the label column.
+    """
+
+    model: Any
+    X: pd.DataFrame
+    y: pd.Series
+    target: str
+    X_train: pd.DataFrame | None = None
+    y_train: pd.Series | None = None
+    reference: pd.DataFrame | None = None
+    model_name: str = "model"
+    data_name: str = "data"
+
+
+class DiagnosisReport:
+    """The computed sections of a report and the views the template shows.
+
+    Parameters
+    ----------
+    sections : dict of str to SectionOutcome
+    model_name : str
+    data_description : str
+    params : dict
+    title : str, default="Model diagnosis report"
+
+    See Also
+    --------
+    run_diagnostics : builds it.
+    """
+
+    def __init__(
+        self,
+        sections: dict[str, SectionOutcome],
+        *,
+        model_name: str,
+        data_description: str,
+        params: dict[str, Any],
+        title: str = "Model diagnosis report",
+    ) -> None:
+        self.title = title
+        self.sections = sections
+        self.model_name = model_name
+        self.data_description = data_description
+        self.params = params
+
+    def __getitem__(self, name: str) -> SectionOutcome:
+        return self.sections[name]
+
+    def findings(self) -> list[tuple[str, Finding]]:
+        """All findings as ``(section, finding)`` pairs, most severe first."""
+        pairs = [(name, f) for name, outcome in self.sections.items() for f in outcome.findings()]
+        return sorted(pairs, key=lambda p: _SEVERITY_ORDER[p[1].severity])
+
+    def findings_frame(self) -> pd.DataFrame:
+        """Findings as a table: ``section, severity, title, detail``."""
+        rows = [(s, f.severity, f.title, f.detail) for s, f in self.findings()]
+        return pd.DataFrame(rows, columns=["section", "severity", "title", "detail"])
+
+    def summary_html(self) -> str:
+        """Executive summary: model, data, ranked findings linking to their sections, contents."""
+        from diagtools._html import _SEVERITY_COLOURS
+
+        lines = [
+            f"<div class='dt-summary'><h1>{escape(self.title)}</h1>",
+            f"<p><strong>Model:</strong> {escape(self.model_name)}<br>"
+            f"<strong>Data:</strong> {escape(self.data_description)}</p>",
+        ]
+        ranked = [(s, f) for s, f in self.findings() if f.severity != "info"]
+        infos = [(s, f) for s, f in self.findings() if f.severity == "info"]
+        lines.append(f"<h3>Findings ({len(ranked)} to act on)</h3>")
+        if ranked:
+            lines.append("<ol class='dt-findings'>")
+            for section, f in ranked:
+                colour = _SEVERITY_COLOURS[f.severity]
+                lines.append(
+                    f"<li><span style='color:#fff;background:{colour};padding:0 .4em;border-radius:3px'>"
+                    f"{escape(f.severity)}</span> <a href='#section-{escape(section)}'>{escape(f.title)}</a>"
+                    + (f"<br><small>{escape(f.detail)}</small>" if f.detail else "")
+                    + "</li>"
+                )
+            lines.append("</ol>")
+        else:
+            lines.append("<p>No problems found by the sections that ran.</p>")
+        if infos:
+            lines.append("<details><summary>Key figures</summary><ul>")
+            lines.extend(
+                f"<li><a href='#section-{escape(s)}'>{escape(f.title)}</a></li>" for s, f in infos
+            )
+            lines.append("</ul></details>")
+        lines.append("<h3>Contents</h3><table class='dt-table'><tr><th>section</th><th>status</th><th>rows used</th><th>time</th></tr>")
+        for name, o in self.sections.items():
+            rows = "" if o.rows_used is None else f"{o.rows_used:,}" + (f" of {o.rows_total:,} (sample)" if o.sampled else "")
+            lines.append(
+                f"<tr><td><a href='#section-{escape(name)}'>{escape(o.title)}</a></td><td>{escape(o.status)}</td>"
+                f"<td>{escape(rows)}</td><td>{o.seconds:.1f} s</td></tr>"
+            )
+        lines.append("</table></div>")
+        return "".join(lines)
+
+    def section_html(self, name: str) -> str:
+        """HTML of one section: its anchor, status note, row count, results and findings."""
+        if name not in self.sections:
+            raise DiagnosticInputError(f"section must be one of {tuple(self.sections)}, got {name!r}.")
+        o = self.sections[name]
+        parts = [f"<div id='section-{escape(name)}'></div>"]
+        if o.status == "skipped":
+            parts.append(f"<div class='dt-note'><strong>Skipped.</strong> {escape(o.note)}</div>")
+            return "".join(parts)
+        if o.status == "failed":
+            parts.append(
+                f"<div class='dt-note dt-failed'><strong>This section failed:</strong> {escape(o.error or '')}</div>"
+            )
+        if o.rows_used is not None:
+            used = f"Computed on {o.rows_used:,} rows"
+            if o.sampled:
+                used += (
+                    f", a random sample (seed {self.params.get('random_state', 0)}) of {o.rows_total:,}, "
+                    "to stay within this section's budget; its intervals are computed on the sample, so they are "
+                    "wider than on all rows"
+                )
+            parts.append(f"<p><small>{escape(used)}. {escape(o.note)}</small></p>")
+        elif o.note:
+            parts.append(f"<p><small>{escape(o.note)}</small></p>")
+        for result in o.results.values():
+            parts.append(result._repr_html_())
+        return "".join(parts)
+
+    def show(self, name: str) -> None:
+        """Display one section in a notebook, with its main plots."""
+        from IPython.display import HTML, display
+
+        display(HTML(self.section_html(name)))
+        outcome = self.sections[name]
+        if outcome.status == "skipped":
+            return
+        for key, result in outcome.results.items():
+            for method in _PLOTS.get((name, key), ("plot",)):
+                _show_plot(result, method)
+
+    def summary(self) -> None:
+        """Display the executive summary in a notebook."""
+        from IPython.display import HTML, display
+
+        display(HTML(self.summary_html()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form: every section's results and the ranked findings."""
+        return {
+            "kind": "DiagnosisReport",
+            "title": self.title,
+            "model": self.model_name,
+            "data": self.data_description,
+            "params": self.params,
+            "sections": {
+                name: {
+                    "status": o.status,
+                    "note": o.note,
+                    "rows_used": o.rows_used,
+                    "rows_total": o.rows_total,
+                    "seconds": round(o.seconds, 3),
+                    "error": o.error,
+                    "results": {k: r.to_dict() for k, r in o.results.items()},
+                }
+                for name, o in self.sections.items()
+            },
+            "findings": [dict(section=s, **f.to_dict()) for s, f in self.findings()],
+        }
+
+
+# Which plot methods ``show`` draws for each (section, result key); missing methods are skipped.
+_PLOTS: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _show_plot(result: Result, method: str) -> None:
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    draw = getattr(result, method, None)
+    if draw is None:
+        return
+    try:
+        out = draw()
+    except NotImplementedError:
+        return
+    figure = getattr(out, "figure", out)
+    display(figure)
+    plt.close(figure)
+
+
+# --------------------------------------------------------------------------------------
+# Sections. Each takes the context and returns an outcome; run_diagnostics isolates errors.
+# --------------------------------------------------------------------------------------
+@dataclass
+class _Context:
+    inputs: ReportInputs
+    slice_columns: list[str] | None
+    n_boot: int
+    random_state: int
+    budgets: dict[str, int]
+    outcomes: dict[str, SectionOutcome]
+
+
+def _sample(X: pd.DataFrame, y: pd.Series | None, budget: int | None, random_state: int) -> tuple[pd.DataFrame, pd.Series | None]:
+    if budget is None or len(X) <= budget:
+        return X, y
+    rng = np.random.default_rng(random_state)
+    idx = np.sort(rng.choice(len(X), size=budget, replace=False))
+    return X.iloc[idx], (y.iloc[idx] if y is not None else None)
+
+
+# Sections that need an optional input, and the sentence that says how to enable them.
+_REQUIRES: dict[str, tuple[str, str]] = {
+    "fit": ("X_train", "Pass training data (CLI: --train TRAIN; Python: X_train=, y_train=) to diagnose over- and underfitting."),
+    "drift": ("reference", "Pass reference data (CLI: --reference R; Python: reference=) to check for drift."),
+}
+
+SectionFn = Callable[[_Context, SectionOutcome], None]
+_SECTION_FNS: dict[str, SectionFn] = {}
+
+
+def _section(name: str, *plots: tuple[str, tuple[str, ...]]) -> Callable[[SectionFn], SectionFn]:
+    def register(fn: SectionFn) -> SectionFn:
+        _SECTION_FNS[name] = fn
+        for key, methods in plots:
+            _PLOTS[(name, key)] = methods
+        return fn
+
+    return register
+
+
+@_section("metrics", ("evaluation", ("plot_summary",)))
+def _metrics(ctx: _Context, out: SectionOutcome) -> None:
+    from diagtools.metrics import evaluate
+
+    inp = ctx.inputs
+    out.results["evaluation"] = evaluate(
+        inp.model, inp.X, inp.y, X_train=inp.X_train, y_train=inp.y_train,
+        n_boot=ctx.n_boot, random_state=ctx.random_state, name=inp.model_name,
+    )
+    out.rows_used = out.rows_total = len(inp.X)
+
+
+def run_diagnostics(
+    model: Any,
+    X: pd.DataFrame,
+    y: Any,
+    *,
+    X_train: pd.DataFrame | None = None,
+    y_train: Any = None,
+    reference: pd.DataFrame | None = None,
+    target: str | None = None,
+    slice_columns: Sequence[str] | None = None,
+    sections: Sequence[str] | None = None,
+    n_boot: int = 500,
+    random_state: int = 0,
+    budgets: Mapping[str, int] | None = None,
+    model_name: str | None = None,
+    data_name: str = "evaluation data",
+    title: str = "Model diagnosis report",
+    progress: bool = False,
+) -> DiagnosisReport:
+    """Run every diagnostic the inputs allow and collect the outcomes.
+
+    Parameters
+    ----------
+    model : object
+        A fitted model with ``predict`` (and ``predict_proba`` for scores).
+    X : DataFrame of shape (n_samples, n_features)
+        Evaluation data.
+    y : array-like of shape (n_samples,)
+        Evaluation labels.
+    X_train, y_train : optional
+        Training data; enables the fit section and fits the reference baselines.
+    reference : DataFrame, optional
+        Reference data (the benchmark the model was validated on), with the target column
+        when ``target`` is given; enables the drift section.
+    target : str, optional
+        Name of the label column in ``reference``.
+    slice_columns : sequence of str, optional
+        Columns to slice by. Without them, slices are searched over every column.
+    sections : sequence of str, optional
+        Subset of :data:`SECTIONS` to run (default: all).
+    n_boot : int, default=500
+        Bootstrap resamples for intervals.
+    random_state : int, default=0
+    budgets : mapping of str to int, optional
+        Maximum rows per section (defaults in ``DEFAULT_BUDGETS``); above it a section
+        samples rows and says so.
+    model_name, data_name : str, optional
+        Names shown in the summary.
+    title : str, default="Model diagnosis report"
+        Heading of the summary.
+    progress : bool, default=False
+        Show a progress bar over sections.
+
+    Returns
+    -------
+    DiagnosisReport
+
+    Raises
+    ------
+    DiagnosticInputError
+        For an unknown section or inconsistent inputs (checked before any work).
+    """
+    from diagtools._validation import check_columns, check_same_length
+
+    chosen = list(SECTIONS) if sections is None else list(sections)
+    for name in chosen:
+        if name not in SECTIONS:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(SECTIONS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise DiagnosticInputError(f"sections: unknown section {name!r}{hint}. Choose from {', '.join(SECTIONS)}.")
+    check_same_length(y, X, name="y", ref_name="X")
+    if slice_columns:
+        check_columns(X, slice_columns, name="slice_columns")
+    y = pd.Series(np.asarray(y), index=X.index, name=target or "target")
+    if y_train is not None and X_train is not None:
+        check_same_length(y_train, X_train, name="y_train", ref_name="X_train")
+        y_train = pd.Series(np.asarray(y_train), index=X_train.index, name=y.name)
+    inputs = ReportInputs(
+        model=model, X=X, y=y, target=str(y.name), X_train=X_train, y_train=y_train, reference=reference,
+        model_name=model_name or _describe_model(model), data_name=data_name,
+    )
+    ctx = _Context(
+        inputs=inputs, slice_columns=list(slice_columns) if slice_columns else None, n_boot=n_boot,
+        random_state=random_state, budgets={**DEFAULT_BUDGETS, **(budgets or {})}, outcomes={},
+    )
+    names = [n for n in SECTIONS if n in chosen]
+    iterator: Any = names
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(names, desc="diagnostics", unit="section")
+    for name in iterator:
+        outcome = SectionOutcome(name=name, title=SECTIONS[name])
+        ctx.outcomes[name] = outcome
+        start = time.perf_counter()
+        fn = _SECTION_FNS.get(name)
+        required = _REQUIRES.get(name)
+        try:
+            if required is not None and getattr(inputs, required[0]) is None:
+                outcome.status, outcome.note = "skipped", required[1]
+            elif fn is None:
+                outcome.status, outcome.note = "skipped", "This diagnostic is not available in this version."
+            else:
+                fn(ctx, outcome)
+        except Exception as exc:  # a failing diagnostic becomes an entry, never aborts the report
+            outcome.status = "failed"
+            outcome.error = f"{type(exc).__name__}: {exc}"
+            outcome.context["traceback"] = traceback.format_exc(limit=5)
+        outcome.seconds = time.perf_counter() - start
+    description = f"{data_name}: {len(X):,} rows x {X.shape[1]} columns, target {inputs.target!r}"
+    if X_train is not None:
+        description += f"; training data: {len(X_train):,} rows"
+    if reference is not None:
+        description += f"; reference data: {len(reference):,} rows"
+    params = {"n_boot": n_boot, "random_state": random_state, "sections": names, "budgets": ctx.budgets}
+    return DiagnosisReport(
+        ctx.outcomes, model_name=inputs.model_name, data_description=description, params=params, title=title
+    )
+
+
+def _describe_model(model: Any) -> str:
+    steps = getattr(model, "steps", None)
+    if steps:
+        return " → ".join(type(step).__name__ for _, step in steps)
+    return type(model).__name__
+
+
+# --------------------------------------------------------------------------------------
+# Loading inputs from files and rendering the template.
+# --------------------------------------------------------------------------------------
+def load_inputs(
+    *,
+    model_path: str | os.PathLike[str],
+    data_path: str | os.PathLike[str],
+    target: str,
+    train_path: str | os.PathLike[str] | None = None,
+    reference_path: str | os.PathLike[str] | None = None,
+    trust_pickle: bool = False,
+    sample_rows: int | None = None,
+    random_state: int = 0,
+) -> ReportInputs:
+    """Load a model and its data files for a report, checking them before any work.
+
+    Parameters
+    ----------
+    model_path : path
+        ``.skops`` file (or pickle/joblib with ``trust_pickle=True``).
+    data_path : path
+        Evaluation data (``.csv`` or ``.parquet``) including the ``target`` column.
+    target : str
+        Label column.
+    train_path, reference_path : path, optional
+        Training data (enables the fit section) and reference data (enables drift).
+    trust_pickle : bool, default=False
+        Allow pickle/joblib model files.
+    sample_rows : int, optional
+        Use a random sample of this many evaluation rows.
+    random_state : int, default=0
+
+    Returns
+    -------
+    ReportInputs
+    """
+    from diagtools._validation import check_columns
+    from diagtools.io import load_data, load_model
+
+    data = load_data(data_path, name="data")
+    check_columns(data, [target], name="target")
+    train = load_data(train_path, name="train") if train_path else None
+    reference = load_data(reference_path, name="reference") if reference_path else None
+    if train is not None:
+        check_columns(train, [target], name="target (in train)")
+    model = load_model(model_path, trust=trust_pickle)
+    if sample_rows is not None and len(data) > sample_rows:
+        data = data.sample(n=sample_rows, random_state=random_state).sort_index()
+    X, y = data.drop(columns=[target]), data[target]
+    X_train = train.drop(columns=[target]) if train is not None else None
+    y_train = train[target] if train is not None else None
+    return ReportInputs(
+        model=model, X=X, y=y, target=target, X_train=X_train, y_train=y_train, reference=reference,
+        model_name=f"{Path(model_path).name} ({_describe_model(model)})", data_name=Path(data_path).name,
+    )
+
+
+def template_path(name: str = "model_report.ipynb") -> Path:
+    """Locate a notebook template: the source checkout's ``notebooks/`` or the packaged copy."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "notebooks" / name, here / "templates" / name):
+        if candidate.exists():
+            return candidate
+    raise DiagnosticInputError(f"template {name!r} not found in notebooks/ or the installed package.")
+
+
+def render_report(
+    *,
+    model_path: str | os.PathLike[str],
+    data_path: str | os.PathLike[str],
+    target: str,
+    out: str | os.PathLike[str] = "report.html",
+    train_path: str | os.PathLike[str] | None = None,
+    reference_path: str | os.PathLike[str] | None = None,
+    title: str = "Model diagnosis report",
+    slice_columns: Sequence[str] | None = None,
+    sections: Sequence[str] | None = None,
+    no_code: bool = False,
+    trust_pickle: bool = False,
+    n_boot: int = 500,
+    random_state: int = 0,
+    sample_rows: int | None = None,
+    progress: bool = True,
+    keep_notebook: str | os.PathLike[str] | None = None,
+    timeout: int = 1200,
+) -> Path:
+    """Execute the report template headless and write ONE self-contained HTML file.
+
+    Parameters
+    ----------
+    model_path, data_path : path
+        The model file and the evaluation data (with the ``target`` column).
+    target : str
+        Label column.
+    out : path, default="report.html"
+        Output HTML file, written atomically.
+    train_path, reference_path : path, optional
+        Enable the fit and drift sections.
+    title : str, default="Model diagnosis report"
+    slice_columns : sequence of str, optional
+    sections : sequence of str, optional
+        Subset of :data:`SECTIONS`.
+    no_code : bool, default=False
+        Hide code cells (inputs) in the HTML.
+    trust_pickle : bool, default=False
+    n_boot : int, default=500
+    random_state : int, default=0
+    sample_rows : int, optional
+        Evaluate on a random sample of rows.
+    progress : bool, default=True
+        Show papermill's progress bar over cells.
+    keep_notebook : path, optional
+        Also keep the executed notebook here.
+    timeout : int, default=1200
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file.
+
+    Raises
+    ------
+    DiagnosticInputError
+        When an input file is missing or malformed (checked before the template runs).
+    """
+    import papermill as pm
+
+    # Check inputs first, so a typo fails in a second with one clear line.
+    for arg, path in (("model", model_path), ("data", data_path), ("train", train_path), ("reference", reference_path)):
+        if path is not None and not Path(path).is_file():
+            raise DiagnosticInputError(f"{arg}: file not found: {path}. Check the path.")
+    if sections is not None:
+        unknown = [s for s in sections if s not in SECTIONS]
+        if unknown:
+            raise DiagnosticInputError(f"sections: unknown {unknown}; choose from {', '.join(SECTIONS)}.")
+    parameters = {
+        "model_path": str(model_path),
+        "data_path": str(data_path),
+        "target": target,
+        "train_path": None if train_path is None else str(train_path),
+        "reference_path": None if reference_path is None else str(reference_path),
+        "title": title,
+        "slice_columns": None if not slice_columns else list(slice_columns),
+        "sections": None if sections is None else list(sections),
+        "n_boot": int(n_boot),
+        "random_state": int(random_state),
+        "trust_pickle": bool(trust_pickle),
+        "sample_rows": sample_rows,
+    }
+    out_path = Path(out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, _kernel_path():
+        executed = Path(tmp) / "report.ipynb"
+        pm.execute_notebook(
+            str(template_path()), str(executed), parameters=parameters, kernel_name="python3",
+            progress_bar=progress, cwd=os.getcwd(), execution_timeout=timeout,
+        )
+        if keep_notebook is not None:
+            Path(keep_notebook).write_bytes(executed.read_bytes())
+        export_html(executed, out_path, no_code=no_code, title=title)
+    return out_path
+
+
+@contextlib.contextmanager
+def _kernel_path() -> Any:
+    """Put this interpreter first on PATH so the ``python3`` kernel runs in this environment."""
+    old = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + old
+    try:
+        yield
+    finally:
+        os.environ["PATH"] = old
+
+
+def export_html(
+    notebook: str | os.PathLike[str], out: str | os.PathLike[str], *, no_code: bool = False, title: str | None = None
+) -> Path:
+    """Export an executed notebook to one self-contained HTML file, atomically.
+
+    Drops the widget state and live-widget outputs (they need a widget manager from a CDN;
+    the templates also show static plots and tables), uses a template without require.js,
+    MathJax or Mermaid, and embeds images as data URIs.
+
+    Parameters
+    ----------
+    notebook : path
+        An executed ``.ipynb``.
+    out : path
+        Destination HTML.
+    no_code : bool, default=False
+        Hide code cells (inputs) and prompts.
+    title : str, optional
+        HTML ``<title>``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.metadata.pop("widgets", None)
+    if title:
+        nb.metadata["title"] = title
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                continue  # a live control: nothing to show without a kernel
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                continue  # progress bars and warnings from the run are not part of the report
+            kept.append(output)
+        cell["outputs"] = kept
+    exporter = HTMLExporter(
+        template_name="diagtools_report",
+        extra_template_basedirs=[str(Path(__file__).resolve().parent / "templates")],
+        exclude_input=no_code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    dest = Path(out)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent if str(dest.parent) else ".", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(body)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return dest

@@ -1,0 +1,81 @@
+"""The report pipeline: sections isolate failures, the HTML is self-contained and escaped."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from diagtools.errors import DiagnosticInputError
+from diagtools.report import SECTIONS, export_html, run_diagnostics
+
+
+@pytest.fixture(scope="module")
+def small_case():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "<script>alert(1)</script>": rng.normal(size=400)})
+    y = (X["a"] + rng.normal(scale=0.5, size=400) > 0).astype(int)
+    return LogisticRegression().fit(X, y), X, y
+
+
+def test_unknown_section_is_an_input_error(small_case):
+    model, X, y = small_case
+    with pytest.raises(DiagnosticInputError, match="did you mean 'metrics'"):
+        run_diagnostics(model, X, y, sections=["metric"])
+
+
+def test_sections_without_inputs_are_skipped_with_a_reason(small_case):
+    model, X, y = small_case
+    report = run_diagnostics(model, X, y, sections=["fit", "drift"], n_boot=50)
+    assert report["fit"].status == "skipped" and "train" in report["fit"].note
+    assert report["drift"].status == "skipped" and "reference" in report["drift"].note
+    html = report.section_html("fit")
+    assert "id='section-fit'" in html and "Skipped" in html
+
+
+def test_a_failing_section_becomes_an_entry(small_case, monkeypatch):
+    import diagtools.report as rep
+
+    def boom(ctx, out):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setitem(rep._SECTION_FNS, "latency", boom)
+    model, X, y = small_case
+    report = run_diagnostics(model, X, y, sections=["latency"])
+    assert report["latency"].status == "failed"
+    assert any("could not run" in f.title for _, f in report.findings())
+    assert "kaboom" in report.section_html("latency")
+
+
+def test_summary_escapes_column_names_and_links_sections(small_case):
+    model, X, y = small_case
+    report = run_diagnostics(model, X, y, n_boot=50, title="<b>T</b>")
+    html = report.summary_html()
+    assert "<script>" not in html and "<b>T</b>" not in html
+    for name in report.sections:
+        assert f"href='#section-{name}'" in html
+    assert set(report.sections) == set(SECTIONS)
+    for name in report.sections:
+        assert "<script>" not in report.section_html(name)
+
+
+def test_export_drops_widgets_and_cdn_scripts(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "m"}, "text/plain": "w"}),
+        nbformat.v4.new_output("display_data", data={"text/html": "<p>kept</p>"}),
+    ]
+    nb.cells = [cell]
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, str(path))
+    html = export_html(path, tmp_path / "n.html", no_code=True).read_text()
+    assert "<p>kept</p>" in html
+    assert not re.search(r"<script[^>]+src=", html)
+    assert "widget-state" not in html
