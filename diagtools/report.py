@@ -227,8 +227,13 @@ class DiagnosisReport:
 
     def section_html(self, name: str) -> str:
         """HTML of one section: its anchor, status note, row count, results and findings."""
+        if name not in SECTIONS:
+            raise DiagnosticInputError(f"section must be one of {tuple(SECTIONS)}, got {name!r}.")
         if name not in self.sections:
-            raise DiagnosticInputError(f"section must be one of {tuple(self.sections)}, got {name!r}.")
+            return (
+                f"<div id='section-{escape(name)}'></div><div class='dt-note'>Not run: this section was not "
+                "requested (see the <code>sections</code> parameter / <code>--sections</code>).</div>"
+            )
         o = self.sections[name]
         parts = [f"<div id='section-{escape(name)}'></div>"]
         if o.status == "skipped":
@@ -258,8 +263,8 @@ class DiagnosisReport:
         from IPython.display import HTML, display
 
         display(HTML(self.section_html(name)))
-        outcome = self.sections[name]
-        if outcome.status == "skipped":
+        outcome = self.sections.get(name)
+        if outcome is None or outcome.status == "skipped":
             return
         for key, result in outcome.results.items():
             for method in _PLOTS.get((name, key), ("plot",)):

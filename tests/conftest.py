@@ -42,3 +42,13 @@ def loan_model(loans_reference):
 
     X = loans_reference.drop(columns=LOANS_TRUTH.target)
     return make_loan_model().fit(X, loans_reference[LOANS_TRUTH.target])
+
+
+@pytest.fixture(scope="session")
+def demo_report(tmp_path_factory):
+    """Render the demo report once per session (what README's first command does)."""
+    from diagtools.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "demo.html"
+    assert main(["demo", "--out", str(out), "--quiet"]) == 0
+    return out
