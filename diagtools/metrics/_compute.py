@@ -1,0 +1,605 @@
+"""``evaluate_predictions`` and ``compare_predictions``: point metrics, paired bootstrap."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools import _validation as V
+from diagtools._stats import (
+    benjamini_hochberg,
+    bootstrap_counts,
+    bootstrap_p_value,
+    percentile_interval,
+)
+from diagtools.errors import DiagnosticInputError
+from diagtools.metrics import _engine as E
+from diagtools.metrics._result import EvaluationResult
+
+FRAME_COLUMNS = ["model", "metric", "estimate", "ci_low", "ci_high", "n"]
+COMPARISON_COLUMNS = [
+    "baseline", "metric", "model_estimate", "baseline_estimate", "difference",
+    "ci_low", "ci_high", "p_value", "q_value",
+]
+COMPARE_COLUMNS = ["metric", "estimate_a", "estimate_b", "difference", "ci_low", "ci_high", "p_value"]
+CURVE_COLUMNS = ["curve", "x", "estimate", "ci_low", "ci_high"]
+CONFUSION_COLUMNS = ["true_label", "pred_label", "count"]
+SAMPLE_ROWS = 2000
+
+
+# -- input checks -----------------------------------------------------------------------
+def _as_1d(values: Any, name: str) -> np.ndarray:
+    arr = V.check_no_nan(values, name)
+    if arr.ndim != 1:
+        raise DiagnosticInputError(
+            f"{name} must be one-dimensional, got an array of shape {arr.shape}. Pass one value per row."
+        )
+    return arr
+
+
+def _check_metrics(metrics: Any) -> list[str] | None:
+    if metrics is None:
+        return None
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    try:
+        return [str(m) for m in metrics]
+    except TypeError as exc:
+        raise DiagnosticInputError(
+            f"metrics must be a list of metric names, got {type(metrics).__name__}. "
+            "Pass e.g. metrics=['accuracy', 'roc_auc'] or None for all."
+        ) from exc
+
+
+def _check_confidence(confidence: float, n_boot: int) -> None:
+    if not 0.5 <= float(confidence) < 1.0:
+        raise DiagnosticInputError(
+            f"confidence must be in [0.5, 1), got {confidence!r}. Pass e.g. confidence=0.95."
+        )
+    if int(n_boot) < 0:
+        raise DiagnosticInputError(f"n_boot must be >= 0, got {n_boot!r}. Pass e.g. n_boot=1000.")
+
+
+def _resolve_labels(y: np.ndarray, preds: list[np.ndarray], labels: Any) -> np.ndarray:
+    if labels is not None:
+        labs = np.asarray(list(labels))
+        if len(labs) < 2:
+            raise DiagnosticInputError(
+                f"labels must hold at least two classes, got {labs.tolist()!r}. Pass every class."
+            )
+        for arr, name in [(y, "y_true")] + [(p, "y_pred") for p in preds]:
+            unknown = pd.Index(pd.unique(arr)).difference(pd.Index(labs))
+            if len(unknown):
+                raise DiagnosticInputError(
+                    f"{name} holds values {unknown.tolist()[:5]!r} that are not in labels "
+                    f"{labs.tolist()!r}. Add them to labels, or pass labels=None."
+                )
+        return labs
+    V.check_two_classes(y, "y_true")
+    values = [y, *preds]
+    try:
+        return np.unique(np.concatenate(values))
+    except TypeError as exc:
+        raise DiagnosticInputError(
+            "y_true and y_pred hold labels of different types (e.g. str and int). "
+            "Pass labels of one type."
+        ) from exc
+
+
+def _encode(arr: np.ndarray, labels: np.ndarray, name: str) -> np.ndarray:
+    codes = pd.Index(labels).get_indexer(arr)
+    if (codes < 0).any():
+        bad = arr[codes < 0][:3].tolist()
+        raise DiagnosticInputError(
+            f"{name} holds values {bad!r} that are not among the classes {labels.tolist()!r}. "
+            "Pass class labels as predictions (use y_score for probabilities or scores)."
+        )
+    return codes
+
+
+def _check_classification_pred(y_pred: np.ndarray, name: str) -> None:
+    if y_pred.dtype.kind == "f":
+        uniq = np.unique(y_pred)
+        if not np.all(uniq == np.round(uniq)) or len(uniq) > max(20, len(y_pred) // 2):
+            raise DiagnosticInputError(
+                V.MSG_TASK.format(
+                    name=name,
+                    got=f"continuous predictions ({len(uniq)} distinct values, e.g. {uniq[:3].tolist()})",
+                    want="classification",
+                    fix="Is the model a regressor? Use task='regression', or pass class labels as "
+                    "y_pred and probabilities as y_score.",
+                )
+            )
+
+
+def _score_kind(score: np.ndarray, k: int) -> str:
+    """``"proba"`` when ``score`` looks like probabilities, else ``"score"``."""
+    if score.min() < 0 or score.max() > 1:
+        return "score"
+    if score.ndim == 2 and not np.allclose(score.sum(axis=1), 1.0, atol=1e-6):
+        return "score"
+    return "proba"
+
+
+def _prepare_score(y_score: Any, n: int, k: int, name: str) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Return ``(proba (n, K) or None, score (n,) or (n, K))`` from a user ``y_score``."""
+    if y_score is None:
+        return None, None
+    s = np.asarray(y_score.to_numpy() if isinstance(y_score, (pd.Series, pd.DataFrame)) else y_score)
+    s = V.check_finite(s, name) if s.ndim <= 1 or s.shape[1] == 1 else _finite2d(s, name)
+    if s.ndim == 2 and s.shape[1] == 1:
+        s = s.ravel()
+    if s.shape[0] != n:
+        raise DiagnosticInputError(V.MSG_LENGTH.format(name=name, got=s.shape[0], ref_name="y_true", want=n))
+    if k == 2:
+        if s.ndim == 2:
+            if s.shape[1] != 2:
+                raise DiagnosticInputError(
+                    f"{name} has shape {s.shape} but the task has 2 classes. Pass the score of the "
+                    "positive class (shape (n,)) or both class probabilities (shape (n, 2))."
+                )
+            if _score_kind(s, 2) == "proba":
+                return s, s[:, 1]
+            s = s[:, 1]
+        if _score_kind(s, 2) == "proba":
+            return np.column_stack([1.0 - s, s]), s
+        return None, s
+    if s.ndim != 2 or s.shape[1] != k:
+        raise DiagnosticInputError(
+            f"{name} has shape {s.shape} but the task has {k} classes. Pass one column per class "
+            f"(shape ({n}, {k})), in the order of labels."
+        )
+    if _score_kind(s, k) == "proba":
+        return s, s
+    return None, s
+
+
+def _finite2d(s: np.ndarray, name: str) -> np.ndarray:
+    if s.ndim != 2:
+        raise DiagnosticInputError(f"{name} must be 1-D or 2-D, got an array of shape {s.shape}.")
+    try:
+        s = s.astype(float)
+    except (TypeError, ValueError) as exc:
+        raise DiagnosticInputError(f"{name} must be numeric scores or probabilities.") from exc
+    if not np.isfinite(s).all():
+        raise DiagnosticInputError(f"{name} contains NaN or infinite values. Pass finite scores.")
+    return s
+
+
+# -- point estimates (scikit-learn) -----------------------------------------------------------
+def _point_classification(
+    y: np.ndarray, pred: np.ndarray, labels: list[str], proba: np.ndarray | None, score: np.ndarray | None,
+    prep: E.ClassificationPrep,
+) -> dict[str, float]:
+    from sklearn import metrics as M
+
+    k = len(labels)
+    codes = np.arange(k)
+    out: dict[str, float] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out["accuracy"] = M.accuracy_score(y, pred)
+        out["balanced_accuracy"] = M.balanced_accuracy_score(y, pred)
+        p, r, f, _ = M.precision_recall_fscore_support(y, pred, labels=codes, zero_division=0)
+        for name, arr in (("precision", p), ("recall", r), ("f1", f)):
+            for j, lab in enumerate(labels):
+                out[f"{name}[{lab}]"] = arr[j]
+        for avg in ("macro", "weighted"):
+            p, r, f, _ = M.precision_recall_fscore_support(y, pred, labels=codes, average=avg, zero_division=0)
+            out[f"precision_{avg}"], out[f"recall_{avg}"], out[f"f1_{avg}"] = p, r, f
+        if score is not None:
+            if k == 2:
+                out["roc_auc"] = _safe(M.roc_auc_score, y, score)
+                out["pr_auc"] = _safe(M.average_precision_score, y, score)
+            else:
+                aucs = [_safe(M.roc_auc_score, y == c, score[:, c]) for c in codes]
+                aps = [_safe(M.average_precision_score, y == c, score[:, c]) for c in codes]
+                out["roc_auc"], out["pr_auc"] = float(np.mean(aucs)), float(np.mean(aps))
+        if proba is not None:
+            out["log_loss"] = M.log_loss(y, proba, labels=codes)
+            out["brier"] = M.brier_score_loss(y, proba[:, 1] if k == 2 else proba, labels=codes)
+    if proba is not None:
+        ones = np.ones((prep.n, 1))
+        out["ece"] = float(E.classification_metrics(prep, E.weighted_sums(prep.S, ones))["ece"][0])
+    return {key: float(v) for key, v in out.items()}
+
+
+def _safe(fn: Any, *args: Any) -> float:
+    try:
+        return float(fn(*args))
+    except ValueError:
+        return float("nan")
+
+
+def _point_regression(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    from sklearn import metrics as M
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {
+            "mae": float(M.mean_absolute_error(y, pred)),
+            "rmse": float(M.root_mean_squared_error(y, pred)),
+            "r2": float(M.r2_score(y, pred)),
+            "mape": float(M.mean_absolute_percentage_error(y, pred)),
+            "median_ae": float(M.median_absolute_error(y, pred)),
+        }
+
+
+def _keep(name: str, metrics: list[str] | None) -> bool:
+    return metrics is None or name in metrics or E.base_name(name) in metrics
+
+
+# -- the shared path ------------------------------------------------------------------------------
+def _run(
+    y_true: Any,
+    predictors: dict[str, dict[str, Any]],
+    *,
+    task: str | None,
+    labels: Any,
+    metrics: Any,
+    n_boot: int,
+    confidence: float,
+    random_state: int,
+    curves: bool,
+) -> dict[str, Any]:
+    """Validate, compute point estimates and paired bootstrap samples for every predictor.
+
+    ``predictors`` maps a name to ``{"y_pred": ..., "y_score": ...}``; the first is the model.
+    """
+    metrics = _check_metrics(metrics)
+    _check_confidence(confidence, n_boot)
+    if y_true is None:
+        raise DiagnosticInputError("y_true is required. Pass the true targets, one per row.")
+    V.check_not_empty(y_true, "y_true")
+    y = _as_1d(y_true, "y_true")
+    first = next(iter(predictors))
+    for name, p in predictors.items():
+        if p.get("y_pred") is None and p.get("y_score") is None:
+            raise DiagnosticInputError(
+                f"{'y_pred' if name == first else f'baselines[{name!r}]'} is missing: pass y_pred "
+                "(predicted labels or values) and/or y_score (probabilities or scores)."
+            )
+        for key in ("y_pred", "y_score"):
+            if p.get(key) is not None:
+                V.check_same_length(p[key], y, name=key if name == first else f"baselines[{name!r}][{key!r}]",
+                                    ref_name="y_true")
+    task = V.check_task(y, task, "y_true")
+    if task == "regression":
+        return _run_regression(y, predictors, metrics, n_boot, confidence, random_state)
+    return _run_classification(y, predictors, labels, metrics, n_boot, confidence, random_state, curves)
+
+
+def _run_classification(
+    y: np.ndarray, predictors: dict[str, dict[str, Any]], labels: Any, metrics: list[str] | None,
+    n_boot: int, confidence: float, random_state: int, curves: bool,
+) -> dict[str, Any]:
+    n = len(y)
+    first = next(iter(predictors))
+    preds = {}
+    for name, p in predictors.items():
+        pname = "y_pred" if name == first else f"baselines[{name!r}]['y_pred']"
+        if p.get("y_pred") is not None:
+            arr = _as_1d(p["y_pred"], pname)
+            _check_classification_pred(arr, pname)
+            preds[name] = arr
+    labs = _resolve_labels(y, list(preds.values()), labels)
+    k = len(labs)
+    label_names = [str(v) for v in labs]
+    yc = _encode(y, labs, "y_true")
+    preps, points, codes = {}, {}, {}
+    for name, p in predictors.items():
+        sname = "y_score" if name == first else f"baselines[{name!r}]['y_score']"
+        proba, score = _prepare_score(p.get("y_score"), n, k, sname)
+        if name in preds:
+            pc = _encode(preds[name], labs, "y_pred" if name == first else f"baselines[{name!r}]['y_pred']")
+        elif proba is not None:
+            pc = proba.argmax(axis=1)
+        else:
+            pc = (score > 0).astype(np.int64) if score.ndim == 1 else score.argmax(axis=1)
+        prep = E.prepare_classification(yc, pc, label_names, proba=proba, score=score)
+        preps[name] = prep
+        codes[name] = pc
+        points[name] = _point_classification(yc, pc, label_names, proba, score, prep)
+
+    def boot(Wt: np.ndarray) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
+        out, crv = {}, {}
+        for name, prep in preps.items():
+            sums = E.weighted_sums(prep.S, Wt)
+            out[name] = E.classification_metrics(prep, sums)
+            if curves and name == first:
+                crv = E.classification_curves(prep, sums)
+        return out, crv
+
+    samples, curve_samples = _bootstrap(n, n_boot, random_state, boot)
+    point_curves = E.classification_curves(preps[first], E.weighted_sums(preps[first].S, np.ones((n, 1)))) if curves else {}
+    cm = np.bincount(yc * k + codes[first], minlength=k * k).reshape(k, k)
+    confusion = pd.DataFrame(
+        {"true_label": np.repeat(label_names, k), "pred_label": np.tile(label_names, k), "count": cm.ravel()}
+    )
+    return _assemble(
+        "classification", label_names, n, points, samples, metrics, confidence,
+        curves=_curve_frame(point_curves, curve_samples, confidence), confusion=confusion,
+        score_kinds={nm: ("proba" if pr.has_proba else "score" if pr.has_score else "none") for nm, pr in preps.items()},
+    )
+
+
+def _run_regression(
+    y: np.ndarray, predictors: dict[str, dict[str, Any]], metrics: list[str] | None,
+    n_boot: int, confidence: float, random_state: int,
+) -> dict[str, Any]:
+    n = len(y)
+    first = next(iter(predictors))
+    y = V.check_finite(y, "y_true")
+    preps, points = {}, {}
+    for name, p in predictors.items():
+        pname = "y_pred" if name == first else f"baselines[{name!r}]['y_pred']"
+        if p.get("y_pred") is None:
+            raise DiagnosticInputError(f"{pname} is required for regression. Pass the predicted values.")
+        pred = V.check_finite(_as_1d(p["y_pred"], pname), pname)
+        preps[name] = E.prepare_regression(y, pred)
+        points[name] = _point_regression(y, pred)
+
+    def boot(Wt: np.ndarray) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
+        W = np.ascontiguousarray(Wt.T)
+        return {name: E.regression_metrics(prep, W) for name, prep in preps.items()}, {}
+
+    samples, _ = _bootstrap(n, n_boot, random_state, boot)
+    rng = np.random.default_rng(random_state)
+    idx = np.sort(rng.choice(n, size=min(n, SAMPLE_ROWS), replace=False))
+    p0 = predictors[first]["y_pred"]
+    p0 = np.asarray(p0.to_numpy() if isinstance(p0, pd.Series) else p0, dtype=float).ravel()
+    sample = pd.DataFrame({"row": idx, "y_true": y[idx], "y_pred": p0[idx], "residual": y[idx] - p0[idx]})
+    return _assemble("regression", [], n, points, samples, metrics, confidence, sample=sample)
+
+
+def _bootstrap(n: int, n_boot: int, random_state: int, boot: Any) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
+    """Run ``boot`` on chunks of resampling counts; concatenate per predictor and metric."""
+    parts: dict[str, dict[str, list[np.ndarray]]] = {}
+    cparts: dict[str, list[Any]] = {}
+    if n_boot > 0:
+        for counts in bootstrap_counts(n, n_boot, random_state=random_state):
+            Wt = np.ascontiguousarray(counts.T, dtype=float)
+            res, crv = boot(Wt)
+            for name, d in res.items():
+                for key, val in d.items():
+                    parts.setdefault(name, {}).setdefault(key, []).append(val)
+            for key, (x, yv) in crv.items():
+                cparts.setdefault(key, []).append((x, yv))
+    samples = {name: {k: np.concatenate(v) for k, v in d.items()} for name, d in parts.items()}
+    curves = {}
+    for key, lst in cparts.items():
+        curves[key] = np.vstack([yv for _, yv in lst])
+    return samples, curves
+
+
+def _curve_frame(point: dict[str, Any], boots: dict[str, np.ndarray], confidence: float) -> pd.DataFrame:
+    rows = []
+    for key, (x, yv) in point.items():
+        xs = np.asarray(x, dtype=float).ravel()
+        est = np.asarray(yv, dtype=float).ravel()
+        if key in boots:
+            lo, hi = percentile_interval(boots[key], confidence, axis=0)
+        else:
+            lo = hi = np.full_like(est, np.nan)
+        frame = pd.DataFrame({"curve": key, "x": xs, "estimate": est, "ci_low": lo, "ci_high": hi})
+        if key == "reliability":
+            frame = frame[np.isfinite(frame["x"])]
+        rows.append(frame)
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=float if c != "curve" else object) for c in CURVE_COLUMNS})
+    return pd.concat(rows, ignore_index=True)
+
+
+def _assemble(
+    task: str, labels: list[str], n: int, points: dict[str, dict[str, float]],
+    samples: dict[str, dict[str, np.ndarray]], metrics: list[str] | None, confidence: float,
+    *, curves: pd.DataFrame | None = None, confusion: pd.DataFrame | None = None,
+    sample: pd.DataFrame | None = None, score_kinds: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    first = next(iter(points))
+    names = [m for m in points[first] if _keep(m, metrics)]
+    if metrics is not None:
+        unknown = [m for m in metrics if not any(m in (x, E.base_name(x)) for x in points[first])]
+        if unknown:
+            raise DiagnosticInputError(
+                f"metrics holds names {unknown!r} not available for this {task} task. "
+                f"Available: {sorted({E.base_name(x) for x in points[first]})}."
+            )
+    rows = []
+    for model, pts in points.items():
+        for m in names:
+            if m not in pts:
+                continue
+            s = samples.get(model, {}).get(m)
+            lo, hi = (percentile_interval(s, confidence) if s is not None else (np.nan, np.nan))
+            rows.append((model, m, pts[m], float(lo), float(hi), n))
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    comp = []
+    for base, pts in list(points.items())[1:]:
+        for m in names:
+            if m not in pts or m not in points[first]:
+                continue
+            sa, sb = samples.get(first, {}).get(m), samples.get(base, {}).get(m)
+            diff = points[first][m] - pts[m]
+            if sa is not None and sb is not None:
+                d = sa - sb
+                lo, hi = percentile_interval(d, confidence)
+                p = float(bootstrap_p_value(d))
+            else:
+                lo = hi = p = np.nan
+            comp.append((base, m, points[first][m], pts[m], diff, float(lo), float(hi), p))
+    comparison = pd.DataFrame(comp, columns=COMPARISON_COLUMNS[:-1])
+    comparison["q_value"] = benjamini_hochberg(comparison["p_value"].to_numpy(dtype=float))
+    return {
+        "frame": frame, "comparison": comparison, "task": task, "labels": labels, "n": n,
+        "curves": curves if curves is not None else _curve_frame({}, {}, confidence),
+        "confusion": confusion if confusion is not None else pd.DataFrame(columns=CONFUSION_COLUMNS),
+        "predictions": sample if sample is not None else pd.DataFrame(columns=["row", "y_true", "y_pred", "residual"]),
+        "score_kinds": score_kinds or {},
+    }
+
+
+def compare_predictions(
+    y_true: Any,
+    *,
+    y_pred_a: Any,
+    y_pred_b: Any,
+    y_score_a: Any = None,
+    y_score_b: Any = None,
+    task: str | None = None,
+    metrics: Any = None,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """Compare two sets of predictions on the same rows with a paired bootstrap.
+
+    Both are evaluated on the same resampling counts, so the interval of ``b - a`` reflects
+    only the difference between the predictors, not the luck of the sample.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        True targets.
+    y_pred_a, y_pred_b : array-like of shape (n,)
+        Predicted labels (classification) or values (regression) of predictors a and b.
+    y_score_a, y_score_b : array-like, optional
+        Probabilities or scores (classification), enabling ROC-AUC, log loss, ...
+    task : {"classification", "regression"}, optional
+        Inferred from ``y_true`` when None.
+    metrics : list of str, optional
+        Metric names to keep (e.g. ``["accuracy", "roc_auc"]``; ``"recall"`` keeps every
+        per-class recall). All when None.
+    n_boot : int, default=1000
+        Bootstrap resamples.
+    confidence : float, default=0.95
+        Level of the intervals.
+    random_state : int, default=0
+        Seed of the resampling.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``metric, estimate_a, estimate_b, difference, ci_low, ci_high, p_value``:
+        ``difference = estimate_b - estimate_a`` with its paired bootstrap interval and
+        two-sided bootstrap p-value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagtools.metrics import compare_predictions
+    >>> y = np.array([0, 1] * 50)
+    >>> frame = compare_predictions(y, y_pred_a=np.zeros(100, int), y_pred_b=y, n_boot=200)
+    >>> float(frame.set_index("metric").loc["accuracy", "difference"])
+    0.5
+    """
+    out = _run(
+        y_true, {"b": {"y_pred": y_pred_b, "y_score": y_score_b}, "a": {"y_pred": y_pred_a, "y_score": y_score_a}},
+        task=task, labels=None, metrics=metrics, n_boot=n_boot, confidence=confidence,
+        random_state=random_state, curves=False,
+    )
+    comp = out["comparison"]
+    return pd.DataFrame({
+        "metric": comp["metric"].to_numpy(),
+        "estimate_a": comp["baseline_estimate"].to_numpy(dtype=float),
+        "estimate_b": comp["model_estimate"].to_numpy(dtype=float),
+        "difference": comp["difference"].to_numpy(dtype=float),
+        "ci_low": comp["ci_low"].to_numpy(dtype=float),
+        "ci_high": comp["ci_high"].to_numpy(dtype=float),
+        "p_value": comp["p_value"].to_numpy(dtype=float),
+    }, columns=COMPARE_COLUMNS)
+
+
+def evaluate_predictions(
+    y_true: Any,
+    *,
+    y_pred: Any = None,
+    y_score: Any = None,
+    task: str | None = None,
+    labels: Any = None,
+    baselines: dict[str, dict[str, Any]] | None = None,
+    metrics: Any = None,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    random_state: int = 0,
+    name: str = "model",
+) -> EvaluationResult:
+    """Evaluate precomputed predictions: metrics with bootstrap intervals, paired baselines.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        True targets.
+    y_pred : array-like of shape (n,), optional
+        Predicted labels (classification) or values (regression). For classification it may
+        be omitted when ``y_score`` holds probabilities (the arg-max class is used).
+    y_score : array-like of shape (n,) or (n, n_classes), optional
+        Classification only: probabilities (enable ROC-AUC, PR-AUC, log loss, Brier, ECE) or
+        decision scores (enable ROC-AUC and PR-AUC). For binary tasks a 1-D array is the score
+        of the second label in ``labels``.
+    task : {"classification", "regression"}, optional
+        Inferred from ``y_true`` when None.
+    labels : array-like, optional
+        The classes, in the column order of a 2-D ``y_score``. Default: the sorted values of
+        ``y_true`` and ``y_pred``.
+    baselines : dict, optional
+        ``{name: {"y_pred": ..., "y_score": ...}}``: reference predictions on the same rows,
+        compared with the model on the same bootstrap resamples (paired).
+    metrics : list of str, optional
+        Metric names to keep (``"recall"`` keeps every per-class recall). All when None.
+    n_boot : int, default=1000
+        Bootstrap resamples (0 skips the intervals).
+    confidence : float, default=0.95
+        Level of the intervals.
+    random_state : int, default=0
+        Seed of the resampling.
+    name : str, default="model"
+        Name of the model in ``.frame``.
+
+    Returns
+    -------
+    EvaluationResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagtools.metrics import evaluate_predictions
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 500)
+    >>> score = np.clip(0.3 * y + 0.7 * rng.random(500), 0, 1)
+    >>> res = evaluate_predictions(y, y_pred=(score > 0.5).astype(int), y_score=score, n_boot=200)
+    >>> round(float(res.metric("accuracy")["estimate"]), 3)
+    0.786
+    """
+    if not isinstance(name, str) or not name:
+        raise DiagnosticInputError(f"name must be a non-empty string, got {name!r}.")
+    predictors = {name: {"y_pred": y_pred, "y_score": y_score}}
+    for bname, value in (baselines or {}).items():
+        if not isinstance(value, dict) or not ({"y_pred", "y_score"} & set(value)):
+            raise DiagnosticInputError(
+                f"baselines[{bname!r}] must be a dict with 'y_pred' and/or 'y_score', got "
+                f"{type(value).__name__}. Pass {{'name': {{'y_pred': ..., 'y_score': ...}}}}."
+            )
+        if bname == name:
+            raise DiagnosticInputError(f"baseline name {bname!r} is the model's name. Rename one of them.")
+        predictors[str(bname)] = value
+    out = _run(
+        y_true, predictors, task=task, labels=labels, metrics=metrics, n_boot=n_boot,
+        confidence=confidence, random_state=random_state, curves=True,
+    )
+    return EvaluationResult(
+        frame=out["frame"],
+        params={"n_boot": int(n_boot), "confidence": float(confidence), "random_state": random_state,
+                "metrics": metrics, "score_kinds": out["score_kinds"], "baselines": list(predictors)[1:]},
+        n_samples=out["n"],
+        comparison=out["comparison"],
+        curves=out["curves"],
+        confusion=out["confusion"],
+        predictions=out["predictions"],
+        task=out["task"],
+        labels=out["labels"],
+        name=name,
+    )

@@ -1,0 +1,273 @@
+"""``evaluate``: call the model (and the baselines), then hand over to ``evaluate_predictions``."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools import _validation as V
+from diagtools.errors import DiagnosticInputError
+from diagtools.metrics._compute import evaluate_predictions
+from diagtools.metrics._result import EvaluationResult
+
+N_FOLDS = 5
+
+
+def _is_regressor(model: Any) -> bool:
+    try:
+        from sklearn.base import is_regressor
+
+        return bool(is_regressor(model))
+    except Exception:  # duck-typed models
+        return False
+
+
+def _predict(model: Any, X: Any, method: str, name: str = "model") -> np.ndarray:
+    """Call ``model.<method>(X)``, translating a missing-column error into a clear message."""
+    if isinstance(X, pd.DataFrame) and hasattr(model, "feature_names_in_"):
+        V.check_columns(X, list(model.feature_names_in_), name="X")
+    try:
+        return np.asarray(getattr(model, method)(X))
+    except (KeyError, ValueError) as exc:
+        text = str(exc)
+        if isinstance(exc, KeyError) or "column" in text.lower() or "feature names" in text.lower():
+            raise DiagnosticInputError(
+                f"{name}.{method}(X) failed because X does not have the columns {name} was trained on: "
+                f"{text.strip()[:300]} Pass X with the training columns."
+            ) from exc
+        raise
+
+
+def _model_outputs(model: Any, X: Any, task: str, name: str = "model") -> dict[str, Any]:
+    """``{"y_pred", "y_score", "classes"}`` from a fitted model."""
+    pred = _predict(model, X, "predict", name)
+    if task == "regression":
+        return {"y_pred": pred.astype(float), "y_score": None, "classes": None}
+    score, classes = None, getattr(model, "classes_", None)
+    for method in ("predict_proba", "decision_function"):
+        if hasattr(model, method):
+            try:
+                score = _predict(model, X, method, name)
+            except (AttributeError, NotImplementedError):
+                continue
+            break
+    if score is None and pred.dtype.kind == "f":
+        uniq = np.unique(pred)
+        if not np.all(uniq == np.round(uniq)) or len(uniq) > 20:
+            raise DiagnosticInputError(V.MSG_TASK.format(
+                name=f"{name} ({type(model).__name__})",
+                got=f"a regressor (no predict_proba, continuous predictions such as {uniq[:3].tolist()})",
+                want="classification",
+                fix="Evaluate it with task='regression', or pass a classifier.",
+            ))
+    return {"y_pred": pred, "y_score": score, "classes": None if classes is None else np.asarray(classes)}
+
+
+def _align_scores(out: dict[str, Any], labels: np.ndarray) -> Any:
+    """Put a model's 2-D scores into the column order of ``labels`` (zeros for unseen classes)."""
+    score, classes = out["y_score"], out["classes"]
+    if score is None or score.ndim == 1 or classes is None:
+        return score
+    if len(classes) == len(labels) and np.array_equal(classes, labels):
+        return score
+    full = np.zeros((score.shape[0], len(labels)))
+    idx = pd.Index(labels).get_indexer(classes)
+    full[:, idx[idx >= 0]] = score[:, idx >= 0]
+    return full
+
+
+def _linear_reference(task: str, X: Any, random_state: int) -> Any:
+    from sklearn.compose import ColumnTransformer, make_column_selector
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    if isinstance(X, pd.DataFrame):
+        categorical = make_pipeline(
+            SimpleImputer(strategy="most_frequent"),
+            OneHotEncoder(handle_unknown="ignore", min_frequency=5, sparse_output=False),
+        )
+        prep = ColumnTransformer([
+            ("num", numeric, make_column_selector(dtype_include="number")),
+            ("cat", categorical, make_column_selector(dtype_exclude="number")),
+        ])
+    else:
+        prep = numeric
+    head = LogisticRegression(max_iter=1000) if task == "classification" else Ridge(alpha=1.0)
+    return make_pipeline(prep, head)
+
+
+def _auto_baselines(task: str, X: Any, y: np.ndarray, X_train: Any, y_train: Any, random_state: int) -> tuple[dict[str, Any], str]:
+    """Fit the Dummy and linear references; predictions on X (out-of-fold when no training data)."""
+    from sklearn.base import clone
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+
+    dummy_name = "majority_class" if task == "classification" else "mean"
+    models = {
+        dummy_name: DummyClassifier(strategy="prior") if task == "classification" else DummyRegressor(),
+        "linear": _linear_reference(task, X, random_state),
+    }
+    out: dict[str, Any] = {}
+    with warnings.catch_warnings():
+        # the references are a yardstick: convergence or unknown-category notices are not the user's concern
+        warnings.simplefilter("ignore")
+        if X_train is not None:
+            for bname, est in models.items():
+                est.fit(X_train, y_train)
+                o = _model_outputs(est, X, task, bname)
+                out[bname] = o
+            how = "fitted on X_train/y_train"
+        else:
+            cv = (StratifiedKFold(N_FOLDS, shuffle=True, random_state=random_state) if task == "classification"
+                  else KFold(N_FOLDS, shuffle=True, random_state=random_state))
+            for bname, est in models.items():
+                if task == "classification":
+                    proba = cross_val_predict(clone(est), X, y, cv=cv, method="predict_proba")
+                    classes = np.unique(y)
+                    out[bname] = {"y_pred": classes[proba.argmax(axis=1)], "y_score": proba, "classes": classes}
+                else:
+                    out[bname] = {"y_pred": cross_val_predict(clone(est), X, y, cv=cv), "y_score": None, "classes": None}
+            how = f"fitted by {N_FOLDS}-fold cross_val_predict on the evaluation data (no X_train given)"
+    return out, how
+
+
+def evaluate(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    X_train: Any = None,
+    y_train: Any = None,
+    baselines: str | dict[str, Any] | None = "auto",
+    task: str | None = None,
+    metrics: Any = None,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    random_state: int = 0,
+    name: str = "model",
+) -> EvaluationResult:
+    """Evaluate a fitted model: metrics with bootstrap intervals, compared with baselines.
+
+    Calls ``predict`` and ``predict_proba`` (or ``decision_function``), then hands over to
+    :func:`evaluate_predictions`.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted model with ``predict`` (and ``predict_proba`` for probability metrics).
+    X : pandas.DataFrame or array of shape (n, p)
+        Evaluation features (held-out data).
+    y : array-like of shape (n,)
+        Evaluation targets.
+    X_train, y_train : optional
+        Training data for the ``"auto"`` baselines. Without them the baselines are fitted by
+        5-fold ``cross_val_predict`` on the evaluation data (recorded in ``params``).
+    baselines : "auto", dict or None, default="auto"
+        ``"auto"``: a Dummy model (``majority_class``: class priors; ``mean`` for regression)
+        and a simple linear reference ``linear`` (LogisticRegression / Ridge after imputation,
+        one-hot encoding of categorical columns and scaling). A dict ``{name: fitted_model}``
+        uses your own references; None skips baselines.
+    task : {"classification", "regression"}, optional
+        Inferred from the model (``classes_``) and ``y`` when None.
+    metrics : list of str, optional
+        Metric names to keep; all when None.
+    n_boot : int, default=1000
+        Bootstrap resamples.
+    confidence : float, default=0.95
+        Level of the intervals.
+    random_state : int, default=0
+        Seed of the resampling and of the baselines' folds.
+    name : str, default="model"
+        Name of the model in the result.
+
+    Returns
+    -------
+    EvaluationResult
+
+    Examples
+    --------
+    >>> from diagtools.datasets import load_loans
+    >>> from diagtools.demo_models import make_loan_model
+    >>> from diagtools.metrics import evaluate
+    >>> train, test = load_loans("reference"), load_loans("current")
+    >>> X_train, y_train = train.drop(columns="defaulted"), train["defaulted"]
+    >>> model = make_loan_model().fit(X_train, y_train)
+    >>> res = evaluate(model, test.drop(columns="defaulted"), test["defaulted"],
+    ...                X_train=X_train, y_train=y_train, n_boot=200)
+    >>> res.task
+    'classification'
+    """
+    V.check_fitted(model)
+    X = V.check_tabular(X, "X")
+    if y is None:
+        raise DiagnosticInputError("y is required. Pass the true targets of X, one per row.")
+    V.check_not_empty(y, "y")
+    V.check_same_length(y, X, name="y", ref_name="X")
+    y_arr = V.check_no_nan(y, "y")
+    if task is None:
+        task = "classification" if hasattr(model, "classes_") else ("regression" if _is_regressor(model) else None)
+        task = V.check_task(y_arr, task, "y")
+    else:
+        V.check_option(task, V.TASKS, "task")
+    if task == "classification":
+        if _is_regressor(model):
+            raise DiagnosticInputError(V.MSG_TASK.format(
+                name=f"model ({type(model).__name__})", got="a regressor", want="classification",
+                fix="Evaluate it with task='regression', or pass a classifier."))
+        V.check_task(y_arr, task, "y")
+        V.check_two_classes(y_arr, "y")
+    else:
+        V.check_task(y_arr, task, "y")
+    if isinstance(baselines, str):
+        V.check_option(baselines, ("auto",), "baselines")
+    elif baselines is not None and not isinstance(baselines, dict):
+        raise DiagnosticInputError(
+            f"baselines must be 'auto', a dict {{name: fitted_model}} or None, got {type(baselines).__name__}."
+        )
+    if X_train is not None or y_train is not None:
+        if X_train is None or y_train is None:
+            raise DiagnosticInputError("Pass both X_train and y_train (or neither) for the baselines.")
+        X_train = V.check_tabular(X_train, "X_train")
+        V.check_same_length(y_train, X_train, name="y_train", ref_name="X_train")
+        V.check_no_nan(y_train, "y_train")
+
+    out = _model_outputs(model, X, task)
+    refs: dict[str, Any] = {}
+    how = "none"
+    if baselines == "auto":
+        refs, how = _auto_baselines(task, X, y_arr, X_train, y_train, random_state)
+    elif isinstance(baselines, dict):
+        for bname, est in baselines.items():
+            V.check_fitted(est, f"baselines[{bname!r}]")
+            refs[str(bname)] = _model_outputs(est, X, task, f"baselines[{bname!r}]")
+        how = "given fitted models"
+
+    labels = None
+    if task == "classification":
+        parts = [y_arr, out["y_pred"]] + [r["y_pred"] for r in refs.values()]
+        parts += [r["classes"] for r in [out, *refs.values()] if r.get("classes") is not None]
+        try:
+            labels = np.unique(np.concatenate([np.asarray(p) for p in parts]))
+        except TypeError as exc:
+            raise DiagnosticInputError(
+                "y and the model's predictions hold labels of different types (e.g. str and int). "
+                "Pass y with the labels the model was trained on."
+            ) from exc
+    res = evaluate_predictions(
+        y_arr, y_pred=out["y_pred"], y_score=_align_scores(out, labels) if labels is not None else None,
+        task=task, labels=labels,
+        baselines={b: {"y_pred": r["y_pred"], "y_score": _align_scores(r, labels) if labels is not None else None}
+                   for b, r in refs.items()},
+        metrics=metrics, n_boot=n_boot, confidence=confidence, random_state=random_state, name=name,
+    )
+    params = dict(res.params)
+    params.update({"baselines_fitted": how, "model_class": type(model).__name__})
+    import dataclasses
+
+    return dataclasses.replace(res, params=params)

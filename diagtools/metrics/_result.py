@@ -1,0 +1,403 @@
+"""``EvaluationResult``: metrics with intervals, baselines, curves, findings and plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from diagtools._plotting import check_matplotlib, get_ax
+from diagtools._result import Finding, Result, rank_findings
+from diagtools.metrics._engine import LOWER_IS_BETTER, base_name
+
+ALPHA = 0.05
+ECE_HIGH = 0.05
+LOW_RECALL = 0.3
+_NICE = {
+    "accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "roc_auc": "ROC-AUC",
+    "pr_auc": "PR-AUC", "log_loss": "Log loss", "brier": "Brier score", "ece": "ECE",
+    "mae": "MAE", "rmse": "RMSE", "r2": "R²", "mape": "MAPE", "median_ae": "Median AE",
+    "f1_macro": "F1 (macro)",
+}
+_BASELINE_WORDS = {"majority_class": "the majority-class baseline", "mean": "the mean baseline",
+                   "linear": "a simple linear reference"}
+
+
+def _nice(metric: str) -> str:
+    return _NICE.get(metric, metric)
+
+
+def _fmt(v: float) -> str:
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    return f"{v:.3f}" if abs(v) < 10 else f"{v:,.1f}"
+
+
+def _fmt_q(q: float) -> str:
+    if q is None or not np.isfinite(q):
+        return "q n/a"
+    return "q<0.001" if q < 0.001 else f"q={q:.3f}"
+
+
+@dataclass(frozen=True)
+class EvaluationResult(Result):
+    """Metrics of one model with bootstrap intervals, compared with baselines.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per model x metric, columns ``model, metric, estimate, ci_low, ci_high, n``.
+        ``model`` is the evaluated model's name or a baseline's name (``majority_class`` /
+        ``mean``, ``linear``, or the keys given). Metric names: classification ``accuracy,
+        balanced_accuracy``, per class ``precision[<label>], recall[<label>], f1[<label>]``,
+        ``precision_macro, recall_macro, f1_macro, precision_weighted, recall_weighted,
+        f1_weighted``, with scores ``roc_auc`` (one-vs-rest macro for multiclass), ``pr_auc``
+        (average precision), with probabilities ``log_loss, brier, ece`` (expected calibration
+        error, 10 equal-width bins); regression ``mae, rmse, r2, mape, median_ae``.
+        ``estimate`` equals scikit-learn's metric; ``ci_low, ci_high`` come from a vectorized
+        percentile bootstrap; ``n`` is the number of rows.
+    comparison : pandas.DataFrame
+        Columns ``baseline, metric, model_estimate, baseline_estimate, difference, ci_low,
+        ci_high, p_value, q_value``: ``difference = model - baseline`` from a *paired*
+        bootstrap (same resamples for both), two-sided bootstrap p-value and
+        Benjamini-Hochberg q-value across all rows.
+    curves : pandas.DataFrame
+        Columns ``curve, x, estimate, ci_low, ci_high`` for ``roc`` (true positive rate at
+        false positive rate x on a grid of 101 points), ``pr`` (precision at recall x) and
+        ``reliability`` (observed frequency against mean predicted probability per bin), with
+        bootstrap bands.
+    confusion : pandas.DataFrame
+        Columns ``true_label, pred_label, count``.
+    predictions : pandas.DataFrame
+        Regression only: a random sample of at most 2,000 rows ``row, y_true, y_pred,
+        residual`` for residual plots.
+    task : str
+        ``"classification"`` or ``"regression"``.
+    labels : list of str
+        Class labels (classification).
+    name : str
+        Name of the evaluated model.
+    """
+
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    curves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    confusion: pd.DataFrame = field(default_factory=pd.DataFrame)
+    predictions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    task: str = "classification"
+    labels: list[str] = field(default_factory=list)
+    name: str = "model"
+
+    area: ClassVar[str] = "metrics"
+    title: ClassVar[str] = "Model metrics and baselines"
+
+    # -- derived views ---------------------------------------------------------------------
+    @property
+    def overall(self) -> pd.DataFrame:
+        """Wide view: one row per metric, one column per model (point estimates)."""
+        wide = self.frame.pivot(index="metric", columns="model", values="estimate")
+        order = list(dict.fromkeys(self.frame["metric"]))
+        cols = list(dict.fromkeys(self.frame["model"]))
+        return wide.loc[order, cols]
+
+    def metric(self, name: str, model: str | None = None) -> pd.Series:
+        """Return the ``.frame`` row of one metric (of the evaluated model by default).
+
+        Parameters
+        ----------
+        name : str
+            Metric name, e.g. ``"accuracy"`` or ``"recall[1]"``.
+        model : str, optional
+            A baseline's name to read its row instead.
+
+        Returns
+        -------
+        pandas.Series
+            With ``model, metric, estimate, ci_low, ci_high, n``.
+        """
+        model = self.name if model is None else model
+        rows = self.frame[(self.frame["model"] == model) & (self.frame["metric"] == name)]
+        if rows.empty:
+            from diagtools.errors import DiagnosticInputError
+
+            available = sorted(self.frame.loc[self.frame["model"] == model, "metric"])
+            raise DiagnosticInputError(f"metric {name!r} not in this result (model {model!r}). Available: {available}.")
+        return rows.iloc[0]
+
+    def _est(self, name: str) -> tuple[float, float, float] | None:
+        rows = self.frame[(self.frame["model"] == self.name) & (self.frame["metric"] == name)]
+        if rows.empty:
+            return None
+        r = rows.iloc[0]
+        return float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"])
+
+    def _primary(self) -> list[str]:
+        present = set(self.frame["metric"])
+        if self.task == "regression":
+            return [m for m in ("rmse", "r2", "mae") if m in present]
+        return [m for m in ("accuracy", "roc_auc", "log_loss") if m in present]
+
+    def _with_ci(self, metric: str) -> str:
+        est = self._est(metric)
+        if est is None:
+            return "n/a"
+        e, lo, hi = est
+        if not np.isfinite(lo):
+            return _fmt(e)
+        return f"{_fmt(e)} (95% CI {_fmt(lo)}-{_fmt(hi)})"
+
+    # -- conclusions ------------------------------------------------------------------------
+    def headline(self) -> list[tuple[str, str]]:
+        """Main metrics of the evaluated model with their intervals, and the row count."""
+        out = [("rows", f"{self.n_samples:,}")]
+        for m in self._primary()[:2] + (["ece"] if self.task == "classification" else ["mape"]):
+            if self._est(m) is not None:
+                out.append((_nice(m), self._with_ci(m)))
+        return out[:5]
+
+    def findings(self) -> list[Finding]:
+        """Plain-words conclusions: headline, baselines, calibration, weak classes.
+
+        Returns
+        -------
+        list of Finding
+            Most severe first.
+        """
+        out: list[Finding] = []
+        prim = self._primary()
+        if prim:
+            m = prim[0]
+            extra = f", {_nice(prim[1])} {self._with_ci(prim[1])}" if len(prim) > 1 else ""
+            out.append(Finding(
+                "metrics", "info", f"{_nice(m)} {self._with_ci(m)}{extra} on {self.n_samples:,} rows",
+                evidence={"metric": m, "estimate": self._est(m)},
+            ))
+        comp = self.comparison
+        for base in dict.fromkeys(comp["baseline"]) if len(comp) else []:
+            rows = comp[comp["baseline"] == base].set_index("metric")
+            out.extend(self._baseline_findings(base, rows))
+        out.extend(self._calibration_findings())
+        out.extend(self._recall_findings())
+        if self.task == "regression":
+            est = self._est("r2")
+            if est is not None and np.isfinite(est[1]) and est[1] <= 0:
+                out.append(Finding(
+                    "metrics", "high", f"R² {self._with_ci('r2')}: the interval includes 0",
+                    "The model may explain no more variance than predicting the mean.",
+                    evidence={"r2": est},
+                ))
+        return rank_findings(out)
+
+    def _better(self, row: pd.Series, metric: str) -> bool:
+        """Whether the model is significantly better than the baseline on this row."""
+        d, q = float(row["difference"]), float(row["q_value"])
+        good = d < 0 if metric in LOWER_IS_BETTER else d > 0
+        return bool(good and np.isfinite(q) and q < ALPHA)
+
+    def _baseline_findings(self, base: str, rows: pd.DataFrame) -> list[Finding]:
+        prim = [m for m in self._primary() if m in rows.index]
+        if not prim:
+            return []
+        words = _BASELINE_WORDS.get(base, f"baseline {base!r}")
+        m = prim[0]
+        r = rows.loc[m]
+        detail = (f"{_nice(m)} {_fmt(r['model_estimate'])} vs {_fmt(r['baseline_estimate'])}, difference "
+                  f"{r['difference']:+.3f} (95% CI {_fmt(r['ci_low'])} to {_fmt(r['ci_high'])}), {_fmt_q(r['q_value'])}")
+        evidence = {k: rows.loc[k].to_dict() for k in prim}
+        if base in ("majority_class", "mean") or base.startswith("dummy"):
+            better = {k: self._better(rows.loc[k], k) for k in prim}
+            if not any(better.values()):
+                return [Finding("metrics", "high", f"Not significantly better than {words}: {detail}",
+                                "The model adds nothing measurable over a trivial prediction. Check the "
+                                "features, the target and the training data.", evidence)]
+            if not better[m]:
+                ok = [k for k, v in better.items() if v]
+                return [Finding("metrics", "medium",
+                                f"{_nice(m)} not significantly better than {words}: {detail}",
+                                f"The model beats it on {', '.join(_nice(k) for k in ok)} only: its ranking "
+                                "carries information but its decisions do not; tune the threshold.", evidence)]
+            return []
+        if not self._better(r, m):
+            worse = r["difference"] < 0 if m not in LOWER_IS_BETTER else r["difference"] > 0
+            how = "better" if worse and float(r["q_value"]) < ALPHA else "as well"
+            return [Finding("metrics", "medium", f"{words[0].upper() + words[1:]} does {how}: {detail}",
+                            "A simpler model would serve as well: the extra complexity buys no accuracy here.",
+                            evidence)]
+        return []
+
+    def _calibration_findings(self) -> list[Finding]:
+        est = self._est("ece")
+        if est is None or not np.isfinite(est[1]) or est[1] < ECE_HIGH:
+            return []
+        return [Finding("metrics", "medium", f"Poorly calibrated: ECE {self._with_ci('ece')}",
+                        "Predicted probabilities do not match observed frequencies (see the reliability "
+                        "diagram). Recalibrate (CalibratedClassifierCV) before using them as risks.",
+                        evidence={"ece": est})]
+
+    def _recall_findings(self) -> list[Finding]:
+        out = []
+        for lab in self.labels:
+            est = self._est(f"recall[{lab}]")
+            if est is not None and est[0] < LOW_RECALL:
+                out.append(Finding("metrics", "medium", f"Class {lab!s} has very low recall: {self._with_ci(f'recall[{lab}]')}",
+                                   "The model misses most rows of this class. Consider class weights, "
+                                   "more data for it, or a lower threshold.", evidence={"recall": est}))
+        return out
+
+    # -- plots ---------------------------------------------------------------------------
+    def plot(self, ax: Any = None, kind: str = "metrics", **kwargs: Any) -> Any:
+        """Draw a view of the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when None.
+        kind : {"metrics", "roc", "pr", "calibration", "confusion", "residuals"}, default="metrics"
+            ``"metrics"``: main metrics of the model and of each baseline with intervals.
+        **kwargs
+            Passed to the underlying matplotlib call.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from diagtools._validation import check_option
+
+        check_option(kind, ("metrics", "roc", "pr", "calibration", "confusion", "residuals"), "kind")
+        if kind != "metrics":
+            return getattr(self, f"plot_{kind}")(ax=ax, **kwargs)
+        ax = get_ax(ax)
+        metrics = [m for m in self.frame["metric"].drop_duplicates()
+                   if base_name(m) == m and m not in ("log_loss", "mape")]
+        models = list(dict.fromkeys(self.frame["model"]))
+        width = 0.8 / max(len(models), 1)
+        y0 = np.arange(len(metrics))
+        for i, model in enumerate(models):
+            sub = self.frame[self.frame["model"] == model].set_index("metric").reindex(metrics)
+            est = sub["estimate"].to_numpy(dtype=float)
+            err = np.vstack([est - sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float) - est])
+            err = np.where(np.isfinite(err), np.abs(err), 0.0)
+            ax.barh(y0 + i * width, est, height=width, xerr=err, label=model, capsize=2, **kwargs)
+        ax.set_yticks(y0 + width * (len(models) - 1) / 2)
+        ax.set_yticklabels([_nice(m) for m in metrics])
+        ax.invert_yaxis()
+        ax.set_xlabel("estimate (95% bootstrap interval)")
+        ax.set_title(f"{self.name}: metrics vs baselines")
+        ax.legend(loc="best", fontsize="small")
+        return ax
+
+    def _curve(self, name: str) -> pd.DataFrame:
+        return self.curves[self.curves["curve"] == name] if len(self.curves) else self.curves
+
+    def _band(self, ax: Any, name: str, label: str, **kwargs: Any) -> Any:
+        c = self._curve(name)
+        if c.empty:
+            ax.text(0.5, 0.5, f"no {name} curve for this task", ha="center", va="center", transform=ax.transAxes)
+            return ax
+        kwargs.setdefault("color", "C0")
+        ax.plot(c["x"], c["estimate"], label=label, **kwargs)
+        ax.fill_between(c["x"], c["ci_low"], c["ci_high"], alpha=0.25, color=kwargs["color"], label="95% bootstrap band")
+        return ax
+
+    def plot_roc(self, ax: Any = None, **kwargs: Any) -> Any:
+        """ROC curve with its 95% bootstrap band (binary tasks). Returns the Axes."""
+        ax = get_ax(ax)
+        self._band(ax, "roc", f"{self.name} (AUC {self._with_ci('roc_auc')})", **kwargs)
+        ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="chance")
+        ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve", xlim=(0, 1), ylim=(0, 1.01))
+        ax.legend(loc="lower right", fontsize="small")
+        return ax
+
+    def plot_pr(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Precision-recall curve with its 95% bootstrap band (binary tasks). Returns the Axes."""
+        ax = get_ax(ax)
+        self._band(ax, "pr", f"{self.name} (AP {self._with_ci('pr_auc')})", **kwargs)
+        ax.set(xlabel="recall", ylabel="precision", title="Precision-recall curve", xlim=(0, 1), ylim=(0, 1.01))
+        ax.legend(loc="lower left", fontsize="small")
+        return ax
+
+    def plot_calibration(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Reliability diagram with 95% bootstrap bands per bin. Returns the Axes."""
+        ax = get_ax(ax)
+        c = self._curve("reliability")
+        if c.empty:
+            ax.text(0.5, 0.5, "no probabilities: no reliability diagram", ha="center", va="center", transform=ax.transAxes)
+            return ax
+        kwargs.setdefault("color", "C0")
+        kwargs.setdefault("marker", "o")
+        err = np.vstack([c["estimate"] - c["ci_low"], c["ci_high"] - c["estimate"]])
+        ax.fill_between(c["x"], c["ci_low"], c["ci_high"], alpha=0.25, color=kwargs["color"], label="95% bootstrap band")
+        ax.errorbar(c["x"], c["estimate"], yerr=np.where(np.isfinite(err), np.abs(err), 0), capsize=2,
+                    label=f"{self.name} (ECE {self._with_ci('ece')})", **kwargs)
+        ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfect calibration")
+        multi = len(self.labels) > 2
+        ax.set(xlabel="mean predicted probability" + (" (top class)" if multi else ""),
+               ylabel="observed frequency" + (" (accuracy)" if multi else ""),
+               title="Reliability diagram", xlim=(0, 1), ylim=(0, 1))
+        ax.legend(loc="upper left", fontsize="small")
+        return ax
+
+    def plot_confusion(self, ax: Any = None, normalize: bool = False, **kwargs: Any) -> Any:
+        """Confusion matrix heat map (counts, or row shares with ``normalize=True``). Returns the Axes."""
+        ax = get_ax(ax, figsize=(4.8, 4.2))
+        if self.confusion.empty:
+            ax.text(0.5, 0.5, "no confusion matrix (regression)", ha="center", va="center", transform=ax.transAxes)
+            return ax
+        labs = list(dict.fromkeys(self.confusion["true_label"].astype(str)))
+        mat = self.confusion.assign(t=self.confusion["true_label"].astype(str), p=self.confusion["pred_label"].astype(str)) \
+            .pivot(index="t", columns="p", values="count").reindex(index=labs, columns=labs).to_numpy(dtype=float)
+        if normalize:
+            mat = mat / np.maximum(mat.sum(axis=1, keepdims=True), 1)
+        kwargs.setdefault("cmap", "Blues")
+        im = ax.imshow(mat, **kwargs)
+        for (i, j), v in np.ndenumerate(mat):
+            ax.text(j, i, f"{v:.2f}" if normalize else f"{int(v):,}", ha="center", va="center",
+                    color="white" if v > mat.max() / 2 else "black", fontsize="small")
+        ax.set_xticks(range(len(labs)), labs)
+        ax.set_yticks(range(len(labs)), labs)
+        ax.set(xlabel="predicted label", ylabel="true label", title="Confusion matrix")
+        ax.figure.colorbar(im, ax=ax, fraction=0.046)
+        return ax
+
+    def plot_residuals(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Residuals against predictions on a sample of rows (regression). Returns the Axes."""
+        ax = get_ax(ax)
+        p = self.predictions
+        if p is None or len(p) == 0:
+            ax.text(0.5, 0.5, "no residuals (classification)", ha="center", va="center", transform=ax.transAxes)
+            return ax
+        kwargs.setdefault("s", 8)
+        kwargs.setdefault("alpha", 0.4)
+        ax.scatter(p["y_pred"], p["residual"], **kwargs)
+        ax.axhline(0, color="grey", ls="--", lw=1)
+        ax.set(xlabel="predicted value", ylabel="residual (true - predicted)",
+               title=f"Residuals ({len(p):,} sampled rows)")
+        return ax
+
+    def plot_summary(self) -> Any:
+        """Figure with the main panels (metrics vs baselines, ROC/PR, calibration, confusion or residuals).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        plt = check_matplotlib()
+        if self.task == "regression":
+            fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+            self.plot(ax=axes[0])
+            self.plot_residuals(ax=axes[1])
+        else:
+            fig, axes = plt.subplots(2, 2, figsize=(12, 9))
+            self.plot(ax=axes[0, 0])
+            if len(self.labels) == 2 and not self._curve("roc").empty:
+                self.plot_roc(ax=axes[0, 1])
+            else:
+                self.plot_confusion(ax=axes[0, 1])
+            self.plot_calibration(ax=axes[1, 0])
+            if len(self.labels) == 2 and not self._curve("pr").empty:
+                self.plot_pr(ax=axes[1, 1])
+            else:
+                axes[1, 1].axis("off")
+        fig.tight_layout()
+        return fig
