@@ -1,0 +1,189 @@
+"""``diagtools bench`` and ``diagtools compare``: benchmark history and the CI regression gate."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from diagtools.errors import DiagnosticInputError
+
+if TYPE_CHECKING:
+    from diagtools.history import History, Run
+
+DEFAULT_DB = "diagtools_history.db"
+_DB_HELP = (f"history database file (SQLite; created by bench when missing; default: $DIAGTOOLS_HISTORY or "
+            f"{DEFAULT_DB})")
+
+BENCH_EPILOG = """exit codes:
+  0  the run was recorded
+  2  bad input: a missing or unreadable model/data file, an unknown target column, a foreign --db file
+
+example:
+  diagtools bench --model model.skops --data holdout.parquet --target defaulted --name main --tags nightly
+"""
+
+COMPARE_EPILOG = """BASELINE and CANDIDATE are run ids (e.g. 12) or series names, meaning the latest run of that
+name (e.g. main, pr-123).
+
+A comparison is a regression when the candidate is worse than the baseline by more than the
+tolerance AND the difference is statistically significant (one-sided test at --alpha):
+  metrics  paired bootstrap on the same rows when both runs used the same data (equal data
+           fingerprints), otherwise a z-test from the two stored intervals;
+  latency  ratio of median latencies per batch size, bootstrap interval from the raw samples.
+
+exit codes:
+  0  no significant regression beyond tolerance
+  1  at least one significant regression beyond tolerance (fails the CI job)
+  2  bad input: unknown run id or name, missing or foreign --db file
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``bench`` and ``compare`` sub-commands."""
+    bench = sub.add_parser(
+        "bench",
+        help="evaluate and time a model, record the run in the benchmark history",
+        description="Evaluate MODEL on DATA (metrics with bootstrap intervals), time predict at each batch size, "
+        "and record the run (fingerprints of model, data, git commit and environment; raw latency samples; "
+        "per-row predictions) in the history database. Prints a one-screen summary.",
+        epilog=BENCH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bench.add_argument("--model", required=True, metavar="M",
+                       help="fitted model file (.skops; .pkl/.joblib need --trust-pickle)")
+    bench.add_argument("--data", required=True, metavar="D",
+                       help="evaluation data (.csv, .tsv or .parquet) including the target column")
+    bench.add_argument("--target", required=True, metavar="T", help="name of the label column in the data")
+    bench.add_argument("--name", default="main", metavar="N",
+                       help="series the run belongs to, e.g. main or a branch name (default: main)")
+    bench.add_argument("--db", metavar="PATH", help=_DB_HELP)
+    bench.add_argument("--tags", nargs="*", default=[], metavar="TAG", help="free-form labels stored with the run")
+    bench.add_argument("--trust-pickle", action="store_true",
+                       help="allow a pickle/joblib model file (loading it runs code stored in it)")
+    bench.add_argument("--batch-sizes", default="1,100", metavar="B1,B2",
+                       help="comma-separated batch sizes to time predict at; 0 or empty skips latency (default: 1,100)")
+    bench.add_argument("--n-runs", type=int, default=30, metavar="K",
+                       help="timed predict calls per batch size (default: 30)")
+    bench.add_argument("--n-boot", type=int, default=1000, metavar="B",
+                       help="bootstrap resamples behind every interval (default: 1000)")
+    bench.add_argument("--sample-rows", type=int, metavar="ROWS",
+                       help="evaluate on a seeded random sample of this many rows (default: all rows)")
+    bench.add_argument("--random-state", type=int, default=0, help="seed of every random step (default: 0)")
+    bench.set_defaults(handler=_bench)
+
+    compare = sub.add_parser(
+        "compare",
+        help="compare two recorded runs; exit 1 on a significant regression (CI gate)",
+        description="Compare CANDIDATE with BASELINE (metrics and latency) and report every difference with its "
+        "interval and test. Exit code 1 when a regression beyond tolerance is statistically significant.",
+        epilog=COMPARE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    compare.add_argument("baseline", metavar="BASELINE", help="baseline run: a run id, or a name (its latest run)")
+    compare.add_argument("candidate", metavar="CANDIDATE", help="candidate run: a run id, or a name (its latest run)")
+    compare.add_argument("--db", metavar="PATH", help=_DB_HELP)
+    compare.add_argument("--metric-tolerance", type=float, default=0.01, metavar="ABS",
+                         help="allowed worsening of each metric, absolute (0.01 = one accuracy point; default: 0.01)")
+    compare.add_argument("--latency-tolerance", type=float, default=0.10, metavar="REL",
+                         help="allowed relative slow-down of each median latency (0.10 = 10%% slower; default: 0.10)")
+    compare.add_argument("--alpha", type=float, default=0.05,
+                         help="significance level of each one-sided test (default: 0.05)")
+    compare.add_argument("--metrics", metavar="M1,M2",
+                         help="comma-separated metrics to compare and gate on (default: every metric in both runs)")
+    compare.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                         help="output format: text for a terminal, json for tools, markdown for a PR comment "
+                         "(default: text)")
+    compare.add_argument("--out", metavar="FILE", help="also write the output to FILE (e.g. the PR comment body)")
+    compare.add_argument("--n-boot", type=int, default=1000, metavar="B",
+                         help="bootstrap resamples of the paired and latency tests (default: 1000)")
+    compare.add_argument("--random-state", type=int, default=0, help="seed of the bootstrap (default: 0)")
+    compare.set_defaults(handler=_compare)
+
+
+def _db_path(value: str | None) -> Path:
+    return Path(value or os.environ.get("DIAGTOOLS_HISTORY") or DEFAULT_DB)
+
+
+def _batch_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(v) for v in str(text).split(",") if v.strip()]
+    except ValueError as exc:
+        raise DiagnosticInputError(
+            f"--batch-sizes must be comma-separated integers, got {text!r}. Pass e.g. --batch-sizes 1,100."
+        ) from exc
+    if any(s < 0 for s in sizes):
+        raise DiagnosticInputError(f"--batch-sizes must be positive, got {text!r}. Pass e.g. --batch-sizes 1,100.")
+    return [s for s in sizes if s > 0]
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from diagtools._validation import check_columns
+    from diagtools.history import History, bench
+    from diagtools.io import load_data, load_model
+
+    sizes = _batch_sizes(args.batch_sizes)
+    data = load_data(args.data, name="data")
+    check_columns(data, [args.target], name="data")
+    model = load_model(args.model, trust=args.trust_pickle)
+    if args.sample_rows is not None and 0 < args.sample_rows < len(data):
+        data = data.sample(n=args.sample_rows, random_state=args.random_state)
+    X, y = data.drop(columns=[args.target]), data[args.target]
+    history = History(_db_path(args.db))
+    run = bench(model, X, y, history=history, name=args.name, tags=args.tags, batch_sizes=sizes,
+                n_runs=args.n_runs, n_boot=args.n_boot, model_path=args.model, random_state=args.random_state)
+    print(_summary(run, history))
+    return 0
+
+
+def _summary(r: Run, history: History) -> str:
+    lines = [
+        f"Recorded run {r.run_id} '{r.name}' in {history.path}",
+        f"  model {(r.model_fingerprint or '')[:12]}  data {(r.data_fingerprint or '')[:12]}  "
+        f"commit {(r.git_commit or 'n/a')[:10]}  rows {r.n_samples:,}",
+    ]
+    metrics = r.metrics
+    if len(metrics):
+        model = metrics["model"].iloc[0]
+        shown = metrics[metrics["model"] == model].head(8)
+        lines.append("  metric                 estimate  95% interval")
+        for m in shown.itertuples(index=False):
+            lines.append(f"  {m.metric:<22} {m.estimate:8.4f}  [{m.ci_low:.4f}, {m.ci_high:.4f}]")
+        if len(metrics[metrics["model"] == model]) > len(shown):
+            lines.append(f"  ... {len(metrics[metrics['model'] == model]) - len(shown)} more metrics stored")
+    lat = r.latency
+    if len(lat):
+        lines.append("  batch  median_ms  95% interval       p95_ms  samples")
+        for row in lat.itertuples(index=False):
+            lines.append(f"  {int(row.batch_size):>5}  {row.median_ms:9.3f}  [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+                         f"  {row.p95_ms:8.3f}  {int(row.n)}")
+    lines.append(f"Compare with: diagtools compare <BASELINE> {r.run_id} --db {history.path}")
+    return "\n".join(lines)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from diagtools.history import History, compare_runs
+
+    path = _db_path(args.db)
+    if not path.exists():
+        raise DiagnosticInputError(f"--db: no history file at {path}. Record runs first with diagtools bench --db {path}.")
+    history = History(path)
+    baseline, candidate = history.resolve(args.baseline), history.resolve(args.candidate)
+    result = compare_runs(baseline, candidate, metric_tolerance=args.metric_tolerance,
+                          latency_tolerance=args.latency_tolerance, alpha=args.alpha,
+                          metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
+                          n_boot=args.n_boot,
+                          random_state=args.random_state)
+    if args.format == "json":
+        text = result.to_json()
+    elif args.format == "markdown":
+        text = result.to_markdown()
+    else:
+        text = result.to_text()
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    sys.stdout.flush()
+    return 1 if result.regressed else 0

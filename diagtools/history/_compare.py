@@ -1,0 +1,452 @@
+"""Statistics of run-to-run comparisons: paired bootstrap, interval test, latency ratio."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _sps
+
+from diagtools._stats import bootstrap_counts, percentile_interval
+from diagtools.errors import DiagnosticInputError
+
+__all__ = [
+    "compare_latency_samples",
+    "compare_runs",
+    "higher_is_better",
+    "interval_test",
+    "median_interval",
+]
+
+# Metric names (substrings) where a smaller value is better.
+_LOWER_IS_BETTER = ("loss", "error", "brier", "mae", "mse", "rmse", "mape", "median_ae", "ece", "latency", "calibration")
+# Per-row decomposable metrics the paired bootstrap computes itself from stored predictions.
+_ROWWISE = ("accuracy", "error_rate", "mae", "mse", "brier", "log_loss")
+
+COMPARISON_COLUMNS = [
+    "kind", "metric", "batch_size", "baseline", "candidate", "estimate", "ci_low", "ci_high", "n",
+    "p_value", "tolerance", "method", "regressed",
+]
+
+
+def higher_is_better(metric: str) -> bool:
+    """Return whether a larger value of ``metric`` is better (accuracy: yes; log_loss: no).
+
+    Parameters
+    ----------
+    metric : str
+
+    Returns
+    -------
+    bool
+    """
+    m = str(metric).lower()
+    return not any(token in m for token in _LOWER_IS_BETTER)
+
+
+def median_interval(
+    samples: np.ndarray, *, n_boot: int = 1000, confidence: float = 0.95, random_state: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the median of ``samples``.
+
+    Parameters
+    ----------
+    samples : array-like of shape (n,)
+    n_boot : int, default=1000
+    confidence : float, default=0.95
+    random_state : int, default=0
+
+    Returns
+    -------
+    (float, float)
+    """
+    x = np.asarray(samples, dtype=float)
+    if len(x) == 0:
+        return float("nan"), float("nan")
+    meds = _boot_medians(x, n_boot, np.random.default_rng(random_state))
+    low, high = percentile_interval(meds, confidence)
+    return float(low), float(high)
+
+
+def _boot_medians(x: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    idx = rng.integers(0, len(x), size=(n_boot, len(x)))
+    return np.median(x[idx], axis=1)
+
+
+def compare_latency_samples(
+    baseline: np.ndarray,
+    candidate: np.ndarray,
+    *,
+    tolerance: float = 0.10,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    random_state: int = 0,
+) -> dict[str, float]:
+    """Compare two sets of latency samples: ratio of medians with a bootstrap interval.
+
+    The test is one-sided: is the candidate's median slower than ``(1 + tolerance)`` times the
+    baseline's? Each side is resampled independently (the timings are not paired).
+
+    Parameters
+    ----------
+    baseline, candidate : array-like of float
+        Raw latencies (ms) of the same batch size.
+    tolerance : float, default=0.10
+        Allowed relative slow-down (0.10 = 10% slower is still fine).
+    n_boot : int, default=1000
+    confidence : float, default=0.95
+        Level of the reported two-sided interval of the ratio.
+    random_state : int, default=0
+
+    Returns
+    -------
+    dict
+        ``estimate`` (candidate median / baseline median), ``ci_low``, ``ci_high``,
+        ``p_value`` (one-sided, of "ratio <= 1 + tolerance"), ``baseline``, ``candidate``
+        (medians, ms), ``n`` (the smaller sample size).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagtools.history import compare_latency_samples
+    >>> rng = np.random.default_rng(0)
+    >>> base = rng.lognormal(0.0, 0.1, 200)
+    >>> out = compare_latency_samples(base, base * 1.3)
+    >>> round(out["estimate"], 2), out["p_value"] < 0.05
+    (1.3, True)
+    """
+    a = np.asarray(baseline, dtype=float)
+    b = np.asarray(candidate, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if len(a) == 0 or len(b) == 0:
+        nan = float("nan")
+        return {"estimate": nan, "ci_low": nan, "ci_high": nan, "p_value": nan, "baseline": nan, "candidate": nan, "n": 0}
+    rng = np.random.default_rng(random_state)
+    med_a, med_b = float(np.median(a)), float(np.median(b))
+    ratios = _boot_medians(b, n_boot, rng) / _boot_medians(a, n_boot, rng)
+    low, high = percentile_interval(ratios, confidence)
+    p = (np.sum(ratios <= 1.0 + tolerance) + 1.0) / (n_boot + 1.0)
+    return {
+        "estimate": med_b / med_a if med_a > 0 else float("nan"),
+        "ci_low": float(low), "ci_high": float(high), "p_value": float(min(p, 1.0)),
+        "baseline": med_a, "candidate": med_b, "n": int(min(len(a), len(b))),
+    }
+
+
+def interval_test(
+    baseline: tuple[float, float, float],
+    candidate: tuple[float, float, float],
+    *,
+    higher_better: bool = True,
+    tolerance: float = 0.0,
+    confidence: float = 0.95,
+) -> dict[str, float]:
+    """One-sided z-test of a worsening beyond ``tolerance`` from two stored intervals.
+
+    Each interval ``(estimate, ci_low, ci_high)`` gives a standard error
+    ``(ci_high - ci_low) / (2 z)``; the two runs are treated as independent.
+
+    Parameters
+    ----------
+    baseline, candidate : tuple of (estimate, ci_low, ci_high)
+    higher_better : bool, default=True
+    tolerance : float, default=0.0
+        Allowed worsening (absolute, in metric units).
+    confidence : float, default=0.95
+        Level of the stored intervals and of the reported one.
+
+    Returns
+    -------
+    dict
+        ``estimate`` (candidate - baseline), ``ci_low``, ``ci_high``, ``p_value``.
+    """
+    z = _sps.norm.ppf(0.5 + confidence / 2.0)
+    (ea, la, ha), (eb, lb, hb) = (tuple(float(v) if v is not None else np.nan for v in t) for t in (baseline, candidate))
+    diff = eb - ea
+    se = np.sqrt(((ha - la) / (2 * z)) ** 2 + ((hb - lb) / (2 * z)) ** 2)
+    worse = -diff if higher_better else diff
+    if not np.isfinite(se):
+        p = float("nan")
+    elif se == 0:
+        p = 0.0 if worse > tolerance else 1.0
+    else:
+        p = float(_sps.norm.sf((worse - tolerance) / se))
+    return {"estimate": diff, "ci_low": diff - z * se, "ci_high": diff + z * se, "p_value": p}
+
+
+def _rowwise_values(metric: str, y_true: np.ndarray, y_pred: np.ndarray | None, y_score: np.ndarray | None) -> np.ndarray | None:
+    """Per-row contributions whose mean is ``metric`` (None when not decomposable)."""
+    m = metric.lower()
+    if m == "accuracy" and y_pred is not None:
+        return (y_true == y_pred).astype(float)
+    if m == "error_rate" and y_pred is not None:
+        return (y_true != y_pred).astype(float)
+    if m in ("mae", "mse") and y_pred is not None and y_true.dtype.kind in "fiu" and y_pred.dtype.kind in "fiu":
+        r = y_pred.astype(float) - y_true.astype(float)
+        return np.abs(r) if m == "mae" else r**2
+    if m in ("brier", "log_loss") and y_score is not None and y_score.ndim == 1:
+        classes = np.unique(y_true)
+        if len(classes) != 2:
+            return None
+        pos = (y_true == classes[1]).astype(float)
+        s = np.clip(y_score.astype(float), 1e-15, 1 - 1e-15)
+        return (s - pos) ** 2 if m == "brier" else -(pos * np.log(s) + (1 - pos) * np.log(1 - s))
+    return None
+
+
+def paired_bootstrap(
+    values_a: np.ndarray,
+    values_b: np.ndarray,
+    *,
+    higher_better: bool = True,
+    tolerance: float = 0.0,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    random_state: int = 0,
+) -> dict[str, float]:
+    """Paired bootstrap of the difference of two per-row means (same rows, same resamples).
+
+    Parameters
+    ----------
+    values_a, values_b : ndarray of shape (n,)
+        Per-row contributions (e.g. 1 for a correct prediction) of baseline and candidate.
+    higher_better : bool, default=True
+    tolerance : float, default=0.0
+    n_boot : int, default=1000
+    confidence : float, default=0.95
+    random_state : int, default=0
+
+    Returns
+    -------
+    dict
+        ``estimate`` (mean b - mean a), ``ci_low``, ``ci_high``, ``p_value`` (one-sided, of
+        "worsening <= tolerance").
+    """
+    d = np.asarray(values_b, dtype=float) - np.asarray(values_a, dtype=float)
+    n = len(d)
+    boots = np.concatenate([c @ d for c in bootstrap_counts(n, n_boot, random_state=random_state)]) / n
+    low, high = percentile_interval(boots, confidence)
+    worse = -boots if higher_better else boots
+    p = (np.sum(worse <= tolerance) + 1.0) / (n_boot + 1.0)
+    return {"estimate": float(d.mean()), "ci_low": float(low), "ci_high": float(high), "p_value": float(min(p, 1.0))}
+
+
+def _primary_metrics(run: Any) -> pd.DataFrame:
+    frame = run.metrics
+    if frame.empty:
+        return frame
+    model = run.params.get("model_name") or frame["model"].iloc[0]
+    return frame[frame["model"] == model].set_index("metric")
+
+
+def _paired_from_library(base: Any, cand: Any, metrics: list[str], n_boot: int, confidence: float,
+                         random_state: int) -> pd.DataFrame | None:
+    try:
+        from diagtools.metrics import compare_predictions
+    except ImportError:
+        return None
+    try:
+        out = compare_predictions(
+            base.y_true, y_pred_a=base.y_pred, y_pred_b=cand.y_pred, y_score_a=base.y_score, y_score_b=cand.y_score,
+            metrics=metrics, n_boot=n_boot, confidence=confidence, random_state=random_state,
+        )
+    except (DiagnosticInputError, TypeError, ValueError):
+        return None
+    frame = getattr(out, "frame", out)
+    return frame.set_index("metric") if isinstance(frame, pd.DataFrame) and "metric" in frame.columns else None
+
+
+def compare_runs(
+    baseline: Any,
+    candidate: Any,
+    *,
+    metric_tolerance: float = 0.01,
+    latency_tolerance: float = 0.10,
+    alpha: float = 0.05,
+    metrics: Sequence[str] | None = None,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    random_state: int = 0,
+) -> Any:
+    """Compare a candidate run with a baseline run: metrics and latency, with tests.
+
+    Metrics: when both runs used the same data (equal data fingerprints) and stored their
+    predictions, a paired bootstrap of the difference on the same rows; otherwise a z-test
+    from the two stored intervals (less sensitive). Latency: ratio of median latencies per
+    batch size with a bootstrap interval from the raw samples. A row is ``regressed`` when it
+    is worse by more than the tolerance and that is significant at ``alpha`` (one-sided).
+
+    Parameters
+    ----------
+    baseline, candidate : Run
+        Runs from :meth:`History.get` / :meth:`History.latest`.
+    metric_tolerance : float, default=0.01
+        Allowed worsening of a metric, absolute (0.01 = one accuracy point).
+    latency_tolerance : float, default=0.10
+        Allowed relative slow-down of a median latency (0.10 = 10% slower).
+    alpha : float, default=0.05
+        Significance level of each one-sided test.
+    metrics : list of str, optional
+        Metrics to compare (default: every metric stored in both runs).
+    n_boot : int, default=1000
+    confidence : float, default=0.95
+        Level of the reported intervals.
+    random_state : int, default=0
+
+    Returns
+    -------
+    RunComparison
+
+    Raises
+    ------
+    DiagnosticInputError
+        When a tolerance is negative or alpha is not in (0, 1).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np, pandas as pd
+    >>> from diagtools.history import History, compare_runs
+    >>> hist = History(pathlib.Path(tempfile.mkdtemp()) / "bench.db")
+    >>> rng = np.random.default_rng(0)
+    >>> for name, slow in (("main", 1.0), ("pr", 1.3)):
+    ...     lat = pd.DataFrame({"batch_size": 1, "latency_ms": slow * rng.lognormal(0, 0.05, 100)})
+    ...     _ = hist.record(name=name, latency=lat, git_commit=None)
+    >>> compare_runs(hist.latest("main"), hist.latest("pr")).regressed
+    True
+    """
+    for value, label in ((metric_tolerance, "metric_tolerance"), (latency_tolerance, "latency_tolerance")):
+        if not np.isfinite(value) or value < 0:
+            raise DiagnosticInputError(f"{label} must be a number >= 0, got {value!r}. Pass e.g. {label}=0.01.")
+    if not 0 < alpha < 1:
+        raise DiagnosticInputError(f"alpha must be in (0, 1), got {alpha!r}. Pass e.g. alpha=0.05.")
+    from diagtools.history._results import RunComparison
+
+    rows: list[dict[str, Any]] = []
+    ma, mb = _primary_metrics(baseline), _primary_metrics(candidate)
+    shared = [m for m in ma.index if m in mb.index] if len(ma) and len(mb) else []
+    if metrics is not None:
+        wanted = [str(m) for m in metrics]
+        unknown = [m for m in wanted if m not in shared]
+        if unknown:
+            raise DiagnosticInputError(
+                f"metrics: {unknown} not stored in both runs. Metrics in both: {', '.join(map(str, shared)) or 'none'}."
+            )
+        shared = [m for m in shared if m in wanted]
+    paired = (
+        baseline.data_fingerprint is not None
+        and baseline.data_fingerprint == candidate.data_fingerprint
+        and baseline.y_true is not None
+        and candidate.y_true is not None
+        and len(baseline.y_true) == len(candidate.y_true)
+    )
+    library = None
+    if paired and shared:
+        todo = [m for m in shared if _rowwise_values(m, baseline.y_true, baseline.y_pred, baseline.y_score) is None]
+        if todo:
+            library = _paired_from_library(baseline, candidate, todo, n_boot, confidence, random_state)
+    for metric in shared:
+        a, b = ma.loc[metric], mb.loc[metric]
+        hib = higher_is_better(metric)
+        out: dict[str, float] | None = None
+        method = "interval_test"
+        if paired:
+            va = _rowwise_values(metric, baseline.y_true, baseline.y_pred, baseline.y_score)
+            vb = _rowwise_values(metric, candidate.y_true, candidate.y_pred, candidate.y_score)
+            if va is not None and vb is not None:
+                out = paired_bootstrap(va, vb, higher_better=hib, tolerance=metric_tolerance, n_boot=n_boot,
+                                       confidence=confidence, random_state=random_state)
+                method = "paired_bootstrap"
+            elif library is not None and metric in library.index:
+                lib = library.loc[metric]
+                out = _from_difference_interval(float(lib["difference"]), float(lib["ci_low"]), float(lib["ci_high"]),
+                                                higher_better=hib, tolerance=metric_tolerance, confidence=confidence)
+                method = "paired_bootstrap"
+        if out is None:
+            out = interval_test((a.estimate, a.ci_low, a.ci_high), (b.estimate, b.ci_low, b.ci_high),
+                                higher_better=hib, tolerance=metric_tolerance, confidence=confidence)
+        worse = -out["estimate"] if hib else out["estimate"]
+        p = out["p_value"]
+        rows.append({
+            "kind": "metric", "metric": str(metric), "batch_size": np.nan,
+            "baseline": _f(a.estimate), "candidate": _f(b.estimate),
+            "estimate": out["estimate"], "ci_low": out["ci_low"], "ci_high": out["ci_high"],
+            "n": int(min(_f(a.n, 0), _f(b.n, 0))) if np.isfinite(_f(a.n)) and np.isfinite(_f(b.n)) else 0,
+            "p_value": p, "tolerance": metric_tolerance, "method": method,
+            "regressed": bool(np.isfinite(p) and p < alpha and worse > metric_tolerance),
+        })
+    for batch in sorted(set(baseline.samples) & set(candidate.samples)):
+        res = compare_latency_samples(baseline.samples[batch], candidate.samples[batch], tolerance=latency_tolerance,
+                                      n_boot=n_boot, confidence=confidence, random_state=random_state)
+        p = res["p_value"]
+        rows.append({
+            "kind": "latency", "metric": "latency_ms", "batch_size": float(batch),
+            "baseline": res["baseline"], "candidate": res["candidate"],
+            "estimate": res["estimate"], "ci_low": res["ci_low"], "ci_high": res["ci_high"], "n": res["n"],
+            "p_value": p, "tolerance": latency_tolerance, "method": "bootstrap_ratio_of_medians",
+            "regressed": bool(np.isfinite(p) and p < alpha and res["estimate"] > 1 + latency_tolerance),
+        })
+    frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    frame["regressed"] = frame["regressed"].astype(bool)
+    return RunComparison(
+        frame=frame,
+        params={"metric_tolerance": metric_tolerance, "latency_tolerance": latency_tolerance, "alpha": alpha,
+                "n_boot": n_boot, "confidence": confidence, "random_state": random_state},
+        n_samples=int(min(baseline.n_samples, candidate.n_samples)),
+        baseline=baseline.summary(),
+        candidate=candidate.summary(),
+        paired=bool(paired),
+        regressed=bool(frame["regressed"].any()),
+    )
+
+
+def _from_difference_interval(diff: float, low: float, high: float, *, higher_better: bool, tolerance: float,
+                              confidence: float) -> dict[str, float]:
+    z = _sps.norm.ppf(0.5 + confidence / 2.0)
+    se = (high - low) / (2 * z)
+    worse = -diff if higher_better else diff
+    p = float(_sps.norm.sf((worse - tolerance) / se)) if se > 0 else (0.0 if worse > tolerance else 1.0)
+    return {"estimate": diff, "ci_low": low, "ci_high": high, "p_value": p}
+
+
+def _f(value: Any, default: float = float("nan")) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return default
+    return v if np.isfinite(v) else default
+
+
+def build_trend(frame: pd.DataFrame, *, metric: str, tolerance: float | None, alpha: float) -> Any:
+    """Flag run-to-run regressions in a trend frame and wrap it in a :class:`Trend`."""
+    from diagtools.history._results import Trend
+
+    is_latency = metric == "latency_ms"
+    tol = (0.10 if is_latency else 0.01) if tolerance is None else float(tolerance)
+    hib = higher_is_better(metric)
+    out = frame.copy()
+    out.insert(3, "metric", metric)
+    out["batch_size"] = pd.to_numeric(out["batch_size"], errors="coerce").astype(float)
+    out["p_value"] = np.nan
+    out["regressed"] = False
+    keys = ["name", "batch_size"]
+    for _, group in out.groupby(keys, sort=False, dropna=False):
+        idx = group.index.to_list()
+        for prev, cur in itertools.pairwise(idx):
+            a, b = out.loc[prev], out.loc[cur]
+            if is_latency:
+                # relative tolerance on a ratio: test log(b) - log(a) against log(1 + tol)
+                args = [tuple(np.log(max(float(r[c]), 1e-12)) for c in ("estimate", "ci_low", "ci_high")) for r in (a, b)]
+                res = interval_test(args[0], args[1], higher_better=False, tolerance=float(np.log1p(tol)))
+            else:
+                res = interval_test((a.estimate, a.ci_low, a.ci_high), (b.estimate, b.ci_low, b.ci_high),
+                                    higher_better=hib, tolerance=tol)
+            out.loc[cur, "p_value"] = res["p_value"]
+            worse = (b.estimate / a.estimate - 1) if is_latency else (a.estimate - b.estimate if hib else b.estimate - a.estimate)
+            out.loc[cur, "regressed"] = bool(np.isfinite(res["p_value"]) and res["p_value"] < alpha and worse > tol)
+    out["regressed"] = out["regressed"].astype(bool)
+    return Trend(frame=out.reset_index(drop=True), params={"metric": metric, "tolerance": tol, "alpha": alpha},
+                 n_samples=int(out["n"].fillna(0).max()) if len(out) else 0)
