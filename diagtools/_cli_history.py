@@ -182,8 +182,9 @@ def _compare(args: argparse.Namespace) -> int:
         text = result.to_markdown()
     else:
         text = result.to_text()
-    print(text)
+    text = text if text.endswith("\n") else text + "\n"
+    sys.stdout.write(text)
     if args.out:
-        Path(args.out).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        Path(args.out).write_text(text, encoding="utf-8")
     sys.stdout.flush()
     return 1 if result.regressed else 0
