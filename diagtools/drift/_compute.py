@@ -1,0 +1,398 @@
+"""``detect_drift``: compare a current data window with a reference window."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from diagtools._stats import benjamini_hochberg, wilson_interval
+from diagtools._validation import check_columns, check_fitted, infer_task
+from diagtools.drift._model import (
+    metric_change,
+    model_outputs,
+    region_mask,
+    region_metrics,
+    shifted_region,
+)
+from diagtools.drift._profile import ColumnProfile, DriftProfile, column_kind, profile_data
+from diagtools.drift._result import FRAME_COLUMNS, PREDICTION_COLUMN, DriftResult
+from diagtools.drift._tests import categorical_stats, category_table, missing_rate_change, numeric_stats
+from diagtools.errors import DiagnosticInputError
+
+#: Default effect-size thresholds: normalised Wasserstein (numeric), Jensen-Shannon distance
+#: (categorical), absolute change of the missing-value rate.
+DEFAULT_THRESHOLDS = {"numeric": 0.1, "categorical": 0.1, "missing": 0.02}
+#: Columns above which the progress bar switches on by default.
+PROGRESS_COLUMNS = 50
+_PLOT_BINS = 30
+
+
+def _resolve_thresholds(effect_threshold: float | Mapping[str, float] | None) -> dict[str, float]:
+    out = dict(DEFAULT_THRESHOLDS)
+    if effect_threshold is None:
+        return out
+    if isinstance(effect_threshold, Mapping):
+        for k, v in effect_threshold.items():
+            if k not in out:
+                raise DiagnosticInputError(
+                    f"effect_threshold: unknown key {k!r}. Use keys from {tuple(out)} (or one number for numeric and categorical)."
+                )
+            out[k] = float(v)
+    elif isinstance(effect_threshold, (int, float)) and not isinstance(effect_threshold, bool):
+        out["numeric"] = out["categorical"] = float(effect_threshold)
+    else:
+        raise DiagnosticInputError(
+            f"effect_threshold must be a number or a dict like {DEFAULT_THRESHOLDS}, got {effect_threshold!r}."
+        )
+    if any(not (v >= 0 and np.isfinite(v)) for v in out.values()):
+        raise DiagnosticInputError(f"effect_threshold values must be finite and >= 0, got {out}.")
+    return out
+
+
+def _check_inputs(reference: Any, current: Any, alpha: float, n_boot: int, confidence: float) -> None:
+    for name, data in (("reference", reference), ("current", current)):
+        if not isinstance(data, (pd.DataFrame, DriftProfile)):
+            raise DiagnosticInputError(
+                f"{name} must be a pandas DataFrame or a DriftProfile, got {type(data).__name__}. "
+                "Convert it, e.g. pd.DataFrame(X)."
+            )
+        if isinstance(data, pd.DataFrame) and len(data) == 0:
+            raise DiagnosticInputError(f"{name} is empty (0 rows). Pass at least one row of data.")
+    if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
+        raise DiagnosticInputError(f"alpha must be a number in (0, 1), got {alpha!r}. Use e.g. alpha=0.05.")
+    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 1):
+        raise DiagnosticInputError(f"n_boot must be a positive integer, got {n_boot!r}. Use e.g. n_boot=200.")
+    if not (isinstance(confidence, float) and 0 < confidence < 1):
+        raise DiagnosticInputError(f"confidence must be a float in (0, 1), got {confidence!r}. Use e.g. 0.95.")
+
+
+def _column_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfile, thr: dict[str, float],
+                 confidence: float) -> tuple[list[list[Any]], dict[str, Any]]:
+    """Frame rows of one column (q-values and flags are filled in later) and extra info."""
+    n_r, n_c = ref.n, cur.n
+    rows: list[list[Any]] = []
+    nan = np.nan
+
+    def add(stat: str, est: float, lo: float = nan, hi: float = nan, p: float = nan, t: float = nan, note: str = "") -> None:
+        exceeds = bool(np.isfinite(t) and np.isfinite(est) and abs(est) >= t)
+        rows.append([col, kind, stat, est, lo, hi, p, nan, t, exceeds, False, n_r, n_c, note])
+
+    extra: dict[str, Any] = {}
+    if kind in ("numeric", "prediction"):
+        s = numeric_stats(ref, cur)
+        add("ks_stat", s["ks_stat"], p=s["ks_p"], note=s["note"])
+        add("wasserstein_norm", s["wasserstein_norm"], t=thr["numeric"], note=s["note"])
+        add("psi", s["psi"])
+        if n_r > 1 and n_c > 1:
+            m0, m1 = float(ref.values.mean()), float(cur.values.mean())
+            se = np.sqrt(ref.values.var(ddof=1) / n_r + cur.values.var(ddof=1) / n_c) / s["scale"]
+            z = sps.norm.ppf(0.5 + confidence / 2)
+            est = (m1 - m0) / s["scale"]
+            add("mean_shift_sd", est, est - z * se, est + z * se)
+        else:
+            add("mean_shift_sd", nan, note="too few values")
+    else:
+        s = categorical_stats(ref, cur)
+        add("chi2_stat", s["chi2_stat"], p=s["chi2_p"], note=s["note"])
+        add("js_distance", s["js_distance"], t=thr["categorical"], note=s["note"])
+        add("psi", s["psi"])
+        add("new_category_share", s["new_share"], note=", ".join(s["new"]))
+        extra = {"new": s["new"], "missing": s["missing"]}
+    if kind != "prediction":
+        m = missing_rate_change(ref, cur, confidence)
+        add("missing_rate_change", m["estimate"], m["ci_low"], m["ci_high"], m["p_value"], thr["missing"])
+    return rows, extra
+
+
+def _distribution_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfile) -> list[tuple[Any, ...]]:
+    if kind == "categorical":
+        cats, r, c = category_table(ref, cur)
+        rs, cs = r / max(r.sum(), 1), c / max(c.sum(), 1)
+        return [(col, kind, k, np.nan, np.nan, float(a), float(b)) for k, a, b in zip(cats, rs, cs)]
+    r, c = ref.values, cur.values
+    if len(r) == 0 or len(c) == 0:
+        return []
+    lo = min(np.quantile(r, 0.005), np.quantile(c, 0.005))
+    hi = max(np.quantile(r, 0.995), np.quantile(c, 0.995))
+    if not hi > lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, _PLOT_BINS + 1)
+    rc = np.diff(np.searchsorted(r, edges, side="left")) / len(r)
+    cc = np.diff(np.searchsorted(c, edges, side="left")) / len(c)
+    return [(col, kind, f"[{edges[i]:.4g}, {edges[i + 1]:.4g})", float(edges[i]), float(edges[i + 1]), float(rc[i]), float(cc[i]))
+            for i in range(_PLOT_BINS)]
+
+
+def _stats_rows(col: str, p_ref: ColumnProfile, p_cur: ColumnProfile) -> list[tuple[Any, ...]]:
+    rows = []
+    for window, p in (("reference", p_ref), ("current", p_cur)):
+        v = p.values
+        n = len(v)
+        rows.append((col, window, float(v.mean()) if n else np.nan, float(v.std()) if n else np.nan,
+                     float(np.median(v)) if n else np.nan, p.n_missing / max(p.n_rows, 1), n))
+    return rows
+
+
+def detect_drift(
+    reference: pd.DataFrame | DriftProfile,
+    current: pd.DataFrame | DriftProfile,
+    *,
+    columns: Sequence[str] | None = None,
+    model: Any = None,
+    target: str | None = None,
+    alpha: float = 0.05,
+    effect_threshold: float | Mapping[str, float] | None = None,
+    domain_classifier: bool | None = None,
+    n_boot: int = 200,
+    confidence: float = 0.95,
+    random_state: int = 0,
+    progress: bool | None = None,
+) -> DriftResult:
+    """Test every column for drift between a reference and a current window.
+
+    Parameters
+    ----------
+    reference : DataFrame or DriftProfile
+        Data the model was validated on, or its saved profile (:func:`profile_data`).
+    current : DataFrame or DriftProfile
+        The window to check.
+    columns : sequence of str, optional
+        Columns to test (default: every column of ``reference`` except ``target``).
+    model : object, optional
+        A fitted model with ``predict`` (``predict_proba`` for scores). Adds drift of the
+        prediction distribution and, when both windows hold ``target``, the change of each
+        metric and the metrics inside each drifted column's shifted region. Needs DataFrames.
+    target : str, optional
+        Label column. It is never tested as a feature (its rate moves whenever the columns
+        that predict it move); its shift is reported on its own.
+    alpha : float, default=0.05
+        False discovery rate (Benjamini-Hochberg over all column tests).
+    effect_threshold : float or dict, optional
+        Minimum effect size for a flag, so huge samples do not flag trivial shifts. A number
+        sets both the normalised Wasserstein (numeric) and the Jensen-Shannon distance
+        (categorical) thresholds; a dict may set ``"numeric"``, ``"categorical"`` and
+        ``"missing"`` (absolute change of the missing rate). Defaults: 0.1, 0.1, 0.02.
+    domain_classifier : bool, optional
+        Fit a domain classifier (default: when both windows are DataFrames).
+    n_boot : int, default=200
+        Bootstrap resamples for the intervals of the domain AUC and the metrics.
+    confidence : float, default=0.95
+        Level of every interval.
+    random_state : int, default=0
+        Seed of every random step.
+    progress : bool, optional
+        Progress bar over columns (default: when there are more than 50 columns).
+
+    Returns
+    -------
+    DriftResult
+
+    Raises
+    ------
+    DiagnosticInputError
+        For non-tabular or empty windows, unknown columns or target, a column numeric in one
+        window and not in the other, a bad ``alpha``/``effect_threshold``/``n_boot``, an
+        unfitted model, or a model without DataFrames.
+
+    See Also
+    --------
+    profile_data : Profile a window once and reuse it.
+
+    Notes
+    -----
+    A column is flagged when its test (Kolmogorov-Smirnov for numeric columns, chi-square on
+    the 2 x k table for categorical ones, a two-proportion z-test for the missing rate) has a
+    Benjamini-Hochberg q-value below ``alpha`` **and** its effect size reaches the threshold.
+    KS, Wasserstein, chi-square and Jensen-Shannon values equal scipy's
+    (``ks_2samp``, ``wasserstein_distance``, ``chi2_contingency``, ``jensenshannon(base=2)``).
+    The Wasserstein distance is divided by the reference standard deviation, so 0.1 means the
+    mass moved by a tenth of a reference SD on average. PSI uses reference-decile bins (numeric)
+    or categories, with 1e-4 in empty bins. Everything is computed from the windows' profiles
+    (sorted values and counts), which merge across chunks.
+
+    Examples
+    --------
+    >>> from diagtools.datasets import load_loans
+    >>> from diagtools.drift import detect_drift
+    >>> res = detect_drift(load_loans("reference"), load_loans("current"), target="defaulted",
+    ...                    domain_classifier=False)
+    >>> sorted(res.drifted_columns)
+    ['credit_score', 'income', 'purpose']
+    """
+    _check_inputs(reference, current, alpha, n_boot, confidence)
+    thr = _resolve_thresholds(effect_threshold)
+    frames = {"reference": reference, "current": current}
+    ref_cols = list(reference.columns)
+    if target is not None and target not in ref_cols:
+        check_columns(reference if isinstance(reference, pd.DataFrame) else pd.DataFrame(columns=ref_cols), [target], name="target")
+    if columns is None:
+        cols = [c for c in ref_cols if c != target]
+    else:
+        cols = list(columns)
+        for c in cols:
+            if c not in ref_cols:
+                check_columns(pd.DataFrame(columns=ref_cols), [c], name="columns")
+    for name, data in frames.items():
+        available = list(data.columns)
+        missing = [c for c in cols if c not in available]
+        if missing:
+            check_columns(pd.DataFrame(columns=available), missing, name=f"columns ({name})")
+    both_frames = all(isinstance(d, pd.DataFrame) for d in frames.values())
+    if domain_classifier is None:
+        domain_classifier = both_frames
+    if (domain_classifier or model is not None) and not both_frames:
+        raise DiagnosticInputError(
+            "model/domain_classifier need the rows of both windows, but a DriftProfile was passed. "
+            "Pass DataFrames, or set domain_classifier=False and model=None."
+        )
+    task = None
+    if model is not None:
+        check_fitted(model)
+        if target is not None:
+            for name, data in frames.items():
+                if target not in data.columns:
+                    raise DiagnosticInputError(
+                        f"target: no column {target!r} in {name}. Pass labelled windows, or target=None to skip metrics."
+                    )
+            y_all = pd.concat([reference[target], current[target]]).to_numpy()
+            task = infer_task(y_all)
+            if task == "classification":
+                task = "binary" if len(pd.unique(y_all)) <= 2 else "multiclass"
+
+    # -- profiles ------------------------------------------------------------------
+    if isinstance(reference, DriftProfile):
+        kinds = {c: reference.columns[c].kind for c in cols}
+        p_ref = reference
+    else:
+        kinds = {c: column_kind(reference[c]) for c in cols}
+        p_ref = profile_data(reference, columns=cols, kinds=kinds, name="reference")
+    if isinstance(current, DriftProfile):
+        bad = [c for c in cols if current.columns[c].kind != kinds[c]]
+        if bad:
+            raise DiagnosticInputError(f"current: column(s) {bad} have a different kind than in reference. Profile both the same way.")
+        p_cur = current
+    else:
+        bad = [c for c in cols if kinds[c] == "numeric" and column_kind(current[c]) != "numeric"]
+        if bad:
+            raise DiagnosticInputError(
+                f"current: column(s) {bad} are numeric in reference but not in current "
+                f"(dtypes {[str(current[c].dtype) for c in bad]}). Pass the same column types in both windows."
+            )
+        p_cur = profile_data(current, columns=cols, kinds=kinds, name="current")
+
+    # -- per-column statistics -------------------------------------------------------
+    show = progress if progress is not None else len(cols) > PROGRESS_COLUMNS
+    iterator: Any = cols
+    if show:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(cols, desc="drift", unit="column")
+    rows: list[list[Any]] = []
+    dist_rows: list[tuple[Any, ...]] = []
+    cat_rows: list[tuple[Any, ...]] = []
+    stat_rows: list[tuple[Any, ...]] = []
+    for col in iterator:
+        pr, pc = p_ref.columns[str(col)], p_cur.columns[str(col)]
+        r, _ = _column_rows(str(col), kinds[col], pr, pc, thr, confidence)
+        rows.extend(r)
+        dist_rows.extend(_distribution_rows(str(col), kinds[col], pr, pc))
+        if kinds[col] == "categorical":
+            cats, rc, cc = category_table(pr, pc)
+            for k, a, b in zip(cats, rc, cc):
+                status = "new" if a == 0 else "missing" if b == 0 else "both"
+                cat_rows.append((str(col), k, int(a), int(b), a / max(rc.sum(), 1), b / max(cc.sum(), 1), status))
+        else:
+            stat_rows.extend(_stats_rows(str(col), pr, pc))
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    frame["q_value"] = benjamini_hochberg(frame["p_value"].to_numpy(dtype=float))
+
+    # -- the model's side --------------------------------------------------------------
+    metrics_frame = regions_frame = None
+    outs: dict[str, Any] = {}
+    if model is not None:
+        feats = [c for c in reference.columns if c != target]
+        for name, data in frames.items():
+            outs[name] = model_outputs(model, data[feats], task or "binary")
+        sp = {w: ColumnProfile(PREDICTION_COLUMN, "numeric", 0, values=np.sort(outs[w][1].astype(float)))
+              for w in ("reference", "current")}
+        prow, _ = _column_rows(PREDICTION_COLUMN, "prediction", sp["reference"], sp["current"], thr, confidence)
+        pf = pd.DataFrame(prow, columns=FRAME_COLUMNS)
+        pf["q_value"] = benjamini_hochberg(pf["p_value"].to_numpy(dtype=float))
+        frame = pd.concat([frame, pf], ignore_index=True)
+        dist_rows.extend(_distribution_rows(PREDICTION_COLUMN, "prediction", sp["reference"], sp["current"]))
+        stat_rows.extend(_stats_rows(PREDICTION_COLUMN, sp["reference"], sp["current"]))
+
+    # -- flags: a significant test whose effect reaches the threshold ---------------------
+    sig = frame["q_value"] < alpha
+    flagged: set[str] = set()
+    for col, g in frame.groupby("column", sort=False):
+        kind = g["kind"].iloc[0]
+        test = "ks_stat" if kind in ("numeric", "prediction") else "chi2_stat"
+        effect = "wasserstein_norm" if kind in ("numeric", "prediction") else "js_distance"
+        dist_flag = bool(sig[g.index[g["statistic"] == test]].any()) and bool(g.loc[g["statistic"] == effect, "exceeds"].any())
+        miss = g[g["statistic"] == "missing_rate_change"]
+        miss_flag = bool((sig[miss.index] & miss["exceeds"]).any())
+        if dist_flag or miss_flag:
+            flagged.add(str(col))
+    frame["drifted"] = frame["column"].astype(str).isin(flagged)
+
+    if model is not None and target is not None:
+        y = {w: frames[w][target].to_numpy() for w in ("reference", "current")}
+        metrics_frame = metric_change(y["reference"], outs["reference"], y["current"], outs["current"], task,
+                                      n_boot=n_boot, random_state=random_state, confidence=confidence)
+        region_rows: list[tuple[Any, ...]] = []
+        for col in cols:
+            if str(col) not in flagged:
+                continue
+            text, spec = shifted_region(p_ref.columns[str(col)], p_cur.columns[str(col)])
+            masks = {w: region_mask(frames[w][col], kinds[col], spec) for w in ("reference", "current")}
+            region_rows.extend(region_metrics(str(col), text, masks, y, outs, task, n_boot=n_boot,
+                                              random_state=random_state, confidence=confidence))
+        regions_frame = pd.DataFrame(region_rows, columns=["column", "region", "metric", "window", "estimate", "ci_low", "ci_high", "n"])
+
+    domain: dict[str, Any] = {}
+    importance = None
+    if domain_classifier:
+        from diagtools.drift._domain import domain_classifier as _fit_domain
+
+        domain, importance = _fit_domain(reference, current, {str(c): kinds[c] for c in cols}, n_boot=n_boot,
+                                         random_state=random_state)
+
+    target_shift: dict[str, Any] = {}
+    if target is not None and both_frames and target in current.columns:
+        target_shift = _target_shift(reference[target], current[target], target, confidence)
+
+    params = {"alpha": alpha, "effect_threshold": thr, "n_boot": n_boot, "confidence": confidence,
+              "random_state": random_state, "target": target, "columns": [str(c) for c in cols],
+              "domain_classifier": bool(domain_classifier), "model": None if model is None else type(model).__name__,
+              "n_reference": int(p_ref.n_rows), "n_current": int(p_cur.n_rows)}
+    return DriftResult(
+        frame=frame, params=params, n_samples=int(p_ref.n_rows + p_cur.n_rows),
+        column_stats=pd.DataFrame(stat_rows, columns=["column", "window", "mean", "std", "median", "missing_rate", "n"]),
+        distributions=pd.DataFrame(dist_rows, columns=["column", "kind", "bin", "left", "right", "reference_share", "current_share"]),
+        categories=pd.DataFrame(cat_rows, columns=["column", "category", "reference_count", "current_count",
+                                                   "reference_share", "current_share", "status"]),
+        domain=domain, domain_importance=importance, metrics=metrics_frame, regions=regions_frame,
+        target_shift=target_shift,
+    )
+
+
+def _target_shift(ref: pd.Series, cur: pd.Series, target: str, confidence: float) -> dict[str, Any]:
+    """Positive-class rate (binary 0/1 or two-class targets) or mean of the target in both windows."""
+    a, b = ref.dropna(), cur.dropna()
+    vals = pd.unique(pd.concat([a, b]))
+    if len(vals) <= 2 and a.dtype.kind in "biuf":
+        pos = max(vals).item() if hasattr(max(vals), "item") else max(vals)
+        k1, k2 = int((a == pos).sum()), int((b == pos).sum())
+        lo, hi = wilson_interval(np.array([k1, k2]), np.array([len(a), len(b)]), confidence)
+        return {"target": target, "statistic": f"rate of {pos!r}", "reference": k1 / len(a), "current": k2 / len(b),
+                "reference_ci": [float(lo[0]), float(hi[0])], "current_ci": [float(lo[1]), float(hi[1])]}
+    if a.dtype.kind in "iuf" and len(vals) > 2:
+        return {"target": target, "statistic": "mean", "reference": float(a.mean()), "current": float(b.mean())}
+    ra, rb = a.value_counts(normalize=True), b.value_counts(normalize=True)
+    top = str(ra.index[0])
+    return {"target": target, "statistic": f"rate of {top!r}", "reference": float(ra.get(top, 0.0)), "current": float(rb.get(top, 0.0))}

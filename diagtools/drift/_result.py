@@ -1,0 +1,368 @@
+"""``DriftResult``: per-column drift statistics, findings and plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools._plotting import get_ax
+from diagtools._result import Finding, Result, rank_findings
+from diagtools.errors import DiagnosticInputError
+
+#: Columns of :attr:`DriftResult.frame`, in order.
+FRAME_COLUMNS = [
+    "column", "kind", "statistic", "estimate", "ci_low", "ci_high", "p_value", "q_value",
+    "threshold", "exceeds", "drifted", "n_reference", "n_current", "note",
+]
+#: The effect-size statistic that decides a column's flag, per kind.
+EFFECT_STATISTIC = {"numeric": "wasserstein_norm", "categorical": "js_distance", "prediction": "wasserstein_norm"}
+#: The test statistic whose q-value decides a column's flag, per kind.
+TEST_STATISTIC = {"numeric": "ks_stat", "categorical": "chi2_stat", "prediction": "ks_stat"}
+PREDICTION_COLUMN = "model_score"
+
+
+def _q_text(q: float) -> str:
+    if q is None or not np.isfinite(q):
+        return "q n/a"
+    return "q<0.001" if q < 0.001 else f"q={q:.3f}"
+
+
+def _size_word(effect: float, threshold: float) -> str:
+    ratio = effect / threshold if threshold > 0 else np.inf
+    return "large" if ratio >= 3 else "moderate" if ratio >= 1.5 else "small"
+
+
+@dataclass(frozen=True)
+class DriftResult(Result):
+    """Drift between a reference and a current data window, per column and overall.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One row per column x statistic, columns ``column, kind, statistic, estimate, ci_low,
+        ci_high, p_value, q_value, threshold, exceeds, drifted, n_reference, n_current, note``.
+        ``kind`` is ``"numeric"``, ``"categorical"`` or ``"prediction"`` (the model's score,
+        column ``"model_score"``). Statistics: numeric ``ks_stat`` (Kolmogorov-Smirnov D, with
+        p-value), ``wasserstein_norm`` (Wasserstein-1 distance / reference standard deviation:
+        the effect size), ``psi``, ``mean_shift_sd`` ((current mean - reference mean) /
+        reference SD, with a normal interval); categorical ``chi2_stat`` (with p-value),
+        ``js_distance`` (Jensen-Shannon distance, base 2, in [0, 1]: the effect size), ``psi``,
+        ``new_category_share`` (share of current rows in categories unseen in the reference);
+        both ``missing_rate_change`` (current - reference, interval and z-test p-value).
+        ``q_value``: Benjamini-Hochberg over all tests of the data columns (the prediction row
+        is adjusted on its own). ``threshold``/``exceeds``: the effect-size threshold and whether
+        the estimate reaches it. ``drifted`` (same on every row of a column): some test has
+        ``q_value < alpha`` and its effect reaches the threshold. Intervals are NaN where none
+        applies.
+    column_stats : DataFrame
+        ``column, window, mean, std, median, missing_rate, n`` (numeric columns and the score).
+    distributions : DataFrame
+        ``column, kind, bin, left, right, reference_share, current_share``: what
+        :meth:`plot_column` draws (30 equal-width bins over the central 99% for numeric
+        columns, one row per category otherwise).
+    categories : DataFrame
+        ``column, category, reference_count, current_count, reference_share, current_share,
+        status`` (``"new"``, ``"missing"`` or ``"both"``).
+    domain : dict
+        Domain classifier ``auc, ci_low, ci_high, n, n_splits`` (empty when skipped).
+    domain_importance : DataFrame or None
+        ``column, importance, rank``: drop of the classifier's held-out AUC when the column is
+        shuffled.
+    metrics : DataFrame or None
+        With ``model`` and labels: ``metric, window, estimate, ci_low, ci_high, n, p_value``
+        (window ``reference``, ``current`` or ``change``).
+    regions : DataFrame or None
+        Per drifted column, the metrics inside its shifted region: ``column, region, metric,
+        window, estimate, ci_low, ci_high, n``.
+    target_shift : dict
+        The label rate / mean in both windows (the target is excluded from the column tests).
+    """
+
+    column_stats: pd.DataFrame | None = None
+    distributions: pd.DataFrame | None = None
+    categories: pd.DataFrame | None = None
+    domain: dict[str, Any] = field(default_factory=dict)
+    domain_importance: pd.DataFrame | None = None
+    metrics: pd.DataFrame | None = None
+    regions: pd.DataFrame | None = None
+    target_shift: dict[str, Any] = field(default_factory=dict)
+
+    area = "drift"
+    title = "Data drift"
+
+    # -- views derived from frame ----------------------------------------------------
+    @property
+    def drifted_columns(self) -> list[str]:
+        """Data columns flagged as drifted, largest effect (in threshold units) first."""
+        s = self.summary()
+        return s.loc[s["drifted"] & (s["kind"] != "prediction"), "column"].tolist()
+
+    @property
+    def new_categories(self) -> dict[str, list[str]]:
+        """Column -> categories present in the current data and absent from the reference."""
+        if self.categories is None or len(self.categories) == 0:
+            return {}
+        new = self.categories[self.categories["status"] == "new"]
+        return {str(c): g["category"].astype(str).tolist() for c, g in new.groupby("column", sort=False)}
+
+    def summary(self) -> pd.DataFrame:
+        """One row per column: ``column, kind, effect_statistic, effect, threshold, q_value, drifted``.
+
+        Sorted by effect in threshold units, largest first.
+
+        Returns
+        -------
+        DataFrame
+        """
+        f = self.frame
+        rows = []
+        for col, g in f.groupby("column", sort=False):
+            kind = str(g["kind"].iloc[0])
+            eff = g[g["statistic"] == EFFECT_STATISTIC[kind]]
+            test = g[g["statistic"] == TEST_STATISTIC[kind]]
+            e = float(eff["estimate"].iloc[0]) if len(eff) else np.nan
+            t = float(eff["threshold"].iloc[0]) if len(eff) else np.nan
+            q = float(test["q_value"].iloc[0]) if len(test) else np.nan
+            rows.append((col, kind, EFFECT_STATISTIC[kind], e, t, q, bool(g["drifted"].iloc[0])))
+        out = pd.DataFrame(rows, columns=["column", "kind", "effect_statistic", "effect", "threshold", "q_value", "drifted"])
+        ratio = (out["effect"] / out["threshold"]).fillna(0.0)
+        return out.iloc[np.argsort(-ratio.to_numpy(), kind="stable")].reset_index(drop=True)
+
+    def _stat(self, column: str, statistic: str) -> pd.Series | None:
+        f = self.frame
+        row = f[(f["column"] == column) & (f["statistic"] == statistic)]
+        return None if row.empty else row.iloc[0]
+
+    def _mean(self, column: str, window: str) -> float:
+        cs = self.column_stats
+        if cs is None or cs.empty:
+            return np.nan
+        row = cs[(cs["column"] == column) & (cs["window"] == window)]
+        return float(row["mean"].iloc[0]) if len(row) else np.nan
+
+    # -- conclusions -----------------------------------------------------------------
+    def findings(self) -> list[Finding]:
+        """Ranked findings: drifted columns, new categories, domain classifier, model impact.
+
+        Returns
+        -------
+        list of Finding
+        """
+        out: list[Finding] = []
+        alpha = float(self.params.get("alpha", 0.05))
+        summary = self.summary()
+        for r in summary.itertuples(index=False):
+            if not r.drifted or r.kind == "prediction":
+                continue
+            word = _size_word(r.effect, r.threshold)
+            sev = "high" if word == "large" else "medium"
+            if r.kind == "numeric":
+                ks = self._stat(r.column, "ks_stat")
+                ms = self._stat(r.column, "mean_shift_sd")
+                m0, m1 = self._mean(r.column, "reference"), self._mean(r.column, "current")
+                title = (f"Column {r.column} drifted ({word}): mean {m1:.4g} vs {m0:.4g} in reference, "
+                         f"a shift of {ms['estimate']:+.2f} reference SDs "
+                         f"[{ms['ci_low']:+.2f}, {ms['ci_high']:+.2f}]; KS D={ks['estimate']:.3f}, {_q_text(r.q_value)}")
+                detail = (f"Wasserstein distance {r.effect:.3f} reference SDs (threshold {r.threshold:.3g}); "
+                          f"PSI {self._stat(r.column, 'psi')['estimate']:.3f}.")
+            else:
+                chi = self._stat(r.column, "chi2_stat")
+                cats = self.categories[self.categories["column"] == r.column] if self.categories is not None else None
+                biggest = ""
+                if cats is not None and len(cats):
+                    k = (cats["current_share"] - cats["reference_share"]).abs().to_numpy().argmax()
+                    c = cats.iloc[k]
+                    biggest = f"; biggest change {c['category']!r}: {c['reference_share']:.1%} -> {c['current_share']:.1%}"
+                title = (f"Column {r.column} drifted ({word}): Jensen-Shannon distance {r.effect:.3f}, "
+                         f"chi-square {chi['estimate']:.1f}, {_q_text(r.q_value)}{biggest}")
+                detail = f"PSI {self._stat(r.column, 'psi')['estimate']:.3f} (threshold on JS distance {r.threshold:.3g})."
+            out.append(Finding("drift", sev, title, detail, {"column": r.column, "effect": r.effect, "q_value": r.q_value}))
+        if self.categories is not None and len(self.categories):
+            for c in self.categories.itertuples(index=False):
+                if c.status == "new":
+                    sev = "high" if c.current_share >= 0.01 else "medium"
+                    out.append(Finding(
+                        "drift", sev, f"{c.column}={c.category!r}: {c.current_share:.1%} of current rows, never seen in reference",
+                        "The model never saw this category during training/validation: its predictions there are "
+                        "extrapolations. Check them on labelled examples.",
+                        {"column": c.column, "category": c.category, "current_share": c.current_share},
+                    ))
+                elif c.status == "missing" and c.reference_share >= 0.01:
+                    out.append(Finding(
+                        "drift", "low", f"{c.column}={c.category!r}: {c.reference_share:.1%} of reference rows, absent from current",
+                        "", {"column": c.column, "category": c.category},
+                    ))
+        miss = self.frame[(self.frame["statistic"] == "missing_rate_change") & self.frame["drifted"]
+                          & (self.frame["q_value"] < alpha) & self.frame["exceeds"].astype(bool)]
+        for r in miss.itertuples(index=False):
+            out.append(Finding("drift", "medium",
+                               f"Column {r.column}: missing-value rate changed by {r.estimate:+.1%} "
+                               f"[{r.ci_low:+.1%}, {r.ci_high:+.1%}], {_q_text(r.q_value)}", "", {"column": r.column}))
+        if self.domain:
+            d = self.domain
+            top = []
+            if self.domain_importance is not None and len(self.domain_importance):
+                top = self.domain_importance[self.domain_importance["importance"] > 0.005]["column"].head(3).tolist()
+            text = f"ROC-AUC {d['auc']:.3f} [{d['ci_low']:.3f}, {d['ci_high']:.3f}] (0.5 = no detectable drift)"
+            if d["ci_low"] > 0.55:
+                sev = "high" if d["auc"] >= 0.75 else "medium"
+                out.append(Finding("drift", sev, f"A classifier tells current rows from reference rows: {text}",
+                                   ("Columns that separate the windows most: " + ", ".join(top) + ".") if top else "",
+                                   {"auc": d["auc"], "top_columns": top}))
+            else:
+                out.append(Finding("drift", "info", f"A classifier cannot reliably tell the windows apart: {text}", "", {"auc": d["auc"]}))
+        pred = summary[summary["kind"] == "prediction"]
+        if len(pred):
+            p = pred.iloc[0]
+            m0, m1 = self._mean(PREDICTION_COLUMN, "reference"), self._mean(PREDICTION_COLUMN, "current")
+            if p["drifted"]:
+                out.append(Finding("drift", "medium",
+                                   f"Model scores drifted ({_size_word(p['effect'], p['threshold'])}): mean score {m1:.3g} vs "
+                                   f"{m0:.3g} on reference, Wasserstein {p['effect']:.3f} reference SDs, {_q_text(p['q_value'])}",
+                                   "The model sees the drift: its output distribution moved.", {"effect": p["effect"]}))
+            else:
+                out.append(Finding("drift", "info", f"Model scores did not drift materially: mean {m1:.3g} vs {m0:.3g} on reference", ""))
+        if self.metrics is not None and len(self.metrics):
+            mf = self.metrics
+            for metric, g in mf.groupby("metric", sort=False):
+                ref, cur, ch = (g[g["window"] == w].iloc[0] for w in ("reference", "current", "change"))
+                worse = ch["estimate"] > 0 if metric in ("mae", "rmse") else ch["estimate"] < 0
+                significant = ch["p_value"] < alpha
+                sev = "high" if (significant and worse) else "info"
+                verb = ("got worse" if worse else "improved") if significant else "did not change significantly"
+                out.append(Finding(
+                    "drift", sev,
+                    f"{metric} {verb}: {cur['estimate']:.3f} [{cur['ci_low']:.3f}, {cur['ci_high']:.3f}] on current vs "
+                    f"{ref['estimate']:.3f} [{ref['ci_low']:.3f}, {ref['ci_high']:.3f}] on reference "
+                    f"(change {ch['estimate']:+.3f} [{ch['ci_low']:+.3f}, {ch['ci_high']:+.3f}])",
+                    "If the model was trained on the reference rows, the reference metric is in-sample and optimistic; "
+                    "pass a held-out reference window to separate drift from overfitting.",
+                    {"metric": metric, "change": ch["estimate"]},
+                ))
+        if self.regions is not None and len(self.regions):
+            rg = self.regions
+            first_metric = rg["metric"].iloc[0]
+            for col, g in rg[rg["metric"] == first_metric].groupby("column", sort=False):
+                ref, cur = g[g["window"] == "reference"].iloc[0], g[g["window"] == "current"].iloc[0]
+                ref_text = (f"{ref['estimate']:.3f} on {int(ref['n']):,} reference rows" if ref["n"] > 0
+                            else "no reference rows there")
+                out.append(Finding(
+                    "drift", "low",
+                    f"Inside the shifted region of {col} ({cur['region']}): {first_metric} {cur['estimate']:.3f} "
+                    f"[{cur['ci_low']:.3f}, {cur['ci_high']:.3f}] on {int(cur['n']):,} current rows vs {ref_text}",
+                    "", {"column": col},
+                ))
+        if self.target_shift:
+            t = self.target_shift
+            out.append(Finding(
+                "drift", "info",
+                f"Target {t['target']!r}: {t['statistic']} {t['current']:.3g} on current vs {t['reference']:.3g} on reference",
+                "The target is excluded from the column tests: its rate moves when the covariates move, so a "
+                "change here is expected whenever columns that predict it drift.", dict(t),
+            ))
+        if not self.drifted_columns:
+            out.append(Finding("drift", "info", f"No column drifted (of {summary['kind'].ne('prediction').sum()} tested)", ""))
+        return rank_findings(out)
+
+    def headline(self) -> list[tuple[str, str]]:
+        """Columns drifted, new categories, domain AUC and the rows compared.
+
+        Returns
+        -------
+        list of (str, str)
+        """
+        n_cols = int((self.summary()["kind"] != "prediction").sum())
+        items = [("columns drifted", f"{len(self.drifted_columns)} of {n_cols}"),
+                 ("new categories", str(sum(len(v) for v in self.new_categories.values())))]
+        if self.domain:
+            d = self.domain
+            items.append(("domain AUC", f"{d['auc']:.3f} [{d['ci_low']:.3f}, {d['ci_high']:.3f}]"))
+        items.append(("rows", f"{self.params.get('n_reference', 0):,} reference / {self.params.get('n_current', 0):,} current"))
+        return items
+
+    # -- showing ---------------------------------------------------------------------
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the ranked drift summary: each column's effect size in units of its threshold.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        **kwargs
+            Passed to ``ax.barh``.
+
+        Returns
+        -------
+        matplotlib Axes
+
+        Examples
+        --------
+        >>> from diagtools.datasets import load_loans
+        >>> from diagtools.drift import detect_drift
+        >>> res = detect_drift(load_loans("reference"), load_loans("current"), target="defaulted",
+        ...                    domain_classifier=False)
+        >>> ax = res.plot()
+        """
+        s = self.summary().iloc[::-1]
+        ax = get_ax(ax, figsize=(6.4, max(2.5, 0.35 * len(s) + 1)))
+        ratio = (s["effect"] / s["threshold"]).fillna(0.0).to_numpy()
+        colours = np.where(s["drifted"].to_numpy(), "#b42318", "#98a2b3")
+        kwargs.setdefault("color", colours)
+        ax.barh(np.arange(len(s)), ratio, **kwargs)
+        ax.set_yticks(np.arange(len(s)))
+        ax.set_yticklabels([f"{c} ({e})" for c, e in zip(s["column"], s["effect_statistic"])])
+        ax.axvline(1.0, color="k", lw=1, ls="--")
+        ax.set_xlabel("effect size / threshold (red: drifted, q < alpha and effect >= threshold)")
+        ax.set_title("Drift per column, ranked")
+        return ax
+
+    def plot_column(self, column: str, ax: Any = None, **kwargs: Any) -> Any:
+        """Overlay the reference and current distributions of one column.
+
+        Parameters
+        ----------
+        column : str
+            A column of the result (or ``"model_score"``).
+        ax : matplotlib Axes, optional
+        **kwargs
+            Passed to the drawing call (``ax.stairs`` or ``ax.bar``).
+
+        Returns
+        -------
+        matplotlib Axes
+
+        Examples
+        --------
+        >>> from diagtools.datasets import load_loans
+        >>> from diagtools.drift import detect_drift
+        >>> res = detect_drift(load_loans("reference"), load_loans("current"), columns=["income"],
+        ...                    domain_classifier=False)
+        >>> ax = res.plot_column("income")
+        """
+        d = self.distributions
+        if d is None or column not in set(d["column"]):
+            options = [] if d is None else list(dict.fromkeys(d["column"]))
+            raise DiagnosticInputError(f"column: no column {column!r} in this result. Choose from {options}.")
+        g = d[d["column"] == column]
+        ax = get_ax(ax)
+        if g["kind"].iloc[0] == "categorical":
+            x = np.arange(len(g))
+            ax.bar(x - 0.2, g["reference_share"], width=0.4, label="reference", color="#475467", **kwargs)
+            ax.bar(x + 0.2, g["current_share"], width=0.4, label="current", color="#d92d20", **kwargs)
+            ax.set_xticks(x)
+            ax.set_xticklabels(g["bin"].astype(str), rotation=30, ha="right")
+            ax.set_ylabel("share of rows")
+        else:
+            edges = np.r_[g["left"].to_numpy(), g["right"].to_numpy()[-1]]
+            width = np.diff(edges)
+            ax.stairs(g["reference_share"] / width, edges, fill=True, alpha=0.4, label="reference", color="#475467", **kwargs)
+            ax.stairs(g["current_share"] / width, edges, lw=2, label="current", color="#d92d20", **kwargs)
+            ax.set_xlabel(column)
+            ax.set_ylabel("density")
+        row = self.summary().set_index("column").loc[column]
+        flag = "drifted" if row["drifted"] else "not drifted"
+        ax.set_title(f"{column}: {flag} ({row['effect_statistic']} {row['effect']:.3f}, {_q_text(row['q_value'])})")
+        ax.legend()
+        return ax
