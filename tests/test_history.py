@@ -392,3 +392,15 @@ def test_trend_flags_the_planted_regression(tmp_path, pyplot):
     check_result_contract(trend)
     lat = hist.trend("latency_ms", batch_size=1)
     assert len(lat.frame) == 5 and not lat.frame["regressed"].any()
+
+
+def test_demo_history_flags_exactly_the_planted_regressions(tmp_path):
+    from diagtools.history import demo_history
+
+    hist = demo_history(tmp_path / "demo.db", n_rows=1500, n_boot=200, n_runs=8, batch_sizes=(1,))
+    acc = hist.trend("accuracy")
+    assert acc.frame.loc[acc.frame["regressed"], "run_id"].tolist() == [3]
+    lat = hist.trend("latency_ms")
+    assert lat.frame.loc[lat.frame["regressed"], "run_id"].tolist() == [4]
+    assert hist.compare(2, 3, n_boot=200).regressed and hist.compare(3, 4, n_boot=200).regressed
+    assert not hist.compare(1, 2, n_boot=200).regressed and not hist.compare(1, 5, n_boot=200).regressed

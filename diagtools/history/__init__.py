@@ -18,6 +18,7 @@ from diagtools.history._compare import (
     median_interval,
     paired_bootstrap,
 )
+from diagtools.history._demo import DEMO_RUNS, PacedModel, demo_history
 from diagtools.history._fingerprint import (
     data_fingerprint,
     environment_fingerprint,
@@ -28,8 +29,10 @@ from diagtools.history._results import RunComparison, Trend
 from diagtools.history._store import SCHEMA_VERSION, History, Run
 
 __all__ = [
+    "DEMO_RUNS",
     "SCHEMA_VERSION",
     "History",
+    "PacedModel",
     "Run",
     "RunComparison",
     "Trend",
@@ -37,6 +40,7 @@ __all__ = [
     "compare_latency_samples",
     "compare_runs",
     "data_fingerprint",
+    "demo_history",
     "environment_fingerprint",
     "git_commit",
     "higher_is_better",

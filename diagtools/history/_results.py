@@ -142,7 +142,7 @@ class RunComparison(Result):
         """Draw every comparison as a relative change with its interval; regressions in red.
 
         Metrics show the change in percentage points (x100), latency the percent change of the
-        median; dashed lines mark the tolerances.
+        median.
 
         Parameters
         ----------
@@ -172,7 +172,9 @@ class RunComparison(Result):
         kwargs.setdefault("capsize", 3)
         if len(y):
             e, lo, hi = (np.nan_to_num(np.asarray(v, dtype=float)) for v in (est, low, high))
-            ax.errorbar(e, y, xerr=[np.clip(e - lo, 0, None), np.clip(hi - e, 0, None)], ecolor=colors, **kwargs)
+            for i, color in enumerate(colors):
+                ax.errorbar(e[i], y[i], xerr=[[max(e[i] - lo[i], 0.0)], [max(hi[i] - e[i], 0.0)]], ecolor=color,
+                            **kwargs)
             ax.scatter(e, y, c=colors, zorder=3)
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(y, labels)
@@ -327,6 +329,9 @@ class Trend(Result):
             ax.scatter(bad["run_id"], bad["estimate"], s=160, facecolors="none", edgecolors="tab:red", linewidths=2,
                        zorder=4, label="regression")
         ax.set_xlabel("run id")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         metric = str(self.params.get("metric"))
         ax.set_ylabel(metric + (" (median)" if metric == "latency_ms" else ""))
         ax.set_title(f"{metric} across runs (95% intervals)")
