@@ -177,7 +177,13 @@ class History:
         self.path = Path(path)
         self.timeout = float(timeout)
         self._check_file()
-        self._migrate()
+        try:
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise DiagnosticInputError(
+                f"db: cannot open or initialise {self.path} ({type(exc).__name__}: {exc}). "
+                "Check that the directory is writable, or pass another --db path."
+            ) from exc
 
     def __repr__(self) -> str:
         return f"History({str(self.path)!r})"
@@ -271,6 +277,12 @@ class History:
         raise RuntimeError("unreachable")  # pragma: no cover
 
     def _migrate(self) -> None:
+        with self._read() as con:
+            current = con.execute("PRAGMA user_version").fetchone()[0]
+            mode = con.execute("PRAGMA journal_mode").fetchone()[0]
+        if current == SCHEMA_VERSION and str(mode).lower() == "wal":
+            return  # nothing to do: no write lock taken just to open the file
+
         def work(con: sqlite3.Connection) -> None:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             for target in range(version + 1, SCHEMA_VERSION + 1):
