@@ -19,6 +19,7 @@ from diagtools.history._compare import (
     paired_bootstrap,
 )
 from diagtools.history._demo import DEMO_RUNS, PacedModel, demo_history
+from diagtools.history._explore import explore
 from diagtools.history._fingerprint import (
     data_fingerprint,
     environment_fingerprint,
@@ -42,6 +43,7 @@ __all__ = [
     "data_fingerprint",
     "demo_history",
     "environment_fingerprint",
+    "explore",
     "git_commit",
     "higher_is_better",
     "interval_test",
