@@ -124,6 +124,10 @@ class Result:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        # Keep the readable summary repr: @dataclass only adds __repr__ when the class body
+        # has none, so give every subclass one before the decorator runs.
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = Result.__repr__  # type: ignore[method-assign]
         cls.kind = cls.__name__
         _REGISTRY[cls.__name__] = cls
 
