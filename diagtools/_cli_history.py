@@ -46,9 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     bench = sub.add_parser(
         "bench",
         help="evaluate and time a model, record the run in the benchmark history",
-        description="Evaluate MODEL on DATA (metrics with bootstrap intervals), time predict at each batch size, "
-        "and record the run (fingerprints of model, data, git commit and environment; raw latency samples; "
-        "per-row predictions) in the history database. Prints a one-screen summary.",
+        description="Evaluate MODEL on DATA (metrics with bootstrap intervals), time predict at each batch size,\n"
+        "and record the run in the history database: fingerprints of model, data, git commit and\n"
+        "environment, raw latency samples and per-row predictions. Prints a one-screen summary.",
         epilog=BENCH_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -71,13 +71,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        help="bootstrap resamples behind every interval (default: 1000)")
     bench.add_argument("--sample-rows", type=int, metavar="ROWS",
                        help="evaluate on a seeded random sample of this many rows (default: all rows)")
-    bench.add_argument("--random-state", type=int, default=0, help="seed of every random step (default: 0)")
+    bench.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed of every random step (default: 0)")
     bench.set_defaults(handler=_bench)
 
     compare = sub.add_parser(
         "compare",
         help="compare two recorded runs; exit 1 on a significant regression (CI gate)",
-        description="Compare CANDIDATE with BASELINE (metrics and latency) and report every difference with its "
+        description="Compare CANDIDATE with BASELINE (metrics and latency) and report every difference with its\n"
         "interval and test. Exit code 1 when a regression beyond tolerance is statistically significant.",
         epilog=COMPARE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -99,7 +99,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     compare.add_argument("--out", metavar="FILE", help="also write the output to FILE (e.g. the PR comment body)")
     compare.add_argument("--n-boot", type=int, default=1000, metavar="B",
                          help="bootstrap resamples of the paired and latency tests (default: 1000)")
-    compare.add_argument("--random-state", type=int, default=0, help="seed of the bootstrap (default: 0)")
+    compare.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed of the bootstrap (default: 0)")
     compare.set_defaults(handler=_compare)
 
 
