@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import platform
@@ -143,9 +144,14 @@ def environment_fingerprint() -> dict[str, Any]:
         _env = None
     if _env is not None:
         try:
-            return dict(_env())
+            info = dict(_env())
         except Exception:  # a failing probe must never lose a run
-            pass
+            info = {}
+        if info:
+            if "hash" not in info:
+                stable = json.dumps(info, sort_keys=True, default=str)
+                info["hash"] = hashlib.sha256(stable.encode()).hexdigest()[:16]
+            return info
     import sklearn
 
     info: dict[str, Any] = {
