@@ -454,7 +454,7 @@ def run_diagnostics(
         y_train = pd.Series(np.asarray(y_train), index=X_train.index, name=y.name)
     inputs = ReportInputs(
         model=model, X=X, y=y, target=str(y.name), X_train=X_train, y_train=y_train, reference=reference,
-        model_name=model_name or _describe_model(model), data_name=data_name,
+        model_name=model_name or "model", data_name=data_name,
     )
     ctx = _Context(
         inputs=inputs, slice_columns=list(slice_columns) if slice_columns else None, n_boot=n_boot,
@@ -491,7 +491,7 @@ def run_diagnostics(
         description += f"; reference data: {len(reference):,} rows"
     params = {"n_boot": n_boot, "random_state": random_state, "sections": names, "budgets": ctx.budgets}
     return DiagnosisReport(
-        ctx.outcomes, model_name=inputs.model_name, data_description=description, params=params, title=title
+        ctx.outcomes, model_name=f"{inputs.model_name} ({_describe_model(model)})", data_description=description, params=params, title=title
     )
 
 
@@ -555,7 +555,7 @@ def load_inputs(
     y_train = train[target] if train is not None else None
     return ReportInputs(
         model=model, X=X, y=y, target=target, X_train=X_train, y_train=y_train, reference=reference,
-        model_name=f"{Path(model_path).name} ({_describe_model(model)})", data_name=Path(data_path).name,
+        model_name=Path(model_path).stem, data_name=Path(data_path).name,
     )
 
 
