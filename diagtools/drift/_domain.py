@@ -87,6 +87,18 @@ def domain_classifier(
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
+
+    # Small fits: one OpenMP thread avoids oversubscription stalls on shared machines.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return _domain_classifier(reference, current, kinds, max_rows=max_rows, n_splits=n_splits, n_boot=n_boot,
+                                  n_repeats=n_repeats, random_state=random_state,
+                                  classifier=HistGradientBoostingClassifier, folds=StratifiedKFold)
+
+
+def _domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, kinds: dict[str, str], *, max_rows: int,
+                       n_splits: int, n_boot: int, n_repeats: int, random_state: int, classifier: Any,
+                       folds: Any) -> tuple[dict[str, Any], pd.DataFrame]:
 
     rng = np.random.default_rng(random_state)
     m = min(len(reference), len(current), max_rows)
@@ -97,9 +109,9 @@ def domain_classifier(
     y = np.r_[np.zeros(m), np.ones(m)].astype(int)
     oof = np.zeros(len(y))
     drops = np.zeros((n_splits, len(kinds)))
-    folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
-    for f, (tr, te) in enumerate(folds.split(X, y)):
-        clf = HistGradientBoostingClassifier(
+    splitter = folds(n_splits=n_splits, shuffle=True, random_state=random_state)
+    for f, (tr, te) in enumerate(splitter.split(X, y)):
+        clf = classifier(
             max_iter=60, learning_rate=0.2, max_leaf_nodes=15, categorical_features=cat_mask,
             early_stopping=False, random_state=random_state,
         )

@@ -247,6 +247,8 @@ def profile_data(
                 f"{name}: column(s) {bad} hold non-numeric values but are numeric in the reference. "
                 "Pass the same column types in both windows."
             ) from exc
+        if not block.flags.writeable:  # a view of the frame's data (copy-on-write)
+            block = block.copy()
         n_missing = np.isnan(block).sum(axis=0)
         block.sort(axis=0)  # one vectorized sort for every numeric column; NaNs go last
         for j, c in enumerate(numeric):
