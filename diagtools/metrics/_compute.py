@@ -170,41 +170,68 @@ def _finite2d(s: np.ndarray, name: str) -> np.ndarray:
 
 
 # -- point estimates (scikit-learn) -----------------------------------------------------------
+def _classification_names(labels: list[str], has_score: bool, has_proba: bool) -> list[str]:
+    """Metric names available for a classifier, in ``.frame`` order."""
+    names = ["accuracy", "balanced_accuracy"]
+    names += [f"{m}[{lab}]" for m in ("precision", "recall", "f1") for lab in labels]
+    names += [f"{m}_{avg}" for avg in ("macro", "weighted") for m in ("precision", "recall", "f1")]
+    if has_score:
+        names += ["roc_auc", "pr_auc"]
+    if has_proba:
+        names += ["log_loss", "brier", "ece"]
+    return names
+
+
 def _point_classification(
     y: np.ndarray, pred: np.ndarray, labels: list[str], proba: np.ndarray | None, score: np.ndarray | None,
-    prep: E.ClassificationPrep,
+    prep: E.ClassificationPrep, metrics: list[str] | None,
 ) -> dict[str, float]:
+    """Point estimates from scikit-learn (only of the kept metrics)."""
     from sklearn import metrics as M
 
     k = len(labels)
     codes = np.arange(k)
+    names = [m for m in _classification_names(labels, score is not None, proba is not None) if _keep(m, metrics)]
+    want = set(names)
     out: dict[str, float] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out["accuracy"] = M.accuracy_score(y, pred)
-        out["balanced_accuracy"] = M.balanced_accuracy_score(y, pred)
-        p, r, f, _ = M.precision_recall_fscore_support(y, pred, labels=codes, zero_division=0)
-        for name, arr in (("precision", p), ("recall", r), ("f1", f)):
-            for j, lab in enumerate(labels):
-                out[f"{name}[{lab}]"] = arr[j]
+        if "accuracy" in want:
+            out["accuracy"] = M.accuracy_score(y, pred)
+        if "balanced_accuracy" in want:
+            out["balanced_accuracy"] = M.balanced_accuracy_score(y, pred)
+        if any(E.base_name(m) in ("precision", "recall", "f1") for m in want):
+            p, r, f, _ = M.precision_recall_fscore_support(y, pred, labels=codes, zero_division=0)
+            for name, arr in (("precision", p), ("recall", r), ("f1", f)):
+                for j, lab in enumerate(labels):
+                    out[f"{name}[{lab}]"] = arr[j]
         for avg in ("macro", "weighted"):
-            p, r, f, _ = M.precision_recall_fscore_support(y, pred, labels=codes, average=avg, zero_division=0)
-            out[f"precision_{avg}"], out[f"recall_{avg}"], out[f"f1_{avg}"] = p, r, f
-        if score is not None:
-            if k == 2:
-                out["roc_auc"] = _safe(M.roc_auc_score, y, score)
-                out["pr_auc"] = _safe(M.average_precision_score, y, score)
-            else:
-                aucs = [_safe(M.roc_auc_score, y == c, score[:, c]) for c in codes]
-                aps = [_safe(M.average_precision_score, y == c, score[:, c]) for c in codes]
-                out["roc_auc"], out["pr_auc"] = float(np.mean(aucs)), float(np.mean(aps))
-        if proba is not None:
+            if any(m.endswith(f"_{avg}") for m in want):
+                p, r, f, _ = M.precision_recall_fscore_support(y, pred, labels=codes, average=avg, zero_division=0)
+                out[f"precision_{avg}"], out[f"recall_{avg}"], out[f"f1_{avg}"] = p, r, f
+        for metric, fn in (("roc_auc", M.roc_auc_score), ("pr_auc", M.average_precision_score)):
+            if metric in want:
+                if k == 2:
+                    out[metric] = _safe(fn, y, score)
+                else:
+                    out[metric] = float(np.mean([_safe(fn, y == c, score[:, c]) for c in codes]))
+        if "log_loss" in want:
             out["log_loss"] = M.log_loss(y, proba, labels=codes)
+        if "brier" in want:
             out["brier"] = M.brier_score_loss(y, proba[:, 1] if k == 2 else proba, labels=codes)
-    if proba is not None:
+    if "ece" in want:
         ones = np.ones((prep.n, 1))
-        out["ece"] = float(E.classification_metrics(prep, E.weighted_sums(prep.S, ones))["ece"][0])
-    return {key: float(v) for key, v in out.items()}
+        out["ece"] = float(E.classification_metrics(prep, E.weighted_sums(prep.S, ones), ap=False)["ece"][0])
+    return {m: float(out[m]) for m in names}
+
+
+def _interval(samples: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval along axis 0; the fast path when every sample is finite."""
+    if np.isfinite(samples).all():
+        tail = (1.0 - confidence) / 2.0 * 100.0
+        low, high = np.percentile(samples, [tail, 100.0 - tail], axis=0)
+        return low, high
+    return percentile_interval(samples, confidence, axis=0)
 
 
 def _safe(fn: Any, *args: Any) -> float:
@@ -226,6 +253,18 @@ def _point_regression(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
             "mape": float(M.mean_absolute_percentage_error(y, pred)),
             "median_ae": float(M.median_absolute_error(y, pred)),
         }
+
+
+def _check_known(metrics: list[str] | None, available: list[str], task: str) -> None:
+    """Raise when a requested metric is not available (before any expensive work)."""
+    if metrics is None:
+        return
+    unknown = [m for m in metrics if not any(m in (x, E.base_name(x)) for x in available)]
+    if unknown:
+        raise DiagnosticInputError(
+            f"metrics holds names {unknown!r} not available for this {task} task (with these inputs). "
+            f"Available: {sorted({E.base_name(x) for x in available})}."
+        )
 
 
 def _keep(name: str, metrics: list[str] | None) -> bool:
@@ -278,6 +317,10 @@ def _run_classification(
 ) -> dict[str, Any]:
     n = len(y)
     first = next(iter(predictors))
+    ap = _keep("pr_auc", metrics)
+    # curves follow the metrics they illustrate
+    which = frozenset(c for c, m in (("roc", "roc_auc"), ("pr", "pr_auc"), ("reliability", "ece"))
+                      if curves and _keep(m, metrics))
     preds = {}
     for name, p in predictors.items():
         pname = "y_pred" if name == first else f"baselines[{name!r}]['y_pred']"
@@ -293,6 +336,9 @@ def _run_classification(
     for name, p in predictors.items():
         sname = "y_score" if name == first else f"baselines[{name!r}]['y_score']"
         proba, score = _prepare_score(p.get("y_score"), n, k, sname)
+        if name == first:
+            _check_known(metrics, _classification_names(label_names, score is not None, proba is not None),
+                         "classification")
         if name in preds:
             pc = _encode(preds[name], labs, "y_pred" if name == first else f"baselines[{name!r}]['y_pred']")
         elif proba is not None:
@@ -302,19 +348,20 @@ def _run_classification(
         prep = E.prepare_classification(yc, pc, label_names, proba=proba, score=score)
         preps[name] = prep
         codes[name] = pc
-        points[name] = _point_classification(yc, pc, label_names, proba, score, prep)
+        points[name] = _point_classification(yc, pc, label_names, proba, score, prep, metrics)
 
     def boot(Wt: np.ndarray) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
         out, crv = {}, {}
         for name, prep in preps.items():
             sums = E.weighted_sums(prep.S, Wt)
-            out[name] = E.classification_metrics(prep, sums)
-            if curves and name == first:
-                crv = E.classification_curves(prep, sums)
+            out[name] = E.classification_metrics(prep, sums, ap=ap)
+            if which and name == first:
+                crv = E.classification_curves(prep, sums, which)
         return out, crv
 
     samples, curve_samples = _bootstrap(n, n_boot, random_state, boot)
-    point_curves = E.classification_curves(preps[first], E.weighted_sums(preps[first].S, np.ones((n, 1)))) if curves else {}
+    ones = np.ones((n, 1))
+    point_curves = E.classification_curves(preps[first], E.weighted_sums(preps[first].S, ones), which) if which else {}
     cm = np.bincount(yc * k + codes[first], minlength=k * k).reshape(k, k)
     confusion = pd.DataFrame(
         {"true_label": np.repeat(label_names, k), "pred_label": np.tile(label_names, k), "count": cm.ravel()}
@@ -333,6 +380,7 @@ def _run_regression(
     n = len(y)
     first = next(iter(predictors))
     y = V.check_finite(y, "y_true")
+    _check_known(metrics, ["mae", "rmse", "r2", "mape", "median_ae"], "regression")
     preps, points = {}, {}
     for name, p in predictors.items():
         pname = "y_pred" if name == first else f"baselines[{name!r}]['y_pred']"
@@ -381,7 +429,7 @@ def _curve_frame(point: dict[str, Any], boots: dict[str, np.ndarray], confidence
         xs = np.asarray(x, dtype=float).ravel()
         est = np.asarray(yv, dtype=float).ravel()
         if key in boots:
-            lo, hi = percentile_interval(boots[key], confidence, axis=0)
+            lo, hi = _interval(boots[key], confidence)
         else:
             lo = hi = np.full_like(est, np.nan)
         frame = pd.DataFrame({"curve": key, "x": xs, "estimate": est, "ci_low": lo, "ci_high": hi})
@@ -401,20 +449,13 @@ def _assemble(
 ) -> dict[str, Any]:
     first = next(iter(points))
     names = [m for m in points[first] if _keep(m, metrics)]
-    if metrics is not None:
-        unknown = [m for m in metrics if not any(m in (x, E.base_name(x)) for x in points[first])]
-        if unknown:
-            raise DiagnosticInputError(
-                f"metrics holds names {unknown!r} not available for this {task} task. "
-                f"Available: {sorted({E.base_name(x) for x in points[first]})}."
-            )
     rows = []
     for model, pts in points.items():
         for m in names:
             if m not in pts:
                 continue
             s = samples.get(model, {}).get(m)
-            lo, hi = (percentile_interval(s, confidence) if s is not None else (np.nan, np.nan))
+            lo, hi = _interval(s, confidence) if s is not None else (np.nan, np.nan)
             rows.append((model, m, pts[m], float(lo), float(hi), n))
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     comp = []
@@ -426,7 +467,7 @@ def _assemble(
             diff = points[first][m] - pts[m]
             if sa is not None and sb is not None:
                 d = sa - sb
-                lo, hi = percentile_interval(d, confidence)
+                lo, hi = _interval(d, confidence)
                 p = float(bootstrap_p_value(d))
             else:
                 lo = hi = p = np.nan

@@ -25,6 +25,7 @@ import numpy as np
 from scipy import sparse
 
 N_BINS = 10
+CURVE_POINTS = 1000  # ROC/PR curves use at most this many threshold groups per resample
 GRID = np.linspace(0.0, 1.0, 101)
 _EPS = np.finfo(np.float64).eps
 
@@ -91,7 +92,6 @@ def prepare_classification(
         m += width
 
     add("conf", k * k, y * k + pred, ar, np.ones(n))
-    add("total", 1, np.zeros(n, dtype=np.int64), ar, np.ones(n))
     if proba is not None:
         p = np.clip(proba, _EPS, 1 - _EPS)
         p = p / p.sum(axis=1, keepdims=True)
@@ -122,6 +122,10 @@ def prepare_classification(
             g = len(uniq)
             pos = y == cls
             add(f"auc{cls}", 2 * g, inv + g * (~pos), ar, np.ones(n))
+            if k == 2 and g > CURVE_POINTS:
+                # curves only: merge neighbouring thresholds into CURVE_POINTS ordered groups
+                coarse = inv * CURVE_POINTS // g
+                add(f"curve{cls}", 2 * CURVE_POINTS, coarse + CURVE_POINTS * (~pos), ar, np.ones(n))
             groups.append(g)
             scored.append(cls)
     S = sparse.csr_matrix(
@@ -135,8 +139,12 @@ def prepare_classification(
 
 
 def weighted_sums(S: sparse.csr_matrix, Wt: np.ndarray) -> np.ndarray:
-    """Return ``(S @ Wt).T`` with ``Wt`` of shape ``(n, b)`` (C-contiguous float)."""
-    return np.ascontiguousarray(np.asarray(S @ Wt).T)
+    """Return ``S @ Wt`` of shape ``(m, b)`` for weights ``Wt`` of shape ``(n, b)``.
+
+    The statistics stay in this layout (one column per resample): cumulative sums along the
+    first axis are then vectorized over resamples, and no large transpose is needed.
+    """
+    return np.asarray(S @ Wt)
 
 
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -146,62 +154,91 @@ def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _auc_ap(prep: ClassificationPrep, sums: np.ndarray, cls: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    block = sums[:, prep.blocks[f"auc{cls}"]]
-    g = block.shape[1] // 2
-    P, N = block[:, :g], block[:, g:]
-    cp, cn = np.cumsum(P, axis=1), np.cumsum(N, axis=1)
-    ptot, ntot = cp[:, -1], cn[:, -1]
+def _auc_ap(
+    prep: ClassificationPrep, sums: np.ndarray, cls: int, *, ap: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """ROC-AUC (weighted Mann-Whitney with ties) and average precision of one class, shape ``(b,)``.
+
+    One cumulative sum along the tie groups (descending score) per statistic: the positives
+    ranked above each negative for the AUC, and with ``ap`` the predicted-positive weight.
+    """
+    block = sums[prep.blocks[f"auc{cls}"]]
+    g = block.shape[0] // 2
+    P, N = block[:g], block[g:]
+    cp = np.cumsum(P, axis=0)
+    ptot, ntot = cp[-1], N.sum(axis=0)
+    # a negative in group g ranks below the positives of earlier groups, ties count a half
+    num = np.einsum("ij,ij->j", N, cp) - 0.5 * np.einsum("ij,ij->j", N, P)
     with np.errstate(all="ignore"):
-        auc = (N * (cp - 0.5 * P)).sum(axis=1) / (ptot * ntot)
-        prec = _div(cp, cp + cn)
-        ap = (P * prec).sum(axis=1) / ptot
-    auc = np.where((ptot > 0) & (ntot > 0), auc, np.nan)
-    ap = np.where(ptot > 0, ap, np.nan)
-    return auc, ap, cp, cn
+        auc = np.where((ptot > 0) & (ntot > 0), num / (ptot * ntot), np.nan)
+        if ap:
+            # precision at each distinct threshold; where nothing is predicted yet cp is 0 too
+            predicted = np.cumsum(block[:g] + block[g:], axis=0)
+            prec = cp / np.maximum(predicted, 1e-300)
+            avg = np.where(ptot > 0, np.einsum("ij,ij->j", P, prec) / ptot, np.nan)
+        else:
+            avg = np.full(len(ptot), np.nan)
+    return auc, avg
 
 
-def classification_metrics(prep: ClassificationPrep, sums: np.ndarray) -> dict[str, np.ndarray]:
-    """All classification metrics for each resample (each value has shape ``(b,)``)."""
+def _cumulative(prep: ClassificationPrep, sums: np.ndarray, cls: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative positive / negative weights ``(b, g)`` over (possibly merged) threshold groups."""
+    key = f"curve{cls}" if f"curve{cls}" in prep.blocks else f"auc{cls}"
+    block = sums[prep.blocks[key]]
+    g = block.shape[0] // 2
+    return np.cumsum(block[:g], axis=0).T, np.cumsum(block[g:], axis=0).T
+
+
+def classification_metrics(
+    prep: ClassificationPrep, sums: np.ndarray, *, ap: bool = True
+) -> dict[str, np.ndarray]:
+    """All classification metrics for each resample (each value has shape ``(b,)``).
+
+    ``sums`` comes from :func:`weighted_sums`; ``ap=False`` skips the average precision
+    (``pr_auc``), the costliest of them.
+    """
     k = len(prep.labels)
-    b = sums.shape[0]
-    total = sums[:, prep.blocks["total"]][:, 0]
-    C = sums[:, prep.blocks["conf"]].reshape(b, k, k)
-    tp = np.diagonal(C, axis1=1, axis2=2)
-    support = C.sum(axis=2)
-    predicted = C.sum(axis=1)
+    cells = sums[prep.blocks["conf"]]
+    total = cells.sum(axis=0)
+    C = cells.reshape(k, k, -1)  # true x predicted x resample
+    tp = np.diagonal(C, axis1=0, axis2=1).T  # (k, b)
+    support = C.sum(axis=1)
+    predicted = C.sum(axis=0)
     out: dict[str, np.ndarray] = {}
-    out["accuracy"] = tp.sum(axis=1) / total
+    out["accuracy"] = tp.sum(axis=0) / total
     recall = _div(tp, support)
     present = support > 0
     with np.errstate(all="ignore"):
-        out["balanced_accuracy"] = (recall * present).sum(axis=1) / present.sum(axis=1)
+        out["balanced_accuracy"] = (recall * present).sum(axis=0) / present.sum(axis=0)
     precision = _div(tp, predicted)
     f1 = _div(2 * tp, support + predicted)
     for name, arr in (("precision", precision), ("recall", recall), ("f1", f1)):
         for j, lab in enumerate(prep.labels):
-            out[f"{name}[{lab}]"] = arr[:, j]
+            out[f"{name}[{lab}]"] = arr[j]
     for name, arr in (("precision", precision), ("recall", recall), ("f1", f1)):
-        out[f"{name}_macro"] = arr.mean(axis=1)
-        out[f"{name}_weighted"] = (arr * support).sum(axis=1) / support.sum(axis=1)
+        out[f"{name}_macro"] = arr.mean(axis=0)
+        out[f"{name}_weighted"] = (arr * support).sum(axis=0) / support.sum(axis=0)
     if prep.scored:
         aucs, aps = [], []
         for cls in prep.scored:
-            auc, ap, _, _ = _auc_ap(prep, sums, cls)
+            auc, avg = _auc_ap(prep, sums, cls, ap=ap)
             aucs.append(auc)
-            aps.append(ap)
+            aps.append(avg)
         out["roc_auc"] = np.mean(aucs, axis=0)
-        out["pr_auc"] = np.mean(aps, axis=0)
+        if ap:
+            out["pr_auc"] = np.mean(aps, axis=0)
     if prep.has_proba:
-        out["log_loss"] = sums[:, prep.blocks["log_loss"]][:, 0] / total
-        out["brier"] = sums[:, prep.blocks["brier"]][:, 0] / total
-        hit = sums[:, prep.blocks["bin_hit"]]
-        conf = sums[:, prep.blocks["bin_conf"]]
-        out["ece"] = np.abs(hit - conf).sum(axis=1) / total
+        out["log_loss"] = sums[prep.blocks["log_loss"]][0] / total
+        out["brier"] = sums[prep.blocks["brier"]][0] / total
+        hit = sums[prep.blocks["bin_hit"]]
+        conf = sums[prep.blocks["bin_conf"]]
+        out["ece"] = np.abs(hit - conf).sum(axis=0) / total
     return out
 
 
-def classification_curves(prep: ClassificationPrep, sums: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def classification_curves(
+    prep: ClassificationPrep, sums: np.ndarray, which: frozenset[str] = frozenset({"roc", "pr", "reliability"})
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Curves per resample: ``name -> (x of shape (b, g) or (g,), y of shape (b, g))``.
 
     ``roc``: true positive rate at the false positive rates of :data:`GRID` (linear
@@ -211,22 +248,23 @@ def classification_curves(prep: ClassificationPrep, sums: np.ndarray) -> dict[st
     for binary tasks only; reliability for any task with probabilities.
     """
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    b = sums.shape[0]
-    if len(prep.labels) == 2 and prep.scored:
-        _, _, cp, cn = _auc_ap(prep, sums, 1)
-        zeros = np.zeros((b, 1))
+    if len(prep.labels) == 2 and prep.scored and {"roc", "pr"} & which:
+        cp, cn = _cumulative(prep, sums, 1)
+        zeros = np.zeros((cp.shape[0], 1))
         with np.errstate(all="ignore"):
             tpr = np.hstack([zeros, cp / cp[:, -1:]])
             fpr = np.hstack([zeros, cn / cn[:, -1:]])
             recall = cp / cp[:, -1:]
             precision = _div(cp, cp + cn)
-        out["roc"] = (GRID, _interp_rows(GRID, fpr, tpr))
-        out["pr"] = (GRID, _first_reaching(GRID, recall, precision))
-    if prep.has_proba:
-        n_bin = sums[:, prep.blocks["bin_n"]]
+        if "roc" in which:
+            out["roc"] = (GRID, _interp_rows(GRID, fpr, tpr))
+        if "pr" in which:
+            out["pr"] = (GRID, _first_reaching(GRID, recall, precision))
+    if prep.has_proba and "reliability" in which:
+        n_bin = sums[prep.blocks["bin_n"]].T
         with np.errstate(all="ignore"):
-            freq = sums[:, prep.blocks["bin_hit"]] / n_bin
-            mean_conf = sums[:, prep.blocks["bin_conf"]] / n_bin
+            freq = sums[prep.blocks["bin_hit"]].T / n_bin
+            mean_conf = sums[prep.blocks["bin_conf"]].T / n_bin
         out["reliability"] = (mean_conf, np.where(n_bin > 0, freq, np.nan))
     return out
 
