@@ -148,6 +148,8 @@ def test_demo_result_shape_intervals_and_findings(loan_result):
     # the demo model overfits: over-confident, and a linear model beats it
     assert any(t.startswith("Poorly calibrated: ECE") for t in titles)
     assert any(t.startswith("A simple linear reference does") for t in titles)
+    assert any(t.startswith("Log loss") and "worse than predicting the class priors" in t for t in titles)
+    assert titles[-1].startswith("Accuracy 0.6") and "on 10,000 rows" in titles[-1]
     assert not any(f.severity == "high" for f in res.findings())
     assert res.overall.shape == (len(own), 3)
 

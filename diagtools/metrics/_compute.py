@@ -613,7 +613,7 @@ def evaluate_predictions(
     >>> score = np.clip(0.3 * y + 0.7 * rng.random(500), 0, 1)
     >>> res = evaluate_predictions(y, y_pred=(score > 0.5).astype(int), y_score=score, n_boot=200)
     >>> round(float(res.metric("accuracy")["estimate"]), 3)
-    0.786
+    0.73
     """
     if not isinstance(name, str) or not name:
         raise DiagnosticInputError(f"name must be a non-empty string, got {name!r}.")

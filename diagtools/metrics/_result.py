@@ -10,7 +10,7 @@ import pandas as pd
 
 from diagtools._plotting import check_matplotlib, get_ax
 from diagtools._result import Finding, Result, rank_findings
-from diagtools.metrics._engine import LOWER_IS_BETTER, base_name
+from diagtools.metrics._engine import LOWER_IS_BETTER
 
 ALPHA = 0.05
 ECE_HIGH = 0.05
@@ -79,6 +79,17 @@ class EvaluationResult(Result):
         Class labels (classification).
     name : str
         Name of the evaluated model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagtools.metrics import evaluate_predictions
+    >>> y = np.array([0, 1] * 100)
+    >>> res = evaluate_predictions(y, y_pred=y, n_boot=100)
+    >>> list(res.frame.columns)
+    ['model', 'metric', 'estimate', 'ci_low', 'ci_high', 'n']
+    >>> float(res.metric("accuracy")["estimate"])
+    1.0
     """
 
     comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -95,7 +106,16 @@ class EvaluationResult(Result):
     # -- derived views ---------------------------------------------------------------------
     @property
     def overall(self) -> pd.DataFrame:
-        """Wide view: one row per metric, one column per model (point estimates)."""
+        """Wide view: one row per metric, one column per model (point estimates).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> res.overall.shape
+        (19, 1)
+        """
         wide = self.frame.pivot(index="metric", columns="model", values="estimate")
         order = list(dict.fromkeys(self.frame["metric"]))
         cols = list(dict.fromkeys(self.frame["model"]))
@@ -115,6 +135,14 @@ class EvaluationResult(Result):
         -------
         pandas.Series
             With ``model, metric, estimate, ci_low, ci_high, n``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> float(res.metric("roc_auc")["estimate"])
+        0.505
         """
         model = self.name if model is None else model
         rows = self.frame[(self.frame["model"] == model) & (self.frame["metric"] == name)]
@@ -149,7 +177,16 @@ class EvaluationResult(Result):
 
     # -- conclusions ------------------------------------------------------------------------
     def headline(self) -> list[tuple[str, str]]:
-        """Main metrics of the evaluated model with their intervals, and the row count."""
+        """Main metrics of the evaluated model with their intervals, and the row count.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> res.headline()[0]
+        ('rows', '200')
+        """
         out = [("rows", f"{self.n_samples:,}")]
         for m in self._primary()[:2] + (["ece"] if self.task == "classification" else ["mape"]):
             if self._est(m) is not None:
@@ -163,6 +200,14 @@ class EvaluationResult(Result):
         -------
         list of Finding
             Most severe first.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> res.findings()[-1].title
+        'Accuracy 0.500 (95% CI 0.432-0.554), ROC-AUC 0.505 (95% CI 0.421-0.579) on 200 rows'
         """
         out: list[Finding] = []
         prim = self._primary()
@@ -206,18 +251,29 @@ class EvaluationResult(Result):
                   f"{r['difference']:+.3f} (95% CI {_fmt(r['ci_low'])} to {_fmt(r['ci_high'])}), {_fmt_q(r['q_value'])}")
         evidence = {k: rows.loc[k].to_dict() for k in prim}
         if base in ("majority_class", "mean") or base.startswith("dummy"):
+            out = []
+            if "log_loss" in rows.index and base == "majority_class":
+                ll = rows.loc["log_loss"]
+                if ll["difference"] > 0 and np.isfinite(ll["q_value"]) and ll["q_value"] < ALPHA:
+                    out.append(Finding(
+                        "metrics", "medium",
+                        f"Log loss {_fmt(ll['model_estimate'])} is worse than predicting the class priors "
+                        f"({_fmt(ll['baseline_estimate'])}), difference {ll['difference']:+.3f} "
+                        f"(95% CI {_fmt(ll['ci_low'])} to {_fmt(ll['ci_high'])}), {_fmt_q(ll['q_value'])}",
+                        "The probabilities are over-confident: confident mistakes cost more than the model's "
+                        "ranking gains. Regularize or recalibrate.", {"log_loss": ll.to_dict()}))
             better = {k: self._better(rows.loc[k], k) for k in prim}
             if not any(better.values()):
                 return [Finding("metrics", "high", f"Not significantly better than {words}: {detail}",
                                 "The model adds nothing measurable over a trivial prediction. Check the "
-                                "features, the target and the training data.", evidence)]
+                                "features, the target and the training data.", evidence), *out]
             if not better[m]:
                 ok = [k for k, v in better.items() if v]
                 return [Finding("metrics", "medium",
                                 f"{_nice(m)} not significantly better than {words}: {detail}",
                                 f"The model beats it on {', '.join(_nice(k) for k in ok)} only: its ranking "
-                                "carries information but its decisions do not; tune the threshold.", evidence)]
-            return []
+                                "carries information but its decisions do not; tune the threshold.", evidence), *out]
+            return out
         if not self._better(r, m):
             worse = r["difference"] < 0 if m not in LOWER_IS_BETTER else r["difference"] > 0
             how = "better" if worse and float(r["q_value"]) < ALPHA else "as well"
@@ -261,6 +317,13 @@ class EvaluationResult(Result):
         Returns
         -------
         matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> ax = res.plot()
         """
         from diagtools._validation import check_option
 
@@ -268,8 +331,10 @@ class EvaluationResult(Result):
         if kind != "metrics":
             return getattr(self, f"plot_{kind}")(ax=ax, **kwargs)
         ax = get_ax(ax)
-        metrics = [m for m in self.frame["metric"].drop_duplicates()
-                   if base_name(m) == m and m not in ("log_loss", "mape")]
+        # one scale per panel: scores in [0, 1] for classification, errors in target units for regression
+        shown = (("accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "pr_auc", "brier", "ece")
+                 if self.task == "classification" else ("mae", "rmse", "median_ae"))
+        metrics = [m for m in self.frame["metric"].drop_duplicates() if m in shown]
         models = list(dict.fromkeys(self.frame["model"]))
         width = 0.8 / max(len(models), 1)
         y0 = np.arange(len(metrics))
@@ -282,8 +347,11 @@ class EvaluationResult(Result):
         ax.set_yticks(y0 + width * (len(models) - 1) / 2)
         ax.set_yticklabels([_nice(m) for m in metrics])
         ax.invert_yaxis()
-        ax.set_xlabel("estimate (95% bootstrap interval)")
-        ax.set_title(f"{self.name}: metrics vs baselines")
+        ax.set_xlabel("estimate (95% bootstrap interval)" + (" in target units" if self.task == "regression" else ""))
+        title = f"{self.name}: metrics vs baselines"
+        if self.task == "regression" and self._est("r2") is not None:
+            title += f" (R² {self._with_ci('r2')})"
+        ax.set_title(title)
         ax.legend(loc="best", fontsize="small")
         return ax
 
@@ -301,7 +369,15 @@ class EvaluationResult(Result):
         return ax
 
     def plot_roc(self, ax: Any = None, **kwargs: Any) -> Any:
-        """ROC curve with its 95% bootstrap band (binary tasks). Returns the Axes."""
+        """ROC curve with its 95% bootstrap band (binary tasks). Returns the Axes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> ax = res.plot_roc()
+        """
         ax = get_ax(ax)
         self._band(ax, "roc", f"{self.name} (AUC {self._with_ci('roc_auc')})", **kwargs)
         ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="chance")
@@ -310,7 +386,15 @@ class EvaluationResult(Result):
         return ax
 
     def plot_pr(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Precision-recall curve with its 95% bootstrap band (binary tasks). Returns the Axes."""
+        """Precision-recall curve with its 95% bootstrap band (binary tasks). Returns the Axes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> ax = res.plot_pr()
+        """
         ax = get_ax(ax)
         self._band(ax, "pr", f"{self.name} (AP {self._with_ci('pr_auc')})", **kwargs)
         ax.set(xlabel="recall", ylabel="precision", title="Precision-recall curve", xlim=(0, 1), ylim=(0, 1.01))
@@ -318,7 +402,15 @@ class EvaluationResult(Result):
         return ax
 
     def plot_calibration(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Reliability diagram with 95% bootstrap bands per bin. Returns the Axes."""
+        """Reliability diagram with 95% bootstrap bands per bin. Returns the Axes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> ax = res.plot_calibration()
+        """
         ax = get_ax(ax)
         c = self._curve("reliability")
         if c.empty:
@@ -339,7 +431,15 @@ class EvaluationResult(Result):
         return ax
 
     def plot_confusion(self, ax: Any = None, normalize: bool = False, **kwargs: Any) -> Any:
-        """Confusion matrix heat map (counts, or row shares with ``normalize=True``). Returns the Axes."""
+        """Confusion matrix heat map (counts, or row shares with ``normalize=True``). Returns the Axes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> ax = res.plot_confusion(normalize=True)
+        """
         ax = get_ax(ax, figsize=(4.8, 4.2))
         if self.confusion.empty:
             ax.text(0.5, 0.5, "no confusion matrix (regression)", ha="center", va="center", transform=ax.transAxes)
@@ -361,7 +461,15 @@ class EvaluationResult(Result):
         return ax
 
     def plot_residuals(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Residuals against predictions on a sample of rows (regression). Returns the Axes."""
+        """Residuals against predictions on a sample of rows (regression). Returns the Axes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> ax = res.plot_residuals()  # classification: an empty panel with a note
+        """
         ax = get_ax(ax)
         p = self.predictions
         if p is None or len(p) == 0:
@@ -381,6 +489,13 @@ class EvaluationResult(Result):
         Returns
         -------
         matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> fig = res.plot_summary()
         """
         plt = check_matplotlib()
         if self.task == "regression":
