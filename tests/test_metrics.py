@@ -297,3 +297,20 @@ def test_evaluate_predictions_reproducible_and_proba_only():
     pd.testing.assert_frame_equal(a.frame, b.frame)
     assert isinstance(a, EvaluationResult)
     assert a.metric("accuracy")["estimate"] == pytest.approx(M.accuracy_score(y, (p > 0.5).astype(int)))
+
+
+def test_point_curves_equal_sklearn_curves():
+    rng = np.random.default_rng(9)
+    n = 800
+    y = rng.integers(0, 2, n)
+    s = np.round(np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1), 2)
+    res = evaluate_predictions(y, y_score=s, n_boot=200)
+    curves = res.curves.set_index(["curve", "x"])["estimate"]
+    fpr, tpr, _ = M.roc_curve(y, s, drop_intermediate=False)
+    np.testing.assert_allclose(curves.loc["roc"].to_numpy(), np.interp(E.GRID, fpr, tpr), atol=1e-12)
+    precision, recall, _ = M.precision_recall_curve(y, s)
+    precision, recall = precision[:-1][::-1], recall[:-1][::-1]  # ascending recall, thresholds descending
+    expected = [precision[np.searchsorted(recall, r - 1e-12)] for r in E.GRID]
+    np.testing.assert_allclose(curves.loc["pr"].to_numpy(), expected, atol=1e-12)
+    rel = res.curves[res.curves["curve"] == "reliability"]
+    assert ((rel["ci_low"] <= rel["estimate"] + 1e-12) & (rel["estimate"] <= rel["ci_high"] + 1e-12)).all()
