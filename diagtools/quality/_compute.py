@@ -1,0 +1,483 @@
+"""``check_data``: integrity, train/test leakage and label-noise candidates in one pass."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools._stats import benjamini_hochberg
+from diagtools._validation import check_columns, check_option, check_task
+from diagtools.errors import DiagnosticInputError
+from diagtools.quality._hashing import align_dtypes, column_hash, combine
+from diagtools.quality._integrity import (
+    ALL,
+    Row,
+    cardinality_rows,
+    constant_rows,
+    duplicate_rows,
+    make_row,
+    missing_rows,
+    mixed_type_rows,
+    outlier_rows,
+)
+from diagtools.quality._label_noise import candidate_frame, confidence_histogram, confident_learning
+from diagtools.quality._leakage import cross_split_rows, id_like_rows, near_hashes
+from diagtools.quality._power import bin_codes, oof_bin_predictions, score_with_interval
+from diagtools.quality._result import FRAME_COLUMNS, DataQualityResult
+
+#: Every check ``check_data`` can run, in frame order.
+CHECKS: tuple[str, ...] = (
+    "missing", "constant", "mixed_types", "high_cardinality", "outliers", "duplicates",
+    "near_duplicates", "id_like", "target_leakage", "label_noise",
+)
+#: Shorthands accepted by ``checks=``.
+CHECK_GROUPS: dict[str, tuple[str, ...]] = {
+    "integrity": ("missing", "constant", "mixed_types", "high_cardinality", "outliers", "duplicates"),
+    "leakage": ("duplicates", "near_duplicates", "id_like", "target_leakage"),
+    "fast": ("missing", "constant", "mixed_types", "high_cardinality", "outliers", "duplicates", "near_duplicates", "id_like"),
+}
+#: Columns above which the progress bar switches on by default.
+PROGRESS_COLUMNS = 50
+#: Default "too good to be true" score of one column alone, per task.
+LEAKAGE_THRESHOLDS = {"classification": 0.95, "regression": 0.9}
+#: Share of the full model's lift over chance from which one column alone is suspicious.
+SHARE_OF_FULL = 0.9
+#: A column that matches the full model is flagged only above this score (chance is 0.5 / 0.0).
+MIN_SUSPICIOUS = {"classification": 0.8, "regression": 0.5}
+
+
+def _resolve_checks(checks: str | Sequence[str] | None) -> tuple[str, ...]:
+    if checks is None:
+        return CHECKS
+    items = [checks] if isinstance(checks, str) else list(checks)
+    chosen: set[str] = set()
+    for item in items:
+        if item in CHECK_GROUPS:
+            chosen.update(CHECK_GROUPS[item])
+        else:
+            check_option(item, CHECKS + tuple(CHECK_GROUPS), "checks")
+            chosen.add(item)
+    return tuple(c for c in CHECKS if c in chosen)
+
+
+def _positive_int(value: Any, name: str, minimum: int, example: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise DiagnosticInputError(f"{name} must be an integer >= {minimum}, got {value!r}. Use e.g. {example}.")
+    return int(value)
+
+
+def _validate(train: Any, test: Any, target: Any, exclude: Sequence[str], cv: Any, n_boot: Any, confidence: Any,
+              near_digits: Any, model: Any) -> list[str]:
+    for name, data in (("train", train), ("test", test)):
+        if name == "test" and data is None:
+            continue
+        if not isinstance(data, pd.DataFrame):
+            raise DiagnosticInputError(
+                f"{name} must be a pandas DataFrame including the target column, got {type(data).__name__}. "
+                "Convert it, e.g. pd.DataFrame(X).assign(target=y)."
+            )
+        if len(data) == 0:
+            raise DiagnosticInputError(f"{name} is empty (0 rows). Pass at least one row of data.")
+    if not isinstance(target, str):
+        raise DiagnosticInputError(f"target must be the name of the label column (a str), got {type(target).__name__}. "
+                                   "Pass e.g. target='defaulted'.")
+    check_columns(train, [target], name="train")
+    check_columns(train, list(exclude), name="exclude")
+    features = [c for c in train.columns if c != target and c not in set(exclude)]
+    if not features:
+        raise DiagnosticInputError("train has no feature columns besides the target (and exclude). Pass the features too.")
+    if test is not None:
+        missing = [c for c in features if c not in test.columns]
+        if missing:
+            check_columns(test, missing[:1], name="test")
+    _positive_int(cv, "cv", 2, "cv=5")
+    _positive_int(n_boot, "n_boot", 1, "n_boot=200")
+    _positive_int(near_digits, "near_digits", 1, "near_digits=3")
+    if not (isinstance(confidence, float) and 0 < confidence < 1):
+        raise DiagnosticInputError(f"confidence must be a float in (0, 1), got {confidence!r}. Use e.g. 0.95.")
+    if model is not None and not (hasattr(model, "fit") and hasattr(model, "predict")):
+        raise DiagnosticInputError(
+            f"model ({type(model).__name__}) has no fit/predict methods. Pass an unfitted scikit-learn estimator "
+            "(it is cloned and cross-validated), or None for the default gradient-boosting model."
+        )
+    if train[target].isna().any():
+        k = int(train[target].isna().sum())
+        raise DiagnosticInputError(f"train[{target!r}] contains {k} missing label(s). Drop those rows before checking.")
+    return features
+
+
+def _encode(frames: Sequence[pd.DataFrame], features: Sequence[str]) -> tuple[list[np.ndarray], list[bool]]:
+    """Numeric matrices for the default model (categoricals as codes shared by every frame)."""
+    mats = [np.empty((len(f), len(features))) for f in frames]
+    cat_mask = []
+    for j, c in enumerate(features):
+        s0 = frames[0][c]
+        if pd.api.types.is_numeric_dtype(s0) and not pd.api.types.is_bool_dtype(s0):
+            for m, f in zip(mats, frames, strict=True):
+                m[:, j] = pd.to_numeric(f[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            cat_mask.append(False)
+            continue
+        allv = pd.concat([f[c].astype(object) for f in frames], ignore_index=True)
+        codes, uniques = pd.factorize(allv, use_na_sentinel=True)
+        codes = np.where(codes < 0, np.nan, codes.astype(float))
+        start = 0
+        for m, f in zip(mats, frames, strict=True):
+            m[:, j] = codes[start:start + len(f)]
+            start += len(f)
+        cat_mask.append(len(uniques) <= 250)
+    return mats, cat_mask
+
+
+def _default_model(task: str, cat_mask: list[bool], random_state: int) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    kw = dict(max_iter=100, max_leaf_nodes=15, learning_rate=0.1, min_samples_leaf=20, early_stopping=False,
+              categorical_features=np.asarray(cat_mask, dtype=bool) if any(cat_mask) else None, random_state=random_state)
+    if task == "classification":
+        return HistGradientBoostingClassifier(**kw)
+    return HistGradientBoostingRegressor(**kw)
+
+
+def _folds(y: np.ndarray, task: str, cv: int, random_state: int) -> tuple[Any, np.ndarray]:
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    splitter = (StratifiedKFold if task == "classification" else KFold)(n_splits=cv, shuffle=True, random_state=random_state)
+    folds = np.empty(len(y), dtype=np.int64)
+    for k, (_, te) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        folds[te] = k
+    return splitter, folds
+
+
+def check_data(
+    train: pd.DataFrame,
+    test: pd.DataFrame | None = None,
+    *,
+    target: str,
+    task: str | None = None,
+    model: Any = None,
+    checks: str | Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    cv: int = 5,
+    n_boot: int = 200,
+    confidence: float = 0.95,
+    near_digits: int = 3,
+    near_constant: float = 0.99,
+    high_cardinality: float = 0.5,
+    outlier_z: float = 3.5,
+    outlier_share: float = 0.01,
+    leakage_threshold: float | None = None,
+    n_bins: int = 32,
+    max_candidates: int = 500,
+    impact: bool = False,
+    n_jobs: int | None = None,
+    random_state: int = 0,
+    progress: bool | None = None,
+) -> DataQualityResult:
+    """Check a training (and test) table for integrity problems, leakage and label noise.
+
+    Parameters
+    ----------
+    train : DataFrame
+        Training data, features and the ``target`` column.
+    test : DataFrame, optional
+        Held-out data with the same feature columns (the target column is optional). Enables
+        the cross-split checks (exact and near duplicates) and per-split missing values.
+    target : str
+        Name of the label column.
+    task : {"classification", "regression"}, optional
+        Inferred from the target when omitted.
+    model : estimator, optional
+        Unfitted scikit-learn estimator taking the raw feature frame; it is cloned and
+        cross-validated on ``train``. Its out-of-fold predictions give the full-model score that
+        one-column scores are compared with, and the probabilities for label noise. Default: a
+        small HistGradientBoosting model on the features with categories encoded.
+    checks : str or list of str, optional
+        Checks to run (default all): names from :data:`CHECKS` or groups from
+        :data:`CHECK_GROUPS` (``"integrity"``, ``"leakage"``, ``"fast"``: everything without a
+        model). ``"target_leakage"`` fits the full model only when ``"label_noise"`` runs too or
+        ``model`` is given; otherwise columns are judged by ``leakage_threshold`` alone.
+    exclude : list of str, default=()
+        Columns to leave out of every check. Columns found ID-like (when ``"id_like"`` runs) are
+        left out of row hashing automatically, so copies with a fresh ID still count as duplicates.
+    cv : int, default=5
+        Cross-validation folds of the one-column and full models.
+    n_boot : int, default=200
+        Bootstrap resamples of the score intervals.
+    confidence : float, default=0.95
+        Level of every interval.
+    near_digits : int, default=3
+        Significant digits numbers are rounded to for near-duplicate matching.
+    near_constant : float, default=0.99
+        Share of the dominant value from which a column counts as near-constant.
+    high_cardinality : float, default=0.5
+        Distinct values per row from which a text column (with >= 50 values) is flagged.
+    outlier_z, outlier_share : float, default=3.5, 0.01
+        Robust z-score beyond which a value is an outlier, and the share of outliers from which a
+        column is flagged.
+    leakage_threshold : float, optional
+        One-column score that is "too good to be true" (default ROC-AUC 0.95, R^2 0.9). A column
+        is also flagged when it alone reaches 90% of the full model's lift over chance
+        (``(score - chance) / (full - chance) >= 0.9``) and scores at least 0.8 AUC / 0.5 R^2.
+    n_bins : int, default=32
+        Bins of the one-column models.
+    max_candidates : int, default=500
+        Label-noise candidates kept in ``label_issues``.
+    impact : bool, default=False
+        Also fit the model on ``train`` and measure the test metric change (with an interval)
+        when the duplicated test rows are removed and when each leaking column is dropped.
+    n_jobs : int, optional
+        Parallel folds of the full model (joblib).
+    random_state : int, default=0
+        Seed of folds, bootstrap and model.
+    progress : bool, optional
+        Progress bar over columns; default on from 50 columns.
+
+    Returns
+    -------
+    DataQualityResult
+
+    Raises
+    ------
+    DiagnosticInputError
+        For a missing target column, an unknown check, empty frames, feature columns missing from
+        ``test``, a model without ``fit``, missing labels, or a single-class target when
+        label-based checks run.
+
+    See Also
+    --------
+    diagtools.drift.detect_drift : distribution changes between two windows.
+
+    Notes
+    -----
+    Rows are hashed column by column with :func:`pandas.util.hash_pandas_object` and combined,
+    so duplicate and cross-split checks are vectorised and never copy the table. Label-noise
+    candidates follow confident learning (Northcutt, Jiang and Chuang, 2021, JAIR 70:1373-1411),
+    implemented with per-class thresholds on out-of-fold probabilities (see
+    ``diagtools.quality._label_noise``).
+
+    Examples
+    --------
+    >>> from diagtools.datasets import make_loans
+    >>> from diagtools.quality import add_data_problems, check_data
+    >>> train, test = make_loans(2_000), make_loans(1_000, random_state=1)
+    >>> train, test, truth = add_data_problems(train, test, target="defaulted")
+    >>> res = check_data(train, test, target="defaulted", checks="fast")
+    >>> res.count("train_test_duplicates") == truth["n_test_duplicates"]
+    True
+    """
+    features = _validate(train, test, target, exclude, cv, n_boot, confidence, near_digits, model)
+    chosen = _resolve_checks(checks)
+    y_raw = train[target].to_numpy()
+    task = check_task(y_raw, task, name=f"train[{target!r}]")
+    label_based = {"target_leakage", "label_noise"} & set(chosen)
+    classes = np.unique(y_raw) if task == "classification" else np.array([])
+    if task == "classification" and label_based:
+        if len(classes) < 2:
+            raise DiagnosticInputError(f"train[{target!r}] holds a single class ({classes[0]!r}); target leakage and "
+                                       "label noise need at least two. Use checks='fast' or pass data with every class.")
+        smallest = int(np.bincount(np.searchsorted(classes, y_raw)).min())
+        if smallest < cv:
+            raise DiagnosticInputError(f"cv={cv} folds but the rarest class of train[{target!r}] has {smallest} rows. "
+                                       f"Use cv<={max(smallest, 2)} or drop that class.")
+    thr = float(leakage_threshold) if leakage_threshold is not None else LEAKAGE_THRESHOLDS[task]
+    if progress is None:
+        progress = len(features) >= PROGRESS_COLUMNS
+    params = {"target": target, "task": task, "checks": list(chosen), "cv": cv, "n_boot": n_boot, "confidence": confidence,
+              "near_digits": near_digits, "near_constant": near_constant, "high_cardinality": high_cardinality,
+              "outlier_z": outlier_z, "outlier_share": outlier_share, "leakage_threshold": thr, "n_bins": n_bins,
+              "random_state": random_state, "exclude": list(exclude), "impact": impact,
+              "n_train": len(train), "n_test": 0 if test is None else len(test),
+              "model": "default gradient boosting" if model is None else type(model).__name__}
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(features) * 3, desc="check_data", unit="column")
+
+    def step() -> None:
+        if bar is not None:
+            bar.update(1)
+
+    splits: dict[str, pd.DataFrame] = {"train": train} if test is None else {"train": train, "test": test}
+    y_test = test[target] if test is not None and target in test.columns else None
+    rows: list[Row] = []
+    extras: dict[str, Any] = {}
+    if "missing" in chosen:
+        rows += missing_rows(splits, features, confidence)
+        extras["missing_blocks"] = _missing_blocks(splits, features)
+    n_unique: dict[str, int] = {}
+    if {"constant", "mixed_types", "high_cardinality"} & set(chosen):
+        data = train[features] if test is None else pd.concat([train[features], test[features]], ignore_index=True)
+        if "constant" in chosen:
+            part, n_unique = constant_rows(data, features, near_constant, confidence, step)
+            rows += part
+        if "mixed_types" in chosen:
+            rows += mixed_type_rows(data, features, confidence)
+        if "high_cardinality" in chosen:
+            rows += cardinality_rows(data, features, n_unique, high_cardinality, confidence)
+    if "outliers" in chosen:
+        rows += outlier_rows(splits, features, outlier_z, outlier_share, confidence)
+    hash_features = list(features)
+    if "id_like" in chosen:
+        id_part = id_like_rows(splits, features, confidence)
+        rows += id_part
+        ids = [r["column"] for r in id_part if r["flagged"]]
+        hash_features = [c for c in features if c not in ids] or list(features)
+        params["hash_excludes"] = [c for c in ids if c not in hash_features]
+    exact_mask = None
+    if {"duplicates", "near_duplicates"} & set(chosen):
+        if test is not None:
+            cols_tr, cols_te = align_dtypes(train, test, hash_features)
+        else:
+            cols_tr, cols_te = {c: train[c] for c in hash_features}, {}
+        h_train = combine([column_hash(s) for s in cols_tr.values()])
+        h_test = combine([column_hash(s) for s in cols_te.values()]) if test is not None else None
+        if "duplicates" in chosen:
+            rows += duplicate_rows("train", h_train, train[target].reset_index(drop=True), confidence)
+            if h_test is not None:
+                rows += duplicate_rows("test", h_test, None if y_test is None else y_test.reset_index(drop=True), confidence)
+        if h_test is not None:
+            part, exact_mask = cross_split_rows(h_train, h_test, train[target], y_test, confidence)
+            if "duplicates" in chosen:
+                rows += part
+            if "near_duplicates" in chosen:
+                nt, ns = near_hashes(cols_tr, cols_te, near_digits)
+                part, _ = cross_split_rows(nt, ns, train[target], y_test, confidence, check="near_duplicates",
+                                           extra=f" after rounding numbers to {near_digits} significant digits and "
+                                                 "normalising text (exact duplicates not counted)",
+                                           exclude=exact_mask)
+                rows += part
+
+    fit_full = "label_noise" in chosen or ("target_leakage" in chosen and (model is not None or impact))
+    y_idx = np.searchsorted(classes, y_raw) if task == "classification" else y_raw.astype(float)
+    oof = None
+    if label_based:
+        _, folds = _folds(y_idx, task, cv, random_state)
+        if fit_full:
+            oof = _full_oof(train, features, y_idx, task, model, cv, random_state, n_jobs)
+        if "target_leakage" in chosen:
+            rows += _leakage_rows(train, features, y_idx, task, classes, folds, cv, oof, thr, n_bins, n_boot, confidence,
+                                  random_state, step)
+        if "label_noise" in chosen and task == "classification" and oof is not None:
+            cand, sugg, joint, rate = confident_learning(oof, y_idx)
+            counts = np.bincount(y_idx, minlength=len(classes))
+            cand_given = np.bincount(y_idx[cand], minlength=len(classes))
+            from diagtools._stats import wilson_interval
+
+            for j, cls in enumerate(classes):
+                lo, hi = wilson_interval(round(rate[j] * counts[j]), counts[j], confidence)
+                rows.append(make_row("label_noise", str(cls), "train", int(cand_given[j]), float(rate[j]), int(counts[j]),
+                                     ci=(float(lo), float(hi)), flagged=bool(cand_given[j] > 0),
+                                     detail=f"{int(cand_given[j]):,} rows labelled {cls!r} look mislabeled"
+                                     if cand_given[j] else "", confidence=confidence))
+            extras["label_issues"] = candidate_frame(train.index, cand, sugg, oof, y_idx, classes, max_candidates)
+            extras["confidence_hist"] = confidence_histogram(oof, y_idx, cand)
+            extras["noise_joint"] = pd.DataFrame(
+                [(_plain(classes[i]), _plain(classes[j]), float(joint[i, j])) for i in range(len(classes)) for j in range(len(classes))],
+                columns=["given_label", "true_label", "share"])
+            params["n_label_issues"] = len(cand)
+    if impact and test is not None and y_test is not None:
+        from diagtools.quality._impact import impact_rows
+
+        rows += impact_rows(train, test, features, target, task, classes, model, rows, exact_mask, n_boot, confidence,
+                            random_state)
+    if bar is not None:
+        bar.close()
+
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    if len(frame):
+        frame["q_value"] = benjamini_hochberg(frame["p_value"].to_numpy(dtype=float))
+    return DataQualityResult(frame=frame, params=params, n_samples=len(train) + (0 if test is None else len(test)), **extras)
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _missing_blocks(splits: dict[str, pd.DataFrame], features: Sequence[str], blocks: int = 60) -> pd.DataFrame:
+    """Share missing per block of consecutive rows, column and split (the missingness matrix)."""
+    out = []
+    for split, df in splits.items():
+        mask = df[list(features)].isna().to_numpy()
+        b = min(blocks, len(df))
+        edges = np.linspace(0, len(df), b + 1).astype(int)
+        sums = np.add.reduceat(mask.astype(float), edges[:-1], axis=0)
+        sizes = np.diff(edges)[:, None]
+        share = sums / sizes
+        for j, c in enumerate(features):
+            out.append(pd.DataFrame({"split": split, "block": np.arange(b), "column": c, "missing_share": share[:, j]}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["split", "block", "column", "missing_share"])
+
+
+def _full_oof(train: pd.DataFrame, features: list[str], y_idx: np.ndarray, task: str, model: Any, cv: int,
+              random_state: int, n_jobs: int | None) -> np.ndarray:
+    import warnings
+
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+
+    splitter = (StratifiedKFold if task == "classification" else KFold)(n_splits=cv, shuffle=True, random_state=random_state)
+    if model is None:
+        (X,), cat_mask = _encode([train], features)
+        est = _default_model(task, cat_mask, random_state)
+    else:
+        X, est = train[features], clone(model)
+    method = "predict_proba" if task == "classification" else "predict"
+    if task == "classification" and not hasattr(est, "predict_proba"):
+        raise DiagnosticInputError(f"model ({type(est).__name__}) has no predict_proba. Label noise and leakage scores need "
+                                   "probabilities: pass a probabilistic classifier.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            pred = cross_val_predict(est, X, y_idx, cv=splitter, method=method, n_jobs=n_jobs)
+    except (ValueError, TypeError) as exc:
+        raise DiagnosticInputError(f"model could not be cross-validated on train: {exc}. Pass an estimator that "
+                                   "accepts the raw feature frame (e.g. a Pipeline with encoding).") from exc
+    return pred if pred.ndim == 2 else pred[:, None]
+
+
+def _leakage_rows(train: pd.DataFrame, features: list[str], y_idx: np.ndarray, task: str, classes: np.ndarray,
+                  folds: np.ndarray, cv: int, oof: np.ndarray | None, thr: float, n_bins: int, n_boot: int,
+                  confidence: float, random_state: int, step: Any) -> list[Row]:
+    if task == "classification":
+        targets = np.eye(len(classes))[y_idx]
+        metric = "ROC-AUC"
+    else:
+        targets = y_idx[:, None].astype(float)
+        metric = "R2"
+    preds = []
+    for c in features:
+        preds.append(oof_bin_predictions(bin_codes(train[c], n_bins), targets, folds, cv))
+        step()
+    ref = None
+    if oof is not None:
+        preds.append(oof)
+        ref = len(preds) - 1
+    scores = score_with_interval(preds, y_idx, task, n_boot=n_boot, confidence=confidence, random_state=random_state,
+                                 reference=ref)
+    full = scores[ref]["estimate"] if ref is not None else np.nan
+    rows = []
+    n = len(y_idx)
+    for c, sc in zip(features, scores, strict=False):
+        too_good = sc["estimate"] >= thr
+        base = 0.5 if task == "classification" else 0.0
+        lift = (sc["estimate"] - base) / (full - base) if np.isfinite(full) and full > base else np.nan
+        matches = bool(np.isfinite(lift) and lift >= SHARE_OF_FULL and sc["estimate"] >= MIN_SUSPICIOUS[task])
+        flagged = bool(too_good or matches)
+        detail = f"{metric} of a cross-validated one-column model"
+        if np.isfinite(full):
+            detail += f"; full model {full:.3f}"
+        if flagged:
+            detail += "; too good to be true: " + ("above the threshold" if too_good else "as good as the full model")
+        step()
+        rows.append(make_row("target_leakage", c, "train", n, sc["estimate"], n, ci=(sc["ci_low"], sc["ci_high"]),
+                             p_value=sc["p_value"], flagged=flagged, detail=detail, confidence=confidence))
+    if ref is not None:
+        sc = scores[ref]
+        rows.append(make_row("full_model", ALL, "train", n, sc["estimate"], n, ci=(sc["ci_low"], sc["ci_high"]),
+                             detail=f"{metric} of the cross-validated model on all features", confidence=confidence))
+    return rows

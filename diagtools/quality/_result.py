@@ -1,0 +1,396 @@
+"""``DataQualityResult``: the checks of ``check_data``, findings in plain words and plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools._plotting import get_ax
+from diagtools._result import Finding, Result, rank_findings
+
+#: Columns of :attr:`DataQualityResult.frame`, in order.
+FRAME_COLUMNS = [
+    "check", "column", "split", "count", "estimate", "ci_low", "ci_high", "n", "p_value", "q_value", "flagged", "detail",
+]
+_SPLIT_WORD = {"train": "training", "test": "test", "all": "all"}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%" if x >= 0.001 or x == 0 else f"{100 * x:.2f}%"
+
+
+def _ci(lo: float, hi: float, fmt: Any = _pct) -> str:
+    if lo is None or hi is None or not (np.isfinite(lo) and np.isfinite(hi)):
+        return ""
+    return f" [{fmt(lo)}, {fmt(hi)}]"
+
+
+@dataclass(frozen=True)
+class DataQualityResult(Result):
+    """Integrity, train/test leakage and label-noise checks of one training (and test) table.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One row per check x column x split, columns ``check, column, split, count, estimate,
+        ci_low, ci_high, n, p_value, q_value, flagged, detail``. ``column`` is ``"*"`` for
+        row-level checks; ``split`` is ``"train"``, ``"test"`` or ``"all"`` (both together).
+        Checks and the meaning of ``count`` / ``estimate`` (interval: Wilson unless noted):
+
+        - ``missing``: missing values / their share (``p_value``: test vs train rates);
+        - ``constant``: rows holding the dominant value / its share;
+        - ``mixed_types``: values of the minority type / share of non-missing values;
+        - ``high_cardinality``: distinct values / distinct values per row;
+        - ``outliers``: values beyond the robust z (training median and MAD) / share;
+        - ``duplicate_rows``: rows repeating an earlier row (features and label) / share;
+        - ``conflicting_labels``: rows in groups of identical features with different labels / share;
+        - ``train_test_duplicates``: test rows whose features occur in training / share of test rows;
+        - ``near_duplicates``: further test rows matching a training row after normalisation / share;
+        - ``id_like``: distinct values / per row (flagged: unique per row and integer, text or monotone);
+        - ``target_leakage``: rows / cross-validated score of a one-column model (ROC-AUC or R^2,
+          bootstrap interval; ``p_value``: paired bootstrap test vs the full model);
+        - ``full_model``: rows / cross-validated score of the model on all features;
+        - ``label_noise``: candidates with this given label (``column``) / estimated noise rate
+          of the class (confident learning);
+        - ``removal_impact``: test rows kept / change of the test metric when the flagged rows
+          (``column="*"``) or a leaking column are removed (bootstrap interval).
+
+        ``q_value``: Benjamini-Hochberg over every p-value in the frame.
+    label_issues : DataFrame or None
+        Top label-noise candidates: ``rank, row, given_label, suggested_label,
+        self_confidence, suggested_proba`` (``row`` is the index label in ``train``).
+    confidence_hist : DataFrame or None
+        ``bin_left, bin_right, n_rows, n_candidates``: self-confidence histogram.
+    noise_joint : DataFrame or None
+        ``given_label, true_label, share``: calibrated joint distribution of labels.
+    missing_blocks : DataFrame or None
+        ``split, block, column, missing_share``: the missingness matrix (blocks of rows).
+    """
+
+    label_issues: pd.DataFrame | None = None
+    confidence_hist: pd.DataFrame | None = None
+    noise_joint: pd.DataFrame | None = None
+    missing_blocks: pd.DataFrame | None = None
+
+    area = "data_quality"
+    title = "Data quality and leakage"
+
+    # -- views -----------------------------------------------------------------------
+    def flagged(self, check: str | None = None) -> pd.DataFrame:
+        """Return the flagged rows of ``frame`` (optionally of one check).
+
+        Parameters
+        ----------
+        check : str, optional
+
+        Returns
+        -------
+        DataFrame
+        """
+        f = self.frame[self.frame["flagged"].astype(bool)]
+        return f if check is None else f[f["check"] == check]
+
+    def count(self, check: str, split: str | None = None) -> int:
+        """Total ``count`` of a row-level check (e.g. ``"train_test_duplicates"``).
+
+        Parameters
+        ----------
+        check : str
+        split : str, optional
+
+        Returns
+        -------
+        int
+        """
+        f = self.frame[self.frame["check"] == check]
+        if split is not None:
+            f = f[f["split"] == split]
+        return int(f["count"].sum())
+
+    @property
+    def leaking_columns(self) -> list[str]:
+        """Columns flagged as target leakage, highest one-column score first."""
+        f = self.flagged("target_leakage").sort_values("estimate", ascending=False)
+        return f["column"].astype(str).tolist()
+
+    @property
+    def predictive_power(self) -> pd.DataFrame:
+        """One-column predictive power (rows of ``target_leakage`` and ``full_model``), best first."""
+        f = self.frame[self.frame["check"].isin(["target_leakage", "full_model"])]
+        return f.sort_values("estimate", ascending=False).reset_index(drop=True)
+
+    def _score_name(self) -> str:
+        return "ROC-AUC" if self.params.get("task") == "classification" else "R2"
+
+    def _full(self) -> pd.Series | None:
+        f = self.frame[self.frame["check"] == "full_model"]
+        return None if f.empty else f.iloc[0]
+
+    # -- conclusions -----------------------------------------------------------------
+    def findings(self) -> list[Finding]:
+        """Ranked findings in plain words, one per problem (columns grouped per check).
+
+        Returns
+        -------
+        list of Finding
+        """
+        out: list[Finding] = []
+        A = "data_quality"
+        for r in self.flagged("train_test_duplicates").itertuples(index=False):
+            sev = "high" if r.estimate >= 0.001 else "medium"
+            out.append(Finding(A, sev, f"{r.count:,} test rows ({_pct(r.estimate)}{_ci(r.ci_low, r.ci_high)}) also appear in "
+                                       "training: held-out scores are optimistic",
+                               f"{r.detail}. Remove them from the test set (or deduplicate before splitting) and re-evaluate.",
+                               {"count": r.count, "share": r.estimate}))
+        for r in self.flagged("near_duplicates").itertuples(index=False):
+            out.append(Finding(A, "medium", f"{r.count:,} more test rows ({_pct(r.estimate)}) nearly match a training row",
+                               f"{r.detail}. Near copies leak like exact ones: check how the data was split.",
+                               {"count": r.count, "share": r.estimate}))
+        full = self._full()
+        name = self._score_name()
+        for r in self.flagged("target_leakage").sort_values("estimate", ascending=False).itertuples(index=False):
+            vs = f" vs {full['estimate']:.3f} for the full model" if full is not None else ""
+            out.append(Finding(A, "high", f"Column {r.column} alone predicts the target with {name} {r.estimate:.3f}"
+                                          f"{_ci(r.ci_low, r.ci_high, lambda v: f'{v:.3f}')}{vs}: likely target leakage",
+                               "A single column this predictive is usually computed from the label or recorded after the "
+                               "outcome. Check how it is produced; drop it if it is not available at prediction time.",
+                               {"column": r.column, "score": r.estimate}))
+        for r in self.flagged("id_like").itertuples(index=False):
+            out.append(Finding(A, "medium", f"Column {r.column} looks like a row ID ({r.detail})",
+                               "IDs carry no signal that generalises, and a monotone ID encodes time or order. Drop it from "
+                               "the features, or pass exclude=[...] to leave it out of these checks.", {"column": r.column}))
+        issues = self.flagged("label_noise")
+        if len(issues):
+            total = int(issues["count"].sum())
+            n = int(self.params.get("n_train", 0)) or int(issues["n"].sum())
+            worst = issues.sort_values("estimate", ascending=False).iloc[0]
+            per = "; ".join(f"class {r.column}: {_pct(r.estimate)}{_ci(r.ci_low, r.ci_high)}" for r in issues.itertuples(index=False))
+            sev = "medium" if total / max(n, 1) >= 0.01 else "low"
+            out.append(Finding(A, sev, f"{total:,} training rows ({_pct(total / max(n, 1))}) look mislabeled; estimated noise "
+                                       f"highest in class {worst['column']} ({_pct(worst['estimate'])})",
+                               f"Confident learning on out-of-fold probabilities; estimated noise rate per given label: {per}. "
+                               "Review the top candidates in .label_issues: where classes overlap naturally, many are hard "
+                               "cases rather than wrong labels.", {"count": total}))
+        for check, word in (("duplicate_rows", "are exact duplicates of other rows"),
+                            ("conflicting_labels", "share identical features with rows of a different label")):
+            for r in self.flagged(check).itertuples(index=False):
+                sev = "medium" if r.estimate >= 0.01 or check == "conflicting_labels" else "low"
+                out.append(Finding(A, sev, f"{r.count:,} {_SPLIT_WORD.get(r.split, r.split)} rows ({_pct(r.estimate)}) {word}",
+                                   r.detail + ".", {"split": r.split, "count": r.count}))
+        miss = self.flagged("missing")
+        for col, g in miss.groupby("column", sort=False):
+            parts = ", ".join(f"{_pct(r.estimate)} of {_SPLIT_WORD.get(r.split, r.split)} rows" for r in g.itertuples(index=False))
+            test = g[g["split"] == "test"]
+            differ = len(test) and np.isfinite(test["q_value"].iloc[0]) and test["q_value"].iloc[0] < 0.05
+            sev = "medium" if g["estimate"].max() >= 0.2 or differ else "low"
+            extra = " (rates differ between splits, q<0.05)" if differ else ""
+            out.append(Finding(A, sev, f"Column {col} has missing values: {parts}{extra}",
+                               "Check that missingness is handled the same way in training and at prediction time.",
+                               {"column": col}))
+        for r in self.flagged("constant").itertuples(index=False):
+            sev = "medium" if r.estimate >= 1.0 else "low"
+            out.append(Finding(A, sev, f"Column {r.column} is {r.detail}", "It carries (almost) no information; consider dropping it.",
+                               {"column": r.column}))
+        for r in self.flagged("mixed_types").itertuples(index=False):
+            out.append(Finding(A, "medium", f"Column {r.column} mixes value types ({r.detail})",
+                               "Parse the column to one type; stray text in a numeric column often marks missing values.",
+                               {"column": r.column}))
+        for r in self.flagged("high_cardinality").itertuples(index=False):
+            out.append(Finding(A, "low", f"Column {r.column} has {r.count:,} categories ({r.estimate:.2f} per row)",
+                               "Too many categories to learn from: group rare ones or encode them differently.",
+                               {"column": r.column}))
+        outl = self.flagged("outliers")
+        if len(outl):
+            worst = outl.sort_values("estimate", ascending=False).drop_duplicates("column")
+            parts = ", ".join(f"{r.column} {_pct(r.estimate)} ({r.split})" for r in worst.head(5).itertuples(index=False))
+            out.append(Finding(A, "low", f"{worst['column'].nunique()} numeric column(s) with >= "
+                                         f"{_pct(float(self.params.get('outlier_share', 0.01)))} outliers: {parts}",
+                               f"Robust z-score above {self.params.get('outlier_z', 3.5)} against the training median and MAD. "
+                               "Check for unit errors or sentinel values (e.g. 999).", {"columns": worst["column"].tolist()}))
+        for r in self.flagged("removal_impact").itertuples(index=False):
+            what = "removing the duplicated test rows" if r.column == "*" else f"dropping column {r.column}"
+            out.append(Finding(A, "medium", f"Test {name} changes by {r.estimate:+.3f}{_ci(r.ci_low, r.ci_high, lambda v: f'{v:+.3f}')} "
+                                            f"when {what}", r.detail, {"column": r.column, "change": r.estimate}))
+        if not out:
+            ran = ", ".join(self.params.get("checks", []))
+            out.append(Finding(A, "info", "No data-quality problem found", f"Checks run: {ran}."))
+        return rank_findings(out)
+
+    def headline(self) -> list[tuple[str, str]]:
+        """Rows, cross-split duplicates, leaking columns, label-noise candidates, flagged checks.
+
+        Returns
+        -------
+        list of (str, str)
+        """
+        out = [("rows", f"{self.params.get('n_train', self.n_samples):,} train / {self.params.get('n_test', 0):,} test")]
+        f = self.frame
+        if (f["check"] == "train_test_duplicates").any():
+            out.append(("test rows in train", f"{self.count('train_test_duplicates'):,}"))
+        if (f["check"] == "target_leakage").any():
+            out.append(("leaking columns", str(len(self.leaking_columns))))
+        if (f["check"] == "label_noise").any():
+            out.append(("label-noise candidates", f"{self.count('label_noise'):,}"))
+        out.append(("flagged checks", str(len(self.flagged()))))
+        return out[:5]
+
+    # -- plots -----------------------------------------------------------------------
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Overview: number of flagged columns/rows entries per check (grey: ran, nothing flagged).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        **kwargs
+            Passed to ``ax.barh``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        ax = get_ax(ax, figsize=(6.4, 4.0))
+        f = self.frame
+        checks = list(dict.fromkeys(f["check"].tolist())) or ["(no checks)"]
+        n_flag = [int(f[(f["check"] == c)]["flagged"].astype(bool).sum()) for c in checks]
+        colours = ["#b42318" if k else "#98a2b3" for k in n_flag]
+        kwargs.setdefault("color", colours)
+        ypos = np.arange(len(checks))
+        ax.barh(ypos, [max(k, 0.05) for k in n_flag], **kwargs)
+        ax.set_yticks(ypos, checks)
+        ax.invert_yaxis()
+        for y, k in zip(ypos, n_flag, strict=True):
+            ax.text(max(k, 0.05), y, f" {k}" if k else " ok", va="center", fontsize=8)
+        ax.set_xlabel("flagged entries (column x split)")
+        ax.set_title("Data-quality checks")
+        return ax
+
+    def plot_missing(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Missingness matrix: share of missing values per block of rows (y) and column (x).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        **kwargs
+            Passed to ``ax.imshow``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        ax = get_ax(ax, figsize=(6.4, 4.2))
+        mb = self.missing_blocks
+        if mb is None or len(mb) == 0:
+            ax.text(0.5, 0.5, "missing values not checked", ha="center", va="center", transform=ax.transAxes)
+            return ax
+        cols = list(dict.fromkeys(mb["column"].tolist()))
+        mats, labels = [], []
+        for split in dict.fromkeys(mb["split"].tolist()):
+            piv = mb[mb["split"] == split].pivot(index="block", columns="column", values="missing_share")[cols]
+            mats.append(piv.to_numpy(dtype=float))
+            labels.append((split, len(piv)))
+        mat = np.vstack(mats)
+        kwargs.setdefault("cmap", "Greys")
+        kwargs.setdefault("aspect", "auto")
+        kwargs.setdefault("vmin", 0.0)
+        kwargs.setdefault("vmax", 1.0)
+        im = ax.imshow(mat, interpolation="nearest", **kwargs)
+        ax.set_xticks(np.arange(len(cols)), cols, rotation=60, ha="right", fontsize=8)
+        start = 0
+        ticks, names = [], []
+        for split, size in labels:
+            ticks.append(start + size / 2 - 0.5)
+            names.append(split)
+            start += size
+            if start < len(mat):
+                ax.axhline(start - 0.5, color="#b42318", lw=1)
+        ax.set_yticks(ticks, names)
+        ax.figure.colorbar(im, ax=ax, label="share missing")
+        ax.set_title("Missing values (rows in blocks, top to bottom)")
+        return ax
+
+    def plot_leakage(self, ax: Any = None, **kwargs: Any) -> Any:
+        """One-column predictive power with intervals; the full model's score as a reference band.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        **kwargs
+            Passed to ``ax.barh``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        ax = get_ax(ax, figsize=(6.4, 4.2))
+        f = self.frame[self.frame["check"] == "target_leakage"].sort_values("estimate", ascending=False).head(30)
+        if f.empty:
+            ax.text(0.5, 0.5, "target leakage not checked", ha="center", va="center", transform=ax.transAxes)
+            return ax
+        base = 0.5 if self.params.get("task") == "classification" else 0.0
+        y = np.arange(len(f))
+        est = f["estimate"].to_numpy(dtype=float)
+        err = np.vstack([est - f["ci_low"].to_numpy(dtype=float), f["ci_high"].to_numpy(dtype=float) - est])
+        kwargs.setdefault("color", ["#b42318" if v else "#5b8db8" for v in f["flagged"].astype(bool)])
+        ax.barh(y, est - base, left=base, xerr=np.nan_to_num(err), **kwargs)
+        ax.set_yticks(y, f["column"].astype(str).tolist())
+        ax.invert_yaxis()
+        full = self._full()
+        if full is not None:
+            ax.axvspan(full["ci_low"], full["ci_high"], color="#fdb022", alpha=0.25)
+            ax.axvline(full["estimate"], color="#b54708", lw=1.5, label=f"full model {full['estimate']:.3f}")
+        ax.axvline(float(self.params.get("leakage_threshold", np.nan)), color="#b42318", ls="--", lw=1, label="leakage threshold")
+        ax.legend(loc="lower right", fontsize=8)
+        ax.set_xlabel(f"cross-validated {self._score_name()} of the column alone")
+        ax.set_title("One-column predictive power (red: too good to be true)")
+        return ax
+
+    def plot_label_noise(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Histogram of the probability of the given label, label-noise candidates highlighted.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        **kwargs
+            Passed to ``ax.bar`` of all rows.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        ax = get_ax(ax, figsize=(6.4, 4.2))
+        h = self.confidence_hist
+        if h is None or len(h) == 0:
+            ax.text(0.5, 0.5, "label noise not checked", ha="center", va="center", transform=ax.transAxes)
+            return ax
+        left = h["bin_left"].to_numpy(dtype=float)
+        width = (h["bin_right"] - h["bin_left"]).to_numpy(dtype=float)
+        kwargs.setdefault("color", "#98a2b3")
+        ax.bar(left, h["n_rows"], width=width, align="edge", label="all training rows", **kwargs)
+        ax.bar(left, h["n_candidates"], width=width, align="edge", color="#b42318", label="label-noise candidates")
+        ax.set_yscale("symlog", linthresh=1)
+        ax.set_xlabel("out-of-fold probability of the given label (self-confidence)")
+        ax.set_ylabel("rows")
+        ax.legend(fontsize=8)
+        ax.set_title("Label-noise candidates (confident learning)")
+        return ax
+
+    def plot_all(self) -> Any:
+        """Four panels: overview, missing values, one-column power, label noise.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from diagtools._plotting import check_matplotlib
+
+        plt = check_matplotlib()
+        fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+        self.plot(ax=axes[0, 0])
+        self.plot_missing(ax=axes[0, 1])
+        self.plot_leakage(ax=axes[1, 0])
+        self.plot_label_noise(ax=axes[1, 1])
+        fig.tight_layout()
+        return fig
