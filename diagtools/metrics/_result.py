@@ -121,6 +121,57 @@ class EvaluationResult(Result):
         cols = list(dict.fromkeys(self.frame["model"]))
         return wide.loc[order, cols]
 
+    def table(self, *, max_classes: int = 10) -> pd.DataFrame:
+        """Wide readable view: one row per metric, ``"estimate [ci_low, ci_high]"`` per model.
+
+        Parameters
+        ----------
+        max_classes : int, default=10
+            Per-class rows (``recall[<label>]`` ...) are left out beyond this many classes.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Column ``metric`` then one string column per model (derived from ``.frame``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
+        >>> list(res.table().columns)
+        ['metric', 'model']
+        """
+        frame = self.frame
+        if len(self.labels) > max_classes:
+            frame = frame[~frame["metric"].str.contains("[", regex=False)]
+        text = frame.assign(cell=[
+            _fmt(e) if not np.isfinite(lo) else f"{_fmt(e)} [{_fmt(lo)}, {_fmt(hi)}]"
+            for e, lo, hi in zip(frame["estimate"], frame["ci_low"], frame["ci_high"], strict=True)
+        ])
+        wide = text.pivot(index="metric", columns="model", values="cell")
+        order = list(dict.fromkeys(text["metric"]))
+        cols = list(dict.fromkeys(text["model"]))
+        out = wide.loc[order, cols].reset_index()
+        out.columns.name = None
+        return out
+
+    def _repr_html_(self) -> str:
+        from diagtools._html import findings_html, frame_html
+        from diagtools._result import escape
+
+        headline = " · ".join(f"<strong>{escape(k)}</strong> {escape(v)}" for k, v in self.headline())
+        table = self.table()
+        return "".join([
+            f"<div class='dt-result'><h4>{escape(self.title)}</h4>",
+            f"<p>{headline}</p>",
+            findings_html(self.findings()),
+            "<p><small>estimate [95% bootstrap interval]; differences to the baselines in "
+            "<code>.comparison</code>, curves in <code>.curves</code></small></p>",
+            frame_html(table, max_rows=40),
+            "</div>",
+        ])
+
     def metric(self, name: str, model: str | None = None) -> pd.Series:
         """Return the ``.frame`` row of one metric (of the evaluated model by default).
 
