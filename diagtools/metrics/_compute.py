@@ -220,7 +220,8 @@ def _run_classification(
         codes[name] = pc
         points[name] = _point_classification(yc, pc, label_names, proba, score, prep, metrics)
 
-    def boot(Wt: np.ndarray) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
+    def boot(counts: np.ndarray) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
+        Wt = np.ascontiguousarray(counts.T, dtype=float)  # one column per resample
         out, crv = {}, {}
         for name, prep in preps.items():
             sums = E.weighted_sums(prep.S, Wt)
@@ -260,8 +261,8 @@ def _run_regression(
         preps[name] = E.prepare_regression(y, pred)
         points[name] = _point_regression(y, pred)
 
-    def boot(Wt: np.ndarray) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
-        W = np.ascontiguousarray(Wt.T)
+    def boot(counts: np.ndarray) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
+        W = counts.astype(float)
         return {name: E.regression_metrics(prep, W) for name, prep in preps.items()}, {}
 
     samples, _ = _bootstrap(n, n_boot, random_state, boot)
@@ -279,8 +280,7 @@ def _bootstrap(n: int, n_boot: int, random_state: int, boot: Any) -> tuple[dict[
     cparts: dict[str, list[Any]] = {}
     if n_boot > 0:
         for counts in bootstrap_counts(n, n_boot, random_state=random_state):
-            Wt = np.ascontiguousarray(counts.T, dtype=float)
-            res, crv = boot(Wt)
+            res, crv = boot(counts)
             for name, d in res.items():
                 for key, val in d.items():
                     parts.setdefault(name, {}).setdefault(key, []).append(val)
