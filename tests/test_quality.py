@@ -129,7 +129,7 @@ def test_clean_data_no_leakage_no_duplicates_in_95_of_100_seeds():
 
 def test_clean_loans_full_run_quiet():
     train, test = _clean(2_000, 1_000)
-    res = check_data(train, test, target=TARGET, n_boot=50)
+    res = check_data(train, test, target=TARGET, n_boot=50, cv=3)
     bad = res.flagged()
     assert not bad["check"].isin(["train_test_duplicates", "near_duplicates", "id_like", "target_leakage",
                                    "duplicate_rows", "conflicting_labels", "missing", "constant"]).any()

@@ -334,8 +334,8 @@ def check_data(
             cols_tr, cols_te = align_dtypes(train, test, hash_features)
         else:
             cols_tr, cols_te = {c: train[c] for c in hash_features}, {}
-        h_train = combine([column_hash(s) for s in cols_tr.values()])
-        h_test = combine([column_hash(s) for s in cols_te.values()]) if test is not None else None
+        h_train = combine((column_hash(s) for s in cols_tr.values()), len(cols_tr))
+        h_test = combine((column_hash(s) for s in cols_te.values()), len(cols_te)) if test is not None else None
         if "duplicates" in chosen:
             rows += duplicate_rows("train", h_train, train[target].reset_index(drop=True), confidence)
             if h_test is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,26 +13,35 @@ _MULT = np.uint64(1000003)
 
 def column_hash(s: pd.Series) -> np.ndarray:
     """Return a uint64 hash per value of ``s`` (equal values hash equally, NaN included)."""
-    return pd.util.hash_pandas_object(s, index=False, categorize=False).to_numpy()
+    return pd.util.hash_pandas_object(s, index=False).to_numpy()
 
 
-def combine(hashes: Sequence[np.ndarray]) -> np.ndarray:
-    """Combine per-column hashes into one row hash (order-sensitive, as pandas does)."""
-    n = len(hashes[0])
-    out = np.full(n, _SEED, dtype=np.uint64)
+def combine(hashes: Iterable[np.ndarray], k: int | None = None) -> np.ndarray:
+    """Combine per-column hashes into one row hash (order-sensitive, as pandas does).
+
+    ``hashes`` may be a generator (pass its length as ``k``): columns are then hashed and
+    folded in one at a time, so only one column's hashes are held in memory.
+    """
+    if k is None:
+        hashes = list(hashes)
+        k = len(hashes)
+    out: np.ndarray | None = None
     mult = _MULT
-    k = len(hashes)
     for i, h in enumerate(hashes):
+        if out is None:
+            out = np.full(len(h), _SEED, dtype=np.uint64)
         out ^= h
         out *= mult
         mult = mult + np.uint64(82520 + 2 * (k - i))
+    if out is None:
+        return np.zeros(0, dtype=np.uint64)
     out += np.uint64(97531)
     return out
 
 
 def row_hashes(df: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     """Hash the rows of ``df[columns]`` without building the sub-frame."""
-    return combine([column_hash(df[c]) for c in columns])
+    return combine((column_hash(df[c]) for c in columns), len(columns))
 
 
 def align_dtypes(a: pd.DataFrame, b: pd.DataFrame, columns: Sequence[str]) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
