@@ -49,7 +49,7 @@ class ClassificationPrep:
     has_score: bool
     groups: list[int] = field(default_factory=list)  # number of tie groups per scored class
     scored: list[int] = field(default_factory=list)  # class codes with an AUC/AP block
-    bin_tables: bool = False
+    curve_starts: np.ndarray | None = None  # first tie group of each merged curve group
 
 
 def prepare_classification(
@@ -113,6 +113,7 @@ def prepare_classification(
         score = proba[:, 1] if k == 2 else proba
     groups: list[int] = []
     scored: list[int] = []
+    curve_starts = None
     if score is not None:
         targets = [1] if k == 2 else list(range(k))
         for cls in targets:
@@ -124,8 +125,7 @@ def prepare_classification(
             add(f"auc{cls}", 2 * g, inv + g * (~pos), ar, np.ones(n))
             if k == 2 and g > CURVE_POINTS:
                 # curves only: merge neighbouring thresholds into CURVE_POINTS ordered groups
-                coarse = inv * CURVE_POINTS // g
-                add(f"curve{cls}", 2 * CURVE_POINTS, coarse + CURVE_POINTS * (~pos), ar, np.ones(n))
+                curve_starts = np.searchsorted(np.arange(g) * CURVE_POINTS // g, np.arange(CURVE_POINTS))
             groups.append(g)
             scored.append(cls)
     S = sparse.csr_matrix(
@@ -134,7 +134,7 @@ def prepare_classification(
     S.sum_duplicates()
     return ClassificationPrep(
         n=n, labels=list(labels), S=S, blocks=blocks, has_proba=proba is not None,
-        has_score=score is not None, groups=groups, scored=scored,
+        has_score=score is not None, groups=groups, scored=scored, curve_starts=curve_starts,
     )
 
 
@@ -183,10 +183,13 @@ def _auc_ap(
 
 def _cumulative(prep: ClassificationPrep, sums: np.ndarray, cls: int) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative positive / negative weights ``(b, g)`` over (possibly merged) threshold groups."""
-    key = f"curve{cls}" if f"curve{cls}" in prep.blocks else f"auc{cls}"
-    block = sums[prep.blocks[key]]
+    block = sums[prep.blocks[f"auc{cls}"]]
     g = block.shape[0] // 2
-    return np.cumsum(block[:g], axis=0).T, np.cumsum(block[g:], axis=0).T
+    P, N = block[:g], block[g:]
+    if prep.curve_starts is not None:
+        P = np.add.reduceat(P, prep.curve_starts, axis=0)
+        N = np.add.reduceat(N, prep.curve_starts, axis=0)
+    return np.cumsum(P, axis=0).T, np.cumsum(N, axis=0).T
 
 
 def classification_metrics(
