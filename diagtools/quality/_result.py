@@ -295,7 +295,7 @@ class DataQualityResult(Result):
         kwargs.setdefault("cmap", "Greys")
         kwargs.setdefault("aspect", "auto")
         kwargs.setdefault("vmin", 0.0)
-        kwargs.setdefault("vmax", 1.0)
+        kwargs.setdefault("vmax", max(0.05, float(np.nanmax(mat))) if mat.size else 1.0)
         im = ax.imshow(mat, interpolation="nearest", **kwargs)
         ax.set_xticks(np.arange(len(cols)), cols, rotation=60, ha="right", fontsize=8)
         start = 0
