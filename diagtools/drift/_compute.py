@@ -20,7 +20,13 @@ from diagtools.drift._model import (
 )
 from diagtools.drift._profile import ColumnProfile, DriftProfile, column_kind, profile_data
 from diagtools.drift._result import FRAME_COLUMNS, PREDICTION_COLUMN, DriftResult
-from diagtools.drift._tests import categorical_stats, category_table, missing_rate_change, numeric_stats
+from diagtools.drift._tests import (
+    categorical_stats,
+    category_table,
+    missing_rate_change,
+    numeric_stats,
+    sorted_quantile,
+)
 from diagtools.errors import DiagnosticInputError
 
 #: Default effect-size thresholds: normalised Wasserstein (numeric), Jensen-Shannon distance
@@ -116,8 +122,8 @@ def _distribution_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfi
     r, c = ref.values, cur.values
     if len(r) == 0 or len(c) == 0:
         return []
-    lo = min(np.quantile(r, 0.005), np.quantile(c, 0.005))
-    hi = max(np.quantile(r, 0.995), np.quantile(c, 0.995))
+    lo = float(min(sorted_quantile(r, 0.005), sorted_quantile(c, 0.005)))
+    hi = float(max(sorted_quantile(r, 0.995), sorted_quantile(c, 0.995)))
     if not hi > lo:
         lo, hi = lo - 0.5, hi + 0.5
     edges = np.linspace(lo, hi, _PLOT_BINS + 1)
@@ -133,7 +139,7 @@ def _stats_rows(col: str, p_ref: ColumnProfile, p_cur: ColumnProfile) -> list[tu
         v = p.values
         n = len(v)
         rows.append((col, window, float(v.mean()) if n else np.nan, float(v.std()) if n else np.nan,
-                     float(np.median(v)) if n else np.nan, p.n_missing / max(p.n_rows, 1), n))
+                     float(sorted_quantile(v, 0.5)) if n else np.nan, p.n_missing / max(p.n_rows, 1), n))
     return rows
 
 

@@ -240,20 +240,19 @@ def profile_data(
     out: dict[str, ColumnProfile] = {}
     if numeric:
         try:
-            block = data[numeric].to_numpy(dtype=float, na_value=np.nan)
+            # (columns, rows) C-ordered: each column's values are contiguous for the sort.
+            block = np.array(data[numeric].to_numpy(dtype=float, na_value=np.nan).T, order="C")
         except (TypeError, ValueError) as exc:
             bad = [c for c in numeric if column_kind(data[c]) != "numeric"]
             raise DiagnosticInputError(
                 f"{name}: column(s) {bad} hold non-numeric values but are numeric in the reference. "
                 "Pass the same column types in both windows."
             ) from exc
-        if not block.flags.writeable:  # a view of the frame's data (copy-on-write)
-            block = block.copy()
-        n_missing = np.isnan(block).sum(axis=0)
-        block.sort(axis=0)  # one vectorized sort for every numeric column; NaNs go last
+        n_missing = np.isnan(block).sum(axis=1)
+        block.sort(axis=1)  # one vectorized sort for every numeric column; NaNs go last
         for j, c in enumerate(numeric):
-            n_ok = len(block) - int(n_missing[j])
-            out[c] = ColumnProfile(str(c), "numeric", int(n_missing[j]), values=np.ascontiguousarray(block[:n_ok, j]))
+            n_ok = block.shape[1] - int(n_missing[j])
+            out[c] = ColumnProfile(str(c), "numeric", int(n_missing[j]), values=block[j, :n_ok])
     for c in cols:
         if kinds[c] == "categorical":
             s = data[c]

@@ -38,12 +38,21 @@ def psi(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     return float(np.sum((c - r) * np.log(c / r)))
 
 
+def sorted_quantile(sorted_values: np.ndarray, q: float | np.ndarray) -> np.ndarray:
+    """Quantiles of already sorted values (numpy's default linear method, without a partition)."""
+    n = len(sorted_values)
+    pos = np.asarray(q, dtype=float) * (n - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = pos - lo
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * frac
+
+
 def psi_edges(ref_sorted: np.ndarray, n_bins: int = PSI_BINS) -> np.ndarray:
     """Inner bin edges at the reference quantiles (duplicates removed)."""
     if len(ref_sorted) == 0:
         return np.empty(0)
-    q = np.quantile(ref_sorted, np.linspace(0, 1, n_bins + 1)[1:-1])
-    return np.unique(q)
+    return np.unique(sorted_quantile(ref_sorted, np.linspace(0, 1, n_bins + 1)[1:-1]))
 
 
 def binned_counts(sorted_values: np.ndarray, inner_edges: np.ndarray) -> np.ndarray:
@@ -62,20 +71,27 @@ def numeric_stats(ref: ColumnProfile, cur: ColumnProfile) -> dict[str, Any]:
     if n1 == 0 or n2 == 0:
         out["note"] = "no non-missing values in one window"
         return out
-    # Both CDFs on the merged support: the same arithmetic as scipy's _cdf_distance/ks_2samp.
-    all_values = np.concatenate([r, c])
-    all_values.sort(kind="stable")  # two sorted runs: a linear-time merge
-    cdf_r = np.searchsorted(r, all_values, side="right") / n1
-    cdf_c = np.searchsorted(c, all_values, side="right") / n2
+    # Both CDFs on the merged support. One stable argsort merges the two sorted runs in linear
+    # time; running counts give the CDFs. Inside a run of tied values the counts are partial, but
+    # there the gap to the next value is 0, so the Wasserstein sum is the same as scipy's
+    # (_cdf_distance) term by term, and KS takes its maximum only where the value changes.
+    both = np.concatenate([r, c])
+    order = np.argsort(both, kind="stable")
+    all_values = both[order]
+    cnt_r = np.cumsum(order < n1)
+    cdf_r = cnt_r / n1
+    cdf_c = (np.arange(1, n1 + n2 + 1) - cnt_r) / n2
     diff = cdf_r - cdf_c
-    w = float(np.dot(np.abs(diff[:-1]), np.diff(all_values)))
+    deltas = np.diff(all_values)
+    w = float(np.dot(np.abs(diff[:-1]), deltas))
     if max(n1, n2) <= KS_MAX_EXACT_N:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             res = sps.ks_2samp(r, c)
         d, p = float(res.statistic), float(res.pvalue)
     else:
-        d = float(max(np.clip(-diff.min(), 0, 1), diff.max()))
+        ends = diff[:-1][deltas > 0]  # CDF differences at the last copy of each distinct value
+        d = float(max(np.clip(-ends.min(initial=0.0), 0, 1), ends.max(initial=0.0)))
         m, n = sorted([float(n1), float(n2)], reverse=True)
         p = float(sps.kstwo.sf(d, np.round(m * n / (m + n))))
     scale = float(np.std(r))
