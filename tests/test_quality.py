@@ -18,6 +18,15 @@ TARGET = "defaulted"
 ONLY_DUPS = dict(leak_column=None, id_column=None, constant_column=None)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """One OpenMP/BLAS thread: on a shared 2-core machine, spinning worker threads cost more than they give."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 def _clean(n_train: int = 2_000, n_test: int = 1_000, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     kw = dict(plant_slice=False, plant_drift=False)
     return make_loans(n_train, random_state=2 * seed, **kw), make_loans(n_test, random_state=2 * seed + 1, **kw)

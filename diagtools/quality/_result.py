@@ -169,8 +169,9 @@ class DataQualityResult(Result):
             worst = issues.sort_values("estimate", ascending=False).iloc[0]
             per = "; ".join(f"class {r.column}: {_pct(r.estimate)}{_ci(r.ci_low, r.ci_high)}" for r in issues.itertuples(index=False))
             sev = "medium" if total / max(n, 1) >= 0.01 else "low"
-            out.append(Finding(A, sev, f"{total:,} training rows ({_pct(total / max(n, 1))}) look mislabeled; estimated noise "
-                                       f"highest in class {worst['column']} ({_pct(worst['estimate'])})",
+            out.append(Finding(A, sev, f"{total:,} training rows ({_pct(total / max(n, 1))}) carry a label the model finds unlikely "
+                                       f"(label-noise candidates); estimated noise highest in class {worst['column']} "
+                                       f"({_pct(worst['estimate'])})",
                                f"Confident learning on out-of-fold probabilities; estimated noise rate per given label: {per}. "
                                "Review the top candidates in .label_issues: where classes overlap naturally, many are hard "
                                "cases rather than wrong labels.", {"count": total}))
