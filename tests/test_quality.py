@@ -73,8 +73,9 @@ def test_planted_findings(planted):
     titles = " | ".join(f.title for f in res.findings())
     assert "30 test rows (2.0%" in titles and "held-out scores are optimistic" in titles
     assert "likely target leakage" in titles
-    impact = res.flagged("removal_impact")
-    assert impact.set_index("column").loc["arrears_score", "ci_high"] < -0.1
+    impact = res.frame[res.frame["check"] == "removal_impact"].set_index("column")
+    assert impact.loc["arrears_score", "ci_high"] < -0.1 and impact.loc["arrears_score", "flagged"]
+    assert impact.loc["*", "count"] == 1_500 - truth["n_test_duplicates"]
 
 
 def test_leak_column_flagged_regression():
@@ -142,6 +143,17 @@ def test_clean_loans_full_run_quiet():
     bad = res.flagged()
     assert not bad["check"].isin(["train_test_duplicates", "near_duplicates", "id_like", "target_leakage",
                                    "duplicate_rows", "conflicting_labels", "missing", "constant"]).any()
+
+
+def test_wide_table_with_progress_bar():
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame(rng.normal(size=(300, 60)), columns=[f"x{i}" for i in range(60)])
+    wide["y"] = (wide["x0"] + rng.normal(size=300) > 0).astype(int)
+    res = check_data(wide, target="y", checks=["fast", "target_leakage"], n_boot=20, progress=True)
+    assert res.params["checks"][-1] == "target_leakage"
+    assert res.leaking_columns == []
+    best = res.predictive_power.iloc[0]
+    assert best["column"] == "x0" and best["ci_low"] > 0.6
 
 
 # -- integrity details ----------------------------------------------------------------------

@@ -68,6 +68,16 @@ class DataQualityResult(Result):
         ``given_label, true_label, share``: calibrated joint distribution of labels.
     missing_blocks : DataFrame or None
         ``split, block, column, missing_share``: the missingness matrix (blocks of rows).
+
+    Examples
+    --------
+    >>> from diagtools.datasets import make_loans
+    >>> from diagtools.quality import check_data
+    >>> res = check_data(make_loans(1_000), make_loans(500, random_state=1), target="defaulted", checks="fast")
+    >>> res.count("train_test_duplicates")
+    0
+    >>> res.flagged("id_like").empty
+    True
     """
 
     label_issues: pd.DataFrame | None = None
