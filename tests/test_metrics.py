@@ -108,7 +108,8 @@ def test_ece_matches_its_definition():
 # -- evaluate on the demo data -------------------------------------------------------------------------
 def test_point_metrics_equal_sklearn_on_demo_data(loan_result, loan_model, loans_current):
     X, y = _split(loans_current)
-    pred, proba = loan_model.predict(X), loan_model.predict_proba(X)
+    proba = loan_model.predict_proba(X)
+    pred = loan_model.classes_[proba.argmax(axis=1)]  # what predict returns, without a second pass
     ref = {
         "accuracy": M.accuracy_score(y, pred),
         "balanced_accuracy": M.balanced_accuracy_score(y, pred),
