@@ -51,10 +51,10 @@ def floor(train: pd.DataFrame, test: pd.DataFrame, target: str) -> tuple[int, in
     return int(h_tr.duplicated().sum()), int(h_te.duplicated().sum()), int(h_te.isin(h_tr).sum())
 
 
-def diagtools_run(train: pd.DataFrame, test: pd.DataFrame, target: str) -> int:
+def diagtools_run(train: pd.DataFrame, test: pd.DataFrame, target: str, checks: object = "duplicates") -> int:
     from diagtools.quality import check_data
 
-    res = check_data(train, test, target=target, checks="duplicates")
+    res = check_data(train, test, target=target, checks=checks)
     res.findings()
     return res.count("train_test_duplicates")
 
@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'method':<34}{'median_s':>10}{'ratio':>8}{'peak_mb':>10}")
     print(f"{'floor (hash_pandas_object+isin)':<34}{t_floor:>10.3f}{1.0:>8.2f}{m_floor:>10.1f}")
     print(f"{'diagtools check_data duplicates':<34}{t_dt:>10.3f}{t_dt / t_floor:>8.2f}{m_dt:>10.1f}")
+    t_near, _ = timed(diagtools_run, train, test, "target", ["duplicates", "near_duplicates"], repeats=args.repeats)
+    m_near = peak_mb(diagtools_run, train, test, "target", ["duplicates", "near_duplicates"])
+    print(f"{'  + near duplicates (info)':<34}{t_near:>10.3f}{t_near / t_floor:>8.2f}{m_near:>10.1f}")
     print(f"found {out_dt:,} test rows in train (floor: {out_floor[2]:,}); median of {args.repeats} after a warm-up")
 
 

@@ -87,3 +87,13 @@ def normalise(s: pd.Series, digits: int) -> pd.Series:
         t = s.astype("string")
         return t.str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
     return s
+
+
+def normalised_hash(s: pd.Series, digits: int) -> np.ndarray:
+    """Hashes of ``normalise(s, digits)``; text is normalised once per distinct value."""
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return column_hash(normalise(s, digits))
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    norm = normalise(pd.Series(np.asarray(uniques, dtype=object)), digits)
+    hashed = column_hash(pd.concat([norm, pd.Series([pd.NA], dtype=norm.dtype)], ignore_index=True))
+    return hashed[np.where(codes < 0, len(uniques), codes)]

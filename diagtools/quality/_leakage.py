@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from diagtools.quality._hashing import column_hash, combine, normalise
+from diagtools.quality._hashing import combine, normalised_hash
 from diagtools.quality._integrity import ALL, Row, make_row
 
 
@@ -33,8 +33,8 @@ def cross_split_rows(h_train: np.ndarray, h_test: np.ndarray, y_train: pd.Series
 
 def near_hashes(cols_train: Mapping[str, pd.Series], cols_test: Mapping[str, pd.Series], digits: int) -> tuple[np.ndarray, np.ndarray]:
     """Row hashes of both splits after normalising numbers and text (see ``normalise``)."""
-    ht = combine((column_hash(normalise(s, digits)) for s in cols_train.values()), len(cols_train))
-    hs = combine((column_hash(normalise(s, digits)) for s in cols_test.values()), len(cols_test))
+    ht = combine((normalised_hash(s, digits) for s in cols_train.values()), len(cols_train))
+    hs = combine((normalised_hash(s, digits) for s in cols_test.values()), len(cols_test))
     return ht, hs
 
 
