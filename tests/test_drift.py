@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 from scipy.spatial.distance import jensenshannon
+from threadpoolctl import threadpool_limits
 
 from diagtools.datasets import LOANS_TRUTH, make_loans
 from diagtools.drift import FRAME_COLUMNS, DriftProfile, DriftResult, detect_drift, profile_data
@@ -33,10 +34,20 @@ def small_windows():
 
 @pytest.fixture(scope="module")
 def small_model(small_windows):
-    from diagtools.demo_models import make_loan_model
+    """A fast model on the loan columns (the demo pipeline's slow step would dominate the test time)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OrdinalEncoder
 
     ref, _ = small_windows
-    return make_loan_model(overfit=False).fit(ref.drop(columns=TARGET), ref[TARGET])
+    cats = list(LOANS_TRUTH.categorical_columns)
+    encode = ColumnTransformer(
+        [("cat", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), cats)], remainder="passthrough"
+    )
+    model = make_pipeline(encode, HistGradientBoostingClassifier(max_iter=50, random_state=0))
+    with threadpool_limits(limits=1, user_api="openmp"):  # avoid OpenMP stalls on a shared machine
+        return model.fit(ref.drop(columns=TARGET), ref[TARGET])
 
 
 @pytest.fixture(scope="module")
@@ -202,17 +213,18 @@ def test_model_metrics_and_prediction_drift(full_result, small_windows, small_mo
 
     ref, cur = small_windows
     m = full_result.metrics.set_index(["metric", "window"])
+    scores = []
     for window, data in (("reference", ref), ("current", cur)):
         X, y = data.drop(columns=TARGET), data[TARGET]
+        scores.append(small_model.predict_proba(X)[:, 1])
         assert m.loc[("accuracy", window), "estimate"] == pytest.approx(accuracy_score(y, small_model.predict(X)))
-        auc = roc_auc_score(y, small_model.predict_proba(X)[:, 1])
+        auc = roc_auc_score(y, scores[-1])
         assert m.loc[("roc_auc", window), "estimate"] == pytest.approx(auc)
         assert m.loc[("roc_auc", window), "ci_low"] <= auc <= m.loc[("roc_auc", window), "ci_high"]
     change = m.loc[("roc_auc", "change")]
     assert change["estimate"] == pytest.approx(m.loc[("roc_auc", "current"), "estimate"] - m.loc[("roc_auc", "reference"), "estimate"])
     pred = full_result.frame[full_result.frame["kind"] == "prediction"]
     assert set(pred["column"]) == {"model_score"}
-    scores = [small_model.predict_proba(d.drop(columns=TARGET))[:, 1] for d in (ref, cur)]
     assert pred.set_index("statistic").loc["ks_stat", "estimate"] == pytest.approx(sps.ks_2samp(*scores).statistic)
     # regions: every drifted column, both windows; crypto has no reference rows
     assert set(full_result.regions["column"]) == set(full_result.drifted_columns)
@@ -314,6 +326,20 @@ def test_error_unfitted_model(loans_reference, loans_current):
 
     with pytest.raises(DiagnosticInputError, match="is not fitted"):
         detect_drift(loans_reference, loans_current, model=make_loan_model(), target=TARGET)
+
+
+def test_demo_pipeline_reference_metrics_in_sample(small_windows):
+    """With the demo pipeline trained on the reference rows, the finding warns that reference metrics are in-sample."""
+    from diagtools.demo_models import make_loan_model
+
+    ref, cur = small_windows
+    ref, cur = ref.iloc[:600], cur.iloc[:400]
+    model = make_loan_model().fit(ref.drop(columns=TARGET), ref[TARGET])
+    res = detect_drift(ref, cur, model=model, target=TARGET, n_boot=50, domain_classifier=False)
+    auc = res.metrics.set_index(["metric", "window"]).loc[("roc_auc", "reference"), "estimate"]
+    assert auc > 0.99  # the overfitting demo model memorised its training rows
+    metric_findings = [f for f in res.findings() if f.title.startswith("roc_auc")]
+    assert metric_findings and "in-sample" in metric_findings[0].detail
 
 
 def test_error_target_missing_in_current_with_model(small_windows, small_model):
