@@ -221,10 +221,12 @@ class DataQualityResult(Result):
                                          f"{_pct(float(self.params.get('outlier_share', 0.01)))} outliers: {parts}",
                                f"Robust z-score above {self.params.get('outlier_z', 3.5)} against the training median and MAD. "
                                "Check for unit errors or sentinel values (e.g. 999).", {"columns": worst["column"].tolist()}))
-        for r in self.flagged("removal_impact").itertuples(index=False):
+        for r in self.frame[self.frame["check"] == "removal_impact"].itertuples(index=False):
             what = "removing the duplicated test rows" if r.column == "*" else f"dropping column {r.column}"
-            out.append(Finding(A, "medium", f"Test {name} changes by {r.estimate:+.3f}{_ci(r.ci_low, r.ci_high, lambda v: f'{v:+.3f}')} "
-                                            f"when {what}", r.detail, {"column": r.column, "change": r.estimate}))
+            sig = "" if r.flagged else " (interval includes 0)"
+            out.append(Finding(A, "medium" if r.flagged else "info",
+                               f"Test {name} changes by {r.estimate:+.3f}{_ci(r.ci_low, r.ci_high, lambda v: f'{v:+.3f}')} "
+                               f"when {what}{sig}", r.detail + ".", {"column": r.column, "change": r.estimate}))
         if not out:
             ran = ", ".join(self.params.get("checks", []))
             out.append(Finding(A, "info", "No data-quality problem found", f"Checks run: {ran}."))
