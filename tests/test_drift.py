@@ -340,6 +340,10 @@ def test_demo_pipeline_reference_metrics_in_sample(small_windows):
     assert auc > 0.99  # the overfitting demo model memorised its training rows
     metric_findings = [f for f in res.findings() if f.title.startswith("roc_auc")]
     assert metric_findings and "in-sample" in metric_findings[0].detail
+    assert metric_findings[0].severity == "high"
+    flagged = detect_drift(ref, cur, model=model, target=TARGET, n_boot=50, domain_classifier=False, reference_in_sample=True)
+    metric_findings = [f for f in flagged.findings() if "roc_auc" in f.title]
+    assert metric_findings[0].severity == "low" and metric_findings[0].title.startswith("In-sample reference")
 
 
 def test_error_target_missing_in_current_with_model(small_windows, small_model):

@@ -153,6 +153,7 @@ def detect_drift(
     alpha: float = 0.05,
     effect_threshold: float | Mapping[str, float] | None = None,
     domain_classifier: bool | None = None,
+    reference_in_sample: bool = False,
     n_boot: int = 200,
     confidence: float = 0.95,
     random_state: int = 0,
@@ -184,6 +185,10 @@ def detect_drift(
         ``"missing"`` (absolute change of the missing rate). Defaults: 0.1, 0.1, 0.02.
     domain_classifier : bool, optional
         Fit a domain classifier (default: when both windows are DataFrames).
+    reference_in_sample : bool, default=False
+        Say that the model was trained on the reference rows: its reference metrics are then
+        in-sample (optimistic), and a metric drop mixes drift with overfitting, so those
+        findings are reported as ``low`` with a warning instead of ``high``.
     n_boot : int, default=200
         Bootstrap resamples for the intervals of the domain AUC and the metrics.
     confidence : float, default=0.95
@@ -374,7 +379,7 @@ def detect_drift(
 
     params = {"alpha": alpha, "effect_threshold": thr, "n_boot": n_boot, "confidence": confidence,
               "random_state": random_state, "target": target, "columns": [str(c) for c in cols],
-              "domain_classifier": bool(domain_classifier), "model": None if model is None else type(model).__name__,
+              "domain_classifier": bool(domain_classifier), "reference_in_sample": bool(reference_in_sample), "model": None if model is None else type(model).__name__,
               "n_reference": int(p_ref.n_rows), "n_current": int(p_cur.n_rows)}
     return DriftResult(
         frame=frame, params=params, n_samples=int(p_ref.n_rows + p_cur.n_rows),

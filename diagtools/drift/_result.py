@@ -233,9 +233,13 @@ class DriftResult(Result):
                 significant = ch["p_value"] < alpha
                 sev = "high" if (significant and worse) else "info"
                 verb = ("got worse" if worse else "improved") if significant else "did not change significantly"
+                prefix = ""
+                if self.params.get("reference_in_sample"):
+                    sev = "low" if sev == "high" else sev
+                    prefix = "In-sample reference (the model was trained on it): "
                 out.append(Finding(
                     "drift", sev,
-                    f"{metric} {verb}: {cur['estimate']:.3f} [{cur['ci_low']:.3f}, {cur['ci_high']:.3f}] on current vs "
+                    f"{prefix}{metric} {verb}: {cur['estimate']:.3f} [{cur['ci_low']:.3f}, {cur['ci_high']:.3f}] on current vs "
                     f"{ref['estimate']:.3f} [{ref['ci_low']:.3f}, {ref['ci_high']:.3f}] on reference "
                     f"(change {ch['estimate']:+.3f} [{ch['ci_low']:+.3f}, {ch['ci_high']:+.3f}])",
                     "If the model was trained on the reference rows, the reference metric is in-sample and optimistic; "
