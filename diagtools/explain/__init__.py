@@ -1,0 +1,20 @@
+"""Explanations with SHAP: global importance, per-slice differences, and a permutation cross-check.
+
+:func:`explain` picks shap's TreeExplainer (tree ensembles), LinearExplainer (linear models) or a
+model-agnostic PermutationExplainer with an explicit evaluation budget, explains the final
+estimator of a scikit-learn Pipeline on its transformed features, and sums expanded columns
+(one-hot, derived) back to their source columns. Columns derived from several inputs (e.g. the
+demo's ``RepaymentFeatures`` on ``[loan_amount, income]``) are attributed to their *group*,
+named ``"loan_amount+income"``: splitting evenly would invent a precision SHAP does not give.
+Binary classifiers are explained for the positive class in the model's raw output (log-odds
+for trees and logistic models). :func:`explain_slice` tests which columns' attributions differ
+between a slice and the rest; :func:`cross_check` compares with ``permutation_importance``.
+"""
+
+from __future__ import annotations
+
+from diagtools.explain._crosscheck import CrossCheck, cross_check
+from diagtools.explain._explain import Explanation, explain
+from diagtools.explain._slice import SliceExplanation, explain_slice
+
+__all__ = ["CrossCheck", "Explanation", "SliceExplanation", "cross_check", "explain", "explain_slice"]

@@ -1,0 +1,159 @@
+"""Cross-check of SHAP importance against permutation importance."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from diagtools._plotting import get_ax
+from diagtools._result import Finding, Result, rank_findings
+from diagtools._stats import percentile_interval
+from diagtools._validation import check_fitted, check_tabular
+from diagtools.errors import DiagnosticInputError
+from diagtools.explain._explain import AREA, Explanation, explain
+
+
+@dataclass(frozen=True)
+class CrossCheck(Result):
+    """SHAP importance vs scikit-learn's permutation importance on the same original columns.
+
+    ``frame`` columns: ``feature``, ``estimate`` (permutation importance: mean score drop),
+    ``ci_low``/``ci_high`` (range of the middle 95% over repeats), ``n`` (rows), ``shap_importance``
+    (mean |SHAP|), ``shap_rank``, ``perm_rank``.
+
+    Examples
+    --------
+    >>> from diagtools.datasets import load_loans
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> df = load_loans().head(300)
+    >>> X = df[["age", "credit_score"]]
+    >>> res = cross_check(LogisticRegression().fit(X, df["defaulted"]), X, df["defaulted"], n_repeats=3)
+    """
+
+    area: ClassVar[str] = AREA
+    title: ClassVar[str] = "SHAP vs permutation importance"
+    spearman: float = 0.0
+
+    def findings(self) -> list[Finding]:
+        """Agreement of the two rankings; columns ranked very differently."""
+        rho = self.spearman
+        out = []
+        if not np.isfinite(rho) or rho < self.params["min_agreement"]:
+            out.append(Finding(AREA, "medium", f"SHAP and permutation importance disagree: Spearman rho={rho:.2f}",
+                               "SHAP measures how much the model's output moves with a column; permutation how much "
+                               "the score drops without it. Disagreement hints at correlated columns or "
+                               "attributions the score does not reward (e.g. overfitting)."))
+        else:
+            out.append(Finding(AREA, "info", f"SHAP and permutation importance agree: Spearman rho={rho:.2f}"))
+        k = max(3, len(self.frame) // 3)
+        for r in self.frame.itertuples():
+            if min(r.shap_rank, r.perm_rank) <= 3 and abs(r.shap_rank - r.perm_rank) >= k:
+                out.append(Finding(AREA, "low", f"{r.feature}: rank {r.shap_rank} by SHAP but {r.perm_rank} by permutation "
+                                   f"(drop {r.estimate:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}])"))
+        return rank_findings(out)
+
+    def headline(self) -> list[tuple[str, str]]:
+        """Rank agreement and each view's top column."""
+        f = self.frame
+        return [("Spearman rho", f"{self.spearman:.2f}"),
+                ("top by SHAP", str(f.loc[f["shap_rank"].idxmin(), "feature"])),
+                ("top by permutation", str(f.loc[f["perm_rank"].idxmin(), "feature"]))]
+
+    def plot(self, ax: Any = None, **kw: Any) -> Any:
+        """Scatter of the two importances (labelled)."""
+        ax = get_ax(ax)
+        f = self.frame
+        ax.errorbar(f["shap_importance"], f["estimate"], yerr=[f["estimate"] - f["ci_low"], f["ci_high"] - f["estimate"]],
+                    fmt="o", capsize=3, **kw)
+        for r in f.itertuples():
+            ax.annotate(str(r.feature), (r.shap_importance, r.estimate), fontsize=8)
+        ax.set_xlabel("mean |SHAP|")
+        ax.set_ylabel(f"permutation importance ({self.params['scoring'] or 'default score'} drop)")
+        ax.set_title(f"Spearman rho = {self.spearman:.2f}")
+        return ax
+
+
+def cross_check(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    explanation: Explanation | None = None,
+    scoring: str | None = None,
+    n_repeats: int = 5,
+    max_rows: int | None = 2000,
+    min_agreement: float = 0.5,
+    n_jobs: int | None = None,
+    random_state: int = 0,
+) -> CrossCheck:
+    """Compare SHAP importance with ``sklearn.inspection.permutation_importance`` per original column.
+
+    Parameters
+    ----------
+    model : fitted estimator or Pipeline
+    X : DataFrame
+    y : array-like
+    explanation : Explanation, optional
+        Reused when given (else :func:`explain` runs on the same rows).
+    scoring : str, optional
+        Scorer for permutation importance (default: the model's ``score``).
+    n_repeats : int, default=5
+    max_rows : int or None, default=2000
+        Rows used for the permutation importance (seeded sample).
+    min_agreement : float, default=0.5
+        Spearman rho below which a finding flags disagreement.
+    n_jobs : int, optional
+    random_state : int, default=0
+
+    Returns
+    -------
+    CrossCheck
+
+    Examples
+    --------
+    >>> from diagtools.datasets import load_loans
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> df = load_loans().head(300)
+    >>> X = df[["age", "credit_score"]]
+    >>> res = cross_check(LogisticRegression().fit(X, df["defaulted"]), X, df["defaulted"], n_repeats=3)
+    """
+    from scipy.stats import spearmanr
+    from sklearn.inspection import permutation_importance
+
+    check_fitted(model)
+    X = check_tabular(X, "X")
+    if not isinstance(X, pd.DataFrame):
+        X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise DiagnosticInputError(f"y has {len(y)} rows but X has {len(X)}. Pass y for the same rows, in the same order.")
+    if explanation is None:
+        explanation = explain(model, X, max_rows=max_rows, random_state=random_state)
+    rng = np.random.default_rng(random_state)
+    rows = np.sort(rng.choice(len(X), size=max_rows, replace=False)) if max_rows and len(X) > max_rows else np.arange(len(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pi = permutation_importance(model, X.iloc[rows], y[rows], scoring=scoring, n_repeats=n_repeats,
+                                    n_jobs=n_jobs, random_state=random_state)
+    cols = [str(c) for c in X.columns]
+    perm = pd.DataFrame(pi.importances.T, columns=cols)
+    imp = explanation.frame.set_index("feature")["estimate"]
+    # Map SHAP groups back to original columns: a group "a+b" counts for each of its members.
+    shap_by_col = {}
+    for g, v in imp.items():
+        for c in str(g).split("+"):
+            shap_by_col[c] = shap_by_col.get(c, 0.0) + float(v)
+    lo, hi = percentile_interval(perm.to_numpy())
+    frame = pd.DataFrame({"feature": cols, "estimate": perm.mean().to_numpy(), "ci_low": lo, "ci_high": hi,
+                          "n": len(rows), "shap_importance": [shap_by_col.get(c, 0.0) for c in cols]})
+    frame["shap_rank"] = frame["shap_importance"].rank(ascending=False, method="min").astype(int)
+    frame["perm_rank"] = frame["estimate"].rank(ascending=False, method="min").astype(int)
+    frame = frame.sort_values("shap_rank", kind="stable").reset_index(drop=True)
+    rho = float(spearmanr(frame["shap_importance"], frame["estimate"]).statistic) if len(frame) > 2 else float("nan")
+    params = {"scoring": scoring, "n_repeats": n_repeats, "max_rows": max_rows, "min_agreement": min_agreement,
+              "random_state": random_state, "explainer": explanation.params["explainer"]}
+    return CrossCheck(frame=frame, params=params, n_samples=len(rows), spearman=rho if np.isfinite(rho) else 0.0)
