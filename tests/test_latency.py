@@ -14,3 +14,38 @@ def test_environment_fingerprint_is_json_and_matches_interpreter():
     assert fp["logical_cores"] >= fp["usable_cores"] >= 1
     assert fp["libraries"]["numpy"] is not None
     json.dumps(fp)
+
+
+def _busy(seconds):
+    import time
+
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_time_calls_recovers_busy_wait_p50():
+    import numpy as np
+
+    from diagtools.latency import time_calls
+
+    wall, cpu = time_calls(lambda: _busy(0.001), min_runs=100, min_time=0.0)
+    p50_ms = np.median(wall) / 1e6
+    assert abs(p50_ms - 1.0) <= max(0.05, 0.05 * 1.0) + 0.05
+    assert len(cpu) == len(wall)
+
+
+def test_loop_overhead_is_small():
+    from diagtools.latency import loop_overhead_ns
+
+    assert loop_overhead_ns(5000) < 20_000
+
+
+def test_detect_warmup_finds_planted_slow_start():
+    import numpy as np
+
+    from diagtools.latency import detect_warmup
+
+    times = np.r_[[50.0] * 7, [10.0] * 100]
+    assert detect_warmup(times) == 7
+    assert detect_warmup(np.full(100, 10.0)) == 0

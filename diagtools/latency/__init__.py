@@ -1,0 +1,7 @@
+"""Latency, throughput, load and memory profiling (work in progress: timing core only)."""
+
+from __future__ import annotations
+
+from diagtools.latency._timing import detect_warmup, loop_overhead_ns, time_calls
+
+__all__ = ["detect_warmup", "loop_overhead_ns", "time_calls"]
