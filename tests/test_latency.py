@@ -49,3 +49,14 @@ def test_detect_warmup_finds_planted_slow_start():
     times = np.r_[[50.0] * 7, [10.0] * 100]
     assert detect_warmup(times) == 7
     assert detect_warmup(np.full(100, 10.0)) == 0
+
+
+def test_profile_steps_names_planted_slow_step(loan_model, loans_reference, pyplot):
+    from diagtools.latency import profile_steps
+    from tests._contract import check_result_contract
+
+    X = loans_reference.drop(columns="defaulted")
+    res = profile_steps(loan_model, X, batch_sizes=(64, 4096), min_runs=3, min_time=0.02)
+    assert res.bottleneck() == "features/repayment"
+    assert set(res.frame["step"]) >= {"features/repayment", "model"}
+    check_result_contract(res, columns=["batch_size", "step", "time_ms", "share", "n"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from diagtools.latency._steps import StepProfile, profile_steps
 from diagtools.latency._timing import detect_warmup, loop_overhead_ns, time_calls
 
-__all__ = ["detect_warmup", "loop_overhead_ns", "time_calls"]
+__all__ = ["StepProfile", "detect_warmup", "loop_overhead_ns", "profile_steps", "time_calls"]
