@@ -60,3 +60,21 @@ def test_profile_steps_names_planted_slow_step(loan_model, loans_reference, pypl
     assert res.bottleneck() == "features/repayment"
     assert set(res.frame["step"]) >= {"features/repayment", "model"}
     check_result_contract(res, columns=["batch_size", "step", "time_ms", "share", "n"])
+
+
+class _BusyModel:
+    def predict(self, X):
+        _busy(0.002)
+
+
+def test_profile_latency_recovers_known_service_time(pyplot):
+    from diagtools.latency import profile_latency
+    from tests._contract import check_result_contract
+
+    res = profile_latency(_BusyModel(), list(range(10)), batch_sizes=(1, 8), min_runs=60,
+                          min_time=0.0, n_boot=200)
+    p50 = res._get(1, "p50")["estimate"]
+    assert abs(p50 - 2.0) <= max(0.05 * 2.0, 0.05)
+    assert res.overhead_ns < 2000
+    assert set(res.samples.columns) == {"batch_size", "run", "latency_ms", "cpu_ms"}
+    check_result_contract(res)
