@@ -104,7 +104,7 @@ def profile_latency(
     >>> res = profile_latency(make_loan_model().fit(X, y), X, batch_sizes=(1,), min_runs=20,
     ...                       min_time=0.0)
     >>> sorted(res.frame["statistic"].unique())[:2]
-    ['max', 'mean']
+    ['cpu_mean', 'max']
     """
     rng = np.random.default_rng(random_state)
     fn = getattr(model, method)
