@@ -14,6 +14,7 @@ Two steps, kept apart as everywhere in diagtools:
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -56,8 +57,9 @@ SECTIONS: dict[str, str] = {
 DEFAULT_BUDGETS: dict[str, int] = {
     "data_quality": 20_000,
     "fit": 6_000,
+    "drift": 10_000,
     "explanations": 1_000,
-    "latency": 512,
+    "latency": 1_024,
 }
 
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
@@ -306,7 +308,7 @@ _PLOTS: dict[tuple[str, str], tuple[str, ...]] = {}
 
 def _show_plot(result: Result, method: str) -> None:
     import matplotlib.pyplot as plt
-    from IPython.display import display
+    from IPython.display import Image, display
 
     draw = getattr(result, method, None)
     if draw is None:
@@ -316,8 +318,12 @@ def _show_plot(result: Result, method: str) -> None:
     except NotImplementedError:
         return
     figure = getattr(out, "figure", out)
-    display(figure)
+    # Embed a PNG explicitly: a figure displayed as-is renders only under the inline backend,
+    # and a kernel that inherits MPLBACKEND=Agg (as under pytest or cron) would show none.
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     plt.close(figure)
+    display(Image(data=buffer.getvalue(), format="png"))
 
 
 # --------------------------------------------------------------------------------------
@@ -371,6 +377,113 @@ def _metrics(ctx: _Context, out: SectionOutcome) -> None:
         n_boot=ctx.n_boot, random_state=ctx.random_state, name=inp.model_name,
     )
     out.rows_used = out.rows_total = len(inp.X)
+
+
+@_section(
+    "data_quality",
+    ("quality", ("plot", "plot_leakage", "plot_missing", "plot_label_noise")),
+)
+def _data_quality(ctx: _Context, out: SectionOutcome) -> None:
+    from diagtools.quality import check_data
+
+    inp = ctx.inputs
+    budget = ctx.budgets["data_quality"]
+    X, y = _sample(inp.X, inp.y, budget, ctx.random_state)
+    test = X.assign(**{inp.target: y.to_numpy()})
+    rows_total, rows_used = len(inp.X), len(X)
+    if inp.X_train is not None and inp.y_train is not None:
+        X_train, y_train = _sample(inp.X_train, inp.y_train, budget, ctx.random_state)
+        train = X_train.assign(**{inp.target: y_train.to_numpy()})
+        rows_total, rows_used = rows_total + len(inp.X_train), rows_used + len(X_train)
+        out.note = "Training and evaluation data compared for leakage; label noise searched in the evaluation data."
+        result = check_data(train, test, target=inp.target, cv=3, n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state)
+    else:
+        out.note = "Without training data, only the evaluation data's integrity and label noise are checked."
+        result = check_data(test, target=inp.target, cv=3, n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state)
+    out.results["quality"] = result
+    out.rows_used, out.rows_total = rows_used, rows_total
+
+
+@_section("drift", ("drift", ("plot",)))
+def _drift(ctx: _Context, out: SectionOutcome) -> None:
+    from diagtools.drift import detect_drift
+
+    inp = ctx.inputs
+    assert inp.reference is not None  # guaranteed by _REQUIRES
+    budget = ctx.budgets["drift"]
+    reference = inp.reference
+    current = inp.X.assign(**{inp.target: inp.y.to_numpy()})
+    # The model was trained on the reference when the two are the same table: then metric
+    # drops against it are partly optimism of in-sample scores, and detect_drift says so.
+    in_sample = inp.X_train is not None and _same_rows(inp.X_train, reference.drop(columns=[inp.target], errors="ignore"))
+    reference_s, _ = _sample(reference, None, budget, ctx.random_state)
+    current_s, _ = _sample(current, None, budget, ctx.random_state + 1)
+    has_target = inp.target in reference.columns
+    out.results["drift"] = detect_drift(
+        reference_s, current_s if has_target else current_s.drop(columns=[inp.target]), model=inp.model,
+        target=inp.target if has_target else None, reference_in_sample=in_sample,
+        n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
+    )
+    out.rows_used, out.rows_total = len(reference_s) + len(current_s), len(reference) + len(current)
+    if in_sample:
+        out.note = "The reference data is the model's training data: its scores there are in-sample and optimistic."
+
+
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    if a.shape != b.shape or list(a.columns) != list(b.columns):
+        return False
+    return bool(pd.util.hash_pandas_object(a, index=False).equals(pd.util.hash_pandas_object(b, index=False)))
+
+
+@_section("latency", ("latency", ("plot",)), ("steps", ("plot",)))
+def _latency(ctx: _Context, out: SectionOutcome) -> None:
+    from diagtools.latency import profile_latency, profile_steps
+
+    inp = ctx.inputs
+    budget = ctx.budgets["latency"]
+    X, _ = _sample(inp.X, None, budget, ctx.random_state)
+    sizes = tuple(b for b in (1, 64, 1024) if b <= len(X)) or (len(X),)
+    out.results["latency"] = profile_latency(
+        inp.model, X, batch_sizes=sizes, min_runs=20, min_time=0.1, max_time=1.0,
+        n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
+    )
+    if hasattr(inp.model, "steps"):
+        out.results["steps"] = profile_steps(
+            inp.model, X, batch_sizes=tuple(b for b in (64, 1024) if b <= len(X)) or (len(X),),
+            min_runs=3, min_time=0.02, max_time=0.5,
+        )
+    out.rows_used, out.rows_total = len(X), len(inp.X)
+    out.note = "Timed on this machine, in this process; see the environment in the result for what that means."
+
+
+@_section(
+    "explanations",
+    ("explanation", ("plot", "plot_beeswarm")),
+    ("cross_check", ("plot",)),
+    ("slice", ("plot",)),
+)
+def _explanations(ctx: _Context, out: SectionOutcome) -> None:
+    from diagtools.explain._crosscheck import cross_check
+    from diagtools.explain._explain import explain
+    from diagtools.explain._slice import explain_slice
+
+    inp = ctx.inputs
+    budget = ctx.budgets["explanations"]
+    X, y = _sample(inp.X, inp.y, budget, ctx.random_state)
+    explanation = explain(inp.model, X, max_rows=min(200, budget), n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state)
+    out.results["explanation"] = explanation
+    out.results["cross_check"] = cross_check(
+        inp.model, X, y, explanation=explanation, n_repeats=2, max_rows=min(500, budget), random_state=ctx.random_state
+    )
+    out.rows_used, out.rows_total = len(X), len(inp.X)
+    worst = ctx.outcomes.get("slices", SectionOutcome("slices", "")).context.get("worst_slice")
+    if worst is not None:
+        description, mask = worst
+        out.results["slice"] = explain_slice(
+            inp.model, inp.X, np.asarray(mask), max_rows=min(400, budget), n_boot=min(ctx.n_boot, 200),
+            random_state=ctx.random_state,
+        )
+        out.note = f"The slice explained is the worst slice found: {description}."
 
 
 def run_diagnostics(
@@ -668,13 +781,23 @@ def render_report(
 
 @contextlib.contextmanager
 def _kernel_path() -> Any:
-    """Put this interpreter first on PATH so the ``python3`` kernel runs in this environment."""
-    old = os.environ.get("PATH", "")
-    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + old
+    """Set up the kernel's environment for the duration of a render.
+
+    This interpreter goes first on PATH so the ``python3`` kernel runs in this environment,
+    and matplotlib uses the inline backend there even when the caller's environment sets
+    ``MPLBACKEND`` to a non-interactive one (which would silently drop every plot).
+    """
+    saved = {key: os.environ.get(key) for key in ("PATH", "MPLBACKEND")}
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + (saved["PATH"] or "")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     try:
         yield
     finally:
-        os.environ["PATH"] = old
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def export_html(
