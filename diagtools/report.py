@@ -806,8 +806,9 @@ def export_html(
     """Export an executed notebook to one self-contained HTML file, atomically.
 
     Drops the widget state and live-widget outputs (they need a widget manager from a CDN;
-    the templates also show static plots and tables), uses a template without require.js,
-    MathJax or Mermaid, and embeds images as data URIs.
+    the templates also show static plots and tables), drops the template's default
+    ``parameters`` cell when papermill injected the actual ones, uses a template without
+    require.js, MathJax or Mermaid, and embeds images as data URIs.
 
     Parameters
     ----------
@@ -831,6 +832,11 @@ def export_html(
     nb.metadata.pop("widgets", None)
     if title:
         nb.metadata["title"] = title
+    tags = [set(cell.get("metadata", {}).get("tags", [])) for cell in nb.cells]
+    if any("injected-parameters" in t for t in tags):
+        # The template's default parameters are overridden by the injected cell below them:
+        # showing both would tell the reader two different stories about the inputs.
+        nb.cells = [cell for cell, t in zip(nb.cells, tags, strict=True) if "parameters" not in t]
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
