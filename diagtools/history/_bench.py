@@ -138,20 +138,18 @@ def bench(
 
 
 def _latency_samples(model: Any, X: Any, batch_sizes: list[int], *, n_runs: int, random_state: int) -> pd.DataFrame:
-    """Raw latency samples (``batch_size, latency_ms``): the latency area's profiler when present."""
-    try:
-        from diagtools.latency import profile_latency
-    except ImportError:
-        profile_latency = None
-    if profile_latency is not None:
-        try:
-            res = profile_latency(model, X, batch_sizes=batch_sizes, n_runs=n_runs, random_state=random_state)
-        except TypeError:
-            res = profile_latency(model, X, batch_sizes=batch_sizes)
-        samples = getattr(res, "samples", None)
-        if isinstance(samples, pd.DataFrame) and {"batch_size", "latency_ms"} <= set(samples.columns):
-            return samples[["batch_size", "latency_ms"]]
-    return time_predict(model, X, batch_sizes, n_runs=n_runs, random_state=random_state)
+    """Raw latency samples (``batch_size, run, latency_ms, cpu_ms``) from the latency profiler.
+
+    At least ``n_runs`` timed calls per batch size (more while under 50 ms of timing, so fast
+    models get enough samples for a stable median), at most 2 s per batch size.
+    """
+    from diagtools.latency import profile_latency
+
+    result = profile_latency(
+        model, X, batch_sizes=tuple(batch_sizes), min_runs=n_runs, min_time=0.05, max_time=2.0,
+        n_boot=50, random_state=random_state,
+    )
+    return result.samples
 
 
 def time_predict(model: Any, X: Any, batch_sizes: Sequence[int], *, n_runs: int = 30, random_state: int = 0) -> pd.DataFrame:

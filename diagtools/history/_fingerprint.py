@@ -6,9 +6,7 @@ import hashlib
 import json
 import os
 import pickle
-import platform
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -131,39 +129,17 @@ def git_commit(cwd: str | os.PathLike[str] | None = None) -> str | None:
 def environment_fingerprint() -> dict[str, Any]:
     """Describe the machine and library versions a run measured on.
 
-    Uses ``diagtools._environment.environment_fingerprint`` when available.
-
     Returns
     -------
     dict
-        JSON-able description (python, platform, cpu count, key library versions, ``hash``).
+        :func:`diagtools._environment.environment_fingerprint` (CPU, cores, Python and library
+        versions, thread pools) plus ``hash``, a short digest to tell environments apart.
     """
-    try:
-        from diagtools._environment import environment_fingerprint as _env
-    except ImportError:
-        _env = None
-    if _env is not None:
-        try:
-            info = dict(_env())
-        except Exception:  # a failing probe must never lose a run
-            info = {}
-        if info:
-            if "hash" not in info:
-                stable = json.dumps(info, sort_keys=True, default=str)
-                info["hash"] = hashlib.sha256(stable.encode()).hexdigest()[:16]
-            return info
-    import sklearn
+    from diagtools._environment import environment_fingerprint as _environment
 
-    info: dict[str, Any] = {
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "sklearn": sklearn.__version__,
-    }
-    info["hash"] = hashlib.sha256(repr(sorted(info.items())).encode()).hexdigest()[:16]
+    info = dict(_environment())
+    stable = json.dumps(info, sort_keys=True, default=str)
+    info.setdefault("hash", hashlib.sha256(stable.encode()).hexdigest()[:16])
     return info
 
 
