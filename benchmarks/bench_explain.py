@@ -1,4 +1,4 @@
-"""Benchmark: diagtools.explain.explain vs calling shap's TreeExplainer directly (wrapper overhead).
+"""Benchmark: diagtools.explanations.explain vs calling shap's TreeExplainer directly (wrapper overhead).
 
 Tree ensemble (RandomForestClassifier) on ``--rows`` x ``--cols`` synthetic data; both explain every
 row. diagtools also groups columns and bootstraps the importance intervals (``--n-boot``).
@@ -43,7 +43,7 @@ def main() -> None:
 
     from sklearn.ensemble import RandomForestClassifier
 
-    from diagtools.explain import explain
+    from diagtools.explanations import explain
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

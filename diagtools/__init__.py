@@ -3,20 +3,98 @@
 Compute, then look: every diagnostic returns a frozen ``Result`` with a tidy ``.frame``,
 ``.plot()``, ``.findings()`` and ``.to_dict()``; templates in ``notebooks/`` and
 ``diagtools report`` turn results into a shareable HTML report.
+
+The diagnostics live in one subpackage per area (``diagtools.metrics``, ``.quality``, ``.fit``,
+``.slices``, ``.drift``, ``.latency``, ``.explanations``, ``.history``); the names below are
+re-exported here and imported on first use, so ``import diagtools`` stays fast and pulls in
+neither matplotlib, shap nor Jupyter.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from diagtools._result import Finding, Result, rank_findings
 from diagtools.errors import DiagnosticInputError, DiagnosticWarning
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
+    from diagtools.drift import DriftProfile, DriftResult, detect_drift, profile_data
+    from diagtools.explanations import CrossCheck, Explanation, SliceExplanation, cross_check, explain, explain_slice
+    from diagtools.history import History, Run, RunComparison, compare_runs
+    from diagtools.io import load_data, load_model, save_model
+    from diagtools.latency import LatencyResult, StepProfile, profile_latency, profile_steps
+    from diagtools.metrics import EvaluationResult, compare_predictions, evaluate, evaluate_predictions
+    from diagtools.quality import DataQualityResult, check_data
+    from diagtools.report import DiagnosisReport, render_report, run_diagnostics
+
+# Public name -> module that defines it (imported lazily by __getattr__).
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("DataQualityResult", "check_data"), "diagtools.quality"),
+    **dict.fromkeys(
+        ("EvaluationResult", "compare_predictions", "evaluate", "evaluate_predictions"), "diagtools.metrics"
+    ),
+    **dict.fromkeys(("DriftProfile", "DriftResult", "detect_drift", "profile_data"), "diagtools.drift"),
+    **dict.fromkeys(
+        ("CrossCheck", "Explanation", "SliceExplanation", "cross_check", "explain", "explain_slice"),
+        "diagtools.explanations",
+    ),
+    **dict.fromkeys(("LatencyResult", "StepProfile", "profile_latency", "profile_steps"), "diagtools.latency"),
+    **dict.fromkeys(("History", "Run", "RunComparison", "compare_runs"), "diagtools.history"),
+    **dict.fromkeys(("DiagnosisReport", "render_report", "run_diagnostics"), "diagtools.report"),
+    **dict.fromkeys(("load_data", "load_model", "save_model"), "diagtools.io"),
+}
+
 __all__ = [
+    "CrossCheck",
+    "DataQualityResult",
+    "DiagnosisReport",
     "DiagnosticInputError",
     "DiagnosticWarning",
+    "DriftProfile",
+    "DriftResult",
+    "EvaluationResult",
+    "Explanation",
     "Finding",
+    "History",
+    "LatencyResult",
     "Result",
+    "Run",
+    "RunComparison",
+    "SliceExplanation",
+    "StepProfile",
     "__version__",
+    "check_data",
+    "compare_predictions",
+    "compare_runs",
+    "cross_check",
+    "detect_drift",
+    "evaluate",
+    "evaluate_predictions",
+    "explain",
+    "explain_slice",
+    "load_data",
+    "load_model",
+    "profile_data",
+    "profile_latency",
+    "profile_steps",
     "rank_findings",
+    "render_report",
+    "run_diagnostics",
+    "save_model",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'diagtools' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

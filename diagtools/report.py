@@ -463,9 +463,7 @@ def _latency(ctx: _Context, out: SectionOutcome) -> None:
     ("slice", ("plot",)),
 )
 def _explanations(ctx: _Context, out: SectionOutcome) -> None:
-    from diagtools.explain._crosscheck import cross_check
-    from diagtools.explain._explain import explain
-    from diagtools.explain._slice import explain_slice
+    from diagtools.explanations import cross_check, explain, explain_slice
 
     inp = ctx.inputs
     budget = ctx.budgets["explanations"]

@@ -1,4 +1,4 @@
-"""Tests of diagtools.explain: SHAP explanations, per-slice differences, permutation cross-check."""
+"""Tests of diagtools.explanations: SHAP explanations, per-slice differences, permutation cross-check."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from diagtools.datasets import LOANS_TRUTH
 from diagtools.errors import DiagnosticInputError
-from diagtools.explain import CrossCheck, Explanation, SliceExplanation, cross_check, explain, explain_slice
+from diagtools.explanations import CrossCheck, Explanation, SliceExplanation, cross_check, explain, explain_slice
 from tests._contract import check_result_contract
 
 

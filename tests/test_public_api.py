@@ -5,13 +5,70 @@ import sys
 
 import diagtools
 
-EXPECTED = sorted(diagtools.__all__)
+EXPECTED = [
+    "CrossCheck",
+    "DataQualityResult",
+    "DiagnosisReport",
+    "DiagnosticInputError",
+    "DiagnosticWarning",
+    "DriftProfile",
+    "DriftResult",
+    "EvaluationResult",
+    "Explanation",
+    "Finding",
+    "History",
+    "LatencyResult",
+    "Result",
+    "Run",
+    "RunComparison",
+    "SliceExplanation",
+    "StepProfile",
+    "__version__",
+    "check_data",
+    "compare_predictions",
+    "compare_runs",
+    "cross_check",
+    "detect_drift",
+    "evaluate",
+    "evaluate_predictions",
+    "explain",
+    "explain_slice",
+    "load_data",
+    "load_model",
+    "profile_data",
+    "profile_latency",
+    "profile_steps",
+    "rank_findings",
+    "render_report",
+    "run_diagnostics",
+    "save_model",
+]
 
 
-def test_all_is_sorted_and_complete():
+def test_all_is_pinned_sorted_and_resolvable():
+    assert diagtools.__all__ == EXPECTED, "the public API changed: update EXPECTED on purpose"
     assert diagtools.__all__ == sorted(diagtools.__all__)
     for name in diagtools.__all__:
-        assert hasattr(diagtools, name), name
+        assert getattr(diagtools, name) is not None, name
+    assert set(dir(diagtools)) >= set(diagtools.__all__)
+
+
+def test_lazy_names_are_the_objects_of_their_area():
+    from diagtools.explanations import explain
+    from diagtools.metrics import evaluate
+
+    assert diagtools.explain is explain
+    assert diagtools.evaluate is evaluate
+    import diagtools.explanations as area  # the package, not shadowed by the function
+
+    assert area.explain is explain
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    import pytest
+
+    with pytest.raises(AttributeError, match="no attribute 'evalute'"):
+        diagtools.evalute
 
 
 def test_every_public_name_has_a_docstring():

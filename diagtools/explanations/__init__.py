@@ -13,8 +13,8 @@ between a slice and the rest; :func:`cross_check` compares with ``permutation_im
 
 from __future__ import annotations
 
-from diagtools.explain._crosscheck import CrossCheck, cross_check
-from diagtools.explain._explain import Explanation, explain
-from diagtools.explain._slice import SliceExplanation, explain_slice
+from diagtools.explanations._crosscheck import CrossCheck, cross_check
+from diagtools.explanations._explain import Explanation, explain
+from diagtools.explanations._slice import SliceExplanation, explain_slice
 
 __all__ = ["CrossCheck", "Explanation", "SliceExplanation", "cross_check", "explain", "explain_slice"]

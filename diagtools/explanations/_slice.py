@@ -13,7 +13,7 @@ from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import benjamini_hochberg
 from diagtools._validation import check_tabular
 from diagtools.errors import DiagnosticInputError
-from diagtools.explain._explain import AREA, Explanation, explain
+from diagtools.explanations._explain import AREA, Explanation, explain
 
 
 def _slice_mask(X: pd.DataFrame, slice_: Any) -> np.ndarray:

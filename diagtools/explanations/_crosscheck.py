@@ -14,7 +14,7 @@ from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import percentile_interval
 from diagtools._validation import check_fitted, check_tabular
 from diagtools.errors import DiagnosticInputError
-from diagtools.explain._explain import AREA, Explanation, explain
+from diagtools.explanations._explain import AREA, Explanation, explain
 
 
 @dataclass(frozen=True)
