@@ -83,6 +83,9 @@ class SectionOutcome:
         Wall time of the section.
     error : str or None
         The error message when ``status == "failed"``.
+    context : dict
+        What a section hands to later ones (the slices section's worst slice for the
+        explanations) and per-result plot choices (``context["plots"][key]``).
     """
 
     name: str
@@ -268,8 +271,9 @@ class DiagnosisReport:
         outcome = self.sections.get(name)
         if outcome is None or outcome.status == "skipped":
             return
+        chosen = outcome.context.get("plots", {})
         for key, result in outcome.results.items():
-            for method in _PLOTS.get((name, key), ("plot",)):
+            for method in chosen.get(key) or _PLOTS.get((name, key), ("plot",)):
                 _show_plot(result, method)
 
     def summary(self) -> None:
@@ -367,7 +371,7 @@ def _section(name: str, *plots: tuple[str, tuple[str, ...]]) -> Callable[[Sectio
     return register
 
 
-@_section("metrics", ("evaluation", ("plot_summary",)))
+@_section("metrics", ("evaluation", ("plot_summary", "plot_roc", "plot_calibration", "plot_confusion")))
 def _metrics(ctx: _Context, out: SectionOutcome) -> None:
     from diagtools.metrics import evaluate
 
@@ -377,6 +381,8 @@ def _metrics(ctx: _Context, out: SectionOutcome) -> None:
         n_boot=ctx.n_boot, random_state=ctx.random_state, name=inp.model_name,
     )
     out.rows_used = out.rows_total = len(inp.X)
+    if out.results["evaluation"].task == "regression":
+        out.context["plots"] = {"evaluation": ("plot_summary", "plot_residuals")}
 
 
 @_section(

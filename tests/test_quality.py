@@ -87,6 +87,14 @@ def test_leak_column_flagged_regression():
     assert res.params["task"] == "regression"
 
 
+def test_one_honest_dominant_driver_is_not_leakage():
+    # Floor area drives house prices (R^2 ~0.67 alone, ~0.72 for the full model): no leak.
+    df = load_housing(3_000).drop(columns=["neighbourhood", "condition"])
+    res = check_data(df, target="price_k", checks=["target_leakage", "label_noise"], n_boot=50)
+    assert res.leaking_columns == []
+    assert not [f for f in res.findings() if "leakage" in f.title]
+
+
 def test_leak_flagged_against_full_model_without_threshold():
     train, _ = _clean(1_500)
     rng = np.random.default_rng(1)
