@@ -3,6 +3,9 @@
 Each explorer recomputes through the library and redraws on every change; ipywidgets is
 imported only when an explorer is built, so ``import diagtools`` stays light. A rendered
 report has no kernel, so the templates also show a static version next to every explorer.
+
+Explorers: :func:`threshold_explorer` (metrics at a decision threshold), :func:`browse_columns`
+(drift per column).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from diagtools._validation import check_no_nan, check_same_length
+from diagtools._widgets_drift import browse_columns
 from diagtools.errors import DiagnosticInputError
 
-__all__ = ["threshold_explorer", "threshold_table"]
+__all__ = ["browse_columns", "threshold_explorer", "threshold_table"]
 
 
 def threshold_table(y_true: ArrayLike, y_score: ArrayLike, *, thresholds: ArrayLike = (0.3, 0.4, 0.5, 0.6, 0.7)) -> pd.DataFrame:

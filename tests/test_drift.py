@@ -255,7 +255,7 @@ def test_plots(full_result, pyplot):
 
 def test_browse_columns_widget(demo_drift, pyplot):
     pytest.importorskip("ipywidgets")
-    from diagtools._widgets_drift import browse_columns
+    from diagtools.widgets import browse_columns
 
     box = browse_columns(demo_drift)
     dropdown = box.children[0]
