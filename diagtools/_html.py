@@ -59,6 +59,18 @@ def figure_png_html(fig: Any, dpi: int = 72) -> str:
     return f"<img alt='plot' src='data:image/png;base64,{data}'/>"
 
 
+# Boolean columns that mark the rows a reader should see first in a truncated table.
+_FLAG_COLUMNS = ("flagged", "drifted", "significant")
+
+
+def _flagged_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """Put flagged rows first (stable), so a table cut to its first rows shows the problems."""
+    for column in _FLAG_COLUMNS:
+        if column in frame.columns and frame[column].dtype == bool:
+            return frame.sort_values(column, ascending=False, kind="stable")
+    return frame
+
+
 def result_html(result: Result, *, with_plot: bool = False) -> str:
     """Default ``_repr_html_``: title, headline numbers, findings, first rows of ``.frame``."""
     headline = " · ".join(f"<strong>{escape(k)}</strong> {escape(v)}" for k, v in result.headline())
@@ -66,7 +78,7 @@ def result_html(result: Result, *, with_plot: bool = False) -> str:
         f"<div class='dt-result'><h4>{escape(result.title)}</h4>",
         f"<p>{headline}</p>",
         findings_html(result.findings()),
-        frame_html(result.frame),
+        frame_html(_flagged_first(result.frame)),
     ]
     if with_plot:
         try:

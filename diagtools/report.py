@@ -371,7 +371,7 @@ def _section(name: str, *plots: tuple[str, tuple[str, ...]]) -> Callable[[Sectio
     return register
 
 
-@_section("metrics", ("evaluation", ("plot_summary", "plot_roc", "plot_calibration", "plot_confusion")))
+@_section("metrics", ("evaluation", ("plot_summary", "plot_confusion")))
 def _metrics(ctx: _Context, out: SectionOutcome) -> None:
     from diagtools.metrics import evaluate
 

@@ -79,3 +79,12 @@ def test_export_drops_widgets_and_cdn_scripts(tmp_path):
     assert "<p>kept</p>" in html
     assert not re.search(r"<script[^>]+src=", html)
     assert "widget-state" not in html
+
+
+def test_result_tables_show_flagged_rows_first():
+    from diagtools._html import _flagged_first, frame_html
+
+    frame = pd.DataFrame({"column": [f"c{i}" for i in range(30)], "flagged": [False] * 29 + [True]})
+    html = frame_html(_flagged_first(frame), max_rows=10)
+    assert "c29" in html  # the one flagged row, last in the frame, is among the rows shown
+    assert _flagged_first(frame)["column"].iloc[1:].tolist() == [f"c{i}" for i in range(29)]  # stable
