@@ -1,9 +1,12 @@
-"""Tests of the latency area (environment fingerprint so far)."""
+"""Tests of the latency area: timing core, profile_latency, profile_steps, bad input."""
 
 from __future__ import annotations
 
 import json
 import sys
+
+import numpy as np
+import pytest
 
 from diagtools._environment import environment_fingerprint
 
@@ -78,3 +81,97 @@ def test_profile_latency_recovers_known_service_time(pyplot):
     assert res.overhead_ns < 2000
     assert set(res.samples.columns) == {"batch_size", "run", "latency_ms", "cpu_ms"}
     check_result_contract(res)
+
+
+class _JitterModel:
+    """Busy-waits a known service time: 1.0 ms + 0.4 ms * u with u cycling over a fixed grid.
+
+    The grid makes the true percentiles exact: p50 = 1.2 ms, p99 = 1.396 ms.
+    """
+
+    def __init__(self):
+        self.u = np.linspace(0.0, 1.0, 101)[:-1]  # 0, 0.01, ..., 0.99
+        self.i = 0
+
+    def predict(self, X):
+        u = self.u[self.i % 100]
+        self.i += 37  # 37 is coprime with 100: every grid value once per 100 calls
+        _busy(0.001 + 0.0004 * u)
+
+
+def test_profile_latency_p50_p99_bracket_known_truth(pyplot):
+    from threadpoolctl import threadpool_info
+
+    from diagtools.latency import profile_latency
+
+    res = profile_latency(_JitterModel(), np.zeros((4, 2)), batch_sizes=(1,), min_runs=400,
+                          min_time=0.0, n_boot=300, threads=1)
+    grid = 1.0 + 0.4 * np.linspace(0.0, 1.0, 101)[:-1]
+    for stat, q in (("p50", 50), ("p99", 99)):
+        truth = float(np.percentile(grid, q))
+        row = res._get(1, stat)
+        tol = max(0.05 * truth, 0.05)
+        assert abs(row["estimate"] - truth) <= tol, (stat, row["estimate"], truth)
+        assert row["ci_low"] - tol <= truth <= row["ci_high"] + tol
+    assert res.params["threads"] == 1
+    if threadpool_info():
+        assert all(p["num_threads"] == 1 for p in res.environment["threadpools"])
+    # busy-wait: CPU time close to wall time
+    wall, cpu = res._get(1, "mean")["estimate"], res._get(1, "cpu_mean")["estimate"]
+    assert 0.5 < cpu / wall < 1.2
+
+
+def test_profile_latency_plots_and_batching(pyplot):
+    from matplotlib.axes import Axes
+
+    from diagtools.latency import profile_latency
+
+    class PerRow:
+        def predict(self, X):
+            _busy(0.0002 + 0.00001 * len(X))
+
+    res = profile_latency(PerRow(), np.zeros((64, 2)), batch_sizes=(1, 8, 64), min_runs=30,
+                          min_time=0.0, n_boot=100)
+    thr = res.frame[res.frame["statistic"] == "throughput"].set_index("batch_size")["estimate"]
+    assert thr[64] > 5 * thr[1]
+    assert any("Batching pays" in f.title for f in res.findings())
+    for name in ("plot", "plot_batch", "plot_throughput", "plot_cpu"):
+        assert isinstance(getattr(res, name)(), Axes)
+        _, ax = pyplot.subplots()
+        assert getattr(res, name)(ax=ax) is ax
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"batch_sizes": ()}, "batch_sizes must be a non-empty"),
+    ({"batch_sizes": (0,)}, "positive integers"),
+    ({"batch_sizes": (100,)}, "larger than X"),
+    ({"method": "predict_proba"}, "no method 'predict_proba'"),
+    ({"min_runs": 0}, "min_runs must be an integer"),
+    ({"max_time": 0}, "max_time must be a number"),
+    ({"confidence": 1.5}, "confidence must be a number"),
+    ({"threads": 0}, "threads must be None or a positive integer"),
+])
+def test_profile_latency_bad_input(kwargs, match):
+    from diagtools.errors import DiagnosticInputError
+    from diagtools.latency import profile_latency
+
+    with pytest.raises(DiagnosticInputError, match=match):
+        profile_latency(_BusyModel(), np.zeros((10, 2)), **{"batch_sizes": (1,), **kwargs})
+
+
+def test_latency_functions_reject_empty_unfitted_and_no_predict():
+    from sklearn.linear_model import LogisticRegression
+
+    from diagtools.errors import DiagnosticInputError
+    from diagtools.latency import profile_latency, profile_steps
+
+    with pytest.raises(DiagnosticInputError, match="X is empty"):
+        profile_latency(_BusyModel(), np.zeros((0, 2)))
+    with pytest.raises(DiagnosticInputError, match="not fitted"):
+        profile_latency(LogisticRegression(), np.zeros((10, 2)), batch_sizes=(1,))
+    with pytest.raises(DiagnosticInputError, match="not fitted"):
+        profile_steps(LogisticRegression(), np.zeros((10, 2)), batch_sizes=(1,))
+    with pytest.raises(DiagnosticInputError, match="no method 'predict'"):
+        profile_latency(object(), np.zeros((10, 2)), batch_sizes=(1,))
+    with pytest.raises(DiagnosticInputError, match="neither predict nor transform"):
+        profile_steps(object(), np.zeros((10, 2)))

@@ -10,7 +10,15 @@ import pandas as pd
 
 from diagtools._environment import environment_fingerprint
 from diagtools._result import Finding, Result, rank_findings
-from diagtools.latency._timing import detect_warmup, loop_overhead_ns, time_calls
+from diagtools.latency._checks import (
+    check_batch_sizes,
+    check_method,
+    check_n_rows,
+    check_number,
+    check_threads,
+    take_rows,
+)
+from diagtools.latency._timing import detect_warmup, loop_overhead_ns, thread_limits, time_calls
 
 __all__ = ["LatencyResult", "profile_latency"]
 
@@ -23,7 +31,21 @@ class LatencyResult(Result):
 
     ``frame`` columns: ``batch_size, statistic, estimate, ci_low, ci_high, n, unit``
     (``unit`` is ``"ms"`` for latency statistics, ``"rows/s"`` for ``throughput``).
-    ``samples``: tidy raw timings ``batch_size, run, latency_ms, cpu_ms`` (steady state).
+    Statistics: ``p50, p90, p95, p99, max, mean, std, cpu_mean`` (ms per call) and
+    ``throughput`` (rows/s); intervals are percentile bootstraps over the timed calls.
+
+    Attributes
+    ----------
+    samples : pandas.DataFrame
+        Tidy raw timings ``batch_size, run, latency_ms, cpu_ms`` (steady state only).
+    overhead_ns : float
+        Median cost of one iteration of the timing loop around a no-op (already inside every
+        measured call; subtract it for calls of a few microseconds).
+    warmup : dict
+        Batch size (as str) -> number of leading calls detected as warm-up and dropped.
+    environment : dict
+        :func:`diagtools._environment.environment_fingerprint` taken while timing (so the
+        thread pools show the ``threads`` limit in force).
     """
 
     area = "latency"
@@ -50,6 +72,37 @@ class LatencyResult(Result):
                 f"{thr['estimate']:.3g} rows/s",
                 evidence={"batch_size": int(b)},
             ))
+        sizes = sorted(self.frame["batch_size"].unique())
+        if len(sizes) > 1:
+            t0, t1 = self._get(sizes[0], "throughput"), self._get(sizes[-1], "throughput")
+            gain = t1["estimate"] / t0["estimate"]
+            if t1["ci_low"] > t0["ci_high"]:
+                out.append(Finding(
+                    "latency", "info",
+                    f"Batching pays: batch {sizes[-1]} gives {gain:.3g}x the throughput of batch "
+                    f"{sizes[0]} ({t1['estimate']:.3g} vs {t0['estimate']:.3g} rows/s)",
+                    "Group requests into batches where the latency budget allows.",
+                    {"gain": float(gain)},
+                ))
+        for b in sizes:
+            wall, cpu = self._get(b, "mean")["estimate"], self._get(b, "cpu_mean")["estimate"]
+            ratio = cpu / wall if wall > 0 else float("nan")
+            if ratio > 1.5:
+                out.append(Finding(
+                    "latency", "info",
+                    f"Batch {b}: CPU time is {ratio:.2g}x wall time, so predict runs on several "
+                    "threads",
+                    "Latency depends on free cores; compare with threads=1 before deploying "
+                    "several workers on one machine.", {"batch_size": int(b), "cpu_wall": float(ratio)},
+                ))
+            elif ratio < 0.5:
+                out.append(Finding(
+                    "latency", "low",
+                    f"Batch {b}: CPU time is only {ratio:.0%} of wall time: predict waits (I/O, "
+                    "locks, sleeping) or the machine is busy",
+                    "Check what the call waits for; timings on a loaded machine are noisy.",
+                    {"batch_size": int(b), "cpu_wall": float(ratio)},
+                ))
         return rank_findings(out)
 
     def headline(self) -> list[tuple[str, str]]:
@@ -72,7 +125,75 @@ class LatencyResult(Result):
         ax.set_yscale("log")
         ax.set_xlabel("batch size")
         ax.set_ylabel("latency (ms), whiskers p1-p99")
+        ax.set_title(kwargs.get("title", "Latency distribution per batch size"))
         return ax
+
+    def _series(self, stat: str) -> pd.DataFrame:
+        f = self.frame[self.frame["statistic"] == stat]
+        return f.sort_values("batch_size")
+
+    def plot_batch(self, ax: Any = None, *, per_row: bool = True, **kwargs: Any) -> Any:
+        """p50 and p99 latency against batch size with bootstrap bands (log-log).
+
+        With ``per_row=True`` the latency is divided by the batch size (ms per row), which
+        shows where batching stops paying.
+        """
+        from diagtools._plotting import get_ax
+
+        ax = get_ax(ax)
+        for stat, color in (("p50", "C0"), ("p99", "C3")):
+            f = self._series(stat)
+            scale = f["batch_size"].to_numpy(float) if per_row else 1.0
+            x = f["batch_size"].to_numpy(float)
+            ax.plot(x, f["estimate"] / scale, "o-", color=color, label=stat)
+            ax.fill_between(x, f["ci_low"] / scale, f["ci_high"] / scale, color=color, alpha=0.2)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("ms per row" if per_row else "ms per call")
+        ax.set_title(kwargs.get("title", "Latency vs batch size (bands: 95% CI)"))
+        ax.legend()
+        return ax
+
+    def plot_throughput(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Throughput (rows/s) against batch size with its bootstrap band."""
+        from diagtools._plotting import get_ax
+
+        ax = get_ax(ax)
+        f = self._series("throughput")
+        x = f["batch_size"].to_numpy(float)
+        ax.plot(x, f["estimate"], "o-", color=kwargs.get("color", "C2"))
+        ax.fill_between(x, f["ci_low"], f["ci_high"], color=kwargs.get("color", "C2"), alpha=0.2)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("throughput (rows/s)")
+        ax.set_title(kwargs.get("title", "Throughput vs batch size"))
+        return ax
+
+    def plot_cpu(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Mean CPU time next to mean wall time per batch size (bars, log scale).
+
+        CPU above wall means several threads work; CPU well below wall means waiting.
+        """
+        from diagtools._plotting import get_ax
+
+        ax = get_ax(ax)
+        wall, cpu = self._series("mean"), self._series("cpu_mean")
+        xs = np.arange(len(wall))
+        ax.bar(xs - 0.2, wall["estimate"], 0.4, label="wall", color="C0")
+        ax.bar(xs + 0.2, cpu["estimate"].to_numpy(), 0.4, label="CPU (process)", color="C1")
+        ax.set_xticks(xs, [str(b) for b in wall["batch_size"]])
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("mean time per call (ms)")
+        ax.set_title(kwargs.get("title", "CPU vs wall time"))
+        ax.legend()
+        return ax
+
+
+def _time_batch(fn: Any, Xb: Any, min_runs: int, min_time: float, max_time: float) -> tuple[np.ndarray, np.ndarray]:
+    return time_calls(lambda: fn(Xb), min_runs=min_runs, min_time=min_time, max_time=max_time)
 
 
 def profile_latency(
@@ -86,6 +207,7 @@ def profile_latency(
     max_time: float = 2.0,
     n_boot: int = 500,
     confidence: float = 0.95,
+    threads: int | None = None,
     random_state: int = 0,
 ) -> LatencyResult:
     """Measure call latency of ``model.<method>`` per batch size.
@@ -93,6 +215,47 @@ def profile_latency(
     Calls are timed with ``perf_counter_ns`` until ``min_runs`` calls and ``min_time``
     seconds are reached (bounded by ``max_time``); warm-up calls are detected with a
     rolling-median rule and dropped; intervals are percentile bootstraps over calls.
+
+    Parameters
+    ----------
+    model : object
+        A fitted model (anything with ``method``).
+    X : DataFrame, array or list of rows
+        Rows to predict on; batch ``b`` is the first ``b`` rows.
+    batch_sizes : tuple of int, default=(1, 8, 64, 512)
+        Rows per call; each must be at most ``len(X)``.
+    method : str, default="predict"
+        Method to time (``"predict_proba"``, ``"transform"``, ...).
+    min_runs : int, default=50
+        Minimum number of timed calls per batch size (LoadGen's minimum query count).
+    min_time : float, default=0.2
+        Minimum seconds of timing per batch size.
+    max_time : float, default=2.0
+        Upper bound in seconds per batch size (at least 3 calls are made).
+    n_boot : int, default=500
+        Bootstrap resamples for the intervals.
+    confidence : float, default=0.95
+        Level of the intervals.
+    threads : int, optional
+        Limit BLAS/OpenMP thread pools to this many threads while timing (threadpoolctl);
+        recorded in ``params`` and in ``environment``. None leaves them as they are.
+    random_state : int, default=0
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    LatencyResult
+
+    Raises
+    ------
+    DiagnosticInputError
+        When the model lacks ``method``, X is empty, a batch size is not a positive integer
+        or exceeds ``len(X)``, or an option is out of range.
+
+    See Also
+    --------
+    profile_steps : time per pipeline step.
+    load_test : latency under a stream of requests (queueing included).
 
     Examples
     --------
@@ -106,15 +269,24 @@ def profile_latency(
     >>> sorted(res.frame["statistic"].unique())[:2]
     ['cpu_mean', 'max']
     """
+    fn = check_method(model, method)
+    n_rows = check_n_rows(X)
+    batch_sizes = check_batch_sizes(batch_sizes, n_rows)
+    check_number(min_runs, "min_runs", low=1, integer=True)
+    check_number(min_time, "min_time", low=0.0)
+    check_number(max_time, "max_time", low=0.0, inclusive=False)
+    check_number(n_boot, "n_boot", low=1, integer=True)
+    check_number(confidence, "confidence", low=0.0, inclusive=False, high=1.0)
+    threads = check_threads(threads)
     rng = np.random.default_rng(random_state)
-    fn = getattr(model, method)
-    overhead = loop_overhead_ns(5000)
     alpha = (1 - confidence) / 2
     rows, samples, warm = [], [], {}
-    for b in batch_sizes:
-        Xb = X.iloc[:b] if hasattr(X, "iloc") else X[:b]
-        wall, cpu = time_calls(lambda Xb=Xb: fn(Xb), min_runs=min_runs, min_time=min_time,
-                               max_time=max_time)
+    with thread_limits(threads):
+        overhead = loop_overhead_ns(5000)
+        env = environment_fingerprint()
+        timings = [(b, *_time_batch(fn, take_rows(X, slice(0, b)), min_runs, min_time, max_time))
+                   for b in batch_sizes]
+    for b, wall, cpu in timings:
         k = detect_warmup(wall)
         warm[str(b)] = k
         w, c = wall[k:] / 1e6, cpu[k:] / 1e6
@@ -140,6 +312,8 @@ def profile_latency(
                                         "ci_high", "n", "unit"])
     return LatencyResult(
         frame=frame, params={"batch_sizes": list(batch_sizes), "method": method,
-                             "min_runs": min_runs, "min_time": min_time, "max_time": max_time},
-        n_samples=len(X), samples=pd.concat(samples, ignore_index=True),
-        overhead_ns=overhead, warmup=warm, environment=environment_fingerprint())
+                             "min_runs": min_runs, "min_time": min_time, "max_time": max_time,
+                             "n_boot": n_boot, "confidence": confidence, "threads": threads,
+                             "random_state": random_state},
+        n_samples=n_rows, samples=pd.concat(samples, ignore_index=True),
+        overhead_ns=overhead, warmup=warm, environment=env)

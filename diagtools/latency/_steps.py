@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from diagtools._result import Finding, Result, rank_findings
+from diagtools.errors import DiagnosticInputError
+from diagtools.latency._checks import check_batch_sizes, check_n_rows, check_number
 from diagtools.latency._timing import time_calls
 
 __all__ = ["StepProfile", "profile_steps"]
@@ -128,8 +130,24 @@ def profile_steps(
     >>> res.bottleneck()
     'features/repayment'
     """
+    if not hasattr(pipeline, "predict") and not hasattr(pipeline, "transform"):
+        raise DiagnosticInputError(
+            f"pipeline ({type(pipeline).__name__}) has neither predict nor transform. "
+            "Pass a fitted scikit-learn Pipeline (or any fitted estimator)."
+        )
+    if hasattr(pipeline, "predict"):
+        from diagtools._validation import check_fitted
+
+        check_fitted(pipeline, "pipeline")
+    n_avail = check_n_rows(X)
+    # Batch sizes above len(X) are clipped to all rows (the per-step split is what matters).
+    batch_sizes = check_batch_sizes(tuple(min(int(b), n_avail) if isinstance(b, int) and b > 0 else b
+                                          for b in (batch_sizes if isinstance(batch_sizes, tuple | list) else (batch_sizes,))),
+                                    n_avail)
+    check_number(min_runs, "min_runs", low=1, integer=True)
+    check_number(min_time, "min_time", low=0.0)
+    check_number(max_time, "max_time", low=0.0, inclusive=False)
     rows = []
-    n_avail = len(X)
     for b in batch_sizes:
         Xb = X.iloc[: min(b, n_avail)] if hasattr(X, "iloc") else X[: min(b, n_avail)]
         leaves: list[tuple[str, Any, Any]] = []

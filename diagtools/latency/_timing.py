@@ -7,13 +7,15 @@ charged to the model.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-__all__ = ["detect_warmup", "loop_overhead_ns", "time_calls"]
+__all__ = ["detect_warmup", "loop_overhead_ns", "thread_limits", "time_calls"]
 
 
 def loop_overhead_ns(n: int = 20_000) -> float:
@@ -96,3 +98,12 @@ def detect_warmup(times: np.ndarray, *, window: int = 10, tolerance: float = 0.1
                 i += 1
             return i
     return 0
+
+
+def thread_limits(threads: int | None) -> Any:
+    """Context limiting BLAS/OpenMP pools to ``threads`` (a no-op context when None)."""
+    if threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads)
