@@ -1,0 +1,179 @@
+"""Turn slicing columns into integer level codes with readable labels.
+
+Numeric columns with many values are cut at quantiles; the edges are rounded to three
+significant digits first, so a label such as ``income in [43.3, 55)`` is exactly the rule
+the rows follow. Missing values get their own level. Every level also has a *predicate*
+(a JSON-safe list) from which a boolean row mask is rebuilt on any data frame.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools.errors import DiagnosticInputError
+
+# A numeric column with at most this many distinct values is sliced by value, not by bin.
+MAX_DISCRETE_VALUES = 10
+MAX_LEVELS = 200
+
+
+@dataclass
+class Encoding:
+    """How one column maps to level codes ``0 .. len(labels) - 1``.
+
+    ``kind`` is ``"categorical"`` (``values`` lists the level values) or ``"numeric"``
+    (``edges`` are the interior cut points; bin ``i`` holds ``edges[i-1] <= x < edges[i]``).
+    When ``has_missing`` the last level is "missing".
+    """
+
+    column: str
+    kind: str
+    values: list[Any] = field(default_factory=list)
+    edges: list[float] = field(default_factory=list)
+    has_missing: bool = False
+
+    @property
+    def n_levels(self) -> int:
+        """Number of levels, the missing level included."""
+        body = len(self.values) if self.kind == "categorical" else len(self.edges) + 1
+        return body + int(self.has_missing)
+
+    def labels(self) -> list[str]:
+        """Readable label of each level (``"region=north"``, ``"income in [20k, 35k)"``)."""
+        c = self.column
+        if self.kind == "categorical":
+            out = [f"{c}={_value_text(v)}" for v in self.values]
+        else:
+            e = self.edges
+            if not e:
+                out = [f"{c} (all values)"]
+            else:
+                out = [f"{c} < {fmt_number(e[0])}"]
+                out += [f"{c} in [{fmt_number(lo)}, {fmt_number(hi)})" for lo, hi in itertools.pairwise(e)]
+                out.append(f"{c} ≥ {fmt_number(e[-1])}")
+        if self.has_missing:
+            out.append(f"{c} is missing")
+        return out
+
+    def predicates(self) -> list[list[Any]]:
+        """JSON-safe rule of each level: ``[col, "==", v]``, ``[col, "range", lo, hi]``, ``[col, "missing"]``."""
+        c = self.column
+        if self.kind == "categorical":
+            out = [[c, "==", _py(v)] for v in self.values]
+        else:
+            bounds = [None, *self.edges, None]
+            out = [[c, "range", bounds[i], bounds[i + 1]] for i in range(len(self.edges) + 1)]
+        if self.has_missing:
+            out.append([c, "missing"])
+        return out
+
+    def codes(self, series: pd.Series) -> np.ndarray:
+        """Level code of every row (``-1`` for a category this encoding does not know)."""
+        missing = series.isna().to_numpy()
+        if self.kind == "numeric":
+            x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+            codes = np.searchsorted(np.asarray(self.edges, dtype=float), np.where(missing, 0.0, x), side="right")
+        else:
+            index = pd.Index(self.values)
+            codes = index.get_indexer(series.where(~missing, None)) if len(index) else np.full(len(series), -1)
+        codes = np.asarray(codes, dtype=np.int64)
+        if missing.any():
+            codes[missing] = self.n_levels - 1 if self.has_missing else -1
+        return codes
+
+
+def fmt_number(v: float) -> str:
+    """Short readable number: ``20000 -> 20k``, ``1.5e6 -> 1.5M``, ``0.1234 -> 0.123``."""
+    a = abs(v)
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if a >= scale:
+            return f"{v / scale:.3g}{suffix}"
+    if v == int(v):
+        return str(int(v))
+    return f"{v:.3g}"
+
+
+def round_sig(x: np.ndarray, digits: int = 3) -> np.ndarray:
+    """Round to ``digits`` significant digits (zeros stay zero)."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore"):
+        mag = np.where(x == 0, 0, np.floor(np.log10(np.abs(np.where(x == 0, 1, x)))))
+    factor = 10.0 ** (digits - 1 - mag)
+    return np.round(x * factor) / factor
+
+
+def _value_text(v: Any) -> str:
+    if isinstance(v, float) and v == int(v):
+        return str(int(v))
+    return str(v)
+
+
+def _py(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def fit_encoding(series: pd.Series, bins: int | list[float] | tuple[float, ...]) -> Encoding:
+    """Choose levels for one column: categories, or quantile bins for numeric columns."""
+    name = str(series.name)
+    missing = series.isna()
+    present = series[~missing]
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    if isinstance(bins, (list, tuple, np.ndarray)):
+        if not numeric:
+            raise DiagnosticInputError(
+                f"bins[{name!r}] gives cut points but column {name!r} is not numeric. "
+                "Give cut points only for numeric columns."
+            )
+        edges = sorted({float(e) for e in bins})
+        return Encoding(name, "numeric", edges=edges, has_missing=bool(missing.any()))
+    uniq = pd.unique(present)
+    if numeric and len(uniq) > MAX_DISCRETE_VALUES:
+        x = present.to_numpy(dtype=float)
+        qs = np.quantile(x, np.arange(1, bins) / bins) if bins > 1 else np.array([])
+        edges = np.unique(round_sig(qs))
+        # an edge at or below the minimum would leave the first bin empty
+        edges = edges[(edges > x.min()) & (edges <= x.max())]
+        return Encoding(name, "numeric", edges=[float(e) for e in edges], has_missing=bool(missing.any()))
+    try:
+        values = sorted(uniq.tolist())
+    except TypeError:
+        values = sorted(uniq.tolist(), key=str)
+    if len(values) > MAX_LEVELS:
+        raise DiagnosticInputError(
+            f"slice column {name!r} has {len(values):,} distinct values (at most {MAX_LEVELS} are sliced). "
+            "Leave it out of the slice columns, or group its rare values first."
+        )
+    return Encoding(name, "categorical", values=[_py(v) for v in values], has_missing=bool(missing.any()))
+
+
+def predicate_mask(data: pd.DataFrame, predicates: list[list[Any]]) -> np.ndarray:
+    """Boolean mask of the rows of ``data`` that satisfy every predicate."""
+    mask = np.ones(len(data), dtype=bool)
+    for pred in predicates:
+        col, op = pred[0], pred[1]
+        if col not in data.columns:
+            raise DiagnosticInputError(
+                f"data: no column {col!r}, which the slice uses. Pass data with the columns the slices were found on."
+            )
+        s = data[col]
+        if op == "missing":
+            mask &= s.isna().to_numpy()
+        elif op == "==":
+            mask &= (s == pred[2]).to_numpy(dtype=bool, na_value=False)
+        elif op == "range":
+            x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+            lo = -math.inf if pred[2] is None else float(pred[2])
+            hi = math.inf if pred[3] is None else float(pred[3])
+            with np.errstate(invalid="ignore"):
+                mask &= (x >= lo) & (x < hi) & ~np.isnan(x)
+        else:  # pragma: no cover - predicates are built by this module
+            raise DiagnosticInputError(f"unknown predicate {pred!r}.")
+    return mask

@@ -1,0 +1,107 @@
+"""Input checks shared by ``slice_metrics`` and ``find_slices`` (all run before any work)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools import _validation as V
+from diagtools.errors import DiagnosticInputError
+
+
+def check_frame(X: Any, name: str = "X") -> pd.DataFrame:
+    """Return ``X`` as a non-empty DataFrame (slices need column names)."""
+    if not isinstance(X, pd.DataFrame):
+        raise DiagnosticInputError(
+            V.MSG_NOT_TABULAR.format(name=name, got=type(X).__name__) + " Slices are named by columns, so pass a DataFrame."
+        )
+    V.check_not_empty(X, name)
+    return X
+
+
+def predictions(model: Any, X: pd.DataFrame, y: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Validated ``(y_true, y_pred)``: from ``y_pred`` when given, else from ``model.predict(X)``."""
+    if y is None:
+        raise DiagnosticInputError("y is required. Pass the true targets, one per row of X.")
+    V.check_same_length(y, X, name="y", ref_name="X")
+    y_true = V.check_no_nan(y, "y")
+    if y_true.ndim != 1:
+        raise DiagnosticInputError(f"y must be one-dimensional, got shape {y_true.shape}. Pass one target per row.")
+    if y_pred is None:
+        if model is None:
+            raise DiagnosticInputError("model is None and y_pred is missing. Pass a fitted model, or y_pred=predictions.")
+        V.check_fitted(model)
+        try:
+            y_pred = model.predict(X)
+        except Exception as exc:  # translate the model's own error at one point
+            raise DiagnosticInputError(
+                f"model.predict(X) failed: {type(exc).__name__}: {exc}. Pass the columns the model was fitted on, "
+                "or pass y_pred=predictions."
+            ) from exc
+    V.check_same_length(y_pred, X, name="y_pred", ref_name="X")
+    pred = V.check_no_nan(y_pred, "y_pred")
+    if pred.ndim != 1:
+        raise DiagnosticInputError(
+            f"y_pred must hold one predicted label or value per row, got shape {pred.shape}. "
+            "Pass predict() output, not predict_proba()."
+        )
+    return y_true, pred
+
+
+def check_task(y_true: np.ndarray, y_pred: np.ndarray, task: str | None) -> str:
+    """Resolve classification or regression from the targets."""
+    task = V.check_task(y_true, task, "y")
+    if task == "regression":
+        V.check_finite(y_pred, "y_pred")
+    return task
+
+
+def check_int(value: Any, name: str, low: int, high: int | None = None, hint: str = "") -> int:
+    """An integer in ``[low, high]``."""
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not ok or value < low or (high is not None and value > high):
+        span = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise DiagnosticInputError(f"{name} must be an integer {span}, got {value!r}. {hint}".strip())
+    return int(value)
+
+
+def check_fraction(value: Any, name: str, hint: str) -> float:
+    """A number strictly between 0 and 1."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not 0.0 < v < 1.0:
+        raise DiagnosticInputError(f"{name} must be between 0 and 1, got {value!r}. {hint}")
+    return v
+
+
+def check_bins(bins: Any, columns: list[str]) -> Any:
+    """``bins`` is an int >= 1 or a dict of column to int or cut points."""
+    if isinstance(bins, dict):
+        unknown = [c for c in bins if c not in columns]
+        if unknown:
+            raise DiagnosticInputError(
+                f"bins names columns {unknown!r} that are not sliced. Slice columns: {columns!r}."
+            )
+        for c, b in bins.items():
+            if not isinstance(b, (list, tuple, np.ndarray)):
+                check_int(b, f"bins[{c!r}]", 1, hint="Pass a number of quantile bins or a list of cut points.")
+        return bins
+    return check_int(bins, "bins", 1, hint="Pass e.g. bins=5 (quantile bins) or a dict of cut points per column.")
+
+
+def resolve_columns(X: pd.DataFrame, by: Any, name: str = "by") -> list[str]:
+    """The slicing columns: ``by`` checked against ``X``, or every column of ``X``."""
+    if by is None:
+        return [str(c) for c in X.columns] if all(isinstance(c, str) for c in X.columns) else list(X.columns)
+    if isinstance(by, str):
+        by = [by]
+    cols = V.check_columns(X, list(by), name=name)
+    if not cols:
+        raise DiagnosticInputError(f"{name} is empty. Pass at least one column to slice by, or {name}=None for all.")
+    if len(set(cols)) != len(cols):
+        raise DiagnosticInputError(f"{name} repeats a column: {cols!r}. Pass each column once.")
+    return cols

@@ -1,0 +1,197 @@
+"""Metrics of slices from their sufficient statistics, with intervals and tests against the rest.
+
+* Proportions (accuracy, error rate, precision, recall, selection rate, FPR, FNR): Wilson
+  interval, pooled two-proportion z-test (two-sided) against the rest of the rows.
+* Means (MAE, RMSE via MSE, bias): t interval, Welch's t-test against the rest.
+* Others (F1, balanced accuracy): percentile bootstrap where resampling a slice's rows is
+  drawing its confusion counts from a multinomial; the slice and the rest are disjoint, so
+  they are resampled independently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+from diagtools._stats import percentile_interval, wilson_interval
+
+HIGHER, LOWER, NONE = "higher", "lower", "none"
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """How a metric is computed from cells ``(..., C)`` and which direction is better."""
+
+    name: str
+    kind: str  # "proportion" | "mean" | "bootstrap"
+    better: str
+    fn: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # -> (numerator, denominator)
+    undefined: str = ""
+    moment: int = 0  # for "mean": index of the sum in REG_CELLS (1 e, 2 e², 3 |e|)
+
+
+def _conf(cells: np.ndarray, k: int) -> np.ndarray:
+    return cells.reshape(*cells.shape[:-1], k, k).astype(float)
+
+
+def classification_metrics(k: int) -> dict[str, MetricDef]:
+    """Metric definitions for ``k`` classes (binary ones use the larger label as positive)."""
+
+    def diag(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m = _conf(c, k)
+        return np.trace(m, axis1=-2, axis2=-1), m.sum(axis=(-2, -1))
+
+    def err(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        num, den = diag(c)
+        return den - num, den
+
+    def bal(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m = _conf(c, k)
+        support = m.sum(axis=-1)
+        with np.errstate(all="ignore"):
+            rec = np.diagonal(m, axis1=-2, axis2=-1) / support
+        present = support > 0
+        value = np.where(present, rec, 0.0).sum(axis=-1) / present.sum(axis=-1)
+        return np.where(present.sum(axis=-1) >= 2, value, np.nan), np.ones(value.shape)
+
+    out = {
+        "accuracy": MetricDef("accuracy", "proportion", HIGHER, diag, "empty slice"),
+        "error_rate": MetricDef("error_rate", "proportion", LOWER, err, "empty slice"),
+        "balanced_accuracy": MetricDef("balanced_accuracy", "bootstrap", HIGHER, bal, "one class present"),
+    }
+    if k == 2:
+        def tp(c: np.ndarray) -> np.ndarray:
+            return _conf(c, 2)[..., 1, 1]
+
+        def fp(c: np.ndarray) -> np.ndarray:
+            return _conf(c, 2)[..., 0, 1]
+
+        def fn(c: np.ndarray) -> np.ndarray:
+            return _conf(c, 2)[..., 1, 0]
+
+        def tn(c: np.ndarray) -> np.ndarray:
+            return _conf(c, 2)[..., 0, 0]
+
+        out.update({
+            "precision": MetricDef("precision", "proportion", HIGHER, lambda c: (tp(c), tp(c) + fp(c)),
+                                   "no predicted positives"),
+            "recall": MetricDef("recall", "proportion", HIGHER, lambda c: (tp(c), tp(c) + fn(c)), "no positive labels"),
+            "f1": MetricDef("f1", "bootstrap", HIGHER, lambda c: (2 * tp(c), 2 * tp(c) + fp(c) + fn(c)),
+                            "no positive labels or predictions"),
+            "selection_rate": MetricDef("selection_rate", "proportion", NONE,
+                                        lambda c: (tp(c) + fp(c), c.sum(axis=-1).astype(float)), "empty slice"),
+            "fpr": MetricDef("fpr", "proportion", LOWER, lambda c: (fp(c), fp(c) + tn(c)), "no negative labels"),
+            "fnr": MetricDef("fnr", "proportion", LOWER, lambda c: (fn(c), fn(c) + tp(c)), "no positive labels"),
+        })
+    return out
+
+
+def regression_metrics() -> dict[str, MetricDef]:
+    """Metric definitions from the residual sums ``count, sum e, sum e², sum |e|, sum e⁴``."""
+    def mean_of(j: int) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        return lambda c: (c[..., j], c[..., 0])
+
+    return {
+        "mae": MetricDef("mae", "mean", LOWER, mean_of(3), "empty slice", moment=3),
+        "rmse": MetricDef("rmse", "mean", LOWER, mean_of(2), "empty slice", moment=2),
+        "bias": MetricDef("bias", "mean", NONE, mean_of(1), "empty slice", moment=1),
+    }
+
+
+DEFAULT_METRICS = {
+    "binary": ("accuracy", "precision", "recall", "f1", "selection_rate"),
+    "multiclass": ("accuracy", "balanced_accuracy"),
+    "regression": ("mae", "rmse", "bias"),
+}
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+def evaluate_metric(
+    m: MetricDef, cells: np.ndarray, total: np.ndarray, *, n_boot: int, confidence: float,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Estimate, interval, rest estimate, difference (with interval) and p-value per slice.
+
+    ``cells`` has shape ``(G, C)``; the rest of slice ``g`` is ``total - cells[g]``.
+    """
+    rest = total[None, :] - cells
+    z = sps.norm.ppf(0.5 + confidence / 2)
+    if m.kind == "proportion":
+        k1, n1 = m.fn(cells)
+        k2, n2 = m.fn(rest)
+        p1, p2 = _ratio(k1, n1), _ratio(k2, n2)
+        lo, hi = wilson_interval(k1, n1, confidence)
+        with np.errstate(all="ignore"):
+            se_d = np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+            pooled = (k1 + k2) / (n1 + n2)
+            se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+            zz = (p1 - p2) / se0
+        p = np.where(se0 > 0, 2 * sps.norm.sf(np.abs(zz)), np.where(np.isfinite(p1 - p2), 1.0, np.nan))
+        est, rest_est = p1, p2
+        d_lo, d_hi = (p1 - p2) - z * se_d, (p1 - p2) + z * se_d
+        n_used = n1
+    elif m.kind == "mean":
+        j = m.moment
+        n1, n2 = cells[:, 0], rest[:, 0]
+        s2 = 4 if j == 2 else 2  # the sum of squares of the averaged quantity
+        m1, m2 = _ratio(cells[:, j], n1), _ratio(rest[:, j], n2)
+        with np.errstate(all="ignore"):
+            v1 = np.maximum(_ratio(cells[:, s2] - n1 * m1**2, n1 - 1), 0)
+            v2 = np.maximum(_ratio(rest[:, s2] - n2 * m2**2, n2 - 1), 0)
+            se1, se2 = np.sqrt(v1 / n1), np.sqrt(v2 / n2)
+            se = np.sqrt(se1**2 + se2**2)
+            df = se**4 / (se1**4 / (n1 - 1) + se2**4 / (n2 - 1))
+            t = (m1 - m2) / se
+            p = np.where(se > 0, 2 * sps.t.sf(np.abs(t), np.where(np.isfinite(df), df, 1)), np.nan)
+            tq = sps.t.ppf(0.5 + confidence / 2, np.maximum(n1 - 1, 1))
+            lo, hi = m1 - tq * se1, m1 + tq * se1
+        if m.name == "rmse":
+            # the test and interval are on the MSE; the difference interval by the delta method
+            est, rest_est = np.sqrt(m1), np.sqrt(m2)
+            lo, hi = np.sqrt(np.maximum(lo, 0)), np.sqrt(np.maximum(hi, 0))
+            with np.errstate(all="ignore"):
+                se_d = np.sqrt((se1 / (2 * est)) ** 2 + (se2 / (2 * rest_est)) ** 2)
+        else:
+            est, rest_est, se_d = m1, m2, se
+        d_lo, d_hi = (est - rest_est) - z * se_d, (est - rest_est) + z * se_d
+        n_used = n1
+    else:
+        num, den = m.fn(cells)
+        est = _ratio(num, den) if m.name != "balanced_accuracy" else num
+        rnum, rden = m.fn(rest)
+        rest_est = _ratio(rnum, rden) if m.name != "balanced_accuracy" else rnum
+        b1 = _boot(m, cells, n_boot, rng)
+        b2 = _boot(m, rest, n_boot, rng)
+        lo, hi = percentile_interval(b1, confidence, axis=0)
+        diff = b1 - b2
+        d_lo, d_hi = percentile_interval(diff, confidence, axis=0)
+        from diagtools._stats import bootstrap_p_value
+
+        p = bootstrap_p_value(diff, axis=0)
+        n_used = cells.sum(axis=1)
+    bad = ~np.isfinite(est)
+    for arr in (lo, hi, p, d_lo, d_hi):
+        arr[bad] = np.nan
+    return {
+        "estimate": est, "ci_low": lo, "ci_high": hi, "rest_estimate": rest_est,
+        "difference": est - rest_est, "difference_ci_low": d_lo, "difference_ci_high": d_hi,
+        "p_value": np.clip(p, 0.0, 1.0), "n_used": n_used,
+    }
+
+
+def _boot(m: MetricDef, cells: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap values ``(n_boot, G)``: each slice's cells redrawn from a multinomial."""
+    counts = cells.astype(np.int64)
+    n = counts.sum(axis=1)
+    with np.errstate(all="ignore"):
+        pv = np.where(n[:, None] > 0, counts / np.maximum(n, 1)[:, None], 1.0 / counts.shape[1])
+    draws = rng.multinomial(n, pv, size=(n_boot, len(n)))
+    num, den = m.fn(draws)
+    return num if m.name == "balanced_accuracy" else _ratio(num, den)

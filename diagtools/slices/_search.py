@@ -1,0 +1,305 @@
+"""``find_slices``: SliceLine search for the worst slices, tested with FDR control, plus an error tree."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from diagtools._stats import benjamini_hochberg, wilson_interval
+from diagtools.errors import DiagnosticInputError
+from diagtools.slices import _inputs as I
+from diagtools.slices._encode import Encoding, fit_encoding
+from diagtools.slices._result import COHORT_COLUMNS, SEARCH_COLUMNS, SliceSearchResult
+from diagtools.slices._sliceline import search
+
+
+def encode_frame(X: pd.DataFrame, columns: list[str], bins: Any) -> tuple[np.ndarray, list[Encoding]]:
+    """Level codes ``(n, m)`` of the slicing columns and their encodings."""
+    encodings = []
+    for c in columns:
+        b = bins.get(c, 5) if isinstance(bins, dict) else bins
+        encodings.append(fit_encoding(X[c], b))
+    codes = np.column_stack([e.codes(X[c]) for e, c in zip(encodings, columns, strict=True)]).astype(np.int64)
+    return codes, encodings
+
+
+def _test(size: np.ndarray, err: np.ndarray, err2: np.ndarray, total: tuple[float, float, float],
+          binary: bool, confidence: float) -> dict[str, np.ndarray]:
+    """Mean error of slices vs the rest: interval and two-sided p-value (z-test or Welch)."""
+    n, s, s2 = total
+    n1, n2 = size, n - size
+    e1, e2r = err, s - err
+    with np.errstate(all="ignore"):
+        m1, m2 = e1 / n1, e2r / n2
+        if binary:
+            lo, hi = wilson_interval(e1, n1, confidence)
+            pooled = s / n
+            se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+            p = np.where(se0 > 0, 2 * sps.norm.sf(np.abs((m1 - m2) / se0)), 1.0)
+        else:
+            v1 = np.maximum((err2 - n1 * m1**2) / (n1 - 1), 0)
+            v2 = np.maximum(((s2 - err2) - n2 * m2**2) / (n2 - 1), 0)
+            se1, se2 = np.sqrt(v1 / n1), np.sqrt(v2 / n2)
+            se = np.sqrt(se1**2 + se2**2)
+            df = se**4 / (se1**4 / (n1 - 1) + se2**4 / (n2 - 1))
+            p = np.where(se > 0, 2 * sps.t.sf(np.abs((m1 - m2) / se), np.where(np.isfinite(df), df, 1)), 1.0)
+            tq = sps.t.ppf(0.5 + confidence / 2, np.maximum(n1 - 1, 1))
+            lo, hi = m1 - tq * se1, m1 + tq * se1
+        p = np.where(n2 > 0, p, np.nan)
+    return {"estimate": m1, "ci_low": lo, "ci_high": hi, "rest_estimate": m2, "p_value": p}
+
+
+def _worse(ea: np.ndarray, eb: np.ndarray, binary: bool, alpha: float) -> bool:
+    """Whether errors ``ea`` are significantly larger than errors ``eb``."""
+    if len(ea) == 0 or len(eb) == 0:
+        return False
+    t = _test(np.array([len(ea)], float), np.array([ea.sum()]), np.array([(ea**2).sum()]),
+              (len(ea) + len(eb), ea.sum() + eb.sum(), (ea**2).sum() + (eb**2).sum()), binary, 0.95)
+    return bool(t["p_value"][0] < alpha and t["estimate"][0] > t["rest_estimate"][0])
+
+
+def _dedupe(masks: list[np.ndarray], keys: list[frozenset[str]], worse: np.ndarray, errors: np.ndarray,
+            binary: bool, alpha: float) -> np.ndarray:
+    """Report significant slices in score order, dropping near-duplicates of reported ones."""
+    reported = np.zeros(len(masks), dtype=bool)
+    kept: list[int] = []
+    for g in np.flatnonzero(worse):
+        ok = True
+        for h in kept:
+            if keys[h] < keys[g]:  # nested in a reported slice: must be worse than the rest of it
+                ok = _worse(errors[masks[g]], errors[masks[h] & ~masks[g]], binary, alpha)
+            elif keys[g] < keys[h]:  # contains a reported slice: what is left must still be worse
+                ok = _worse(errors[masks[g] & ~masks[h]], errors[~masks[g]], binary, alpha)
+            if not ok:
+                break
+        if ok:
+            kept.append(g)
+            reported[g] = True
+    return reported
+
+
+def _error_tree(codes: np.ndarray, encodings: list[Encoding], errors: np.ndarray, binary: bool, depth: int,
+                min_leaf: int, confidence: float, random_state: int) -> pd.DataFrame:
+    """Leaves of a shallow tree fit on the errors over one-hot slice levels, as readable rules."""
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    names = [lab for e in encodings for lab in e.labels()]
+    offsets = np.concatenate([[0], np.cumsum([e.n_levels for e in encodings])[:-1]])
+    onehot = np.zeros((len(codes), len(names)), dtype=np.float32)
+    rows = np.arange(len(codes))
+    for j in range(codes.shape[1]):
+        onehot[rows, offsets[j] + codes[:, j]] = 1.0
+    if binary:
+        tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=min_leaf, random_state=random_state)
+        tree.fit(onehot, errors.astype(int))
+    else:
+        tree = DecisionTreeRegressor(max_depth=depth, min_samples_leaf=min_leaf, random_state=random_state)
+        tree.fit(onehot, errors)
+    t = tree.tree_
+    rules: dict[int, list[str]] = {0: []}
+    stack = [0]
+    leaves = []
+    while stack:
+        node = stack.pop()
+        left, right = t.children_left[node], t.children_right[node]
+        if left == -1:
+            leaves.append(node)
+            continue
+        name = names[t.feature[node]]
+        rules[left] = rules[node] + [f"not ({name})"]
+        rules[right] = rules[node] + [name]
+        stack += [right, left]
+    leaf_of = tree.apply(onehot)
+    out = []
+    for leaf in leaves:
+        in_leaf = leaf_of == leaf
+        e = errors[in_leaf]
+        n = len(e)
+        if binary:
+            lo, hi = wilson_interval(e.sum(), n, confidence)
+        else:
+            half = sps.t.ppf(0.5 + confidence / 2, max(n - 1, 1)) * e.std(ddof=1) / math.sqrt(n) if n > 1 else np.nan
+            lo, hi = e.mean() - half, e.mean() + half
+        out.append({"cohort": " & ".join(rules[leaf]) or "all rows", "n": n, "estimate": float(e.mean()),
+                    "ci_low": float(lo), "ci_high": float(hi)})
+    frame = pd.DataFrame(out, columns=COHORT_COLUMNS)
+    return frame.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def find_slices(
+    model: Any,
+    X: pd.DataFrame,
+    y: Any = None,
+    *,
+    y_pred: Any = None,
+    errors: Any = None,
+    by: list[str] | str | None = None,
+    bins: int | dict[str, Any] = 5,
+    k: int = 10,
+    max_predicates: int = 3,
+    min_size: int | None = None,
+    score_alpha: float = 0.99,
+    alpha: float = 0.05,
+    confidence: float = 0.95,
+    tree_depth: int = 3,
+    task: str | None = None,
+    random_state: int = 0,
+) -> SliceSearchResult:
+    """Search for the top-k worst slices (conjunctions of predicates) with SliceLine.
+
+    Parameters
+    ----------
+    model : fitted model or None
+        Anything with ``predict``; ``None`` when ``y_pred`` or ``errors`` is given.
+    X : DataFrame of shape (n_samples, n_columns)
+        The model's input (and the columns searched).
+    y : array-like of shape (n_samples,), optional
+        True targets (not needed when ``errors`` is given).
+    y_pred : array-like of shape (n_samples,), optional
+        Predictions instead of calling ``model``.
+    errors : array-like of shape (n_samples,), optional
+        Non-negative error per row. Default: misclassification (0/1) for classifiers, squared
+        error for regressors.
+    by : list of str, optional
+        Columns to search; every column of ``X`` by default (numeric ones in quantile bins).
+    bins : int or dict, default=5
+        Quantile bins per numeric column, or per column a number of bins or cut points.
+    k : int, default=10
+        Number of slices returned.
+    max_predicates : int, default=3
+        Largest number of predicates in a slice (SliceLine's ``max_l``).
+    min_size : int, optional
+        Smallest slice (SliceLine's ``min_sup``); default ``max(10, 1% of rows)``.
+    score_alpha : float, default=0.99
+        Weight of the error against the size in the score (SliceLine's ``alpha``). The size
+        term grows like ``n / size``, so with a high overall error only a weight near 1 lets a
+        slice of a few percent of the rows score above 0.
+    alpha : float, default=0.05
+        False discovery rate of the reported slices.
+    confidence : float, default=0.95
+    tree_depth : int, default=3
+        Depth of the error tree whose leaves are the cohorts (0: no tree).
+    task : {"classification", "regression"}, optional
+    random_state : int, default=0
+
+    Returns
+    -------
+    SliceSearchResult
+
+    Raises
+    ------
+    DiagnosticInputError
+        On bad columns, lengths, negative errors or out-of-range options.
+
+    See Also
+    --------
+    slice_metrics : metrics of every slice of one or two columns.
+
+    Notes
+    -----
+    The search is SliceLine (Sagadeeva & Boehm, "SliceLine: Fast, Linear-Algebra-based Slice
+    Finding for ML Model Debugging", SIGMOD 2021), with the same score, pruning and top-k as the
+    ``sliceline`` package. Each slice's error is tested against the rest (z-test for 0/1 errors,
+    Welch's t-test otherwise); q-values apply Benjamini-Hochberg over *every slice the search
+    evaluated*, counting pruned candidates as tested, so the choice of the worst slices among many
+    is accounted for.
+
+    Examples
+    --------
+    >>> from diagtools.datasets import load_loans
+    >>> df = load_loans("current")
+    >>> bad = ((df["region"] == "north") & (df["channel"] == "phone")).to_numpy()
+    >>> res = find_slices(None, df[["region", "channel", "purpose"]], errors=bad.astype(float), k=3)
+    >>> res.frame["slice"].iloc[0]
+    'region=north & channel=phone'
+    """
+    X = I.check_frame(X)
+    columns = I.resolve_columns(X, by)
+    bins = I.check_bins(bins, columns)
+    k = I.check_int(k, "k", 1, hint="Pass e.g. k=10.")
+    max_predicates = I.check_int(max_predicates, "max_predicates", 1, 6, "Pass e.g. max_predicates=3.")
+    tree_depth = I.check_int(tree_depth, "tree_depth", 0, 8, "Pass e.g. tree_depth=3.")
+    score_alpha = float(score_alpha)
+    if not 0.0 < score_alpha <= 1.0:
+        raise DiagnosticInputError(f"score_alpha must be in (0, 1], got {score_alpha!r}. Pass e.g. score_alpha=0.95.")
+    alpha = I.check_fraction(alpha, "alpha", "Pass e.g. alpha=0.05.")
+    confidence = I.check_fraction(confidence, "confidence", "Pass e.g. confidence=0.95.")
+    n = len(X)
+    min_size = max(10, math.ceil(0.01 * n)) if min_size is None else I.check_int(min_size, "min_size", 1,
+                                                                                hint="Pass e.g. min_size=30.")
+    if errors is not None:
+        I.V.check_same_length(errors, X, name="errors", ref_name="X")
+        err = I.V.check_finite(errors, "errors").ravel()
+        if (err < 0).any():
+            raise DiagnosticInputError(
+                f"errors holds {int((err < 0).sum())} negative value(s). Pass a non-negative loss per row "
+                "(e.g. 0/1 misclassification or squared error)."
+            )
+    else:
+        y_true, pred = I.predictions(model, X, y, y_pred)
+        task = I.check_task(y_true, pred, task)
+        if task == "regression":
+            err = (y_true.astype(float) - pred.astype(float)) ** 2
+        else:
+            err = (y_true != pred).astype(float)
+    binary = bool(np.isin(err, (0.0, 1.0)).all())
+
+    codes, encodings = encode_frame(X, columns, bins)
+    if err.sum() <= 0:
+        lattice, top = None, np.zeros(0, dtype=int)
+    else:
+        lattice, top = search(codes, [e.n_levels for e in encodings], err, alpha=score_alpha, k=k,
+                              max_l=max_predicates, min_sup=min_size)
+    labels = [lab for e in encodings for lab in e.labels()]
+    preds = [p for e in encodings for p in e.predicates()]
+    total = (float(n), float(err.sum()), float((err**2).sum()))
+    rows, masks, keys, definitions = [], [], [], {}
+    n_tested = 0
+    if lattice is not None:
+        tested = lattice.size >= min_size
+        t = _test(lattice.size[tested], lattice.err[tested], lattice.err2[tested], total, binary, confidence)
+        p_all = np.concatenate([t["p_value"], np.ones(lattice.n_pruned)])
+        q_all = benjamini_hochberg(p_all)
+        n_tested = len(p_all)
+        q_of = np.full(len(lattice.size), np.nan)
+        q_of[np.flatnonzero(tested)] = q_all[: int(tested.sum())]
+        pos_of = np.full(len(lattice.size), -1)
+        pos_of[np.flatnonzero(tested)] = np.arange(int(tested.sum()))
+        for rank, s in enumerate(top, start=1):
+            ids = [int(i) for i in lattice.ids[s] if i >= 0]
+            label = " & ".join(labels[i] for i in ids)
+            definitions[label] = [preds[i] for i in ids]
+            j = pos_of[s]
+            mask = np.ones(n, dtype=bool)
+            for i in ids:
+                col = int(np.searchsorted(np.cumsum([e.n_levels for e in encodings]), i, side="right"))
+                off = sum(e.n_levels for e in encodings[:col])
+                mask &= codes[:, col] == i - off
+            masks.append(mask)
+            keys.append(frozenset(labels[i] for i in ids))
+            rows.append({
+                "rank": rank, "slice": label, "n_predicates": len(ids), "n": int(lattice.size[s]),
+                "score": float(lattice.score[s]), "estimate": float(t["estimate"][j]), "ci_low": float(t["ci_low"][j]),
+                "ci_high": float(t["ci_high"][j]), "rest_estimate": float(t["rest_estimate"][j]),
+                "difference": float(t["estimate"][j] - t["rest_estimate"][j]), "p_value": float(t["p_value"][j]),
+                "q_value": float(q_of[s]),
+            })
+    frame = pd.DataFrame(rows, columns=[c for c in SEARCH_COLUMNS if c not in ("worse", "reported")])
+    worse = ((frame["q_value"] < alpha) & (frame["difference"] > 0)).to_numpy(dtype=bool)
+    frame["worse"] = worse
+    frame["reported"] = _dedupe(masks, keys, worse, err, binary, alpha) if len(frame) else np.zeros(0, dtype=bool)
+    cohorts = (_error_tree(codes, encodings, err, binary, tree_depth, min_size, confidence, random_state)
+               if tree_depth > 0 and err.sum() > 0 else pd.DataFrame(columns=COHORT_COLUMNS))
+    params = {
+        "columns": columns, "k": k, "max_predicates": max_predicates, "min_size": min_size,
+        "score_alpha": score_alpha, "alpha": alpha, "confidence": confidence, "tree_depth": tree_depth,
+        "random_state": random_state, "binary_errors": binary, "n_tested": n_tested,
+        "n_pruned": 0 if lattice is None else lattice.n_pruned,
+        "bins": {e.column: list(e.edges) for e in encodings if e.kind == "numeric"},
+    }
+    return SliceSearchResult(frame=frame[SEARCH_COLUMNS], params=params, n_samples=n, cohorts=cohorts,
+                             definitions=definitions, overall_error=float(err.mean()))
