@@ -1,9 +1,21 @@
-"""Latency, throughput, load and memory profiling (work in progress: timing core only)."""
+"""Latency, throughput, load and memory profiling, and accuracy-vs-speed trade-offs."""
 
 from __future__ import annotations
 
+from diagtools.latency._load import LoadTestResult, load_test, md1_mean_wait
 from diagtools.latency._profile import LatencyResult, profile_latency
 from diagtools.latency._steps import StepProfile, profile_steps
 from diagtools.latency._timing import detect_warmup, loop_overhead_ns, time_calls
 
-__all__ = ["LatencyResult", "StepProfile", "detect_warmup", "loop_overhead_ns", "profile_latency", "profile_steps", "time_calls"]
+__all__ = [
+    "LatencyResult",
+    "LoadTestResult",
+    "StepProfile",
+    "detect_warmup",
+    "load_test",
+    "loop_overhead_ns",
+    "md1_mean_wait",
+    "profile_latency",
+    "profile_steps",
+    "time_calls",
+]

@@ -1,0 +1,477 @@
+"""load_test: latency under an open-loop stream of requests (MLPerf LoadGen's scenarios).
+
+Server scenario: queries arrive as a Poisson process at a target rate whatever the state of
+the model (open loop), are served one at a time in arrival order, and each query's latency is
+its waiting time in the queue plus its service time. The arrival schedule is fixed in advance
+and one in-process scheduler waits for each arrival with ``perf_counter`` (sleep, then spin),
+which is exact for a single FIFO server: a query starts at ``max(arrival, previous end)``.
+Offline scenario: every query is available at once; the model is fed back to back and the
+result is the maximum throughput.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from diagtools._environment import environment_fingerprint
+from diagtools._result import Finding, Result, rank_findings
+from diagtools._validation import check_option
+from diagtools.errors import DiagnosticInputError
+from diagtools.latency._checks import check_method, check_n_rows, check_number, check_threads, take_rows
+from diagtools.latency._timing import thread_limits, time_calls
+
+__all__ = ["LoadTestResult", "load_test", "md1_mean_wait"]
+
+SCENARIOS = ("server", "offline")
+_QUANTILES = {"p50": 50, "p90": 90, "p99": 99, "max": 100}
+_N_BATCHES = 64  # distinct pre-built inputs cycled through (no slicing inside the timed loop)
+
+
+def md1_mean_wait(rate: float, service: float) -> float:
+    """Mean queueing delay of an M/D/1 queue (Pollaczek-Khinchine): ``rho * S / (2 (1 - rho))``.
+
+    Parameters
+    ----------
+    rate : float
+        Arrival rate (queries per second).
+    service : float
+        Deterministic service time (seconds).
+
+    Returns
+    -------
+    float
+        Mean waiting time in seconds (``inf`` when ``rho >= 1``).
+
+    Examples
+    --------
+    >>> md1_mean_wait(500.0, 0.001)
+    0.0005
+    """
+    rho = rate * service
+    return float("inf") if rho >= 1 else rho * service / (2 * (1 - rho))
+
+
+@dataclass(frozen=True)
+class LoadTestResult(Result):
+    """Latency under load (server scenario) or maximum throughput (offline scenario).
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Columns ``offered_rate_qps, statistic, estimate, ci_low, ci_high, n, unit``; one row
+        per offered rate and statistic. Server statistics: ``p50, p90, p99, max, mean`` of the
+        latency (ms, queueing + service), ``wait_mean`` and ``service_mean`` (ms),
+        ``achieved_rate`` (queries/s), ``utilisation`` (busy share of the run),
+        ``completed`` (share of issued queries served before the run's time cap). Offline:
+        ``throughput`` (rows/s) and batch latency quantiles; ``offered_rate_qps`` is NaN.
+        Intervals are circular block bootstraps over queries (queueing delays are
+        autocorrelated, so an iid bootstrap would be too narrow).
+    samples : pandas.DataFrame
+        Per query ``offered_rate_qps, query, arrival_ms, wait_ms, service_ms, latency_ms``.
+    scenario : str
+        ``"server"`` or ``"offline"``.
+    p99_bound_ms : float or None
+        The latency bound searched against.
+    max_rate_qps : float or None
+        Highest offered rate whose p99 met the bound (None without a bound; 0 when none did).
+    capacity_qps : float
+        ``1 / median service time`` measured before the runs (queries per second).
+    environment : dict
+        Machine and thread pools at measurement time.
+    """
+
+    samples: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenario: str = "server"
+    p99_bound_ms: float | None = None
+    max_rate_qps: float | None = None
+    capacity_qps: float = float("nan")
+    environment: dict = field(default_factory=dict)
+
+    area: ClassVar[str] = "latency"
+    title: ClassVar[str] = "Load test"
+
+    def _stat(self, stat: str) -> pd.DataFrame:
+        f = self.frame[self.frame["statistic"] == stat]
+        return f.sort_values("offered_rate_qps")
+
+    def findings(self) -> list[Finding]:
+        """Rate meeting the bound, how latency grows with load, or the offline throughput."""
+        out: list[Finding] = []
+        if self.scenario == "offline":
+            t = self._stat("throughput").iloc[0]
+            out.append(Finding(
+                "latency", "info",
+                f"Offline: maximum throughput {t['estimate']:.4g} rows/s (CI {t['ci_low']:.4g}-"
+                f"{t['ci_high']:.4g}) at batch size {self.params.get('batch_size')}",
+                evidence={"throughput_rps": float(t["estimate"])},
+            ))
+            return out
+        if self.p99_bound_ms is not None:
+            cap = self.capacity_qps
+            if self.max_rate_qps:
+                out.append(Finding(
+                    "latency", "info",
+                    f"Highest rate meeting p99 <= {self.p99_bound_ms:g} ms: {self.max_rate_qps:.4g} "
+                    f"queries/s ({self.max_rate_qps / cap:.0%} of the capacity {cap:.4g}/s)",
+                    "Above it queueing pushes the p99 over the bound; add workers or speed up "
+                    "the model to serve more.",
+                    {"max_rate_qps": self.max_rate_qps, "capacity_qps": cap},
+                ))
+            else:
+                out.append(Finding(
+                    "latency", "high",
+                    f"No tested rate met p99 <= {self.p99_bound_ms:g} ms, even at low load",
+                    "The service time alone is too slow for the bound: speed up the model.",
+                    {"p99_bound_ms": self.p99_bound_ms},
+                ))
+        p99 = self._stat("p99")
+        if len(p99) > 1:
+            lo, hi = p99.iloc[0], p99.iloc[-1]
+            if hi["estimate"] > 2 * lo["estimate"]:
+                out.append(Finding(
+                    "latency", "low",
+                    f"p99 grows from {lo['estimate']:.3g} ms at {lo['offered_rate_qps']:.4g}/s to "
+                    f"{hi['estimate']:.3g} ms at {hi['offered_rate_qps']:.4g}/s: queueing "
+                    "dominates near capacity",
+                    evidence={"rates": [float(lo["offered_rate_qps"]), float(hi["offered_rate_qps"])]},
+                ))
+        done = self._stat("completed")
+        if len(done) and (done["estimate"] < 1).any():
+            r = float(done[done["estimate"] < 1]["offered_rate_qps"].min())
+            out.append(Finding(
+                "latency", "medium",
+                f"Overload from {r:.4g} queries/s: the queue kept growing and some queries were "
+                "not served before the time cap",
+                evidence={"rate_qps": r},
+            ))
+        return rank_findings(out)
+
+    def headline(self) -> list[tuple[str, str]]:
+        """Capacity, the rate meeting the bound, or the offline throughput."""
+        if self.scenario == "offline":
+            return [("throughput", f"{self._stat('throughput').iloc[0]['estimate']:.4g} rows/s")]
+        out = [("capacity", f"{self.capacity_qps:.4g} q/s"),
+               ("rates tested", str(self.frame["offered_rate_qps"].nunique()))]
+        if self.p99_bound_ms is not None:
+            out += [("p99 bound", f"{self.p99_bound_ms:g} ms"),
+                    ("max rate", f"{self.max_rate_qps or 0:.4g} q/s")]
+        return out
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Latency against offered load (server) or the batch latency histogram (offline).
+
+        Server: p50 and p99 with bands, the M/D/1 mean latency for the measured service time
+        (dotted), the capacity (vertical) and the p99 bound (horizontal).
+        """
+        from diagtools._plotting import get_ax
+
+        ax = get_ax(ax)
+        if self.scenario == "offline":
+            ax.hist(self.samples["service_ms"], bins=30, color="C0")
+            ax.set_xlabel("batch latency (ms)")
+            ax.set_ylabel("batches")
+            ax.set_title(kwargs.get("title", "Offline scenario: batch latencies"))
+            return ax
+        for stat, color in (("p50", "C0"), ("p99", "C3"), ("mean", "C2")):
+            f = self._stat(stat)
+            x = f["offered_rate_qps"].to_numpy(float)
+            ax.plot(x, f["estimate"], "o-", color=color, label=f"{stat} latency")
+            ax.fill_between(x, f["ci_low"], f["ci_high"], color=color, alpha=0.2)
+        s = self._stat("service_mean")
+        if len(s):
+            svc = float(np.median(s["estimate"])) / 1e3
+            grid = np.linspace(0, 0.97 / svc, 60)
+            ax.plot(grid, [1e3 * (svc + md1_mean_wait(r, svc)) for r in grid], ":", color="C2",
+                    label="M/D/1 mean (theory)")
+        ax.axvline(self.capacity_qps, color="grey", ls="--", lw=1, label="capacity")
+        if self.p99_bound_ms is not None:
+            ax.axhline(self.p99_bound_ms, color="C3", ls="--", lw=1, label="p99 bound")
+        ax.set_yscale("log")
+        ax.set_xlabel("offered load (queries/s)")
+        ax.set_ylabel("latency (ms)")
+        ax.set_title(kwargs.get("title", "Latency vs offered load"))
+        ax.legend(fontsize="small")
+        return ax
+
+
+def _wait_until(target: float) -> None:
+    """Sleep until ~1 ms before ``target`` (perf_counter seconds), then spin to it."""
+    pc = time.perf_counter
+    gap = target - pc()
+    if gap > 0.0015:
+        time.sleep(gap - 0.001)
+    while pc() < target:
+        pass
+
+
+def _block_boot(values: np.ndarray, stats: dict[str, Any], n_boot: int, rng: np.random.Generator,
+                confidence: float) -> dict[str, tuple[float, float]]:
+    """Circular block bootstrap interval of each statistic (block length ~ sqrt(n))."""
+    n = len(values)
+    if n < 2:
+        return {k: (np.nan, np.nan) for k in stats}
+    L = max(1, int(np.sqrt(n)))
+    nb = -(-n // L)
+    starts = rng.integers(0, n, size=(n_boot, nb))
+    idx = ((starts[:, :, None] + np.arange(L)) % n).reshape(n_boot, -1)[:, :n]
+    boot = values[idx]
+    a = (1 - confidence) / 2
+    out = {}
+    for name, fn in stats.items():
+        b = fn(boot)
+        out[name] = (float(np.quantile(b, a)), float(np.quantile(b, 1 - a)))
+    return out
+
+
+def _server_run(fn: Any, batches: list[Any], rate: float, duration: float, min_queries: int,
+                rng: np.random.Generator) -> dict[str, np.ndarray | float]:
+    """One open-loop run at ``rate``; returns per-query arrays (seconds) and the run length."""
+    n = max(min_queries, int(np.ceil(rate * duration)))
+    arrivals = np.cumsum(rng.exponential(1.0 / rate, size=n))
+    cap = 2.0 * arrivals[-1] + 1.0  # overload: stop issuing once the queue has clearly diverged
+    wait, service = np.full(n, np.nan), np.full(n, np.nan)
+    pc = time.perf_counter
+    t0 = pc() + 0.002
+    done = 0
+    nb = len(batches)
+    for i in range(n):
+        target = t0 + arrivals[i]
+        _wait_until(target)
+        start = pc()
+        fn(batches[i % nb])
+        end = pc()
+        wait[i], service[i] = start - target, end - start
+        done = i + 1
+        if end - t0 > cap:
+            break
+    elapsed = pc() - t0
+    return {"arrivals": arrivals[:done], "wait": wait[:done], "service": service[:done],
+            "issued": float(n), "elapsed": float(elapsed)}
+
+
+def _server_rows(rate: float, run: dict[str, Any], n_boot: int, rng: np.random.Generator,
+                 confidence: float) -> list[tuple[Any, ...]]:
+    lat = (run["wait"] + run["service"]) * 1e3
+    wait, svc = run["wait"] * 1e3, run["service"] * 1e3
+    n = len(lat)
+    stats = {k: (lambda b, q=q: np.percentile(b, q, axis=1)) for k, q in _QUANTILES.items()}
+    stats["mean"] = lambda b: b.mean(axis=1)
+    ci = _block_boot(lat, stats, n_boot, rng, confidence)
+    rows = [(rate, k, float(np.percentile(lat, q)), *ci[k], n, "ms") for k, q in _QUANTILES.items()]
+    rows.append((rate, "mean", float(lat.mean()), *ci["mean"], n, "ms"))
+    wci = _block_boot(wait, {"m": lambda b: b.mean(axis=1)}, n_boot, rng, confidence)["m"]
+    rows.append((rate, "wait_mean", float(wait.mean()), *wci, n, "ms"))
+    sci = _block_boot(svc, {"m": lambda b: b.mean(axis=1)}, n_boot, rng, confidence)["m"]
+    rows.append((rate, "service_mean", float(svc.mean()), *sci, n, "ms"))
+    el = run["elapsed"]
+    rows.append((rate, "achieved_rate", n / el, np.nan, np.nan, n, "queries/s"))
+    rows.append((rate, "utilisation", float(run["service"].sum() / el), np.nan, np.nan, n, "share"))
+    rows.append((rate, "completed", n / run["issued"], np.nan, np.nan, n, "share"))
+    return rows
+
+
+def load_test(
+    model: Any,
+    X: Any,
+    *,
+    rate: float | list[float] | tuple[float, ...] | None = None,
+    duration: float = 2.0,
+    scenario: str = "server",
+    p99_bound: float | None = None,
+    batch_size: int = 1,
+    method: str = "predict",
+    min_queries: int = 100,
+    max_time: float = 30.0,
+    n_boot: int = 200,
+    confidence: float = 0.95,
+    threads: int | None = None,
+    random_state: int = 0,
+) -> LoadTestResult:
+    """Measure latency under a Poisson stream of requests, or the maximum throughput.
+
+    Parameters
+    ----------
+    model : object
+        A fitted model (anything with ``method``).
+    X : DataFrame, array or list of rows
+        Rows queries are drawn from (each query holds ``batch_size`` random rows).
+    rate : float or sequence of float, optional
+        Offered load in queries per second (server scenario). When None, and ``p99_bound`` is
+        None too, 30%, 60% and 90% of the measured capacity are tested.
+    duration : float, default=2.0
+        Seconds of arrivals per rate (at least ``min_queries`` queries are issued).
+    scenario : {"server", "offline"}, default="server"
+        ``"server"``: open-loop Poisson arrivals, latency = queueing + service.
+        ``"offline"``: all queries at once, back to back, maximum throughput.
+    p99_bound : float, optional
+        Latency bound in ms: the highest rate whose p99 latency meets it is searched by
+        bisection between 5% and 99% of the capacity (server scenario).
+    batch_size : int, default=1
+        Rows per query.
+    method : str, default="predict"
+        Method to call.
+    min_queries : int, default=100
+        Minimum queries per rate (LoadGen's minimum query count).
+    max_time : float, default=30.0
+        Bound in seconds of the whole test; the bisection stops when the next run would
+        exceed it, and a run stops issuing at twice its arrival span + 1 s (overload).
+    n_boot : int, default=200
+        Block-bootstrap resamples for the intervals.
+    confidence : float, default=0.95
+        Level of the intervals.
+    threads : int, optional
+        BLAS/OpenMP thread limit while testing (threadpoolctl); recorded in ``params``.
+    random_state : int, default=0
+        Seed of the arrival times, the rows drawn and the bootstrap.
+
+    Returns
+    -------
+    LoadTestResult
+
+    Raises
+    ------
+    DiagnosticInputError
+        On an unknown scenario, a non-positive rate, duration or bound, a model without
+        ``method`` or an empty X.
+
+    Notes
+    -----
+    One FIFO server in this process and loopback only: no network and no worker pool, so the
+    result is the latency of one model instance. For Poisson arrivals and a constant service
+    time ``S`` the mean waiting time follows Pollaczek-Khinchine,
+    ``Wq = rho S / (2 (1 - rho))`` with ``rho = rate * S`` (:func:`md1_mean_wait`).
+    Reference: MLPerf Inference LoadGen, Server and Offline scenarios.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagtools.latency import load_test
+    >>> class Model:
+    ...     def predict(self, X):
+    ...         return np.zeros(len(X))
+    >>> res = load_test(Model(), np.zeros((10, 2)), rate=200.0, duration=0.2, min_queries=20)
+    >>> res.scenario, int(res.frame["offered_rate_qps"].iloc[0])
+    ('server', 200)
+    """
+    check_option(scenario, SCENARIOS, "scenario")
+    fn = check_method(model, method)
+    n_rows = check_n_rows(X)
+    check_number(duration, "duration", low=0.0, inclusive=False)
+    check_number(batch_size, "batch_size", low=1, integer=True)
+    check_number(min_queries, "min_queries", low=1, integer=True)
+    check_number(max_time, "max_time", low=0.0, inclusive=False)
+    check_number(n_boot, "n_boot", low=1, integer=True)
+    check_number(confidence, "confidence", low=0.0, inclusive=False, high=1.0)
+    threads = check_threads(threads)
+    if p99_bound is not None:
+        check_number(p99_bound, "p99_bound", low=0.0, inclusive=False)
+    rates: list[float] = []
+    if rate is not None:
+        for r in (rate if isinstance(rate, (list, tuple)) else [rate]):
+            check_number(r, "rate", low=0.0, inclusive=False)
+            rates.append(float(r))
+    if batch_size > n_rows:
+        raise DiagnosticInputError(
+            f"batch_size {batch_size} is larger than X ({n_rows} rows). Pass more rows or a "
+            "smaller batch_size."
+        )
+    rng = np.random.default_rng(random_state)
+    batches = [take_rows(X, rng.choice(n_rows, size=batch_size, replace=False))
+               for _ in range(_N_BATCHES)]
+    deadline = time.perf_counter() + max_time
+    params = {"scenario": scenario, "duration": duration, "batch_size": batch_size,
+              "method": method, "min_queries": min_queries, "max_time": max_time,
+              "n_boot": n_boot, "confidence": confidence, "threads": threads,
+              "random_state": random_state, "rate": rates or None, "p99_bound": p99_bound}
+    with thread_limits(threads):
+        env = environment_fingerprint()
+        for b in batches[:5]:  # warm-up: caches, lazy imports, first-call allocations
+            fn(b)
+        svc, _ = time_calls(lambda: fn(batches[0]), min_runs=20, min_time=0.05, max_time=1.0)
+        service_s = float(np.median(svc)) / 1e9  # median: robust to preemption spikes
+        capacity = 1.0 / service_s
+        if scenario == "offline":
+            return _offline(fn, batches, duration, rng, n_boot, confidence, params, n_rows,
+                            capacity, env)
+        if not rates and p99_bound is None:
+            rates = [0.3 * capacity, 0.6 * capacity, 0.9 * capacity]
+        rows: list[tuple[Any, ...]] = []
+        samples: list[pd.DataFrame] = []
+        p99_at: dict[float, float] = {}
+
+        def run(r: float) -> None:
+            res = _server_run(fn, batches, r, duration, min_queries, rng)
+            new = _server_rows(r, res, n_boot, rng, confidence)
+            rows.extend(new)
+            done = next(x[2] for x in new if x[1] == "completed")
+            p99 = next(x[2] for x in new if x[1] == "p99")
+            p99_at[r] = p99 if done >= 1 else float("inf")
+            samples.append(pd.DataFrame({
+                "offered_rate_qps": r, "query": np.arange(len(res["wait"])),
+                "arrival_ms": res["arrivals"] * 1e3, "wait_ms": res["wait"] * 1e3,
+                "service_ms": res["service"] * 1e3,
+                "latency_ms": (res["wait"] + res["service"]) * 1e3}))
+
+        def run_time(r: float) -> float:
+            return max(duration, min_queries / r) * 1.1 + 0.05
+
+        for r in rates:
+            run(r)
+        max_rate = None
+        if p99_bound is not None:
+            lo, hi = 0.05 * capacity, 0.99 * capacity
+            ok = [r for r, p in p99_at.items() if p <= p99_bound]
+            bad = [r for r, p in p99_at.items() if p > p99_bound]
+            if time.perf_counter() + run_time(lo) < deadline and not ok:
+                run(lo)
+                ok = [lo] if p99_at[lo] <= p99_bound else []
+            if ok:
+                lo = max(ok)
+                hi = min([hi, *[r for r in bad if r > lo]])
+                for _ in range(6):
+                    mid = 0.5 * (lo + hi)
+                    if hi - lo < 0.03 * capacity or time.perf_counter() + run_time(mid) > deadline:
+                        break
+                    run(mid)
+                    lo, hi = (mid, hi) if p99_at[mid] <= p99_bound else (lo, mid)
+                max_rate = max(r for r, p in p99_at.items() if p <= p99_bound)
+            else:
+                max_rate = 0.0
+    frame = pd.DataFrame(rows, columns=["offered_rate_qps", "statistic", "estimate", "ci_low",
+                                        "ci_high", "n", "unit"])
+    frame = frame.sort_values(["offered_rate_qps"], kind="stable").reset_index(drop=True)
+    return LoadTestResult(
+        frame=frame, params=params, n_samples=n_rows,
+        samples=pd.concat(samples, ignore_index=True), scenario="server",
+        p99_bound_ms=None if p99_bound is None else float(p99_bound), max_rate_qps=max_rate,
+        capacity_qps=capacity, environment=env,
+    )
+
+
+def _offline(fn: Any, batches: list[Any], duration: float, rng: np.random.Generator, n_boot: int,
+             confidence: float, params: dict[str, Any], n_rows: int, capacity: float,
+             env: dict[str, Any]) -> LoadTestResult:
+    """Back-to-back calls for ``duration`` seconds: throughput = rows served / busy time."""
+    b = params["batch_size"]
+    counter = itertools.count()
+    wall, _ = time_calls(lambda: fn(batches[next(counter) % len(batches)]), min_runs=10,
+                         min_time=duration, max_time=duration * 2)
+    svc = wall / 1e6
+    n = len(svc)
+    ci = _block_boot(svc, {"thr": lambda x: b * 1e3 / x.mean(axis=1),
+                           **{k: (lambda x, q=q: np.percentile(x, q, axis=1)) for k, q in _QUANTILES.items()}},
+                     n_boot, rng, confidence)
+    rows = [(np.nan, "throughput", b * 1e3 / svc.mean(), *ci["thr"], n, "rows/s")]
+    rows += [(np.nan, k, float(np.percentile(svc, q)), *ci[k], n, "ms") for k, q in _QUANTILES.items()]
+    frame = pd.DataFrame(rows, columns=["offered_rate_qps", "statistic", "estimate", "ci_low",
+                                        "ci_high", "n", "unit"])
+    samples = pd.DataFrame({"offered_rate_qps": np.nan, "query": np.arange(n), "arrival_ms": 0.0,
+                            "wait_ms": 0.0, "service_ms": svc, "latency_ms": svc})
+    return LoadTestResult(frame=frame, params=params, n_samples=n_rows, samples=samples,
+                          scenario="offline", capacity_qps=capacity, environment=env)
