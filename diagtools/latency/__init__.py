@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from diagtools.latency._load import LoadTestResult, load_test, md1_mean_wait
+from diagtools.latency._memory import MemoryProfile, model_size, profile_memory
 from diagtools.latency._profile import LatencyResult, profile_latency
 from diagtools.latency._steps import StepProfile, profile_steps
 from diagtools.latency._timing import detect_warmup, loop_overhead_ns, time_calls
@@ -10,12 +11,15 @@ from diagtools.latency._timing import detect_warmup, loop_overhead_ns, time_call
 __all__ = [
     "LatencyResult",
     "LoadTestResult",
+    "MemoryProfile",
     "StepProfile",
     "detect_warmup",
     "load_test",
     "loop_overhead_ns",
     "md1_mean_wait",
+    "model_size",
     "profile_latency",
+    "profile_memory",
     "profile_steps",
     "time_calls",
 ]
