@@ -87,7 +87,7 @@ class SliceResult(Result):
     >>> from diagtools.slices import slice_metrics
     >>> df = load_loans("current")
     >>> res = slice_metrics(None, df, df["defaulted"], y_pred=1 - df["defaulted"], by="region", metrics="accuracy")
-    >>> res.frame["estimate"].max()
+    >>> float(res.frame["estimate"].max())
     0.0
     """
 

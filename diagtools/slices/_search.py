@@ -13,6 +13,7 @@ from diagtools._stats import benjamini_hochberg, wilson_interval
 from diagtools.errors import DiagnosticInputError
 from diagtools.slices import _inputs as I
 from diagtools.slices._encode import Encoding, fit_encoding
+from diagtools.slices._metrics import exact_p_value
 from diagtools.slices._result import COHORT_COLUMNS, SEARCH_COLUMNS, SliceSearchResult
 from diagtools.slices._sliceline import search
 
@@ -37,9 +38,7 @@ def _test(size: np.ndarray, err: np.ndarray, err2: np.ndarray, total: tuple[floa
         m1, m2 = e1 / n1, e2r / n2
         if binary:
             lo, hi = wilson_interval(e1, n1, confidence)
-            pooled = s / n
-            se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-            p = np.where(se0 > 0, 2 * sps.norm.sf(np.abs((m1 - m2) / se0)), 1.0)
+            p = exact_p_value(e1, n1, e2r, n2)
         else:
             v1 = np.maximum((err2 - n1 * m1**2) / (n1 - 1), 0)
             v2 = np.maximum(((s2 - err2) - n2 * m2**2) / (n2 - 1), 0)
@@ -203,7 +202,7 @@ def find_slices(
     -----
     The search is SliceLine (Sagadeeva & Boehm, "SliceLine: Fast, Linear-Algebra-based Slice
     Finding for ML Model Debugging", SIGMOD 2021), with the same score, pruning and top-k as the
-    ``sliceline`` package. Each slice's error is tested against the rest (z-test for 0/1 errors,
+    ``sliceline`` package. Each slice's error is tested against the rest (Fisher's exact test for 0/1 errors,
     Welch's t-test otherwise); q-values apply Benjamini-Hochberg over *every slice the search
     evaluated*, counting pruned candidates as tested, so the choice of the worst slices among many
     is accounted for.
