@@ -7,12 +7,15 @@ from diagtools.latency._memory import MemoryProfile, model_size, profile_memory
 from diagtools.latency._profile import LatencyResult, profile_latency
 from diagtools.latency._steps import StepProfile, profile_steps
 from diagtools.latency._timing import detect_warmup, loop_overhead_ns, time_calls
+from diagtools.latency._variants import VariantComparison, compare_variants
 
 __all__ = [
     "LatencyResult",
     "LoadTestResult",
     "MemoryProfile",
     "StepProfile",
+    "VariantComparison",
+    "compare_variants",
     "detect_warmup",
     "load_test",
     "loop_overhead_ns",

@@ -1,0 +1,359 @@
+"""compare_variants: is an optimised variant (pruned, smaller, cheaper) faster without
+losing accuracy?
+
+Accuracy: every variant is evaluated on the same bootstrap resamples as the reference
+(``evaluate_predictions`` with the variants as paired baselines), so the interval and p-value
+of each change reflect only the difference between the models. Latency: each variant is
+timed with :func:`profile_latency`; the change of p50/p99 is a ratio with an interval from
+resampling both sets of timed calls.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from diagtools._result import Finding, Result, rank_findings
+from diagtools._stats import benjamini_hochberg, bootstrap_p_value
+from diagtools.errors import DiagnosticInputError
+from diagtools.latency._checks import check_batch_sizes, check_method, check_n_rows, check_number
+from diagtools.latency._memory import model_size
+from diagtools.latency._profile import profile_latency
+
+__all__ = ["VariantComparison", "compare_variants"]
+
+_LATENCY_STATS = ("p50", "p99")
+_LOWER_IS_BETTER = ("mae", "rmse", "mape", "median_ae", "log_loss", "brier", "ece")
+FRAME_COLUMNS = ["variant", "metric", "batch_size", "estimate", "ci_low", "ci_high", "n"]
+COMPARISON_COLUMNS = ["variant", "metric", "batch_size", "reference_estimate", "estimate",
+                      "difference", "ci_low", "ci_high", "p_value", "q_value"]
+
+
+@dataclass(frozen=True)
+class VariantComparison(Result):
+    """Accuracy, latency and size of model variants against a reference.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Columns ``variant, metric, batch_size, estimate, ci_low, ci_high, n``: every
+        variant's metrics (``accuracy``, per-class ``recall[<label>]``, ... or ``r2``, ``mae``
+        ...; ``batch_size`` NaN), latency ``p50_ms`` and ``p99_ms`` and ``throughput_rps`` per
+        batch size, and ``size_mb`` (pickle).
+    comparison : pandas.DataFrame
+        Columns ``variant, metric, batch_size, reference_estimate, estimate, difference,
+        ci_low, ci_high, p_value, q_value``, one row per non-reference variant and metric.
+        For quality metrics ``difference = variant - reference`` from a paired bootstrap,
+        with a two-sided bootstrap p-value and a Benjamini-Hochberg q-value across all quality
+        rows. For ``p50_ms`` / ``p99_ms`` ``difference`` is the *relative* change
+        ``variant / reference - 1`` (-0.3 = 30% lower latency), its interval from resampling
+        both sets of timed calls, and its q-value across the latency rows.
+    reference : str
+        Name of the reference variant.
+    primary : str
+        The headline quality metric (``accuracy`` or ``r2``).
+    """
+
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reference: str = ""
+    primary: str = "accuracy"
+
+    area: ClassVar[str] = "variants"
+    title: ClassVar[str] = "Model variants: accuracy vs speed"
+
+    @property
+    def variants(self) -> list[str]:
+        """Variant names in the order given (reference first)."""
+        return list(dict.fromkeys(self.frame["variant"]))
+
+    def _row(self, variant: str, metric: str, batch_size: float | None = None) -> pd.Series:
+        f = self.frame[(self.frame["variant"] == variant) & (self.frame["metric"] == metric)]
+        if batch_size is not None:
+            f = f[f["batch_size"] == batch_size]
+        return f.iloc[0]
+
+    def _cmp(self, variant: str, metric: str, batch_size: float | None = None) -> pd.Series:
+        c = self.comparison
+        f = c[(c["variant"] == variant) & (c["metric"] == metric)]
+        if batch_size is not None:
+            f = f[f["batch_size"] == batch_size]
+        return f.iloc[0]
+
+    @property
+    def _batch(self) -> float:
+        return float(self.frame["batch_size"].dropna().min())
+
+    def speedup(self, variant: str, *, statistic: str = "p50", batch_size: int | None = None) -> float:
+        """Reference latency divided by the variant's (``2.0`` = twice as fast)."""
+        b = self._batch if batch_size is None else batch_size
+        return float(1.0 / (1.0 + self._cmp(variant, f"{statistic}_ms", b)["difference"]))
+
+    def findings(self) -> list[Finding]:
+        """Per variant: latency change with its interval and accuracy change with its test."""
+        out: list[Finding] = []
+        alpha = float(self.params.get("alpha", 0.05))
+        b = self._batch
+        lower_better = self.primary in _LOWER_IS_BETTER
+        for v in self.variants:
+            if v == self.reference:
+                continue
+            lat = self._cmp(v, "p50_ms", b)
+            acc = self._cmp(v, self.primary)
+            rel, lo, hi = lat["difference"], lat["ci_low"], lat["ci_high"]
+            if hi < 0:
+                speed = (f"{1 / (1 + rel):.2g}x faster: p50 {abs(rel):.0%} lower (CI "
+                         f"{abs(hi):.0%}-{abs(lo):.0%}) at batch {int(b)}")
+            elif lo > 0:
+                speed = f"{1 + rel:.2g}x slower: p50 {rel:.0%} higher (CI {lo:.0%}-{hi:.0%}) at batch {int(b)}"
+            else:
+                speed = f"no significant latency change (p50 {rel:+.0%}, CI {lo:+.0%} to {hi:+.0%})"
+            d, dlo, dhi, p = acc["difference"], acc["ci_low"], acc["ci_high"], acc["p_value"]
+            scale, unit = (100.0, " pt") if self.primary in ("accuracy", "balanced_accuracy", "f1_macro") else (1.0, "")
+            worse = (d > 0) if lower_better else (d < 0)
+            signif = p < alpha and not (dlo <= 0 <= dhi)
+            verdict = ("significantly " + ("worse" if worse else "better")) if signif else "not significant"
+            title = (f"Variant {v}: {speed}; {self.primary} change {d * scale:+.3g}{unit} (CI "
+                     f"{dlo * scale:+.3g} to {dhi * scale:+.3g}{unit}), {verdict} (p={p:.3g})")
+            sev = "high" if (signif and worse) else ("low" if lo > 0 else "info")
+            out.append(Finding("variants", sev, title,
+                               f"Paired bootstrap against {self.reference} on the same rows.",
+                               {"variant": v, "latency_change": float(rel), "metric_change": float(d),
+                                "p_value": float(p)}))
+            # Per-class drops that survive the FDR control (e.g. one intent much worse).
+            c = self.comparison
+            per = c[(c["variant"] == v) & c["metric"].str.startswith("recall[")
+                    & (c["q_value"] < alpha) & (c["difference"] < 0)]
+            for _, r in per.iterrows():
+                out.append(Finding(
+                    "variants", "medium",
+                    f"Variant {v}: {r['metric']} drops {abs(r['difference']) * 100:.3g} pt "
+                    f"({r['reference_estimate']:.1%} -> {r['estimate']:.1%}), q={r['q_value']:.3g}",
+                    "The overall change hides a class that loses; check it before switching.",
+                    {"variant": v, "metric": str(r["metric"]), "difference": float(r["difference"])},
+                ))
+        return rank_findings(out)
+
+    def headline(self) -> list[tuple[str, str]]:
+        """Reference, variants and the fastest variant's speed-up."""
+        others = [v for v in self.variants if v != self.reference]
+        out = [("reference", self.reference), ("variants", str(len(others)))]
+        if others:
+            best = max(others, key=self.speedup)
+            out.append((f"speed-up of {best}", f"{self.speedup(best):.2g}x"))
+        return out
+
+    def pareto_front(self, *, statistic: str = "p50") -> list[str]:
+        """Variants not beaten on both latency and the primary metric by another variant."""
+        b = self._batch
+        pts = {v: (self._row(v, f"{statistic}_ms", b)["estimate"], self._row(v, self.primary)["estimate"])
+               for v in self.variants}
+        sign = -1.0 if self.primary in _LOWER_IS_BETTER else 1.0
+        front = []
+        for v, (lat, acc) in pts.items():
+            dominated = any(l2 <= lat and sign * a2 >= sign * acc and (l2, a2) != (lat, acc)
+                            for w, (l2, a2) in pts.items() if w != v)
+            if not dominated:
+                front.append(v)
+        return front
+
+    def plot(self, ax: Any = None, *, statistic: str = "p50", **kwargs: Any) -> Any:
+        """Pareto plot: primary metric against latency, with intervals on both axes.
+
+        The line joins the Pareto-optimal variants; the reference is drawn as a star.
+        """
+        from diagtools._plotting import get_ax
+
+        ax = get_ax(ax)
+        b = self._batch
+        front = self.pareto_front(statistic=statistic)
+        pts = []
+        for i, v in enumerate(self.variants):
+            lat, acc = self._row(v, f"{statistic}_ms", b), self._row(v, self.primary)
+            pts.append((lat["estimate"], acc["estimate"], v))
+            ax.errorbar(lat["estimate"], acc["estimate"],
+                        xerr=[[lat["estimate"] - lat["ci_low"]], [lat["ci_high"] - lat["estimate"]]],
+                        yerr=[[acc["estimate"] - acc["ci_low"]], [acc["ci_high"] - acc["estimate"]]],
+                        fmt="*" if v == self.reference else "o", ms=12 if v == self.reference else 7,
+                        color=f"C{i}", capsize=3, label=v)
+            ax.annotate(v, (lat["estimate"], acc["estimate"]), textcoords="offset points",
+                        xytext=(6, 6), fontsize="small")
+        fp = sorted((x, y) for x, y, v in pts if v in front)
+        if len(fp) > 1:
+            ax.plot(*zip(*fp, strict=True), "--", color="grey", lw=1, label="Pareto front")
+        ax.set_xscale("log")
+        ax.set_xlabel(f"{statistic} latency at batch {int(b)} (ms, log)")
+        ax.set_ylabel(self.primary)
+        ax.set_title(kwargs.get("title", "Accuracy vs latency (bars: 95% CI)"))
+        ax.legend(fontsize="small")
+        return ax
+
+
+def _ratio_ci(ref: np.ndarray, var: np.ndarray, q: float, n_boot: int, rng: np.random.Generator,
+              confidence: float) -> tuple[float, float, float, float]:
+    """Relative change of the q-th percentile (var/ref - 1) with a two-sample bootstrap."""
+    est = np.percentile(var, q) / np.percentile(ref, q) - 1.0
+    br = np.percentile(ref[rng.integers(0, len(ref), (n_boot, len(ref)))], q, axis=1)
+    bv = np.percentile(var[rng.integers(0, len(var), (n_boot, len(var)))], q, axis=1)
+    boot = bv / br - 1.0
+    a = (1 - confidence) / 2
+    p = float(bootstrap_p_value(np.log1p(boot)))
+    return float(est), float(np.quantile(boot, a)), float(np.quantile(boot, 1 - a)), p
+
+
+def compare_variants(
+    models: dict[str, Any],
+    X: Any,
+    y: Any,
+    *,
+    reference: str | None = None,
+    metrics: list[str] | None = None,
+    batch_sizes: tuple[int, ...] = (1,),
+    min_runs: int = 50,
+    min_time: float = 0.2,
+    max_time: float = 1.0,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    alpha: float = 0.05,
+    threads: int | None = None,
+    random_state: int = 0,
+) -> VariantComparison:
+    """Compare model variants with a reference: quality with paired tests, latency, size.
+
+    Parameters
+    ----------
+    models : dict of str to model
+        Fitted variants by name, e.g. ``{"full": full, "fast": fast}``.
+    X : DataFrame, array or list of rows
+        Held-out rows (the same for every variant).
+    y : array-like of shape (n_samples,)
+        True targets of ``X``.
+    reference : str, optional
+        Name of the reference variant; the first key of ``models`` when None.
+    metrics : list of str, optional
+        Quality metrics to keep (see ``evaluate_predictions``); all label-based metrics when
+        None (per-class recall included, so a class that loses is found).
+    batch_sizes : tuple of int, default=(1,)
+        Batch sizes for latency; the smallest is the headline.
+    min_runs, min_time, max_time : int, float, float
+        Timing budget per variant and batch size (see :func:`profile_latency`).
+    n_boot : int, default=1000
+        Bootstrap resamples (quality and latency).
+    confidence : float, default=0.95
+        Level of the intervals.
+    alpha : float, default=0.05
+        Significance level of the findings (p-value for the primary metric, q-value for
+        per-class drops).
+    threads : int, optional
+        BLAS/OpenMP thread limit while timing.
+    random_state : int, default=0
+        Seed of the bootstraps.
+
+    Returns
+    -------
+    VariantComparison
+
+    Raises
+    ------
+    DiagnosticInputError
+        On fewer than two variants, an unknown reference, an unfitted model, X and y of
+        different lengths, or bad options.
+
+    See Also
+    --------
+    diagtools.metrics.evaluate_predictions : the paired bootstrap used for quality.
+    profile_latency : the timing used for latency.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from diagtools.latency import compare_variants
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(400, 3)); y = (X[:, 0] > 0).astype(int)
+    >>> full = LogisticRegression().fit(X, y)
+    >>> res = compare_variants({"full": full, "same": full}, X, y, n_boot=200, min_runs=10,
+    ...                        min_time=0.0)
+    >>> float(res.comparison.set_index("metric").loc["accuracy", "difference"])
+    0.0
+    """
+    from diagtools.metrics import evaluate_predictions
+
+    if not isinstance(models, dict) or len(models) < 2:
+        raise DiagnosticInputError(
+            f"models must be a dict of at least two named models, got {type(models).__name__}"
+            f"{' of length ' + str(len(models)) if isinstance(models, dict) else ''}. "
+            "Pass e.g. {'full': full_model, 'fast': fast_model}."
+        )
+    names = [str(k) for k in models]
+    if reference is None:
+        reference = names[0]
+    if reference not in models:
+        close = difflib.get_close_matches(str(reference), names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise DiagnosticInputError(f"reference: no variant {reference!r}{hint}. Variants: {names}.")
+    for name, model in models.items():
+        check_method(model, "predict", name=f"models[{name!r}]")
+    n = check_n_rows(X)
+    n_y = check_n_rows(y, "y")
+    if n_y != n:
+        raise DiagnosticInputError(f"y has {n_y} rows but X has {n}. Pass y for the same rows, in the same order.")
+    batch_sizes = check_batch_sizes(batch_sizes, n)
+    check_number(n_boot, "n_boot", low=1, integer=True)
+    check_number(alpha, "alpha", low=0.0, inclusive=False, high=1.0)
+    order = [reference] + [k for k in models if k != reference]
+    preds = {k: np.asarray(models[k].predict(X)) for k in order}
+    ev = evaluate_predictions(
+        y, y_pred=preds[reference], baselines={k: {"y_pred": preds[k]} for k in order[1:]},
+        metrics=metrics, n_boot=n_boot, confidence=confidence, random_state=random_state,
+        name=reference,
+    )
+    primary = "accuracy" if ev.task == "classification" else "r2"
+    frame = ev.frame.rename(columns={"model": "variant"})
+    frame.insert(2, "batch_size", np.nan)
+    comp = ev.comparison
+    # evaluate_predictions reports model - baseline = reference - variant: flip to variant - reference.
+    quality = pd.DataFrame({
+        "variant": comp["baseline"], "metric": comp["metric"], "batch_size": np.nan,
+        "reference_estimate": comp["model_estimate"], "estimate": comp["baseline_estimate"],
+        "difference": 0.0 - comp["difference"], "ci_low": 0.0 - comp["ci_high"],
+        "ci_high": 0.0 - comp["ci_low"],
+        "p_value": comp["p_value"], "q_value": comp["q_value"],
+    })
+    rng = np.random.default_rng(random_state)
+    lat_rows, extra = [], []
+    timings = {}
+    for i, k in enumerate(order):
+        res = profile_latency(models[k], X, batch_sizes=batch_sizes, min_runs=min_runs,
+                              min_time=min_time, max_time=max_time, n_boot=n_boot,
+                              confidence=confidence, threads=threads, random_state=random_state + i)
+        timings[k] = res.samples
+        for _, r in res.frame.iterrows():
+            if r["statistic"] in (*_LATENCY_STATS, "throughput"):
+                metric = "throughput_rps" if r["statistic"] == "throughput" else f"{r['statistic']}_ms"
+                extra.append((k, metric, float(r["batch_size"]), r["estimate"], r["ci_low"],
+                              r["ci_high"], int(r["n"])))
+        size = model_size(models[k])["pickle_bytes"]
+        extra.append((k, "size_mb", np.nan, np.nan if size is None else size / 2**20, np.nan, np.nan, 1))
+    for k in order[1:]:
+        for b in batch_sizes:
+            ref_s = timings[reference][timings[reference]["batch_size"] == b]["latency_ms"].to_numpy()
+            var_s = timings[k][timings[k]["batch_size"] == b]["latency_ms"].to_numpy()
+            for stat, q in (("p50", 50), ("p99", 99)):
+                est, lo, hi, p = _ratio_ci(ref_s, var_s, q, n_boot, rng, confidence)
+                lat_rows.append((k, f"{stat}_ms", float(b), float(np.percentile(ref_s, q)),
+                                 float(np.percentile(var_s, q)), est, lo, hi, p))
+    latency = pd.DataFrame(lat_rows, columns=COMPARISON_COLUMNS[:-1])
+    latency["q_value"] = benjamini_hochberg(latency["p_value"].to_numpy(dtype=float))
+    frame = pd.concat([frame, pd.DataFrame(extra, columns=FRAME_COLUMNS)], ignore_index=True)
+    comparison = pd.concat([quality[COMPARISON_COLUMNS], latency], ignore_index=True)
+    return VariantComparison(
+        frame=frame[FRAME_COLUMNS], comparison=comparison, reference=reference, primary=primary,
+        n_samples=n,
+        params={"reference": reference, "metrics": metrics, "batch_sizes": list(batch_sizes),
+                "n_boot": n_boot, "confidence": confidence, "alpha": alpha, "threads": threads,
+                "random_state": random_state, "task": ev.task},
+    )

@@ -1,0 +1,124 @@
+"""Tests of compare_variants: planted accuracy drop, identical predictions, planted speed-up."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from diagtools.errors import DiagnosticInputError
+from diagtools.latency import compare_variants
+
+N = 3000
+RNG = np.random.default_rng(0)
+Y = RNG.integers(0, 3, N)
+X = np.arange(N).reshape(-1, 1)  # row ids: the fake models look their prediction up
+
+
+def _busy(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+class _Lookup:
+    """Returns fixed predictions for the rows asked, after a known service time."""
+
+    def __init__(self, pred, seconds):
+        self.pred, self.seconds = np.asarray(pred), seconds
+
+    def predict(self, X):
+        _busy(self.seconds)
+        return self.pred[np.asarray(X)[:, 0]]
+
+
+def _with_accuracy(acc, seed):
+    rng = np.random.default_rng(seed)
+    pred = Y.copy()
+    wrong = rng.choice(N, size=round((1 - acc) * N), replace=False)
+    pred[wrong] = (Y[wrong] + 1) % 3
+    return pred
+
+
+REF = _with_accuracy(0.90, 1)
+
+
+def _drop(points):
+    """Reference predictions with ``points`` % of its correct rows made wrong."""
+    pred = REF.copy()
+    correct = np.flatnonzero(REF == Y)
+    flip = np.random.default_rng(2).choice(correct, size=int(points / 100 * N), replace=False)
+    pred[flip] = (Y[flip] + 1) % 3
+    return pred
+
+
+KW = {"n_boot": 500, "min_runs": 40, "min_time": 0.0, "max_time": 1.0}
+
+
+def test_planted_drop_is_significant_and_identical_is_not(pyplot):
+    from tests._contract import check_result_contract
+
+    models = {"full": _Lookup(REF, 0.0006), "fast": _Lookup(REF, 0.0002),
+              "pruned": _Lookup(_drop(3), 0.0002)}
+    res = compare_variants(models, X, Y, reference="full", **KW)
+    c = res.comparison.set_index(["variant", "metric"])
+    assert c.loc[("fast", "accuracy"), "difference"] == 0.0
+    assert c.loc[("fast", "accuracy"), "p_value"] > 0.5
+    drop = c.loc[("pruned", "accuracy")]
+    assert drop["difference"] == pytest.approx(-0.03, abs=1e-9)
+    assert drop["ci_high"] < 0 and drop["p_value"] < 0.01
+    # the accuracy estimates equal a direct computation
+    f = res.frame.set_index(["variant", "metric"])
+    assert f.loc[("pruned", "accuracy"), "estimate"] == pytest.approx(np.mean(_drop(3) == Y))
+    # planted 3x speed-up recovered with an interval
+    assert 2.0 < res.speedup("fast") < 4.0
+    lat = res.comparison[(res.comparison["variant"] == "fast") & (res.comparison["metric"] == "p50_ms")].iloc[0]
+    assert lat["ci_high"] < 0
+    found = {f.evidence["variant"]: f for f in res.findings() if "accuracy change" in f.title}
+    assert found["pruned"].severity == "high" and "significantly worse" in found["pruned"].title
+    assert found["fast"].severity == "info" and "not significant" in found["fast"].title
+    assert "faster" in found["fast"].title
+    assert "fast" in res.pareto_front() and "full" not in res.pareto_front()
+    check_result_contract(res, columns=["variant", "metric", "batch_size", "estimate", "ci_low",
+                                        "ci_high", "n"])
+
+
+def test_per_class_drop_is_flagged_after_fdr():
+    pred = REF.copy()
+    cls0 = np.flatnonzero((Y == 0) & (REF == Y))
+    flip = np.random.default_rng(3).choice(cls0, size=150, replace=False)  # ~15 pt of class 0
+    pred[flip] = 1
+    res = compare_variants({"full": _Lookup(REF, 0.0001), "v": _Lookup(pred, 0.0001)}, X, Y,
+                           metrics=["accuracy", "recall"], **KW)
+    titles = [f.title for f in res.findings() if f.severity == "medium"]
+    assert any("recall[0]" in t for t in titles)
+    assert not any("recall[1]" in t or "recall[2]" in t for t in titles)
+
+
+def test_regression_variants_use_r2():
+    from sklearn.linear_model import LinearRegression, Ridge
+
+    rng = np.random.default_rng(0)
+    Xr = rng.normal(size=(400, 3))
+    yr = Xr @ [1.0, 2.0, 0.5] + rng.normal(size=400)
+    res = compare_variants({"ols": LinearRegression().fit(Xr, yr), "ridge": Ridge(1.0).fit(Xr, yr)},
+                           Xr, yr, **{**KW, "min_runs": 10})
+    assert res.primary == "r2"
+    assert "not significant" in res.findings()[0].title
+
+
+@pytest.mark.parametrize(("args", "kwargs", "match"), [
+    (({"a": _Lookup(REF, 0)},), {}, "at least two named models"),
+    (({"a": _Lookup(REF, 0), "b": _Lookup(REF, 0)},), {"reference": "aa"}, "no variant 'aa'; did you mean 'a'"),
+    (({"a": _Lookup(REF, 0), "b": object()},), {}, r"models\['b'\] \(object\) has no method 'predict'"),
+    (({"a": _Lookup(REF, 0), "b": _Lookup(REF, 0)},), {"alpha": 2}, "alpha must be a number"),
+])
+def test_compare_variants_bad_input(args, kwargs, match):
+    with pytest.raises(DiagnosticInputError, match=match):
+        compare_variants(*args, X, Y, **kwargs)
+
+
+def test_compare_variants_length_mismatch():
+    with pytest.raises(DiagnosticInputError, match="y has 10 rows but X has 3000"):
+        compare_variants({"a": _Lookup(REF, 0), "b": _Lookup(REF, 0)}, X, Y[:10])
