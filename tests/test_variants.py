@@ -122,3 +122,38 @@ def test_compare_variants_bad_input(args, kwargs, match):
 def test_compare_variants_length_mismatch():
     with pytest.raises(DiagnosticInputError, match="y has 10 rows but X has 3000"):
         compare_variants({"a": _Lookup(REF, 0), "b": _Lookup(REF, 0)}, X, Y[:10])
+
+
+@pytest.fixture(scope="module")
+def intents():
+    from sklearn.model_selection import train_test_split
+
+    from diagtools.datasets import load_intents
+    from diagtools.demo_models import make_intent_model
+
+    df = load_intents(60)
+    Xtr, Xte, ytr, yte = train_test_split(df["text"], df["intent"], test_size=0.5,
+                                          random_state=0, stratify=df["intent"])
+    models = {k: make_intent_model(k).fit(Xtr, ytr) for k in ("full", "fast", "tiny")}
+    return models, Xte, yte
+
+
+def test_intent_demo_slow_step_is_named(intents):
+    from diagtools.latency import profile_steps
+
+    models, Xte, _ = intents
+    res = profile_steps(models["full"], Xte, batch_sizes=(64,), min_runs=3, min_time=0.0)
+    assert res.bottleneck() == "features/embedding"
+    assert set(res.frame["step"]) == {"features/words", "features/chars", "features/embedding", "model"}
+
+
+def test_intent_case_study_fast_kept_tiny_rejected(intents):
+    models, Xte, yte = intents
+    res = compare_variants(models, Xte, yte, reference="full", batch_sizes=(1, 64),
+                           metrics=["accuracy", "recall"], n_boot=300, min_runs=20,
+                           min_time=0.0, max_time=0.5)
+    found = {f.evidence["variant"]: f for f in res.findings() if "accuracy change" in f.title}
+    assert "not significant" in found["fast"].title
+    assert found["tiny"].severity == "high"
+    assert res.speedup("fast", batch_size=64) > 3
+    assert "full" not in res.pareto_front()
