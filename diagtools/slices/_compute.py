@@ -321,7 +321,9 @@ def slice_metrics(
     I.check_bins(bins, columns)
     y_true, pred = I.predictions(model, X, y, y_pred)
     task = I.check_task(y_true, pred, task)
-    stats = slice_stats(y_true, pred, X[columns], by=columns, bins=bins, crosses=crosses, task=task)
+    crosses = I.check_int(crosses, "crosses", 1, 3, "Pass 1 (single columns), 2 (pairs) or 3.")
+    target, labs, n_cells = encode_targets(y_true, pred, task, None)
+    stats = slice_stats_arrays(X, columns, target, task, labs, n_cells, bins=bins, crosses=crosses)
     return metrics_from_stats(stats, metrics=metrics, min_size=min_size, n_boot=n_boot, confidence=confidence,
                               alpha=alpha, random_state=random_state)
 

@@ -154,6 +154,27 @@ def fit_encoding(series: pd.Series, bins: int | list[float] | tuple[float, ...])
     return Encoding(name, "categorical", values=[_py(v) for v in values], has_missing=bool(missing.any()))
 
 
+def fit_codes(series: pd.Series, bins: int | list[float] | tuple[float, ...]) -> tuple[Encoding, np.ndarray]:
+    """``fit_encoding`` and the codes of the same rows, with one hash pass for categories."""
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    if numeric or isinstance(bins, (list, tuple, np.ndarray)):
+        enc = fit_encoding(series, bins)
+        return enc, enc.codes(series)
+    try:
+        codes, uniq = pd.factorize(series, sort=True)
+    except TypeError:  # mixed types that do not sort: the slower, general path
+        enc = fit_encoding(series, bins)
+        return enc, enc.codes(series)
+    values = [_py(v) for v in np.asarray(uniq, dtype=object)]
+    if len(values) > MAX_LEVELS:
+        fit_encoding(series, bins)  # raises the error that explains the limit
+    enc = Encoding(str(series.name), "categorical", values=values, has_missing=bool((codes < 0).any()))
+    codes = np.asarray(codes, dtype=np.int64)
+    if enc.has_missing:
+        codes[codes < 0] = enc.n_levels - 1
+    return enc, codes
+
+
 def predicate_mask(data: pd.DataFrame, predicates: list[list[Any]]) -> np.ndarray:
     """Boolean mask of the rows of ``data`` that satisfy every predicate."""
     mask = np.ones(len(data), dtype=bool)

@@ -180,9 +180,9 @@ def evaluate_metric(
         rest_est = _ratio(rnum, rden) if m.name != "balanced_accuracy" else rnum
         b1 = _boot(m, cells, n_boot, rng)
         b2 = _boot(m, rest, n_boot, rng)
-        lo, hi = percentile_interval(b1, confidence, axis=0)
+        lo, hi = _interval(b1, confidence)
         diff = b1 - b2
-        d_lo, d_hi = percentile_interval(diff, confidence, axis=0)
+        d_lo, d_hi = _interval(diff, confidence)
         from diagtools._stats import bootstrap_p_value
 
         p = bootstrap_p_value(diff, axis=0)
@@ -195,6 +195,19 @@ def evaluate_metric(
         "difference": est - rest_est, "difference_ci_low": d_lo, "difference_ci_high": d_hi,
         "p_value": np.clip(p, 0.0, 1.0), "n_used": n_used,
     }
+
+
+def _interval(samples: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval per column; ``np.percentile`` on the finite columns (fast path)."""
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    finite = np.isfinite(samples).all(axis=0)
+    lo = np.full(samples.shape[1], np.nan)
+    hi = np.full(samples.shape[1], np.nan)
+    if finite.any():
+        lo[finite], hi[finite] = np.percentile(samples[:, finite], [tail, 100.0 - tail], axis=0)
+    if (~finite).any():
+        lo[~finite], hi[~finite] = percentile_interval(samples[:, ~finite], confidence, axis=0)
+    return lo, hi
 
 
 def _boot(m: MetricDef, cells: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:

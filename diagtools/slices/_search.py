@@ -12,7 +12,7 @@ from scipy import stats as sps
 from diagtools._stats import benjamini_hochberg, wilson_interval
 from diagtools.errors import DiagnosticInputError
 from diagtools.slices import _inputs as I
-from diagtools.slices._encode import Encoding, fit_encoding
+from diagtools.slices._encode import Encoding, fit_codes
 from diagtools.slices._metrics import exact_p_value
 from diagtools.slices._result import COHORT_COLUMNS, SEARCH_COLUMNS, SliceSearchResult
 from diagtools.slices._sliceline import search
@@ -20,12 +20,13 @@ from diagtools.slices._sliceline import search
 
 def encode_frame(X: pd.DataFrame, columns: list[str], bins: Any) -> tuple[np.ndarray, list[Encoding]]:
     """Level codes ``(n, m)`` of the slicing columns and their encodings."""
-    encodings = []
+    encodings, codes = [], []
     for c in columns:
         b = bins.get(c, 5) if isinstance(bins, dict) else bins
-        encodings.append(fit_encoding(X[c], b))
-    codes = np.column_stack([e.codes(X[c]) for e, c in zip(encodings, columns, strict=True)]).astype(np.int64)
-    return codes, encodings
+        enc, code = fit_codes(X[c], b)
+        encodings.append(enc)
+        codes.append(code)
+    return np.column_stack(codes).astype(np.int64), encodings
 
 
 def _test(size: np.ndarray, err: np.ndarray, err2: np.ndarray, total: tuple[float, float, float],

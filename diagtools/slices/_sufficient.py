@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from diagtools.errors import DiagnosticInputError
-from diagtools.slices._encode import Encoding, fit_encoding
+from diagtools.slices._encode import Encoding, fit_codes
 
 REG_CELLS = ("count", "sum_e", "sum_e2", "sum_abs", "sum_e4")
 # One bincount of the full cross (then sums over axes) when it has at most this many cells.
@@ -157,9 +157,25 @@ def encode_targets(
     """Return the per-row cell index (classification) or residuals, the labels and cell count."""
     if task == "regression":
         return (np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)), [], len(REG_CELLS)
-    both = np.concatenate([np.asarray(y_true), np.asarray(y_pred)])
-    codes, uniq = pd.factorize(both, sort=True)
-    found = list(uniq.tolist()) if hasattr(uniq, "tolist") else list(uniq)
+    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    n = len(yt)
+    if yt.dtype.kind in "iu" and yp.dtype.kind in "iu" and n and \
+            max(int(yt.max()), int(yp.max())) - min(int(yt.min()), int(yp.min())) < 1024:
+        # small integer labels: a bincount finds them, an offset encodes them (no hashing)
+        low = min(int(yt.min()), int(yp.min()))
+        yt, yp = yt.astype(np.int64, copy=False) - low, yp.astype(np.int64, copy=False) - low
+        width = max(int(yt.max()), int(yp.max())) + 1
+        present = np.flatnonzero(np.bincount(yt, minlength=width) + np.bincount(yp, minlength=width))
+        found = [int(v) + low for v in present]
+        if len(present) == present[-1] + 1:
+            codes = np.concatenate([yt, yp])
+        else:
+            lookup = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+            lookup[present] = np.arange(len(present))
+            codes = np.concatenate([lookup[yt], lookup[yp]])
+    else:
+        codes, uniq = pd.factorize(np.concatenate([yt, yp]), sort=True)
+        found = list(uniq.tolist()) if hasattr(uniq, "tolist") else list(uniq)
     if labels is not None:
         extra = [v for v in found if v not in labels]
         labels = sorted(list(labels) + extra, key=_sort_key) if extra else list(labels)
@@ -168,7 +184,6 @@ def encode_targets(
     else:
         labels = found
     k = len(labels)
-    n = len(y_true)
     cell = codes[:n].astype(np.int64) * k + codes[n:]
     return cell, labels, k * k
 
@@ -191,11 +206,12 @@ def slice_stats_arrays(
 ) -> SliceStats:
     """Count the cells of every slice in one pass (validated inputs; see ``slice_stats``)."""
     if encodings is None:
-        encodings = {}
+        encodings, codes = {}, {}
         for c in columns:
             b = bins.get(c, 5) if isinstance(bins, dict) else bins
-            encodings[c] = fit_encoding(data[c], b)
-    codes = {c: encodings[c].codes(data[c]) for c in columns}
+            encodings[c], codes[c] = fit_codes(data[c], b)
+    else:
+        codes = {c: encodings[c].codes(data[c]) for c in columns}
     known = np.ones(len(data), dtype=bool)
     for c in columns:
         known &= codes[c] >= 0
