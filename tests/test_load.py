@@ -72,11 +72,14 @@ def test_latency_rises_towards_capacity_and_bound_search():
     assert mean[900.0] > 2 * mean[250.0]
     assert res.capacity_qps == pytest.approx(1000.0, rel=0.2)
 
-    res = load_test(_Deterministic(0.001), X, p99_bound=6.0, duration=0.5, max_time=8.0)
+    # M/D/1 with S = 1 ms meets p99 <= 15 ms up to ~85% of capacity; the bound is generous
+    # so that preemption spikes on a busy machine do not move the answer below 25%.
+    res = load_test(_Deterministic(0.001), X, p99_bound=15.0, duration=0.5, max_time=8.0)
     cap = res.capacity_qps
-    assert 0.4 * cap < res.max_rate_qps < cap
+    assert 0.25 * cap < res.max_rate_qps < cap
     p99 = res.frame[res.frame["statistic"] == "p99"].set_index("offered_rate_qps")["estimate"]
-    assert p99[res.max_rate_qps] <= 6.0
+    assert p99[res.max_rate_qps] <= 15.0
+    assert (p99[p99.index > res.max_rate_qps] > 15.0).all()
     assert any("Highest rate meeting p99" in f.title for f in res.findings())
 
     res = load_test(_Deterministic(0.001), X, p99_bound=0.5, duration=0.3, max_time=3.0)

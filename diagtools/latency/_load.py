@@ -79,7 +79,8 @@ class LoadTestResult(Result):
     p99_bound_ms : float or None
         The latency bound searched against.
     max_rate_qps : float or None
-        Highest offered rate whose p99 met the bound (None without a bound; 0 when none did).
+        Highest offered rate whose p99 met the bound; 0 when even 5% of capacity missed it;
+        None without a bound or when ``max_time`` ran out before any rate could be tested.
     capacity_qps : float
         ``1 / median service time`` measured before the runs (queries per second).
     environment : dict
@@ -122,6 +123,13 @@ class LoadTestResult(Result):
                     "Above it queueing pushes the p99 over the bound; add workers or speed up "
                     "the model to serve more.",
                     {"max_rate_qps": self.max_rate_qps, "capacity_qps": cap},
+                ))
+            elif self.max_rate_qps is None:
+                out.append(Finding(
+                    "latency", "low",
+                    f"The rate meeting p99 <= {self.p99_bound_ms:g} ms was not found within "
+                    f"max_time={self.params.get('max_time')} s",
+                    "Raise max_time or lower min_queries.", {"p99_bound_ms": self.p99_bound_ms},
                 ))
             else:
                 out.append(Finding(
@@ -311,7 +319,8 @@ def load_test(
         ``"offline"``: all queries at once, back to back, maximum throughput.
     p99_bound : float, optional
         Latency bound in ms: the highest rate whose p99 latency meets it is searched by
-        bisection between 5% and 99% of the capacity (server scenario).
+        bisection up to 99% of the capacity, starting from 30% (then 5%) of it (server
+        scenario).
     batch_size : int, default=1
         Rows per query.
     method : str, default="predict"
@@ -425,12 +434,18 @@ def load_test(
             run(r)
         max_rate = None
         if p99_bound is not None:
-            lo, hi = 0.05 * capacity, 0.99 * capacity
+            hi = 0.99 * capacity
+            # Start the search at 30% of capacity, then fall back to 5% (long runs at low
+            # rates: min_queries / rate seconds), as far as max_time allows.
+            for start in (0.3 * capacity, 0.05 * capacity):
+                if any(p <= p99_bound for p in p99_at.values()):
+                    break
+                if start in p99_at or any(r <= start for r in p99_at):
+                    continue
+                if time.perf_counter() + run_time(start) < deadline:
+                    run(start)
             ok = [r for r, p in p99_at.items() if p <= p99_bound]
             bad = [r for r, p in p99_at.items() if p > p99_bound]
-            if time.perf_counter() + run_time(lo) < deadline and not ok:
-                run(lo)
-                ok = [lo] if p99_at[lo] <= p99_bound else []
             if ok:
                 lo = max(ok)
                 hi = min([hi, *[r for r in bad if r > lo]])
@@ -440,9 +455,11 @@ def load_test(
                         break
                     run(mid)
                     lo, hi = (mid, hi) if p99_at[mid] <= p99_bound else (lo, mid)
-                max_rate = max(r for r, p in p99_at.items() if p <= p99_bound)
+                max_rate = max(ok + [r for r, p in p99_at.items() if p <= p99_bound])
+            elif p99_at and min(p99_at) <= 0.05 * capacity * 1.0001:
+                max_rate = 0.0  # even a light load misses the bound
             else:
-                max_rate = 0.0
+                max_rate = None  # undetermined within max_time
     frame = pd.DataFrame(rows, columns=["offered_rate_qps", "statistic", "estimate", "ci_low",
                                         "ci_high", "n", "unit"])
     frame = frame.sort_values(["offered_rate_qps"], kind="stable").reset_index(drop=True)
