@@ -64,7 +64,7 @@ def make_reference_model(X: Any, *, classification: bool, random_state: int | No
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     cls = HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor
-    booster = dict(max_iter=300, learning_rate=0.1, early_stopping=True, validation_fraction=0.15,
+    booster = dict(max_iter=200, learning_rate=0.1, early_stopping=True, validation_fraction=0.15,
                    n_iter_no_change=10, random_state=random_state)
     if not isinstance(X, pd.DataFrame):
         return cls(**booster)
@@ -219,6 +219,44 @@ def diagnose_fit(
         ref_model = check_model(reference)
     splits = resolve_cv(cv, estimator, X, y_arr, random_state)
 
+    def scores() -> tuple[np.ndarray, np.ndarray | None]:
+        base = _cv_scores(_baseline(classification), X, y_arr, splits, scoring, n_jobs)
+        ref = _cv_scores(clone(ref_model), X, y_arr, splits, scoring, n_jobs) if ref_model is not None else None
+        return base, ref
+
+    return diagnose_on_splits(
+        estimator, X, y_arr, splits, scores=scores, train_sizes=train_sizes,
+        scoring=scoring, n_jobs=n_jobs, random_state=random_state, progress=progress, confidence=confidence,
+        thresholds=limits, reference_name=None if ref_model is None else type(ref_model).__name__,
+    )
+
+
+def reference_scores(
+    X: Any, y: np.ndarray, splits: list[Any], *, classification: bool, scoring: Any = None,
+    n_jobs: int | None = None, random_state: int | None = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validation scores per fold of the trivial baseline and the default reference model.
+
+    Used to diagnose many capacities of one model on the same splits without refitting them.
+    """
+    base = _cv_scores(_baseline(classification), X, y, splits, scoring, n_jobs)
+    ref = _cv_scores(make_reference_model(X, classification=classification, random_state=random_state),
+                     X, y, splits, scoring, n_jobs)
+    return base, ref
+
+
+def diagnose_on_splits(
+    estimator: Any, X: Any, y_arr: np.ndarray, splits: list[Any], *,
+    scores: Callable[[], tuple[np.ndarray, np.ndarray | None]], train_sizes: Any = DEFAULT_TRAIN_SIZES, scoring: Any = None,
+    n_jobs: int | None = None, random_state: int | None = 0, progress: bool | None = None,
+    confidence: float = 0.95, thresholds: dict[str, float] | None = None, reference_name: str | None = "reference",
+) -> FitDiagnosis:
+    """Diagnose ``estimator`` on resolved splits.
+
+    ``scores()`` returns the baseline's and the reference's validation scores per fold; it is
+    called after the learning curve, so a model that cannot fit fails before the extra fits.
+    """
+    limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     curve = learning_curve(
         estimator, X, y_arr, train_sizes=train_sizes, cv=splits, scoring=scoring, n_jobs=n_jobs,
         random_state=random_state, progress=progress, confidence=confidence,
@@ -226,8 +264,7 @@ def diagnose_fit(
     last = curve.at_size().sort_values("fold")
     t = last["train_score"].to_numpy(float)
     v = last["validation_score"].to_numpy(float)
-    b = _cv_scores(_baseline(classification), X, y_arr, splits, scoring, n_jobs)
-    r = _cv_scores(clone(ref_model), X, y_arr, splits, scoring, n_jobs) if ref_model is not None else None
+    b, r = scores()
 
     rows: dict[str, tuple[float, float, float, int]] = {
         "train_score": fold_interval(t, confidence),
@@ -257,8 +294,7 @@ def diagnose_fit(
     )
     params = {
         "scoring": curve.scoring, "cv": len(splits), "random_state": random_state, "confidence": confidence,
-        "thresholds": limits, "reference": None if ref_model is None else type(ref_model).__name__,
-        "model": type(model).__name__,
+        "thresholds": limits, "reference": reference_name, "model": type(estimator).__name__,
     }
     return FitDiagnosis(frame=frame, params=params, n_samples=len(y_arr), verdict=verdict, reason=reason,
                         next_steps=steps, curve=curve)
