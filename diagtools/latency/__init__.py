@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from diagtools.latency._load import LoadTestResult, load_test, md1_mean_wait
+from diagtools.latency._load import LoadTestResult, load_test, md1_mean_wait, mg1_mean_wait
 from diagtools.latency._memory import MemoryProfile, model_size, profile_memory
 from diagtools.latency._profile import LatencyResult, profile_latency
 from diagtools.latency._steps import StepProfile, profile_steps
@@ -20,6 +20,7 @@ __all__ = [
     "load_test",
     "loop_overhead_ns",
     "md1_mean_wait",
+    "mg1_mean_wait",
     "model_size",
     "profile_latency",
     "profile_memory",

@@ -26,7 +26,7 @@ from diagtools.errors import DiagnosticInputError
 from diagtools.latency._checks import check_method, check_n_rows, check_number, check_threads, take_rows
 from diagtools.latency._timing import thread_limits, time_calls
 
-__all__ = ["LoadTestResult", "load_test", "md1_mean_wait"]
+__all__ = ["LoadTestResult", "load_test", "md1_mean_wait", "mg1_mean_wait"]
 
 SCENARIOS = ("server", "offline")
 _QUANTILES = {"p50": 50, "p90": 90, "p99": 99, "max": 100}
@@ -57,6 +57,34 @@ def md1_mean_wait(rate: float, service: float) -> float:
     return float("inf") if rho >= 1 else rho * service / (2 * (1 - rho))
 
 
+def mg1_mean_wait(rate: float, mean_service: float, second_moment: float) -> float:
+    """Mean queueing delay of an M/G/1 queue (Pollaczek-Khinchine): ``rate E[S^2] / (2 (1 - rho))``.
+
+    With a constant service time ``E[S^2] = S^2`` and this equals :func:`md1_mean_wait`.
+
+    Parameters
+    ----------
+    rate : float
+        Arrival rate (queries per second).
+    mean_service : float
+        Mean service time ``E[S]`` (seconds).
+    second_moment : float
+        ``E[S^2]`` (seconds squared).
+
+    Returns
+    -------
+    float
+        Mean waiting time in seconds (``inf`` when ``rho >= 1``).
+
+    Examples
+    --------
+    >>> mg1_mean_wait(500.0, 0.001, 0.001 ** 2) == md1_mean_wait(500.0, 0.001)
+    True
+    """
+    rho = rate * mean_service
+    return float("inf") if rho >= 1 else rate * second_moment / (2 * (1 - rho))
+
+
 @dataclass(frozen=True)
 class LoadTestResult(Result):
     """Latency under load (server scenario) or maximum throughput (offline scenario).
@@ -68,12 +96,15 @@ class LoadTestResult(Result):
         per offered rate and statistic. Server statistics: ``p50, p90, p99, max, mean`` of the
         latency (ms, queueing + service), ``wait_mean`` and ``service_mean`` (ms),
         ``achieved_rate`` (queries/s), ``utilisation`` (busy share of the run),
-        ``completed`` (share of issued queries served before the run's time cap). Offline:
+        ``completed`` (share of issued queries served before the run's time cap),
+        ``late_mean`` (ms the generator started queries after they were due while the model
+        was free: near 0 on a quiet machine, it is charged to waiting). Offline:
         ``throughput`` (rows/s) and batch latency quantiles; ``offered_rate_qps`` is NaN.
         Intervals are circular block bootstraps over queries (queueing delays are
         autocorrelated, so an iid bootstrap would be too narrow).
     samples : pandas.DataFrame
-        Per query ``offered_rate_qps, query, arrival_ms, wait_ms, service_ms, latency_ms``.
+        Per query ``offered_rate_qps, query, arrival_ms, wait_ms, service_ms, late_ms,
+        latency_ms``.
     scenario : str
         ``"server"`` or ``"offline"``.
     p99_bound_ms : float or None
@@ -149,6 +180,15 @@ class LoadTestResult(Result):
                     "dominates near capacity",
                     evidence={"rates": [float(lo["offered_rate_qps"]), float(hi["offered_rate_qps"])]},
                 ))
+        late, svc = self._stat("late_mean"), self._stat("service_mean")
+        if len(late) and (late["estimate"].to_numpy() > 0.1 * svc["estimate"].to_numpy()).any():
+            out.append(Finding(
+                "latency", "low",
+                f"The load generator started queries up to {late['estimate'].max():.3g} ms late "
+                "on average: the machine is busy, so the latencies are pessimistic",
+                "Rerun on a quiet machine for figures to rely on.",
+                {"late_mean_ms": float(late["estimate"].max())},
+            ))
         done = self._stat("completed")
         if len(done) and (done["estimate"] < 1).any():
             r = float(done[done["estimate"] < 1]["offered_rate_qps"].min())
@@ -243,10 +283,11 @@ def _server_run(fn: Any, batches: list[Any], rate: float, duration: float, min_q
     n = max(min_queries, int(np.ceil(rate * duration)))
     arrivals = np.cumsum(rng.exponential(1.0 / rate, size=n))
     cap = 2.0 * arrivals[-1] + 1.0  # overload: stop issuing once the queue has clearly diverged
-    wait, service = np.full(n, np.nan), np.full(n, np.nan)
+    wait, service, late = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     pc = time.perf_counter
     t0 = pc() + 0.002
     done = 0
+    prev_end = 0.0
     nb = len(batches)
     for i in range(n):
         target = t0 + arrivals[i]
@@ -255,11 +296,14 @@ def _server_run(fn: Any, batches: list[Any], rate: float, duration: float, min_q
         fn(batches[i % nb])
         end = pc()
         wait[i], service[i] = start - target, end - start
+        late[i] = start - max(target, prev_end)  # the generator's own delay (busy machine)
+        prev_end = end
         done = i + 1
         if end - t0 > cap:
             break
     elapsed = pc() - t0
     return {"arrivals": arrivals[:done], "wait": wait[:done], "service": service[:done],
+            "late": late[:done],
             "issued": float(n), "elapsed": float(elapsed)}
 
 
@@ -281,6 +325,7 @@ def _server_rows(rate: float, run: dict[str, Any], n_boot: int, rng: np.random.G
     rows.append((rate, "achieved_rate", n / el, np.nan, np.nan, n, "queries/s"))
     rows.append((rate, "utilisation", float(run["service"].sum() / el), np.nan, np.nan, n, "share"))
     rows.append((rate, "completed", n / run["issued"], np.nan, np.nan, n, "share"))
+    rows.append((rate, "late_mean", float(run["late"].mean() * 1e3), np.nan, np.nan, n, "ms"))
     return rows
 
 
@@ -424,7 +469,7 @@ def load_test(
             samples.append(pd.DataFrame({
                 "offered_rate_qps": r, "query": np.arange(len(res["wait"])),
                 "arrival_ms": res["arrivals"] * 1e3, "wait_ms": res["wait"] * 1e3,
-                "service_ms": res["service"] * 1e3,
+                "service_ms": res["service"] * 1e3, "late_ms": res["late"] * 1e3,
                 "latency_ms": (res["wait"] + res["service"]) * 1e3}))
 
         def run_time(r: float) -> float:
@@ -489,6 +534,6 @@ def _offline(fn: Any, batches: list[Any], duration: float, rng: np.random.Genera
     frame = pd.DataFrame(rows, columns=["offered_rate_qps", "statistic", "estimate", "ci_low",
                                         "ci_high", "n", "unit"])
     samples = pd.DataFrame({"offered_rate_qps": np.nan, "query": np.arange(n), "arrival_ms": 0.0,
-                            "wait_ms": 0.0, "service_ms": svc, "latency_ms": svc})
+                            "wait_ms": 0.0, "service_ms": svc, "late_ms": 0.0, "latency_ms": svc})
     return LoadTestResult(frame=frame, params=params, n_samples=n_rows, samples=samples,
                           scenario="offline", capacity_qps=capacity, environment=env)
