@@ -44,7 +44,7 @@ def demo_slices(demo):
 @pytest.fixture(scope="module")
 def demo_search(demo):
     X, y, pred = demo
-    return find_slices(None, X, y, y_pred=pred, min_size=30)
+    return find_slices(None, X, y, y_pred=pred)
 
 
 # -- ground truth: the planted slice ---------------------------------------------------------
@@ -319,3 +319,17 @@ def test_bad_input_messages():
     assert res.frame.empty and res.findings()[0].severity == "info"
     with pytest.raises(DiagnosticInputError, match="out of range"):
         res.mask(df, 1)
+
+
+def test_widget_recomputes_on_change(pyplot):
+    from diagtools._widgets_slices import explore_slices
+
+    df = make_loans(1500, random_state=4)
+    box = explore_slices(None, df, df[TARGET], y_pred=np.zeros(len(df), int), columns=["region", "channel", "age"])
+    controls = box.children[0]
+    pick, (metric, size) = controls.children[0], controls.children[1].children
+    assert pick.value == ("region", "channel") and metric.value == "accuracy"
+    metric.value = "recall"
+    size.value = 50
+    pick.value = ("age",)
+    assert len(box.children) == 3

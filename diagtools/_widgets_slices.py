@@ -1,0 +1,101 @@
+"""ipywidgets explorer of per-slice metrics: pick columns, metric and minimum slice size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from diagtools._html import findings_html, frame_html
+from diagtools.slices import _inputs as I
+from diagtools.slices import slice_metrics
+
+__all__ = ["explore_slices"]
+
+_SHOWN = ["slice", "n", "estimate", "ci_low", "ci_high", "rest_estimate", "q_value", "reported"]
+
+
+def explore_slices(
+    model: Any,
+    X: pd.DataFrame,
+    y: Any,
+    *,
+    y_pred: Any = None,
+    columns: list[str] | None = None,
+    min_size: int = 30,
+    n_boot: int = 100,
+    random_state: int = 0,
+) -> Any:
+    """Return a widget that recomputes :func:`~diagtools.slices.slice_metrics` as you pick.
+
+    The model predicts once; each change of the columns (one or two: two also shows their
+    cross), the metric or the minimum slice size recomputes the slices and redraws the bars
+    and the table of the most significant slices.
+
+    Parameters
+    ----------
+    model : fitted model or None
+        ``None`` when ``y_pred`` is given.
+    X : DataFrame
+        Rows to slice.
+    y : array-like of shape (n_samples,)
+        True targets.
+    y_pred : array-like, optional
+        Predictions instead of calling ``model``.
+    columns : list of str, optional
+        Columns offered; every column of ``X`` by default. The first two start selected.
+    min_size : int, default=30
+        Initial minimum slice size.
+    n_boot : int, default=100
+    random_state : int, default=0
+
+    Returns
+    -------
+    ipywidgets.VBox
+
+    Examples
+    --------
+    >>> from diagtools.datasets import load_loans
+    >>> df = load_loans("current")
+    >>> box = explore_slices(None, df, df["defaulted"], y_pred=df["defaulted"])  # doctest: +SKIP
+    """
+    try:
+        import ipywidgets as w
+    except ImportError as exc:  # pragma: no cover - optional extra
+        from diagtools.errors import DiagnosticInputError
+
+        raise DiagnosticInputError(
+            "explore_slices needs ipywidgets, which is not installed. Install it: pip install ipywidgets"
+        ) from exc
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, display
+
+    X = I.check_frame(X)
+    offered = I.resolve_columns(X, columns, name="columns")
+    y_true, pred = I.predictions(model, X, y, y_pred)
+    first = slice_metrics(None, X[offered[:1]], y_true, y_pred=pred, n_boot=n_boot, min_size=min_size,
+                          random_state=random_state)
+    pick = w.SelectMultiple(options=offered, value=tuple(offered[:2]), description="columns", rows=min(8, len(offered)))
+    metric = w.Dropdown(options=list(first.params["metrics"]), value=first.primary_metric, description="metric")
+    size = w.IntSlider(value=min_size, min=5, max=max(10, len(X) // 10), step=5, description="min size",
+                       continuous_update=False)
+    out = w.Output()
+
+    def show(*_: Any) -> None:
+        out.clear_output(wait=True)
+        with out:
+            cols = list(pick.value)[:2] or offered[:1]
+            res = slice_metrics(None, X[cols], y_true, y_pred=pred, n_boot=n_boot, min_size=int(size.value),
+                                crosses=2, random_state=random_state)
+            ax = res.plot(metric=metric.value)
+            display(ax.figure)
+            plt.close(ax.figure)
+            rows = res.frame[res.frame["metric"] == metric.value].sort_values("p_value", kind="stable")
+            display(HTML(findings_html(res.findings()) + frame_html(rows[_SHOWN], max_rows=15)))
+
+    for control in (pick, metric, size):
+        control.observe(show, names="value")
+    show()
+    note = w.HTML("<small>Pick one or two columns (two adds their cross); bars show the metric per slice with its "
+                  "95% interval, the dashed line all rows.</small>")
+    return w.VBox([w.HBox([pick, w.VBox([metric, size])]), note, out])
