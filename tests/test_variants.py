@@ -68,6 +68,10 @@ def test_planted_drop_is_significant_and_identical_is_not(pyplot):
     drop = c.loc[("pruned", "accuracy")]
     assert drop["difference"] == pytest.approx(-0.03, abs=1e-9)
     assert drop["ci_high"] < 0 and drop["p_value"] < 0.01
+    # exact McNemar: 90 rows right only under the reference, none the other way
+    from scipy.stats import binomtest
+
+    assert drop["p_value"] == pytest.approx(binomtest(90, 90, 0.5).pvalue)
     # the accuracy estimates equal a direct computation
     f = res.frame.set_index(["variant", "metric"])
     assert f.loc[("pruned", "accuracy"), "estimate"] == pytest.approx(np.mean(_drop(3) == Y))

@@ -47,9 +47,10 @@ class VariantComparison(Result):
     comparison : pandas.DataFrame
         Columns ``variant, metric, batch_size, reference_estimate, estimate, difference,
         ci_low, ci_high, p_value, q_value``, one row per non-reference variant and metric.
-        For quality metrics ``difference = variant - reference`` from a paired bootstrap,
-        with a two-sided bootstrap p-value and a Benjamini-Hochberg q-value across all quality
-        rows. For ``p50_ms`` / ``p99_ms`` ``difference`` is the *relative* change
+        For quality metrics ``difference = variant - reference`` with its paired bootstrap
+        interval; the p-value is McNemar's exact test (on the rows where exactly one of the two
+        is right) for ``accuracy`` and per-class ``recall[...]``, a two-sided paired bootstrap
+        p-value otherwise; Benjamini-Hochberg q-values across all quality rows. For ``p50_ms`` / ``p99_ms`` ``difference`` is the *relative* change
         ``variant / reference - 1`` (-0.3 = 30% lower latency), its interval from resampling
         both sets of timed calls, and its q-value across the latency rows.
     reference : str
@@ -204,6 +205,39 @@ def _ratio_ci(ref: np.ndarray, var: np.ndarray, q: float, n_boot: int, rng: np.r
     return float(est), float(np.quantile(boot, a)), float(np.quantile(boot, 1 - a)), p
 
 
+def _mcnemar_p(ref_ok: np.ndarray, var_ok: np.ndarray) -> float:
+    """Exact McNemar test: two-sided binomial test on the discordant rows."""
+    from scipy.stats import binomtest
+
+    b = int(np.sum(ref_ok & ~var_ok))
+    c = int(np.sum(~ref_ok & var_ok))
+    return 1.0 if b + c == 0 else float(binomtest(b, b + c, 0.5).pvalue)
+
+
+def _mcnemar(quality: pd.DataFrame, y: np.ndarray, preds: dict[str, np.ndarray],
+             reference: str) -> pd.DataFrame:
+    """Exact paired p-values for accuracy and per-class recall; BH q-values over all rows.
+
+    A bootstrap p-value cannot go below ``2 / (n_boot + 1)``, too coarse once 20 per-class
+    checks share an FDR control; McNemar's test is exact and needs no resampling.
+    """
+    quality = quality.copy()
+    y_str = y.astype(str)
+    ref_ok = preds[reference].astype(str) == y_str
+    for i, row in quality.iterrows():
+        metric = str(row["metric"])
+        if metric == "accuracy":
+            mask = np.ones(len(y), dtype=bool)
+        elif metric.startswith("recall[") and metric.endswith("]"):
+            mask = y_str == metric[len("recall["):-1]
+        else:
+            continue
+        var_ok = preds[str(row["variant"])].astype(str) == y_str
+        quality.loc[i, "p_value"] = _mcnemar_p(ref_ok[mask], var_ok[mask])
+    quality["q_value"] = benjamini_hochberg(quality["p_value"].to_numpy(dtype=float))
+    return quality
+
+
 def compare_variants(
     models: dict[str, Any],
     X: Any,
@@ -323,6 +357,8 @@ def compare_variants(
         "ci_high": 0.0 - comp["ci_low"],
         "p_value": comp["p_value"], "q_value": comp["q_value"],
     })
+    if ev.task == "classification":
+        quality = _mcnemar(quality, np.asarray(y), preds, reference)
     rng = np.random.default_rng(random_state)
     lat_rows, extra = [], []
     timings = {}
