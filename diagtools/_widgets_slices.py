@@ -77,7 +77,7 @@ def explore_slices(
                           random_state=random_state)
     pick = w.SelectMultiple(options=offered, value=tuple(offered[:2]), description="columns", rows=min(8, len(offered)))
     metric = w.Dropdown(options=list(first.params["metrics"]), value=first.primary_metric, description="metric")
-    size = w.IntSlider(value=min_size, min=5, max=max(10, len(X) // 10), step=5, description="min size",
+    size = w.IntSlider(value=min_size, min=5, max=max(min_size, 10, len(X) // 10), step=5, description="min size",
                        continuous_update=False)
     out = w.Output()
 

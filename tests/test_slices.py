@@ -29,10 +29,15 @@ PLANTED = "region=north & channel=phone"
 
 
 @pytest.fixture(scope="module")
-def demo(loans_current, loan_model):
-    X = loans_current.drop(columns=TARGET)
-    y = loans_current[TARGET].to_numpy()
-    return X, y, loan_model.predict(X)
+def demo(loans_current, request):
+    import sklearn.ensemble  # noqa: F401 - loads the OpenMP runtime, so the limit below applies to it
+    from threadpoolctl import threadpool_limits
+
+    # one OpenMP thread: on a shared 2-core machine more threads stall the demo model's fit
+    with threadpool_limits(limits=1, user_api="openmp"):
+        loan_model = request.getfixturevalue("loan_model")
+        X = loans_current.drop(columns=TARGET)
+        return X, loans_current[TARGET].to_numpy(), loan_model.predict(X)
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,8 @@ from scipy import stats as sps
 from diagtools._stats import percentile_interval, wilson_interval
 
 HIGHER, LOWER, NONE = "higher", "lower", "none"
+# Fisher's exact test where the smallest expected cell count is below this; Yates' z above.
+EXACT_BELOW = 50
 
 
 @dataclass(frozen=True)
@@ -110,16 +112,30 @@ DEFAULT_METRICS = {
 
 
 def exact_p_value(k1: np.ndarray, n1: np.ndarray, k2: np.ndarray, n2: np.ndarray) -> np.ndarray:
-    """Two-sided conditional (Fisher) test that two proportions are equal: twice the smaller tail.
+    """Two-sided conditional (Fisher) test that two proportions are equal: twice the nearer tail.
 
-    Exact for the small slices where the z-test is too liberal (it flags noise in small crosses).
+    Exact (hypergeometric) where an expected cell count is below ``EXACT_BELOW``: there the
+    z-test is too liberal and flags noise in small crosses. Elsewhere the hypergeometric tail
+    is summed too slowly over many rows, and its normal approximation with continuity
+    correction (Yates) is used; for p in [0.001, 0.05] it is within ~25% of the exact p-value.
     """
     k1, n1, k2, n2 = (np.rint(np.asarray(a, dtype=float)).astype(np.int64) for a in (k1, n1, k2, n2))
     total, hits = n1 + n2, k1 + k2
-    low = sps.hypergeom.cdf(k1, total, hits, n1)
-    high = sps.hypergeom.sf(k1 - 1, total, hits, n1)
-    p = np.minimum(1.0, 2.0 * np.minimum(low, high))
-    return np.where((n1 > 0) & (n2 > 0), p, np.nan)
+    with np.errstate(all="ignore"):
+        pooled = hits / total
+        mean = n1 * pooled
+        sd = np.sqrt(mean * (1 - pooled) * n2 / np.maximum(total - 1, 1))
+        z = (np.abs(k1 - mean) - 0.5) / sd
+        p = np.where(sd > 0, np.minimum(1.0, 2 * sps.norm.sf(np.maximum(z, 0))), 1.0)
+        expected = np.minimum(np.minimum(pooled, 1 - pooled) * np.minimum(n1, n2), np.inf)
+    exact = (sd > 0) & (expected < EXACT_BELOW)
+    up = exact & (k1 > mean)
+    down = exact & ~(k1 > mean)
+    if up.any():
+        p[up] = 2 * sps.hypergeom.sf(k1[up] - 1, total[up], hits[up], n1[up])
+    if down.any():
+        p[down] = 2 * sps.hypergeom.cdf(k1[down], total[down], hits[down], n1[down])
+    return np.where((n1 > 0) & (n2 > 0), np.minimum(p, 1.0), np.nan)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
