@@ -192,6 +192,20 @@ class LatencyResult(Result):
         return ax
 
 
+def _boot_stats(w: np.ndarray, n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap percentiles (``_STATS`` order) and means of ``w``, in chunks of resamples so
+    that memory stays bounded (about 16 MB) however many calls were timed."""
+    n = len(w)
+    qs = list(_STATS.values())
+    step = max(1, 2_000_000 // max(n, 1))
+    pct, mean = [], []
+    for start in range(0, n_boot, step):
+        boot = w[rng.integers(0, n, size=(min(step, n_boot - start), n))]
+        pct.append(np.percentile(boot, qs, axis=1).T)
+        mean.append(boot.mean(axis=1))
+    return np.concatenate(pct), np.concatenate(mean)
+
+
 def _time_batch(fn: Any, Xb: Any, min_runs: int, min_time: float, max_time: float) -> tuple[np.ndarray, np.ndarray]:
     return time_calls(lambda: fn(Xb), min_runs=min_runs, min_time=min_time, max_time=max_time)
 
@@ -291,14 +305,12 @@ def profile_latency(
         warm[str(b)] = k
         w, c = wall[k:] / 1e6, cpu[k:] / 1e6
         n = len(w)
-        idx = rng.integers(0, n, size=(n_boot, n))
-        boot = w[idx]
-        for name, q in _STATS.items():
+        bqs, bm = _boot_stats(w, n_boot, rng)
+        for j, (name, q) in enumerate(_STATS.items()):
             est = float(np.percentile(w, q))
-            bq = np.percentile(boot, q, axis=1)
+            bq = bqs[:, j]
             rows.append((b, name, est, float(np.quantile(bq, alpha)),
                          float(np.quantile(bq, 1 - alpha)), n, "ms"))
-        bm = boot.mean(axis=1)
         rows.append((b, "mean", float(w.mean()), float(np.quantile(bm, alpha)),
                      float(np.quantile(bm, 1 - alpha)), n, "ms"))
         rows.append((b, "std", float(w.std(ddof=1)) if n > 1 else 0.0, np.nan, np.nan, n, "ms"))

@@ -10,8 +10,8 @@ import pandas as pd
 
 from diagtools._result import Finding, Result, rank_findings
 from diagtools.errors import DiagnosticInputError
-from diagtools.latency._checks import check_batch_sizes, check_n_rows, check_number
-from diagtools.latency._timing import time_calls
+from diagtools.latency._checks import check_batch_sizes, check_n_rows, check_number, check_threads
+from diagtools.latency._timing import thread_limits, time_calls
 
 __all__ = ["StepProfile", "profile_steps"]
 
@@ -116,8 +116,36 @@ def profile_steps(
     min_runs: int = 5,
     min_time: float = 0.05,
     max_time: float = 1.0,
+    threads: int | None = None,
 ) -> StepProfile:
     """Time each step of a fitted pipeline per batch size and name the bottleneck.
+
+    Each leaf step (through Pipeline, ColumnTransformer and FeatureUnion, nested) is timed on
+    the input it receives inside the pipeline; its share is its median time over the sum of
+    the medians at that batch size.
+
+    Parameters
+    ----------
+    pipeline : object
+        A fitted scikit-learn Pipeline (any fitted estimator is one step).
+    X : DataFrame, array or list of rows
+        Batch ``b`` is the first ``b`` rows (clipped to ``len(X)``).
+    batch_sizes : tuple of int, default=(1, 64, 512)
+        Rows per call.
+    min_runs, min_time, max_time : int, float, float
+        Timing budget per step and batch size (see ``time_calls``).
+    threads : int, optional
+        BLAS/OpenMP thread limit while timing (threadpoolctl); recorded in ``params``.
+
+    Returns
+    -------
+    StepProfile
+
+    Raises
+    ------
+    DiagnosticInputError
+        When the pipeline is unfitted or has neither predict nor transform, X is empty, or
+        an option is out of range.
 
     Examples
     --------
@@ -147,18 +175,22 @@ def profile_steps(
     check_number(min_runs, "min_runs", low=1, integer=True)
     check_number(min_time, "min_time", low=0.0)
     check_number(max_time, "max_time", low=0.0, inclusive=False)
+    threads = check_threads(threads)
     rows = []
-    for b in batch_sizes:
-        Xb = X.iloc[: min(b, n_avail)] if hasattr(X, "iloc") else X[: min(b, n_avail)]
-        leaves: list[tuple[str, Any, Any]] = []
-        _leaves(pipeline, Xb, "", leaves, True)
-        times = []
-        for name, fn, xin in leaves:
-            wall, _ = time_calls(lambda fn=fn, xin=xin: fn(xin), min_runs=min_runs,
-                                 min_time=min_time, max_time=max_time)
-            times.append((name, float(np.median(wall)) / 1e6, len(wall)))
-        total = sum(t for _, t, _ in times) or 1.0
-        rows += [{"batch_size": int(b), "step": s, "time_ms": t, "share": t / total, "n": n}
-                 for s, t, n in times]
+    with thread_limits(threads):
+        for b in batch_sizes:
+            Xb = X.iloc[: min(b, n_avail)] if hasattr(X, "iloc") else X[: min(b, n_avail)]
+            leaves: list[tuple[str, Any, Any]] = []
+            _leaves(pipeline, Xb, "", leaves, True)
+            times = []
+            for name, fn, xin in leaves:
+                wall, _ = time_calls(lambda fn=fn, xin=xin: fn(xin), min_runs=min_runs,
+                                     min_time=min_time, max_time=max_time)
+                times.append((name, float(np.median(wall)) / 1e6, len(wall)))
+            total = sum(t for _, t, _ in times) or 1.0
+            rows += [{"batch_size": int(b), "step": s, "time_ms": t, "share": t / total, "n": n}
+                     for s, t, n in times]
     frame = pd.DataFrame(rows, columns=["batch_size", "step", "time_ms", "share", "n"])
-    return StepProfile(frame=frame, params={"batch_sizes": list(batch_sizes)}, n_samples=n_avail)
+    return StepProfile(frame=frame, params={"batch_sizes": list(batch_sizes), "min_runs": min_runs,
+                                           "min_time": min_time, "max_time": max_time,
+                                           "threads": threads}, n_samples=n_avail)
