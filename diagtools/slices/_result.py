@@ -197,7 +197,7 @@ class SliceResult(Result):
             Default: the primary metric.
         feature : str, optional
             Only the slices of one feature (e.g. ``"region"`` or ``"region & channel"``);
-            default: the ``top`` slices with the smallest p-values.
+            default: the ``top`` slices on the bad side of the rest with the smallest p-values.
         top : int, default=15
         **kwargs
             Passed to ``ax.barh``.
@@ -211,7 +211,10 @@ class SliceResult(Result):
         if feature is not None:
             f = f[f["feature"] == feature]
         else:
-            f = f.sort_values(["p_value", "n"], ascending=[True, False], kind="stable").head(top)
+            # the worst slices: those on the bad side of the rest, most significant first
+            sign = {"higher": -1.0, "lower": 1.0}.get(self.params.get("better", {}).get(metric, ""), 0.0)
+            bad = f[f["difference"] * sign > 0] if sign else f
+            f = bad.sort_values(["p_value", "n"], ascending=[True, False], kind="stable").head(top)
         f = f.iloc[::-1]
         ax = get_ax(ax, figsize=(7.5, max(2.5, 0.32 * len(f) + 1.2)))
         if f.empty:
@@ -273,10 +276,14 @@ class SliceResult(Result):
         kwargs.setdefault("aspect", "auto")
         im = ax.imshow(mat.to_numpy(dtype=float), **kwargs)
         fmt = _pct if _is_rate(metric) else _num
+        dark_high = kwargs["cmap"] == "Reds"
         for (i, j), v in np.ndenumerate(mat.to_numpy(dtype=float)):
             if np.isfinite(v):
                 hit = grid[(grid["a"] == rows[i]) & (grid["b"] == cols[j])]["r"].any()
-                ax.text(j, i, fmt(v) + (" *" if hit else ""), ha="center", va="center", fontsize="small")
+                level = float(im.norm(v))
+                dark = level > 0.6 if dark_high else level < 0.4
+                ax.text(j, i, fmt(v) + (" *" if hit else ""), ha="center", va="center", fontsize="small",
+                        color="white" if dark else "black")
         ax.set_xticks(range(len(cols)), [c.replace(f"{b}=", "") for c in cols], rotation=30, ha="right")
         ax.set_yticks(range(len(rows)), [r.replace(f"{a}=", "") for r in rows])
         ax.set(xlabel=b, ylabel=a, title=f"{_WORDS.get(metric, metric).capitalize()} by {a} and {b} (* reported)")
