@@ -320,6 +320,15 @@ def test_bad_input_messages():
         find_slices(None, df, errors=np.ones(len(df)), max_predicates=0)
     with pytest.raises(DiagnosticInputError, match="model is None"):
         find_slices(None, df, y)
+    big = make_loans(300, random_state=2).assign(id=[f"r{i}" for i in range(300)])
+    with pytest.raises(DiagnosticInputError, match="distinct values"):
+        slice_metrics(None, big, big[TARGET], y_pred=big[TARGET], by=["id"])
+    # without by=, an identifier column is left out instead of failing
+    auto = slice_metrics(None, big, big[TARGET], y_pred=big[TARGET], metrics="accuracy")
+    assert "id" not in auto.params["columns"] and "region" in auto.params["columns"]
+    # no slice reaches min_size: an empty, well-formed result
+    empty = slice_metrics(None, df, y, y_pred=y, by=["region"], min_size=1000)
+    assert empty.frame.empty and empty.findings()[0].severity == "info"
     res = find_slices(None, df, errors=np.zeros(len(df)))
     assert res.frame.empty and res.findings()[0].severity == "info"
     with pytest.raises(DiagnosticInputError, match="out of range"):

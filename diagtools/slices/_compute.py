@@ -177,7 +177,7 @@ def metrics_from_stats(
     frame = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=FRAME_COLUMNS)
     frame["q_value"] = benjamini_hochberg(frame["p_value"].to_numpy(dtype=float))
     better = {m.name: m.better for m in defs}
-    sign = frame["metric"].map(lambda name: {"higher": -1.0, "lower": 1.0}.get(better[name], 0.0))
+    sign = frame["metric"].map(lambda name: {"higher": -1.0, "lower": 1.0}.get(better[name], 0.0)).astype(float)
     frame["worse"] = (frame["q_value"] < alpha) & (frame["difference"] * sign > 0)
     primary = next((m for m in defs if m.better != NONE), defs[0])
     frame["reported"] = _dedupe(frame, primary, G, preds, stats.total, alpha, n_boot, confidence, rng)

@@ -94,9 +94,21 @@ def check_bins(bins: Any, columns: list[str]) -> Any:
 
 
 def resolve_columns(X: pd.DataFrame, by: Any, name: str = "by") -> list[str]:
-    """The slicing columns: ``by`` checked against ``X``, or every column of ``X``."""
+    """The slicing columns: ``by`` checked against ``X``, or every sliceable column of ``X``.
+
+    Without ``by``, non-numeric columns with more than ``MAX_LEVELS`` values (identifiers, free
+    text, timestamps) are left out instead of failing.
+    """
     if by is None:
-        return [str(c) for c in X.columns] if all(isinstance(c, str) for c in X.columns) else list(X.columns)
+        from diagtools.slices._encode import MAX_LEVELS
+
+        cols = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) or X[c].nunique() <= MAX_LEVELS]
+        if not cols:
+            raise DiagnosticInputError(
+                f"{name}: no column of X can be sliced (every non-numeric column has more than {MAX_LEVELS} values). "
+                f"Pass {name}=[...] with columns to slice by."
+            )
+        return cols
     if isinstance(by, str):
         by = [by]
     cols = V.check_columns(X, list(by), name=name)
