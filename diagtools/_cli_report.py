@@ -99,6 +99,8 @@ def _template_failed(exc: Exception) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from threadpoolctl import threadpool_limits
+
     from diagtools.datasets import LOANS_TRUTH, load_loans
     from diagtools.demo_models import make_loan_model
     from diagtools.io import save_model
@@ -112,7 +114,8 @@ def _demo(args: argparse.Namespace) -> int:
     reference.to_csv(inputs / "loans_reference.csv", index=False)
     current.to_csv(inputs / "loans_current.csv", index=False)
     print("training the demo model (overfitting on purpose, with a slow pipeline step) ...", flush=True)
-    model = make_loan_model().fit(reference.drop(columns=LOANS_TRUTH.target), reference[LOANS_TRUTH.target])
+    with threadpool_limits(limits=1):  # predictable on a busy machine (see report._threads_for)
+        model = make_loan_model().fit(reference.drop(columns=LOANS_TRUTH.target), reference[LOANS_TRUTH.target])
     save_model(model, inputs / "loan_model.skops")
     try:
         render_report(

@@ -595,7 +595,8 @@ def run_diagnostics(
             elif fn is None:
                 outcome.status, outcome.note = "skipped", "This diagnostic is not available in this version."
             else:
-                fn(ctx, outcome)
+                with _threads_for(name):
+                    fn(ctx, outcome)
         except Exception as exc:  # a failing diagnostic becomes an entry, never aborts the report
             outcome.status = "failed"
             outcome.error = f"{type(exc).__name__}: {exc}"
@@ -610,6 +611,21 @@ def run_diagnostics(
     return DiagnosisReport(
         ctx.outcomes, model_name=f"{inputs.model_name} ({_describe_model(model)})", data_description=description, params=params, title=title
     )
+
+
+def _threads_for(section: str) -> Any:
+    """One BLAS/OpenMP thread per process for every section but latency.
+
+    The sections fit and score many models; on a busy machine OpenMP threads that outnumber
+    free cores spin against each other (one HistGradientBoosting fit of the demo model took
+    70 s with 2 threads on a loaded 2-core box, 4 s with 1), so one thread keeps the report's
+    cost predictable. Latency is measured with the thread settings the model will run with.
+    """
+    if section == "latency":
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
 
 
 def _describe_model(model: Any) -> str:

@@ -38,10 +38,13 @@ def loans_current() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def loan_model(loans_reference):
     """The demo pipeline (overfitting, with the slow step) fitted on the reference window."""
+    from threadpoolctl import threadpool_limits
+
     from diagtools.demo_models import make_loan_model
 
     X = loans_reference.drop(columns=LOANS_TRUTH.target)
-    return make_loan_model().fit(X, loans_reference[LOANS_TRUTH.target])
+    with threadpool_limits(limits=1):  # OpenMP oversubscription makes this fit 10x slower on a busy box
+        return make_loan_model().fit(X, loans_reference[LOANS_TRUTH.target])
 
 
 @pytest.fixture(scope="session")
