@@ -347,3 +347,20 @@ def test_widget_recomputes_on_change(pyplot):
     size.value = 50
     pick.value = ("age",)
     assert len(box.children) == 3
+
+
+def test_intervals_cover_the_true_value_at_about_their_level():
+    covered = covered_diff = 0
+    runs = 200
+    for seed in range(runs):
+        rng = np.random.default_rng(1000 + seed)
+        g = rng.choice(["a", "b"], 400, p=[0.3, 0.7])
+        y = rng.integers(0, 2, 400)
+        right = rng.random(400) < np.where(g == "a", 0.7, 0.85)  # true accuracy 0.70 in a, 0.85 elsewhere
+        res = slice_metrics(None, pd.DataFrame({"g": g}), y, y_pred=np.where(right, y, 1 - y), metrics="accuracy",
+                            min_size=5)
+        row = res.frame[res.frame["slice"] == "g=a"].iloc[0]
+        covered += row["ci_low"] <= 0.70 <= row["ci_high"]
+        covered_diff += row["difference_ci_low"] <= -0.15 <= row["difference_ci_high"]
+    assert 0.91 <= covered / runs <= 0.99
+    assert 0.91 <= covered_diff / runs <= 0.99
