@@ -1,4 +1,10 @@
-"""Latency, throughput, load and memory profiling, and accuracy-vs-speed trade-offs."""
+"""Latency, throughput, load and memory profiling, and accuracy-vs-speed trade-offs.
+
+``profile_latency`` (percentiles per batch size), ``profile_steps`` (the bottleneck step of a
+pipeline), ``load_test`` (open-loop Poisson load, LoadGen's Server and Offline scenarios),
+``profile_memory`` (peak memory, model size) and ``compare_variants`` (is a cheaper variant as
+accurate?).
+"""
 
 from __future__ import annotations
 

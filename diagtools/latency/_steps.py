@@ -154,7 +154,8 @@ def profile_steps(
     >>> from diagtools.latency import profile_steps
     >>> df = make_loans(2000)
     >>> X, y = df.drop(columns="defaulted"), df["defaulted"]
-    >>> res = profile_steps(make_loan_model().fit(X, y), X, batch_sizes=(2000,))
+    >>> model = make_loan_model(overfit=False).fit(X, y)
+    >>> res = profile_steps(model, X, batch_sizes=(2000,), threads=1)
     >>> res.bottleneck()
     'features/repayment'
     """
