@@ -55,6 +55,8 @@ def test_detect_warmup_finds_planted_slow_start():
 
 
 def test_profile_steps_names_planted_slow_step(loans_reference, pyplot):
+    from threadpoolctl import threadpool_limits
+
     from diagtools.demo_models import make_loan_model
     from diagtools.latency import profile_steps
     from tests._contract import check_result_contract
@@ -62,7 +64,8 @@ def test_profile_steps_names_planted_slow_step(loans_reference, pyplot):
     X = loans_reference.drop(columns="defaulted")
     # A small fit keeps the test fast; the planted slow step is in the features either way.
     y = loans_reference["defaulted"]
-    model = make_loan_model().set_params(model__max_iter=20).fit(X.iloc[:2000], y.iloc[:2000])
+    with threadpool_limits(1):  # OpenMP threads thrash on a busy 2-core box
+        model = make_loan_model().set_params(model__max_iter=20).fit(X.iloc[:2000], y.iloc[:2000])
     res = profile_steps(model, X, batch_sizes=(64, 2048), min_runs=3, min_time=0.02, threads=1)
     assert res.params["threads"] == 1
     assert res.bottleneck() == "features/repayment"
