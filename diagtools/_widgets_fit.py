@@ -194,7 +194,8 @@ def fit_explorer(
     sweep = CapacitySweep(model, X, y, param_name=param_name, param_range=param_range, **kwargs)
     start = sweep.labels[0] if value is None else sweep.labels[sweep._index(value)]
     slider = widgets.SelectionSlider(options=sweep.labels, value=start, description=param_name,
-                                     continuous_update=False, layout=widgets.Layout(width="480px"))
+                                     continuous_update=False, layout=widgets.Layout(width="560px"),
+                                     style={"description_width": "initial"})
     out = widgets.Output()
 
     def redraw(change: Any = None) -> None:

@@ -25,7 +25,7 @@ from diagtools.fit._result import LearningCurveResult, ValidationCurveResult
 
 __all__ = ["learning_curve", "validation_curve"]
 
-DEFAULT_TRAIN_SIZES = (0.1, 0.325, 0.55, 0.775, 1.0)
+DEFAULT_TRAIN_SIZES = (0.1, 0.18, 0.32, 0.56, 1.0)  # log-spaced: even steps in doublings
 
 MSG_NO_FIT = "model ({cls}) has no fit method. Pass an unfitted scikit-learn style estimator (with fit and predict)."
 MSG_CLONE = "model ({cls}) cannot be cloned ({exc}). Pass a scikit-learn compatible estimator (get_params/set_params)."
@@ -189,7 +189,7 @@ def learning_curve(
         An (unfitted) scikit-learn style estimator; it is cloned for every fit.
     X : DataFrame or array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
-    train_sizes : array-like, default=(0.1, 0.325, 0.55, 0.775, 1.0)
+    train_sizes : array-like, default=(0.1, 0.18, 0.32, 0.56, 1.0)
         Fractions in (0, 1] of the smallest training fold, or absolute row counts.
     cv : int, splitter or iterable of (train, test) pairs, default=5
         An int gives shuffled ``StratifiedKFold`` (classifiers) or ``KFold`` seeded with

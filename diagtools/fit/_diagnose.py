@@ -127,7 +127,7 @@ def diagnose_fit(
     X : DataFrame or array-like of shape (n_samples, n_features)
         Training data (subsample large tables: every fold refits the model several times).
     y : array-like of shape (n_samples,)
-    train_sizes : array-like, default=(0.1, 0.325, 0.55, 0.775, 1.0)
+    train_sizes : array-like, default=(0.1, 0.18, 0.32, 0.56, 1.0)
         As in :func:`learning_curve`.
     cv : int, splitter or iterable of (train, test) pairs, default=5
         As in :func:`learning_curve`; shared by the model, the baseline and the reference.
@@ -179,11 +179,13 @@ def diagnose_fit(
        gap_share_mild``: a milder gap that costs validation score.
     4. **inconclusive** if the lift over the baseline is not significant: nothing learnable
        was found (check the labels and features; with ``reference=None`` also rule 2 is off).
-    5. **inconclusive** if V falls short of R and neither the gap nor T explains it.
-    6. **good fit** otherwise: better than the baseline, no large gap, as good as the reference.
+    5. **underfitting** if V falls short of R and T does not exceed R (the estimate; the
+       shortfall of T itself need not be significant).
+    6. **inconclusive** if V falls short of R and neither the gap nor T explains it.
+    7. **good fit** otherwise: better than the baseline, no large gap, as good as the reference.
 
     The gain per doubling of data (:meth:`LearningCurveResult.data_gain`, the slope of a
-    log-linear fit to the validation score over the last three training sizes, the local form
+    log-linear fit to the validation score over the last two doublings of the training size, the local form
     of a power-law learning curve) does not change the verdict; it decides whether the next
     steps recommend more data. Unlike a check of the train/test gap against a dummy baseline
     alone, the reference model separates "the model is too simple" from "the data hold no
@@ -332,9 +334,13 @@ def _decide(rows: dict[str, tuple[float, float, float, int]], limits: dict[str, 
                 "and no capacity problem explains it: the features may hold no learnable signal for this target.",
                 {"lift_over_baseline", "baseline_score"})
     if short("reference_minus_validation"):
-        return ("inconclusive", "Rule 5: the validation score is below the reference's, but neither the gap nor the "
+        if rows["reference_minus_train"][0] >= 0:
+            return ("underfitting", "Rule 5: the validation score is significantly below the reference's and even the "
+                    "training score does not reach the reference's validation score.",
+                    {"reference_minus_validation", "reference_minus_train"})
+        return ("inconclusive", "Rule 6: the validation score is below the reference's, but neither the gap nor the "
                 "training score explains why.", {"reference_minus_validation"})
-    return ("good fit", "Rule 6: better than the baseline, no large training-validation gap"
+    return ("good fit", "Rule 7: better than the baseline, no large training-validation gap"
             + (", and as good as the reference model." if has_ref else "."), {"lift_over_baseline", "gap_share"})
 
 
@@ -348,8 +354,8 @@ def _next_steps(verdict: str, rows: dict[str, tuple[float, float, float, int]], 
                         "stopping or stronger L2, or drop noisy features.", data],
         "underfitting": ["Add capacity: deeper trees, more iterations or leaves, less regularisation, or a "
                          "more flexible model family.", "Engineer better features (interactions, encodings).", data],
-        "good fit": [data, "Beyond that, gains need better features or a better model family; tune around the "
-                     "current capacity with validation_curve."],
+        "good fit": [data, ("Beyond that, gains" if helps else "Gains") + " need better features or a better model "
+                     "family; fine-tune around the current capacity with validation_curve."],
         "inconclusive": ["Check the labels and features first: is the target predictable from these columns "
                          "(leakage, label noise, wrong join)?", "Compare a few capacities with validation_curve.", data],
     }

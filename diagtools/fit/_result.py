@@ -116,26 +116,30 @@ class LearningCurveResult(Result):
         size = int(self.frame["train_size"].max()) if train_size is None else int(train_size)
         return self.frame[self.frame["train_size"] == size]
 
-    def data_gain(self, *, tail: int = 3) -> dict[str, float]:
+    def data_gain(self, *, doublings: float = 2.0) -> dict[str, float]:
         """Validation score gained per doubling of the training data, at the curve's end.
 
-        Fits ``score = a + b * log2(train_size)`` to the last ``tail`` training sizes of each
-        fold (least squares) and reports ``b`` (per doubling) with an interval across folds.
-        A log-linear fit is the local form of a power-law learning curve.
+        Fits ``score = a + b * log2(train_size)`` per fold (least squares) to the training
+        sizes within the last ``doublings`` doublings (at least the last three sizes, when
+        there are three) and reports ``b`` with an interval across folds. A log-linear fit is
+        the local form of a power-law learning curve.
 
         Parameters
         ----------
-        tail : int, default=3
-            Number of the largest training sizes used (at least 2).
+        doublings : float, default=2.0
+            Sizes of at least ``max_size / 2**doublings`` rows are used.
 
         Returns
         -------
         dict
             ``estimate, ci_low, ci_high, n`` (NaN with fewer than two training sizes).
         """
-        sizes = np.sort(self.frame["train_size"].unique())[-max(2, tail):]
-        if len(sizes) < 2:
+        all_sizes = np.sort(self.frame["train_size"].unique())
+        if len(all_sizes) < 2:
             return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0}
+        keep = all_sizes >= all_sizes[-1] / 2.0**doublings
+        keep[-min(3, len(all_sizes)):] = True
+        sizes = all_sizes[keep]
         part = self.frame[self.frame["train_size"].isin(sizes)]
         wide = part.pivot(index="fold", columns="train_size", values="validation_score")[sizes].to_numpy()
         x = np.log2(sizes.astype(float))
@@ -199,6 +203,8 @@ class LearningCurveResult(Result):
         _band(ax, x, s, "train", TRAIN_COLOUR, "training score")
         _band(ax, x, s, "validation", VALIDATION_COLOUR, "validation score")
         ax.set_xscale(kwargs.get("xscale", "log"))
+        ax.set_xticks(x, [f"{v:,.0f}" for v in x])
+        ax.minorticks_off()
         ax.set_xlabel("training rows")
         ax.set_ylabel(self.scoring)
         level = round(100 * float(self.params.get("confidence", 0.95)))
