@@ -77,7 +77,8 @@ def slice_stats(
     bins = I.check_bins(bins, columns)
     crosses = I.check_int(crosses, "crosses", 1, 3, "Pass 1 (single columns), 2 (pairs) or 3.")
     target, labs, n_cells = encode_targets(y_t, y_p, task, labels)
-    return slice_stats_arrays(data, columns, target, task, labs, n_cells, bins=bins, crosses=crosses)
+    return slice_stats_arrays(data, columns, target, task, labs, n_cells, bins=bins, crosses=crosses,
+                              drop_wide=by is None)
 
 
 def _metric_defs(stats: SliceStats, metrics: Any) -> list[MetricDef]:
@@ -323,7 +324,8 @@ def slice_metrics(
     task = I.check_task(y_true, pred, task)
     crosses = I.check_int(crosses, "crosses", 1, 3, "Pass 1 (single columns), 2 (pairs) or 3.")
     target, labs, n_cells = encode_targets(y_true, pred, task, None)
-    stats = slice_stats_arrays(X, columns, target, task, labs, n_cells, bins=bins, crosses=crosses)
+    stats = slice_stats_arrays(X, columns, target, task, labs, n_cells, bins=bins, crosses=crosses,
+                               drop_wide=by is None)
     return metrics_from_stats(stats, metrics=metrics, min_size=min_size, n_boot=n_boot, confidence=confidence,
                               alpha=alpha, random_state=random_state)
 

@@ -23,6 +23,10 @@ MAX_DISCRETE_VALUES = 10
 MAX_LEVELS = 200
 
 
+class TooManyLevels(DiagnosticInputError):
+    """A non-numeric column has more distinct values than can be sliced."""
+
+
 @dataclass
 class Encoding:
     """How one column maps to level codes ``0 .. len(labels) - 1``.
@@ -147,7 +151,7 @@ def fit_encoding(series: pd.Series, bins: int | list[float] | tuple[float, ...])
     except TypeError:
         values = sorted(uniq.tolist(), key=str)
     if len(values) > MAX_LEVELS:
-        raise DiagnosticInputError(
+        raise TooManyLevels(
             f"slice column {name!r} has {len(values):,} distinct values (at most {MAX_LEVELS} are sliced). "
             "Leave it out of the slice columns, or group its rare values first."
         )

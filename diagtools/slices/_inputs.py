@@ -52,6 +52,10 @@ def predictions(model: Any, X: pd.DataFrame, y: Any, y_pred: Any) -> tuple[np.nd
 
 def check_task(y_true: np.ndarray, y_pred: np.ndarray, task: str | None) -> str:
     """Resolve classification or regression from the targets."""
+    if task is None and y_true.dtype.kind in "iu" and len(y_true) and int(y_true.max()) - int(y_true.min()) < 1024:
+        # small integer labels: count the classes with a bincount (same rule as infer_task, no sort)
+        n_classes = int(np.count_nonzero(np.bincount(y_true.astype(np.int64) - int(y_true.min()))))
+        task = "classification" if n_classes <= max(20, int(0.05 * len(y_true))) else "regression"
     task = V.check_task(y_true, task, "y")
     if task == "regression":
         V.check_finite(y_pred, "y_pred")
@@ -94,21 +98,13 @@ def check_bins(bins: Any, columns: list[str]) -> Any:
 
 
 def resolve_columns(X: pd.DataFrame, by: Any, name: str = "by") -> list[str]:
-    """The slicing columns: ``by`` checked against ``X``, or every sliceable column of ``X``.
+    """The slicing columns: ``by`` checked against ``X``, or every column of ``X``.
 
-    Without ``by``, non-numeric columns with more than ``MAX_LEVELS`` values (identifiers, free
-    text, timestamps) are left out instead of failing.
+    Without ``by``, the encoders later leave out non-numeric columns with too many values
+    (identifiers, free text, timestamps) instead of failing (see ``drop_wide``).
     """
     if by is None:
-        from diagtools.slices._encode import MAX_LEVELS
-
-        cols = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) or X[c].nunique() <= MAX_LEVELS]
-        if not cols:
-            raise DiagnosticInputError(
-                f"{name}: no column of X can be sliced (every non-numeric column has more than {MAX_LEVELS} values). "
-                f"Pass {name}=[...] with columns to slice by."
-            )
-        return cols
+        return list(X.columns)
     if isinstance(by, str):
         by = [by]
     cols = V.check_columns(X, list(by), name=name)

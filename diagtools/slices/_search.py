@@ -12,20 +12,34 @@ from scipy import stats as sps
 from diagtools._stats import benjamini_hochberg, wilson_interval
 from diagtools.errors import DiagnosticInputError
 from diagtools.slices import _inputs as I
-from diagtools.slices._encode import Encoding, fit_codes
+from diagtools.slices._encode import Encoding, TooManyLevels, fit_codes
 from diagtools.slices._metrics import exact_p_value
 from diagtools.slices._result import COHORT_COLUMNS, SEARCH_COLUMNS, SliceSearchResult
 from diagtools.slices._sliceline import search
 
 
-def encode_frame(X: pd.DataFrame, columns: list[str], bins: Any) -> tuple[np.ndarray, list[Encoding]]:
-    """Level codes ``(n, m)`` of the slicing columns and their encodings."""
+def encode_frame(X: pd.DataFrame, columns: list[str], bins: Any, *, drop_wide: bool = False
+                 ) -> tuple[np.ndarray, list[Encoding]]:
+    """Level codes ``(n, m)`` of the slicing columns and their encodings.
+
+    With ``drop_wide``, non-numeric columns with too many values are left out.
+    """
     encodings, codes = [], []
     for c in columns:
         b = bins.get(c, 5) if isinstance(bins, dict) else bins
-        enc, code = fit_codes(X[c], b)
+        try:
+            enc, code = fit_codes(X[c], b)
+        except TooManyLevels:
+            if not drop_wide:
+                raise
+            continue
         encodings.append(enc)
         codes.append(code)
+    if not codes:
+        raise DiagnosticInputError(
+            "by: no column can be sliced (every non-numeric column has too many distinct values). "
+            "Pass by=[...] with columns to slice by."
+        )
     return np.column_stack(codes).astype(np.int64), encodings
 
 
@@ -248,7 +262,8 @@ def find_slices(
             err = (y_true != pred).astype(float)
     binary = bool(np.isin(err, (0.0, 1.0)).all())
 
-    codes, encodings = encode_frame(X, columns, bins)
+    codes, encodings = encode_frame(X, columns, bins, drop_wide=by is None)
+    columns = [e.column for e in encodings]
     if err.sum() <= 0:
         lattice, top = None, np.zeros(0, dtype=int)
     else:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from diagtools.errors import DiagnosticInputError
-from diagtools.slices._encode import Encoding, fit_codes
+from diagtools.slices._encode import Encoding, TooManyLevels, fit_codes
 
 REG_CELLS = ("count", "sum_e", "sum_e2", "sum_abs", "sum_e4")
 # One bincount of the full cross (then sums over axes) when it has at most this many cells.
@@ -203,13 +203,24 @@ def slice_stats_arrays(
     bins: Any,
     crosses: int,
     encodings: dict[str, Encoding] | None = None,
+    drop_wide: bool = False,
 ) -> SliceStats:
     """Count the cells of every slice in one pass (validated inputs; see ``slice_stats``)."""
     if encodings is None:
         encodings, codes = {}, {}
-        for c in columns:
+        for c in list(columns):
             b = bins.get(c, 5) if isinstance(bins, dict) else bins
-            encodings[c], codes[c] = fit_codes(data[c], b)
+            try:
+                encodings[c], codes[c] = fit_codes(data[c], b)
+            except TooManyLevels:
+                if not drop_wide:
+                    raise
+                columns = [x for x in columns if x != c]
+        if not columns:
+            raise DiagnosticInputError(
+                "by: no column can be sliced (every non-numeric column has too many distinct values). "
+                "Pass by=[...] with columns to slice by."
+            )
     else:
         codes = {c: encodings[c].codes(data[c]) for c in columns}
     known = np.ones(len(data), dtype=bool)
