@@ -108,6 +108,17 @@ class _JitterModel:
 
 
 def test_profile_latency_p50_p99_bracket_known_truth(pyplot):
+    # Up to 3 attempts: another process preempting this one for a whole run is not a bug.
+    for attempt in range(3):
+        try:
+            _check_jitter_percentiles()
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
+def _check_jitter_percentiles():
     from threadpoolctl import threadpool_info
 
     from diagtools.latency import profile_latency
