@@ -273,7 +273,8 @@ def test_result_contracts(demo_slices, demo_search, pyplot):
     check_result_contract(demo_search, columns=SEARCH_COLUMNS)
     from matplotlib.axes import Axes
 
-    assert isinstance(demo_slices.plot_heatmap(), Axes)
+    ax = demo_slices.plot_heatmap()  # default: the pair of the planted cross
+    assert (ax.get_ylabel(), ax.get_xlabel()) == ("region", "channel")
     assert isinstance(demo_slices.plot(feature="region & channel"), Axes)
     assert isinstance(demo_search.plot_cohorts(), Axes)
     back = SliceSearchResult.from_dict(demo_search.to_dict())

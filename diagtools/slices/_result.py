@@ -237,7 +237,7 @@ class SliceResult(Result):
 
     def plot_heatmap(self, ax: Any = None, *, columns: tuple[str, str] | None = None, metric: str | None = None,
                      **kwargs: Any) -> Any:
-        """Heat map of a metric over the levels of two columns (default: the most significant cross).
+        """Heat map of a metric over the levels of two columns (default: the pair of the most significant worse cross).
 
         Parameters
         ----------
@@ -258,7 +258,10 @@ class SliceResult(Result):
         if columns is not None:
             feature = f"{columns[0]} & {columns[1]}"
         elif len(f):
-            feature = str(f.sort_values("p_value", kind="stable")["feature"].iloc[0])
+            # the pair holding the most significant cross on the bad side of the rest
+            sign = {"higher": -1.0, "lower": 1.0}.get(self.params.get("better", {}).get(metric, ""), 0.0)
+            bad = f[f["difference"] * sign > 0] if sign and (f["difference"] * sign > 0).any() else f
+            feature = str(bad.sort_values("p_value", kind="stable")["feature"].iloc[0])
         else:
             feature = ""
         f = f[f["feature"] == feature]
