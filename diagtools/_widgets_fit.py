@@ -206,12 +206,12 @@ def fit_explorer(
             diagnosis.plot(ax=axes[0], title=f"{param_name}={slider.value}: {diagnosis.verdict}")
             diagnosis.plot_evidence(ax=axes[1])
             fig.tight_layout()
-            display(fig)
+            display(fig)  # type: ignore[no-untyped-call]
             plt.close(fig)
-            display(HTML(findings_html(diagnosis.findings())))
+            display(HTML(findings_html(diagnosis.findings())))  # type: ignore[no-untyped-call]
 
     slider.observe(redraw, names="value")
     redraw()
     box = widgets.VBox([slider, out])
-    box.sweep = sweep  # type: ignore[attr-defined]
+    box.sweep = sweep
     return box

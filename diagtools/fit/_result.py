@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from diagtools._plotting import get_ax
-from diagtools._result import Finding, Result, rank_findings
+from diagtools._result import Finding, Result, Severity, rank_findings
 
 TRAIN_COLOUR, VALIDATION_COLOUR = "#175cd3", "#b54708"
 SUMMARY_COLUMNS = ["split", "estimate", "ci_low", "ci_high", "n"]
@@ -335,7 +335,7 @@ class ValidationCurveResult(Result):
 
 
 VERDICTS = ("underfitting", "overfitting", "good fit", "inconclusive")
-_SEVERITY = {"overfitting": "high", "underfitting": "medium", "inconclusive": "low", "good fit": "info"}
+_SEVERITY: dict[str, Severity] = {"overfitting": "high", "underfitting": "medium", "inconclusive": "low", "good fit": "info"}
 
 
 @dataclass(frozen=True)
