@@ -122,7 +122,9 @@ def test_offline_throughput_matches_service_time(pyplot):
     assert thr["estimate"] == pytest.approx(10 * 1e3 / res.samples["service_ms"].mean())
     assert thr["ci_low"] <= thr["estimate"] <= thr["ci_high"]
     assert "Offline" in res.findings()[0].title
-    assert res.plot() is not None
+    from tests._contract import check_result_contract
+
+    check_result_contract(res)
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
