@@ -164,6 +164,16 @@ def test_summary_and_data_gain_match_direct_computation():
     assert res.data_gain()["estimate"] == pytest.approx(np.mean(slopes))
 
 
+def test_repeated_splitter_gives_one_fold_per_split():
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    X, y = make_xy(600)
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
+    res = learning_curve(LogisticRegression(), X, y, train_sizes=[0.5, 1.0], cv=cv)
+    assert sorted(res.frame["fold"].unique()) == list(range(6))
+    assert res.summary()["n"].eq(6).all()
+
+
 # -- dask backend ------------------------------------------------------------------------------
 def test_dask_backend_gives_identical_numbers():
     pytest.importorskip("dask")

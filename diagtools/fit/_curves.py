@@ -225,6 +225,10 @@ def learning_curve(
 
     Notes
     -----
+    Intervals are Student-t intervals across folds, which are wide with few folds (t = 4.3
+    for 3 folds). For tighter bands, pass a repeated splitter such as
+    ``RepeatedStratifiedKFold(n_splits=3, n_repeats=3)``: every split becomes a fold.
+
     The fits run through ``sklearn.model_selection.learning_curve`` with ``shuffle=False``
     on the resolved splits, so ``train_score``/``validation_score`` equal scikit-learn's for
     the same splits. With a progress bar, scikit-learn is called once per training size
