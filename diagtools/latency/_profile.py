@@ -31,8 +31,11 @@ class LatencyResult(Result):
 
     ``frame`` columns: ``batch_size, statistic, estimate, ci_low, ci_high, n, unit``
     (``unit`` is ``"ms"`` for latency statistics, ``"rows/s"`` for ``throughput``).
-    Statistics: ``p50, p90, p95, p99, max, mean, std, cpu_mean`` (ms per call) and
-    ``throughput`` (rows/s); intervals are percentile bootstraps over the timed calls.
+    Statistics: ``p50, p90, p95, p99, max, mean, std`` of the wall-clock time, ``cpu_mean,
+    cpu_p50, cpu_p99`` of the process CPU time (ms per call) and ``throughput`` (rows/s);
+    intervals are percentile bootstraps over the timed calls. When the calls are CPU-bound
+    and single-threaded, a wall p99 well above the CPU p99 means other processes interrupted
+    the calls (a finding says so).
 
     Attributes
     ----------
@@ -54,6 +57,10 @@ class LatencyResult(Result):
     overhead_ns: float = 0.0
     warmup: dict = field(default_factory=dict)
     environment: dict = field(default_factory=dict)
+
+    def _has(self, b: int, stat: str) -> bool:
+        f = self.frame
+        return bool(((f["batch_size"] == b) & (f["statistic"] == stat)).any())
 
     def _get(self, b: int, stat: str) -> pd.Series:
         f = self.frame
@@ -86,6 +93,18 @@ class LatencyResult(Result):
                 ))
         for b in sizes:
             wall, cpu = self._get(b, "mean")["estimate"], self._get(b, "cpu_mean")["estimate"]
+            if self._has(b, "cpu_p99"):
+                w50, c50 = self._get(b, "p50")["estimate"], self._get(b, "cpu_p50")["estimate"]
+                w99, c99 = self._get(b, "p99")["estimate"], self._get(b, "cpu_p99")["estimate"]
+                if abs(w50 - c50) <= 0.2 * w50 and w99 > 1.5 * c99:
+                    out.append(Finding(
+                        "latency", "low",
+                        f"Batch {b}: p99 is {w99:.3g} ms of wall time but {c99:.3g} ms of CPU time: "
+                        "other processes interrupted the calls, so the tail reflects the machine",
+                        "Rerun on a quiet machine (or pin the process to a free core) before "
+                        "trusting the wall-clock tail.",
+                        {"batch_size": int(b), "p99_ms": float(w99), "cpu_p99_ms": float(c99)},
+                    ))
             ratio = cpu / wall if wall > 0 else float("nan")
             if ratio > 1.5:
                 out.append(Finding(
@@ -315,6 +334,14 @@ def profile_latency(
                      float(np.quantile(bm, 1 - alpha)), n, "ms"))
         rows.append((b, "std", float(w.std(ddof=1)) if n > 1 else 0.0, np.nan, np.nan, n, "ms"))
         rows.append((b, "cpu_mean", float(c.mean()), np.nan, np.nan, n, "ms"))
+        # CPU-time percentiles: what the calls cost this process, without the time other
+        # processes held the core (a busy machine inflates the wall-clock tail, not these).
+        cqs, _ = _boot_stats(c, n_boot, rng)
+        for j, (name, q) in enumerate(_STATS.items()):
+            if name in ("p50", "p99"):
+                rows.append((b, f"cpu_{name}", float(np.percentile(c, q)),
+                             float(np.quantile(cqs[:, j], alpha)),
+                             float(np.quantile(cqs[:, j], 1 - alpha)), n, "ms"))
         thr = b * 1e3 / w.mean()
         rows.append((b, "throughput", float(thr), float(b * 1e3 / np.quantile(bm, 1 - alpha)),
                      float(b * 1e3 / np.quantile(bm, alpha)), n, "rows/s"))
