@@ -297,10 +297,10 @@ def profile_latency(
     >>> from diagtools.latency import profile_latency
     >>> df = make_loans(2000)
     >>> X, y = df.drop(columns="defaulted"), df["defaulted"]
-    >>> res = profile_latency(make_loan_model().fit(X, y), X, batch_sizes=(1,), min_runs=20,
-    ...                       min_time=0.0)
-    >>> sorted(res.frame["statistic"].unique())[:2]
-    ['cpu_mean', 'max']
+    >>> res = profile_latency(make_loan_model(overfit=False).fit(X, y), X, batch_sizes=(1, 64),
+    ...                       min_runs=20, min_time=0.0)
+    >>> res.frame["statistic"].unique()[:5].tolist()
+    ['p50', 'p90', 'p95', 'p99', 'max']
     """
     fn = check_method(model, method)
     n_rows = check_n_rows(X)
