@@ -56,7 +56,7 @@ SECTIONS: dict[str, str] = {
 #: Row budgets per section: above them a section samples rows (and says so).
 DEFAULT_BUDGETS: dict[str, int] = {
     "data_quality": 20_000,
-    "fit": 6_000,
+    "fit": 4_000,
     "drift": 10_000,
     "explanations": 1_000,
     "latency": 1_024,
@@ -408,6 +408,27 @@ def _data_quality(ctx: _Context, out: SectionOutcome) -> None:
         result = check_data(test, target=inp.target, cv=3, n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state)
     out.results["quality"] = result
     out.rows_used, out.rows_total = rows_used, rows_total
+
+
+@_section("fit", ("fit", ("plot", "plot_evidence")))
+def _fit(ctx: _Context, out: SectionOutcome) -> None:
+    from sklearn.base import clone
+
+    from diagtools.fit import diagnose_fit
+
+    inp = ctx.inputs
+    assert inp.X_train is not None and inp.y_train is not None  # guaranteed by _REQUIRES
+    X_train, y_train = _sample(inp.X_train, inp.y_train, ctx.budgets["fit"], ctx.random_state)
+    out.results["fit"] = diagnose_fit(
+        clone(inp.model), X_train, y_train, cv=3, train_sizes=(0.25, 0.5, 1.0), n_jobs=2,
+        random_state=ctx.random_state, progress=False,
+    )
+    out.rows_used, out.rows_total = len(X_train), len(inp.X_train)
+    out.note = (
+        "A copy of the model is refitted on 3 cross-validation folds of the training data at 3 sizes; the verdict "
+        "reads the training-validation gap, a trivial baseline, a reference gradient-boosting model and the slope "
+        "of the learning curve (rules in diagtools.fit.diagnose_fit). Intervals are across folds."
+    )
 
 
 @_section("drift", ("drift", ("plot",)))

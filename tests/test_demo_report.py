@@ -85,6 +85,12 @@ def test_planted_drift_is_reported_and_no_other_column(demo):
     assert drifted == set(LOANS_TRUTH.drifted_columns)
 
 
+def test_overfitting_model_is_diagnosed(demo):
+    _, parser = demo
+    fit = [f for f in parser.items if f["href"] == "#section-fit"]
+    assert fit and fit[0]["severity"] == "high" and fit[0]["title"].startswith("Overfitting"), fit
+
+
 def test_planted_slow_step_is_named(demo):
     html, _ = demo
     assert "features/repayment" in html
