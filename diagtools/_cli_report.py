@@ -114,8 +114,9 @@ def _demo(args: argparse.Namespace) -> int:
     reference.to_csv(inputs / "loans_reference.csv", index=False)
     current.to_csv(inputs / "loans_current.csv", index=False)
     print("training the demo model (overfitting on purpose, with a slow pipeline step) ...", flush=True)
+    model = make_loan_model()  # imports the OpenMP runtime first: threadpool_limits acts on loaded libraries only
     with threadpool_limits(limits=1):  # predictable on a busy machine (see report._threads_for)
-        model = make_loan_model().fit(reference.drop(columns=LOANS_TRUTH.target), reference[LOANS_TRUTH.target])
+        model.fit(reference.drop(columns=LOANS_TRUTH.target), reference[LOANS_TRUTH.target])
     save_model(model, inputs / "loan_model.skops")
     try:
         render_report(

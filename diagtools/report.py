@@ -644,6 +644,7 @@ def _threads_for(section: str) -> Any:
     """
     if section == "latency":
         return contextlib.nullcontext()
+    import sklearn.ensemble  # noqa: F401  loads the OpenMP runtime: the limit acts on loaded libraries only
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1)

@@ -43,8 +43,9 @@ def loan_model(loans_reference):
     from diagtools.demo_models import make_loan_model
 
     X = loans_reference.drop(columns=LOANS_TRUTH.target)
+    model = make_loan_model()  # loads the OpenMP runtime, so the limit below applies to it
     with threadpool_limits(limits=1):  # OpenMP oversubscription makes this fit 10x slower on a busy box
-        return make_loan_model().fit(X, loans_reference[LOANS_TRUTH.target])
+        return model.fit(X, loans_reference[LOANS_TRUTH.target])
 
 
 @pytest.fixture(scope="session")
