@@ -23,12 +23,32 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from diagtools.drift import DriftProfile, DriftResult, detect_drift, profile_data
     from diagtools.explanations import CrossCheck, Explanation, SliceExplanation, cross_check, explain, explain_slice
+    from diagtools.fit import (
+        FitDiagnosis,
+        LearningCurveResult,
+        ValidationCurveResult,
+        diagnose_fit,
+        learning_curve,
+        validation_curve,
+    )
     from diagtools.history import History, Run, RunComparison, compare_runs
     from diagtools.io import load_data, load_model, save_model
-    from diagtools.latency import LatencyResult, StepProfile, profile_latency, profile_steps
+    from diagtools.latency import (
+        LatencyResult,
+        LoadTestResult,
+        MemoryProfile,
+        StepProfile,
+        VariantComparison,
+        compare_variants,
+        load_test,
+        profile_latency,
+        profile_memory,
+        profile_steps,
+    )
     from diagtools.metrics import EvaluationResult, compare_predictions, evaluate, evaluate_predictions
     from diagtools.quality import DataQualityResult, check_data
     from diagtools.report import DiagnosisReport, render_report, run_diagnostics
+    from diagtools.slices import SliceResult, SliceSearchResult, find_slices, slice_metrics
 
 # Public name -> module that defines it (imported lazily by __getattr__).
 _LAZY: dict[str, str] = {
@@ -41,7 +61,33 @@ _LAZY: dict[str, str] = {
         ("CrossCheck", "Explanation", "SliceExplanation", "cross_check", "explain", "explain_slice"),
         "diagtools.explanations",
     ),
-    **dict.fromkeys(("LatencyResult", "StepProfile", "profile_latency", "profile_steps"), "diagtools.latency"),
+    **dict.fromkeys(
+        (
+            "FitDiagnosis",
+            "LearningCurveResult",
+            "ValidationCurveResult",
+            "diagnose_fit",
+            "learning_curve",
+            "validation_curve",
+        ),
+        "diagtools.fit",
+    ),
+    **dict.fromkeys(("SliceResult", "SliceSearchResult", "find_slices", "slice_metrics"), "diagtools.slices"),
+    **dict.fromkeys(
+        (
+            "LatencyResult",
+            "LoadTestResult",
+            "MemoryProfile",
+            "StepProfile",
+            "VariantComparison",
+            "compare_variants",
+            "load_test",
+            "profile_latency",
+            "profile_memory",
+            "profile_steps",
+        ),
+        "diagtools.latency",
+    ),
     **dict.fromkeys(("History", "Run", "RunComparison", "compare_runs"), "diagtools.history"),
     **dict.fromkeys(("DiagnosisReport", "render_report", "run_diagnostics"), "diagtools.report"),
     **dict.fromkeys(("load_data", "load_model", "save_model"), "diagtools.io"),
@@ -58,32 +104,48 @@ __all__ = [
     "EvaluationResult",
     "Explanation",
     "Finding",
+    "FitDiagnosis",
     "History",
     "LatencyResult",
+    "LearningCurveResult",
+    "LoadTestResult",
+    "MemoryProfile",
     "Result",
     "Run",
     "RunComparison",
     "SliceExplanation",
+    "SliceResult",
+    "SliceSearchResult",
     "StepProfile",
+    "ValidationCurveResult",
+    "VariantComparison",
     "__version__",
     "check_data",
     "compare_predictions",
     "compare_runs",
+    "compare_variants",
     "cross_check",
     "detect_drift",
+    "diagnose_fit",
     "evaluate",
     "evaluate_predictions",
     "explain",
     "explain_slice",
+    "find_slices",
+    "learning_curve",
     "load_data",
     "load_model",
+    "load_test",
     "profile_data",
     "profile_latency",
+    "profile_memory",
     "profile_steps",
     "rank_findings",
     "render_report",
     "run_diagnostics",
     "save_model",
+    "slice_metrics",
+    "validation_curve",
 ]
 
 

@@ -46,7 +46,7 @@ class CapacitySweep:
     --------
     >>> from sklearn.datasets import make_classification
     >>> from sklearn.tree import DecisionTreeClassifier
-    >>> from diagtools._widgets_fit import CapacitySweep
+    >>> from diagtools.widgets import CapacitySweep
     >>> X, y = make_classification(400, flip_y=0.2, random_state=0)
     >>> sweep = CapacitySweep(DecisionTreeClassifier(random_state=0), X, y, param_name="max_depth",
     ...                       param_range=[1, None])

@@ -107,8 +107,17 @@ class SectionOutcome:
     def findings(self) -> list[Finding]:
         """Findings of all results of the section, plus one for a failure, ranked."""
         found: list[Finding] = []
+        seen_slices: set[str] = set()
         for result in self.results.values():
-            found.extend(result.findings())
+            for finding in result.findings():
+                # Two views of one section (slice metrics and the slice search) may name the same
+                # slice: report it once, from the first view.
+                key = finding.evidence.get("slice")
+                if key is not None:
+                    if str(key) in seen_slices:
+                        continue
+                    seen_slices.add(str(key))
+                found.append(finding)
         if self.status == "failed":
             found.append(
                 Finding(self.name, "low", f"The {self.title.lower()} section could not run", self.error or "")
@@ -431,6 +440,30 @@ def _fit(ctx: _Context, out: SectionOutcome) -> None:
     )
 
 
+@_section("slices", ("metrics", ("plot", "plot_heatmap")), ("search", ("plot", "plot_cohorts")))
+def _slices(ctx: _Context, out: SectionOutcome) -> None:
+    from diagtools.slices import find_slices, slice_metrics
+
+    inp = ctx.inputs
+    X, y = inp.X, inp.y
+    if ctx.slice_columns:
+        columns = list(ctx.slice_columns)
+    else:  # categorical, boolean and low-cardinality numeric columns (and their pairs)
+        columns = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) or X[c].nunique() <= 10]
+    y_pred = np.asarray(inp.model.predict(X))  # predict once; both diagnostics reuse it
+    out.results["metrics"] = slice_metrics(
+        None, X, y, y_pred=y_pred, by=columns or None, n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
+    )
+    # The search looks at every column (numeric ones in quantile bins) unless told otherwise.
+    search = find_slices(None, X, y, y_pred=y_pred, by=ctx.slice_columns, k=10, random_state=ctx.random_state)
+    out.results["search"] = search
+    out.rows_used = out.rows_total = len(X)
+    worst = search.worst()
+    if worst is not None and bool(worst["reported"]):
+        out.context["worst_slice"] = (str(worst["slice"]), search.mask(X, int(worst["rank"])))
+        out.note = f"Worst slice found: {worst['slice']} (explained in the explanations section)."
+
+
 @_section("drift", ("drift", ("plot",)))
 def _drift(ctx: _Context, out: SectionOutcome) -> None:
     from diagtools.drift import detect_drift
@@ -462,25 +495,34 @@ def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     return bool(pd.util.hash_pandas_object(a, index=False).equals(pd.util.hash_pandas_object(b, index=False)))
 
 
-@_section("latency", ("latency", ("plot",)), ("steps", ("plot",)))
+@_section(
+    "latency",
+    ("latency", ("plot", "plot_batch", "plot_throughput")),
+    ("steps", ("plot",)),
+    ("memory", ("plot",)),
+)
 def _latency(ctx: _Context, out: SectionOutcome) -> None:
-    from diagtools.latency import profile_latency, profile_steps
+    from diagtools.latency import profile_latency, profile_memory, profile_steps
 
     inp = ctx.inputs
-    budget = ctx.budgets["latency"]
-    X, _ = _sample(inp.X, None, budget, ctx.random_state)
-    sizes = tuple(b for b in (1, 64, 1024) if b <= len(X)) or (len(X),)
+    X, _ = _sample(inp.X, None, ctx.budgets["latency"], ctx.random_state)
+    sizes = tuple(b for b in (1, 64, 1024) if b <= len(X))
+    if len(X) < 1024 and len(X) not in sizes:
+        sizes += (len(X),)  # the largest batch the budget allows
     out.results["latency"] = profile_latency(
         inp.model, X, batch_sizes=sizes, min_runs=20, min_time=0.1, max_time=1.0,
         n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
     )
-    if hasattr(inp.model, "steps"):
+    if hasattr(inp.model, "steps"):  # one thread: OpenMP thrash on a busy box can mis-name the step
         out.results["steps"] = profile_steps(
-            inp.model, X, batch_sizes=tuple(b for b in (64, 1024) if b <= len(X)) or (len(X),),
-            min_runs=3, min_time=0.02, max_time=0.5,
+            inp.model, X, batch_sizes=sizes[-2:], min_runs=3, min_time=0.02, max_time=0.5, threads=1,
         )
+    out.results["memory"] = profile_memory(inp.model, X, batch_sizes=sizes, repeats=1)
     out.rows_used, out.rows_total = len(X), len(inp.X)
-    out.note = "Timed on this machine, in this process; see the environment in the result for what that means."
+    out.note = (
+        "Timed on this machine, in this process, with the model's own thread settings (the per-step split on one "
+        "thread); the environment in the result says what that means. Load tests: latency_profiling.ipynb."
+    )
 
 
 @_section(
@@ -505,8 +547,8 @@ def _explanations(ctx: _Context, out: SectionOutcome) -> None:
     if worst is not None:
         description, mask = worst
         out.results["slice"] = explain_slice(
-            inp.model, inp.X, np.asarray(mask), max_rows=min(400, budget), n_boot=min(ctx.n_boot, 200),
-            random_state=ctx.random_state,
+            inp.model, inp.X, np.asarray(mask), name=description, max_rows=min(400, budget),
+            n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
         )
         out.note = f"The slice explained is the worst slice found: {description}."
 

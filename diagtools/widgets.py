@@ -4,7 +4,9 @@ Each explorer recomputes through the library and redraws on every change; ipywid
 imported only when an explorer is built, so ``import diagtools`` stays light. A rendered
 report has no kernel, so the templates also show a static version next to every explorer.
 
-Explorers: :func:`threshold_explorer` (metrics at a decision threshold), :func:`browse_columns`
+Explorers: :func:`threshold_explorer` (metrics at a decision threshold), :func:`fit_explorer`
+(learning curve and verdict over a capacity slider, backed by :class:`CapacitySweep`),
+:func:`explore_slices` (slice metrics by column, metric and minimum size), :func:`browse_columns`
 (drift per column).
 """
 
@@ -18,9 +20,11 @@ from numpy.typing import ArrayLike
 
 from diagtools._validation import check_no_nan, check_same_length
 from diagtools._widgets_drift import browse_columns
+from diagtools._widgets_fit import CapacitySweep, fit_explorer
+from diagtools._widgets_slices import explore_slices
 from diagtools.errors import DiagnosticInputError
 
-__all__ = ["browse_columns", "threshold_explorer", "threshold_table"]
+__all__ = ["CapacitySweep", "browse_columns", "explore_slices", "fit_explorer", "threshold_explorer", "threshold_table"]
 
 
 def threshold_table(y_true: ArrayLike, y_score: ArrayLike, *, thresholds: ArrayLike = (0.3, 0.4, 0.5, 0.6, 0.7)) -> pd.DataFrame:

@@ -117,6 +117,10 @@ def test_explain_slice_names_planted_slice_columns(loan_model, loans_current):
     top = set(res.frame["feature"].head(3))
     assert {"region", "channel"} <= top, res.frame.head(5)
     assert any("channel" in f.title or "region" in f.title for f in res.findings())
+    assert res.slice_name == "region=north & channel=phone"
+    mask = (X["region"] == "north") & (X["channel"] == "phone")
+    named = explain_slice(loan_model, X, mask.to_numpy(), name="the phone slice", max_rows=100, n_boot=20)
+    assert named.slice_name == "the phone slice" and named.params["n_slice"] > 0
 
 
 def test_explain_slice_no_false_alarm_on_random_mask(three_of_ten):

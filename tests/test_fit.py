@@ -258,7 +258,7 @@ def test_model_that_cannot_fit_raises_input_error(loans_reference):
 # -- widget ------------------------------------------------------------------------------------
 def test_capacity_sweep_is_lazy_and_cached(loans_reference, pyplot):
     pytest.importorskip("ipywidgets")
-    from diagtools._widgets_fit import CapacitySweep, fit_explorer
+    from diagtools.widgets import CapacitySweep, fit_explorer
 
     X, y = loans_sample(loans_reference, 0, n=2000)
     box = fit_explorer(encoded(DecisionTreeClassifier(random_state=0)), X, y, param_name="decisiontreeclassifier__max_depth",

@@ -337,7 +337,7 @@ def test_bad_input_messages():
 
 
 def test_widget_recomputes_on_change(pyplot):
-    from diagtools._widgets_slices import explore_slices
+    from diagtools.widgets import explore_slices
 
     df = make_loans(1500, random_state=4)
     box = explore_slices(None, df, df[TARGET], y_pred=np.zeros(len(df), int), columns=["region", "channel", "age"])

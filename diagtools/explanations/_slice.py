@@ -104,6 +104,7 @@ def explain_slice(
     *,
     alpha: float = 0.05,
     min_rows: int = 10,
+    name: str | None = None,
     random_state: int = 0,
     **explain_kw: Any,
 ) -> SliceExplanation:
@@ -122,6 +123,9 @@ def explain_slice(
         Level of the Benjamini-Hochberg controlled findings.
     min_rows : int, default=10
         Minimum explained rows on each side.
+    name : str, optional
+        The slice's label in titles and findings, e.g. ``"region=north & channel=phone"``
+        (default: built from a dict slice, else ``"mask (n rows)"``).
     random_state : int, default=0
 
     Returns
@@ -142,7 +146,8 @@ def explain_slice(
     if not isinstance(X, pd.DataFrame):
         X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
     mask = _slice_mask(X, slice)
-    name = " & ".join(f"{k}={v}" for k, v in slice.items()) if isinstance(slice, dict) else f"mask ({int(mask.sum())} rows)"
+    if name is None:
+        name = " & ".join(f"{k}={v}" for k, v in slice.items()) if isinstance(slice, dict) else f"mask ({int(mask.sum())} rows)"
     if isinstance(explanation_or_model, Explanation):
         ex = explanation_or_model
         if ex.params.get("n_rows_X") != len(X):

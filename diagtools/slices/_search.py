@@ -78,7 +78,11 @@ def _worse(ea: np.ndarray, eb: np.ndarray, binary: bool, alpha: float) -> bool:
 
 def _dedupe(masks: list[np.ndarray], keys: list[frozenset[str]], worse: np.ndarray, errors: np.ndarray,
             binary: bool, alpha: float) -> np.ndarray:
-    """Report significant slices in score order, dropping near-duplicates of reported ones."""
+    """Report significant slices in score order, dropping near-duplicates of reported ones.
+
+    A slice nested in a reported one must be significantly worse than the rest of it; one that
+    contains or overlaps a reported slice must stay significantly worse without its rows.
+    """
     reported = np.zeros(len(masks), dtype=bool)
     kept: list[int] = []
     for g in np.flatnonzero(worse):
@@ -86,7 +90,8 @@ def _dedupe(masks: list[np.ndarray], keys: list[frozenset[str]], worse: np.ndarr
         for h in kept:
             if keys[h] < keys[g]:  # nested in a reported slice: must be worse than the rest of it
                 ok = _worse(errors[masks[g]], errors[masks[h] & ~masks[g]], binary, alpha)
-            elif keys[g] < keys[h]:  # contains a reported slice: what is left must still be worse
+            elif (masks[g] & masks[h]).any():  # contains or overlaps a reported slice:
+                # what is left of it must still be worse, else it only echoes the reported one
                 ok = _worse(errors[masks[g] & ~masks[h]], errors[~masks[g]], binary, alpha)
             if not ok:
                 break
