@@ -85,7 +85,8 @@ class SectionOutcome:
         The error message when ``status == "failed"``.
     context : dict
         What a section hands to later ones (the slices section's worst slice for the
-        explanations) and per-result plot choices (``context["plots"][key]``).
+        explanations), per-result plot choices (``context["plots"][key]``) and results whose
+        findings stay in the section and out of the summary (``context["quiet"]``).
     """
 
     name: str
@@ -108,7 +109,10 @@ class SectionOutcome:
         """Findings of all results of the section, plus one for a failure, ranked."""
         found: list[Finding] = []
         seen_slices: set[str] = set()
-        for result in self.results.values():
+        quiet = self.context.get("quiet", ())
+        for key, result in self.results.items():
+            if key in quiet:
+                continue
             for finding in result.findings():
                 # Two views of one section (slice metrics and the slice search) may name the same
                 # slice: report it once, from the first view.
@@ -457,6 +461,10 @@ def _slices(ctx: _Context, out: SectionOutcome) -> None:
     # The search looks at every column (numeric ones in quantile bins) unless told otherwise.
     search = find_slices(None, X, y, y_pred=y_pred, by=ctx.slice_columns, k=10, random_state=ctx.random_state)
     out.results["search"] = search
+    # The summary takes its slice findings from the search alone: it tests every slice it
+    # reports against the rows of those already reported (nested, containing or overlapping),
+    # which the per-column table cannot do for crosses of different columns.
+    out.context["quiet"] = ("metrics",)
     out.rows_used = out.rows_total = len(X)
     worst = search.worst()
     if worst is not None and bool(worst["reported"]):

@@ -8,6 +8,7 @@ would: the ranked findings in the executive summary, the sections, the embedded 
 from __future__ import annotations
 
 import re
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
@@ -85,6 +86,20 @@ def test_planted_drift_is_reported_and_no_other_column(demo):
     assert drifted == set(LOANS_TRUTH.drifted_columns)
 
 
+def test_planted_slice_is_the_worst_slice_and_explained(demo):
+    html, parser = demo
+    slices = [f for f in parser.items if f["href"] == "#section-slices"]
+    planted = " & ".join(f"{k}={v}" for k, v in LOANS_TRUTH.slice.items())
+    assert slices and slices[0]["severity"] == "high" and slices[0]["title"].startswith(f"Slice {planted}:"), slices
+    assert sum(planted in f["title"] for f in slices) == 1, "the planted slice is reported more than once"
+    # Any other failing slice is explained by the planted drift: the model extrapolates into
+    # the shifted region of a drifted column.
+    for f in slices[1:]:
+        assert f["title"].startswith("Slice ") and any(c in f["title"] for c in LOANS_TRUTH.drifted_columns), f
+    # Its "why": the explanations section explains exactly that slice.
+    assert escape(f"The slice explained is the worst slice found: {planted}.") in html
+
+
 def test_overfitting_model_is_diagnosed(demo):
     _, parser = demo
     fit = [f for f in parser.items if f["href"] == "#section-fit"]
@@ -107,7 +122,9 @@ def test_no_false_alarms_on_clean_aspects(demo):
 def test_report_is_self_contained_and_small(demo, demo_report):
     html, _ = demo
     assert demo_report.stat().st_size < 5 * 1024 * 1024
-    assert html.count("data:image/png;base64,") >= 8, "plots are missing from the report"
+    assert html.count("data:image/png;base64,") >= 15, "plots are missing from the report"
+    assert _skipped_sections(html) == "", "the demo passes every input: no section may be skipped"
+    assert "This section failed" not in html
     assert not re.search(r"<script[^>]+src=", html), "external script"
     assert not re.search(r"<link[^>]+href=['\"]https?:", html), "external stylesheet or font"
 
