@@ -72,8 +72,8 @@ def test_profile_steps_names_planted_slow_step(loans_reference, pyplot):
     assert set(res.frame["step"]) >= {"features/repayment", "model"}
     check_result_contract(res, columns=["batch_size", "step", "time_ms", "share", "n"])
     assert res.params["final_step"] == "model"
-    medium = [f for f in res.findings() if f.severity == "medium"]
-    assert [f.evidence["step"] for f in medium] == ["features/repayment"]  # at batch 2048
+    at_2048 = [f for f in res.findings() if f.evidence["batch_size"] == 2048]
+    assert [(f.severity, f.evidence["step"]) for f in at_2048] == [("medium", "features/repayment")]
 
 
 def test_model_dominating_its_pipeline_is_not_a_bottleneck_finding():
@@ -88,7 +88,7 @@ def test_model_dominating_its_pipeline_is_not_a_bottleneck_finding():
     model = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=30, random_state=0)).fit(X, y)
     res = profile_steps(model, X, batch_sizes=(64,), min_runs=3, min_time=0.01, threads=1)
     assert res.bottleneck(64) == "randomforestclassifier"
-    assert [f.severity for f in res.findings()] == ["info"]
+    assert [f.severity for f in res.findings()] == ["info"]  # the scaler is cheap next to the forest
     assert "the model itself" in res.findings()[0].title
 
 
