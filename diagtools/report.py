@@ -864,6 +864,9 @@ def render_report(
         pm.execute_notebook(
             str(template_path()), str(executed), parameters=parameters, kernel_name="python3",
             progress_bar=progress, cwd=os.getcwd(), execution_timeout=timeout,
+            # The kernel talks to us over loopback only; its warning about unencrypted TCP is noise
+            # in a command's output, errors still show.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
         if keep_notebook is not None:
             Path(keep_notebook).write_bytes(executed.read_bytes())
