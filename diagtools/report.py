@@ -106,22 +106,12 @@ class SectionOutcome:
         return self.rows_used is not None and self.rows_total is not None and self.rows_used < self.rows_total
 
     def findings(self) -> list[Finding]:
-        """Findings of all results of the section, plus one for a failure, ranked."""
+        """Findings of the section's results (except ``context["quiet"]`` ones), plus one for a failure, ranked."""
         found: list[Finding] = []
-        seen_slices: set[str] = set()
         quiet = self.context.get("quiet", ())
         for key, result in self.results.items():
-            if key in quiet:
-                continue
-            for finding in result.findings():
-                # Two views of one section (slice metrics and the slice search) may name the same
-                # slice: report it once, from the first view.
-                key = finding.evidence.get("slice")
-                if key is not None:
-                    if str(key) in seen_slices:
-                        continue
-                    seen_slices.add(str(key))
-                found.append(finding)
+            if key not in quiet:
+                found.extend(result.findings())
         if self.status == "failed":
             found.append(
                 Finding(self.name, "low", f"The {self.title.lower()} section could not run", self.error or "")
@@ -551,7 +541,8 @@ def _explanations(ctx: _Context, out: SectionOutcome) -> None:
         inp.model, X, y, explanation=explanation, n_repeats=2, max_rows=min(500, budget), random_state=ctx.random_state
     )
     out.rows_used, out.rows_total = len(X), len(inp.X)
-    worst = ctx.outcomes.get("slices", SectionOutcome("slices", "")).context.get("worst_slice")
+    slices = ctx.outcomes.get("slices")
+    worst = slices.context.get("worst_slice") if slices is not None else None
     if worst is not None:
         description, mask = worst
         out.results["slice"] = explain_slice(
