@@ -53,8 +53,7 @@ def md1_mean_wait(rate: float, service: float) -> float:
     >>> md1_mean_wait(500.0, 0.001)
     0.0005
     """
-    rho = rate * service
-    return float("inf") if rho >= 1 else rho * service / (2 * (1 - rho))
+    return mg1_mean_wait(rate, service, service**2)
 
 
 def mg1_mean_wait(rate: float, mean_service: float, second_moment: float) -> float:

@@ -442,36 +442,32 @@ class SliceSearchResult(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Error of each found slice with its interval, against the overall error. Returns the Axes."""
-        f = self.frame.iloc[::-1]
-        ax = get_ax(ax, figsize=(7.5, max(2.5, 0.4 * len(f) + 1.2)))
-        if f.empty:
-            ax.text(0.5, 0.5, "no slices found", ha="center", va="center", transform=ax.transAxes)
-            return ax
-        kwargs.setdefault("color", list(np.where(f["reported"].astype(bool), "#b42318", "#98a2b3")))
-        est = f["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - f["ci_low"].to_numpy(dtype=float), f["ci_high"].to_numpy(dtype=float) - est])
-        ax.barh(np.arange(len(f)), est, xerr=np.nan_to_num(np.abs(err)), capsize=2, **kwargs)
-        ax.set_yticks(np.arange(len(f)), [f"{s} (n={n:,})" for s, n in zip(f["slice"], f["n"], strict=True)],
-                      fontsize="small")
-        ax.axvline(self.overall_error, color="black", ls="--", lw=1, label="all rows")
-        ax.legend(loc="lower right", fontsize="small")
-        ax.set(xlabel="mean error (95% interval)", title="Worst slices found (red: reported after FDR)")
-        return ax
+        f = self.frame
+        if not f.empty:
+            kwargs.setdefault("color", list(np.where(f["reported"].astype(bool), "#b42318", "#98a2b3"))[::-1])
+        return self._error_bars(f, "slice", ax, title="Worst slices found (red: reported after FDR)",
+                                empty="no slices found", fontsize="small", **kwargs)
 
     def plot_cohorts(self, ax: Any = None, **kwargs: Any) -> Any:
         """Error of each leaf of the shallow error tree, with intervals. Returns the Axes."""
-        c = self.cohorts.iloc[::-1]
-        ax = get_ax(ax, figsize=(7.5, max(2.5, 0.4 * len(c) + 1.2)))
-        if c.empty:
-            ax.text(0.5, 0.5, "no error tree", ha="center", va="center", transform=ax.transAxes)
-            return ax
         kwargs.setdefault("color", "#175cd3")
-        est = c["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - c["ci_low"].to_numpy(dtype=float), c["ci_high"].to_numpy(dtype=float) - est])
-        ax.barh(np.arange(len(c)), est, xerr=np.nan_to_num(np.abs(err)), capsize=2, **kwargs)
-        ax.set_yticks(np.arange(len(c)), [f"{s} (n={n:,})" for s, n in zip(c["cohort"], c["n"], strict=True)],
-                      fontsize="x-small")
+        return self._error_bars(self.cohorts, "cohort", ax, title="Error cohorts: leaves of a shallow tree on the errors",
+                                empty="no error tree", fontsize="x-small", **kwargs)
+
+    def _error_bars(self, rows: pd.DataFrame, label: str, ax: Any, *, title: str, empty: str, fontsize: str,
+                    **kwargs: Any) -> Any:
+        """Horizontal bars of mean error with intervals, first row on top, against the overall error."""
+        rows = rows.iloc[::-1]
+        ax = get_ax(ax, figsize=(7.5, max(2.5, 0.4 * len(rows) + 1.2)))
+        if rows.empty:
+            ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
+            return ax
+        est = rows["estimate"].to_numpy(dtype=float)
+        err = np.vstack([est - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - est])
+        ax.barh(np.arange(len(rows)), est, xerr=np.nan_to_num(np.abs(err)), capsize=2, **kwargs)
+        ax.set_yticks(np.arange(len(rows)),
+                      [f"{s} (n={n:,})" for s, n in zip(rows[label], rows["n"], strict=True)], fontsize=fontsize)
         ax.axvline(self.overall_error, color="black", ls="--", lw=1, label="all rows")
         ax.legend(loc="lower right", fontsize="small")
-        ax.set(xlabel="mean error (95% interval)", title="Error cohorts: leaves of a shallow tree on the errors")
+        ax.set(xlabel="mean error (95% interval)", title=title)
         return ax
