@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         profile_steps,
     )
     from diagtools.metrics import EvaluationResult, compare_predictions, evaluate, evaluate_predictions
+    from diagtools.models import ModelAdapter, adapt_model
     from diagtools.quality import DataQualityResult, check_data
     from diagtools.report import DiagnosisReport, render_report, run_diagnostics
     from diagtools.slices import SliceResult, SliceSearchResult, find_slices, slice_metrics
@@ -91,6 +92,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("History", "Run", "RunComparison", "compare_runs"), "diagtools.history"),
     **dict.fromkeys(("DiagnosisReport", "render_report", "run_diagnostics"), "diagtools.report"),
     **dict.fromkeys(("load_data", "load_model", "save_model"), "diagtools.io"),
+    **dict.fromkeys(("ModelAdapter", "adapt_model"), "diagtools.models"),
 }
 
 __all__ = [
@@ -110,6 +112,7 @@ __all__ = [
     "LearningCurveResult",
     "LoadTestResult",
     "MemoryProfile",
+    "ModelAdapter",
     "Result",
     "Run",
     "RunComparison",
@@ -120,6 +123,7 @@ __all__ = [
     "ValidationCurveResult",
     "VariantComparison",
     "__version__",
+    "adapt_model",
     "check_data",
     "compare_predictions",
     "compare_runs",
