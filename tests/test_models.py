@@ -50,7 +50,7 @@ def test_xgboost_and_catboost_state_their_output_space(adult):
     reg = adapt_model(xgb.XGBRegressor(n_estimators=5, objective="count:poisson").fit(X[["age"]], np.arange(len(X)) % 5))
     assert (reg.task, reg.output_space) == ("regression", "log-link")
 
-    cm = catboost.CatBoostClassifier(iterations=10, verbose=0, random_seed=0,
+    cm = catboost.CatBoostClassifier(iterations=10, verbose=0, random_seed=0, allow_writing_files=False,
                                      cat_features=["workclass", "education"]).fit(X, y)
     ad = adapt_model(cm)
     assert (ad.task, ad.family, ad.output_space) == ("binary", "catboost", "log-odds")
