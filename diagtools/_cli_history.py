@@ -107,6 +107,40 @@ def _db_path(value: str | None) -> Path:
     return Path(value or os.environ.get("DIAGTOOLS_HISTORY") or DEFAULT_DB)
 
 
+def _check_out(value: str | None) -> Path | None:
+    """Check an output file path before any work, so a typo costs no benchmark time."""
+    if not value:
+        return None
+    out = Path(value)
+    if out.is_dir():
+        raise DiagnosticInputError(f"--out: {out} is a directory. Pass a file path such as {out / 'comparison.md'}.")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise DiagnosticInputError(
+            f"--out: the directory {parent} does not exist. Create it first (mkdir -p {parent}) or pass another path."
+        )
+    if not os.access(parent, os.W_OK):
+        raise DiagnosticInputError(f"--out: the directory {parent} is not writable. Pass a path in a writable directory.")
+    return out
+
+
+def _write_atomic(path: Path, text: str, label: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (never a half-written file)."""
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError as exc:
+        raise DiagnosticInputError(f"{label}: cannot write {path} ({exc.strerror or exc}). Pass a writable path.") from exc
+
+
 def _batch_sizes(text: str) -> list[int]:
     try:
         sizes = [int(v) for v in str(text).split(",") if v.strip()]
@@ -166,6 +200,7 @@ def _summary(r: Run, history: History) -> str:
 def _compare(args: argparse.Namespace) -> int:
     from diagtools.history import History, compare_runs
 
+    out_path = _check_out(args.out)
     path = _db_path(args.db)
     if not path.exists():
         raise DiagnosticInputError(f"--db: no history file at {path}. Record runs first with diagtools bench --db {path}.")
@@ -184,7 +219,7 @@ def _compare(args: argparse.Namespace) -> int:
         text = result.to_text()
     text = text if text.endswith("\n") else text + "\n"
     sys.stdout.write(text)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    if out_path is not None:
+        _write_atomic(out_path, text, "--out")
     sys.stdout.flush()
     return 1 if result.regressed else 0

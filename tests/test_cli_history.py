@@ -110,6 +110,14 @@ def test_compare_bad_input_exit_2(files, tmp_path, capsys):
     assert "did you mean 'main'" in err and len(err.strip().splitlines()) == 1
     assert main(["compare", "main", "99", "--db", str(db)]) == 2
     assert "no run 99" in capsys.readouterr().err
+    # an output file in a missing directory: one line, exit 2 (not 1, which means "regression")
+    out = _run_cli("compare", "main", "main", "--db", str(db), "--out", "missing_dir/x.md", cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--out: the directory missing_dir does not exist" in lines[0]
+    assert not (tmp_path / "missing_dir").exists()
+    assert main(["compare", "main", "main", "--db", str(db), "--out", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
 
 
 def test_bench_bad_input_exit_2(files, tmp_path, capsys):

@@ -210,11 +210,39 @@ def test_fingerprints():
         ({"name": "m", "metrics": [0.9]}, "EvaluationResult or a DataFrame"),
         ({"name": "m", "latency": pd.DataFrame({"ms": [1.0]})}, "batch_size, latency_ms"),
         ({"name": "m", "y": [0, 1, 1], "y_pred": [0, 1]}, "y_pred has 2 rows but y has 3"),
+        ({"name": "m", "latency": pd.DataFrame({"batch_size": 1, "latency_ms": [1.0, -0.5]})},
+         r"latency_ms must hold finite times >= 0 .*1 negative.*row 1"),
+        ({"name": "m", "latency": pd.DataFrame({"batch_size": 1, "latency_ms": [np.nan, 1.0]})},
+         r"latency_ms must hold finite times >= 0 .*1 NaN"),
+        ({"name": "m", "latency": pd.DataFrame({"batch_size": 1, "latency_ms": [np.inf]})}, "1 infinite"),
+        ({"name": "m", "latency": pd.DataFrame({"batch_size": [0], "latency_ms": [1.0]})},
+         "batch_size must hold positive integers"),
     ],
 )
 def test_record_bad_input(tmp_path, kwargs, message):
     with pytest.raises(DiagnosticInputError, match=message):
         History(tmp_path / "b.db").record(git_commit=None, **kwargs)
+
+
+def test_read_only_history_reads_and_refuses_writes_with_a_permissions_error(tmp_path, monkeypatch):
+    from diagtools.history import _store
+
+    path = tmp_path / "ro" / "b.db"
+    hist = History(path)
+    _record(hist, "main", metrics=_metrics(0.9), latency=_latency(1.0))
+    del hist
+    before = path.read_bytes()
+    # a read-only mount: os.access says no write (root would pass a chmod, so simulate the mount)
+    real_access = _store.os.access
+    monkeypatch.setattr(_store.os, "access", lambda p, mode: False if mode == _store.os.W_OK else real_access(p, mode))
+    ro = History(path)
+    assert ro.read_only and ro.latest("main").metrics["estimate"].tolist() == [0.9]
+    with pytest.raises(DiagnosticInputError, match="cannot use .*read-only here.*permissions") as err:
+        _record(ro, "pr", metrics=_metrics(0.8))
+    assert "not a diagtools history" not in str(err.value)
+    with pytest.raises(DiagnosticInputError, match="no history file there and its directory cannot be written"):
+        History(tmp_path / "ro" / "new.db")
+    assert path.read_bytes() == before
 
 
 def test_unknown_run_and_name(tmp_path):

@@ -176,7 +176,12 @@ class History:
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.timeout = float(timeout)
+        # A history on a read-only mount (or in a directory we may not write) can still be read:
+        # SQLite's immutable mode needs no lock file. Writing then fails with a permissions error.
+        self.read_only = not _writable(self.path)
         self._check_file()
+        if self.read_only:
+            return
         try:
             self._migrate()
         except sqlite3.Error as exc:
@@ -195,13 +200,32 @@ class History:
         if p.exists() and not p.is_file():
             raise DiagnosticInputError(f"db: {p} is a directory, not a history file. Pass a file path such as bench.db.")
         if not p.exists():
-            p.parent.mkdir(parents=True, exist_ok=True)
+            if self.read_only:
+                raise _permission(p, "there is no history file there and its directory cannot be written")
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _permission(p, f"its directory cannot be created ({exc.strerror or exc})") from exc
             return
-        with open(p, "rb") as fh:
-            head = fh.read(16)
+        try:
+            with open(p, "rb") as fh:
+                head = fh.read(16)
+        except OSError as exc:
+            raise _permission(p, f"the file cannot be read ({exc.strerror or exc})") from exc
         if len(head) == 16 and head != _SQLITE_MAGIC:
             raise _foreign(p, "it is not an SQLite database (corrupt or another kind of file)")
         if len(head) == 0:
+            if self.read_only:
+                raise _permission(p, "the file is empty and cannot be written")
+            return
+        if self.read_only:
+            wal = p.with_name(p.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise _permission(
+                    p, f"its write-ahead log {wal.name} holds changes not yet merged, which SQLite can only "
+                    "read with write access"
+                )
+            self._inspect(p)
             return
         sidecars = [p.with_name(p.name + suffix) for suffix in ("-wal", "-shm")]
         existed = {str(s) for s in sidecars if s.exists()}
@@ -214,9 +238,12 @@ class History:
                         extra.unlink()
             raise
 
+    def _uri(self, p: Path) -> str:
+        return p.resolve().as_uri() + ("?mode=ro&immutable=1" if self.read_only else "?mode=ro")
+
     def _inspect(self, p: Path) -> None:
         try:
-            with contextlib.closing(sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=self.timeout)) as con:
+            with contextlib.closing(sqlite3.connect(self._uri(p), uri=True, timeout=self.timeout)) as con:
                 app_id = con.execute("PRAGMA application_id").fetchone()[0]
                 tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
                 version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -236,9 +263,13 @@ class History:
                     )
                 con.execute("PRAGMA quick_check").fetchall()
         except sqlite3.DatabaseError as exc:
+            if _is_access_error(exc):
+                raise _permission(p, f"SQLite cannot open it ({exc})") from exc
             raise _foreign(p, f"SQLite cannot read it ({exc})") from exc
 
     def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            return sqlite3.connect(self._uri(self.path), uri=True, timeout=self.timeout, isolation_level=None)
         con = sqlite3.connect(str(self.path), timeout=self.timeout, isolation_level=None)
         con.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
         con.execute("PRAGMA foreign_keys = ON")
@@ -254,6 +285,8 @@ class History:
 
     def _write(self, work: Callable[[sqlite3.Connection], _T], *, attempts: int = 50) -> _T:
         """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction, retrying while the file is locked."""
+        if self.read_only:
+            raise _permission(self.path, "it is read-only here, so runs cannot be recorded or deleted")
         delay = 0.01
         for attempt in range(attempts):
             con = self._connect()
@@ -679,6 +712,28 @@ def _foreign(path: Path, why: str) -> DiagnosticInputError:
     )
 
 
+def _permission(path: Path, why: str) -> DiagnosticInputError:
+    return DiagnosticInputError(
+        f"db: cannot use {path}: {why}. Check the permissions of the file and its directory (a read-only "
+        "mount can be read but not written), copy the history to a writable place, or pass another --db path."
+    )
+
+
+def _writable(path: Path) -> bool:
+    """Whether the history file (and the lock files SQLite puts beside it) can be written."""
+    if path.exists():
+        return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    return os.access(parent, os.W_OK)
+
+
+def _is_access_error(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return any(t in text for t in ("unable to open", "readonly", "read-only", "permission", "access"))
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
@@ -715,8 +770,27 @@ def _sample_frame(latency: Any) -> pd.DataFrame:
             "latency must be a LatencyResult or a DataFrame with columns batch_size, latency_ms "
             f"(raw samples), got {type(latency).__name__}. Pass profile_latency(...)."
         )
-    out = frame[["batch_size", "latency_ms"]].dropna()
-    return out
+    out = frame[["batch_size", "latency_ms"]]
+    values = pd.to_numeric(out["latency_ms"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        kinds = [f"{int(k.sum())} {label}" for k, label in (
+            (np.isnan(values), "NaN or non-numeric"), (np.isinf(values), "infinite"), (values < 0, "negative"))
+            if k.any()]
+        raise DiagnosticInputError(
+            f"latency: latency_ms must hold finite times >= 0 (milliseconds), got {', '.join(kinds)} value(s) "
+            f"(first at row {first}: {out['latency_ms'].iloc[first]!r}). Pass the raw timings of "
+            "profile_latency(...), without failed or missing calls."
+        )
+    sizes = pd.to_numeric(out["batch_size"], errors="coerce").to_numpy(dtype=float)
+    if (~np.isfinite(sizes) | (sizes < 1) | (sizes != np.round(sizes))).any():
+        shown = sorted({str(v) for v in out["batch_size"][~(np.isfinite(sizes) & (sizes >= 1) & (sizes == np.round(sizes)))]})
+        raise DiagnosticInputError(
+            f"latency: batch_size must hold positive integers, got {', '.join(shown[:5])}. "
+            "Pass the rows per call of each timing."
+        )
+    return pd.DataFrame({"batch_size": sizes.astype(int), "latency_ms": values}, index=out.index)
 
 
 def _flat(values: Any) -> np.ndarray:
