@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from diagtools.drift import DriftProfile, DriftResult, detect_drift, profile_data
     from diagtools.explanations import CrossCheck, Explanation, SliceExplanation, cross_check, explain, explain_slice
+    from diagtools.fairness import FairnessResult, assess_fairness, assess_fairness_predictions
     from diagtools.fit import (
         FitDiagnosis,
         LearningCurveResult,
@@ -58,6 +59,7 @@ _LAZY: dict[str, str] = {
         ("EvaluationResult", "compare_predictions", "evaluate", "evaluate_predictions"), "diagtools.metrics"
     ),
     **dict.fromkeys(("DriftProfile", "DriftResult", "detect_drift", "profile_data"), "diagtools.drift"),
+    **dict.fromkeys(("FairnessResult", "assess_fairness", "assess_fairness_predictions"), "diagtools.fairness"),
     **dict.fromkeys(
         ("CrossCheck", "Explanation", "SliceExplanation", "cross_check", "explain", "explain_slice"),
         "diagtools.explanations",
@@ -105,6 +107,7 @@ __all__ = [
     "DriftResult",
     "EvaluationResult",
     "Explanation",
+    "FairnessResult",
     "Finding",
     "FitDiagnosis",
     "History",
@@ -124,6 +127,8 @@ __all__ = [
     "VariantComparison",
     "__version__",
     "adapt_model",
+    "assess_fairness",
+    "assess_fairness_predictions",
     "check_data",
     "compare_predictions",
     "compare_runs",

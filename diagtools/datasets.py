@@ -52,6 +52,15 @@ class LoansTruth:
         Columns whose distribution differs between the reference and current windows.
     new_category : tuple of (str, str)
         A category present in ``current`` and absent from ``reference``.
+    bias_column, bias_group : str
+        With ``make_loans(..., plant_bias=True)``: a sensitive column (not a model input) and the
+        group whose recorded ``credit_score`` is ``bias_score_shift`` points lower than the score
+        that drives its defaults (measurement bias), so a model using the score over-predicts
+        defaults for that group: more denials and more false alarms at equal true risk.
+    bias_share : float
+        Share of rows in ``bias_group``.
+    bias_score_shift : int
+        Points taken off the recorded credit score of ``bias_group``.
     numeric_columns, categorical_columns : tuple of str
         The feature columns by type.
     """
@@ -70,6 +79,10 @@ class LoansTruth:
         "employment_years",
     )
     categorical_columns: tuple[str, ...] = ("region", "channel", "home_ownership", "purpose")
+    bias_column: str = "sex"
+    bias_group: str = "female"
+    bias_share: float = 0.45
+    bias_score_shift: int = 45
 
     @property
     def feature_columns(self) -> tuple[str, ...]:
@@ -93,6 +106,7 @@ def make_loans(
     random_state: int = 0,
     plant_slice: bool = True,
     plant_drift: bool = True,
+    plant_bias: bool = False,
 ) -> pd.DataFrame:
     """Generate loan applications with a binary ``defaulted`` label.
 
@@ -109,6 +123,10 @@ def make_loans(
         Flip ``LOANS_TRUTH.label_noise`` of the labels in the slice ``LOANS_TRUTH.slice``.
     plant_drift : bool, default=True
         Apply the drift of the current window. Without it both windows share one distribution.
+    plant_bias : bool, default=False
+        Add the sensitive column ``LOANS_TRUTH.bias_column`` and plant a measurement bias against
+        ``LOANS_TRUTH.bias_group`` (see :class:`LoansTruth`); the other columns and the labels are
+        those of ``plant_bias=False``, except the recorded credit score of that group.
 
     Returns
     -------
@@ -164,6 +182,16 @@ def make_loans(
         flip = in_slice & (rng.random(n_rows) < LOANS_TRUTH.label_noise)
         y = np.where(flip, 1 - y, y)
 
+    extra: dict[str, np.ndarray] = {}
+    if plant_bias:
+        # drawn after every other draw, so the other columns stay as without the bias
+        t = LOANS_TRUTH
+        other = "male" if t.bias_group == "female" else "other"
+        group = np.where(rng.random(n_rows) < t.bias_share, t.bias_group, other)
+        # the defaults above follow the true score; the record understates it for one group
+        credit_score = np.where(group == t.bias_group, np.clip(credit_score - t.bias_score_shift, 300, 850), credit_score)
+        extra[t.bias_column] = group
+
     return pd.DataFrame(
         {
             "age": age,
@@ -176,6 +204,7 @@ def make_loans(
             "channel": channel,
             "home_ownership": home,
             "purpose": purpose,
+            **extra,
             LOANS_TRUTH.target: y,
         }
     )
