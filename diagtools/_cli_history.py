@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from diagtools._cli_common import add_trusted_type_argument
 from diagtools.errors import DiagnosticInputError
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     bench.add_argument("--tags", nargs="*", default=[], metavar="TAG", help="free-form labels stored with the run")
     bench.add_argument("--trust-pickle", action="store_true",
                        help="allow a pickle/joblib model file (loading it runs code stored in it)")
+    add_trusted_type_argument(bench)
     bench.add_argument("--batch-sizes", default="1,100", metavar="B1,B2",
                        help="comma-separated batch sizes to time predict at; 0 or empty skips latency (default: 1,100)")
     bench.add_argument("--n-runs", type=int, default=30, metavar="K",
@@ -161,7 +163,7 @@ def _bench(args: argparse.Namespace) -> int:
     sizes = _batch_sizes(args.batch_sizes)
     data = load_data(args.data, name="data")
     check_columns(data, [args.target], name="data")
-    model = load_model(args.model, trust=args.trust_pickle)
+    model = load_model(args.model, trust=args.trust_pickle, trusted=args.trusted_type)
     if args.sample_rows is not None and 0 < args.sample_rows < len(data):
         data = data.sample(n=args.sample_rows, random_state=args.random_state)
     X, y = data.drop(columns=[args.target]), data[args.target]

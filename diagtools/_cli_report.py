@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from diagtools._cli_common import add_trusted_type_argument
 from diagtools.errors import DiagnosticInputError
 
 REPORT_EPILOG = """exit codes:
@@ -42,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     report.add_argument("--no-code", action="store_true", help="hide code cells in the HTML (outputs only)")
     report.add_argument("--trust-pickle", action="store_true", help="allow a pickle/joblib model file (loading it runs code in it)")
+    add_trusted_type_argument(report)
     report.add_argument("--n-boot", type=int, default=500, help="bootstrap resamples behind every interval (default: 500)")
     report.add_argument("--random-state", type=int, default=0, help="seed of every random step (default: 0)")
     report.add_argument("--sample-rows", type=int, help="evaluate on a random sample of this many rows")
@@ -75,7 +77,7 @@ def _report(args: argparse.Namespace) -> int:
             model_path=args.model, data_path=args.data, target=args.target, out=args.out,
             train_path=args.train, reference_path=args.reference, title=args.title,
             slice_columns=_split(args.slices), sections=_split(args.sections), no_code=args.no_code,
-            trust_pickle=args.trust_pickle, n_boot=args.n_boot, random_state=args.random_state,
+            trust_pickle=args.trust_pickle, trusted=args.trusted_type, n_boot=args.n_boot, random_state=args.random_state,
             sample_rows=args.sample_rows, progress=not args.quiet, keep_notebook=args.keep_notebook,
         )
     except DiagnosticInputError:

@@ -709,6 +709,7 @@ def load_inputs(
     train_path: str | os.PathLike[str] | None = None,
     reference_path: str | os.PathLike[str] | None = None,
     trust_pickle: bool = False,
+    trusted: Sequence[str] | None = None,
     sample_rows: int | None = None,
     random_state: int = 0,
 ) -> ReportInputs:
@@ -726,6 +727,9 @@ def load_inputs(
         Training data (enables the fit section) and reference data (enables drift).
     trust_pickle : bool, default=False
         Allow pickle/joblib model files.
+    trusted : sequence of str, optional
+        Extra exact type names to accept in a ``.skops`` model file (see
+        :func:`diagtools.io.load_model`).
     sample_rows : int, optional
         Use a random sample of this many evaluation rows.
     random_state : int, default=0
@@ -743,7 +747,7 @@ def load_inputs(
     reference = load_data(reference_path, name="reference") if reference_path else None
     if train is not None:
         check_columns(train, [target], name="target (in train)")
-    model = load_model(model_path, trust=trust_pickle)
+    model = load_model(model_path, trust=trust_pickle, trusted=trusted)
     if sample_rows is not None and len(data) > sample_rows:
         data = data.sample(n=sample_rows, random_state=random_state).sort_index()
     X, y = data.drop(columns=[target]), data[target]
@@ -777,6 +781,7 @@ def render_report(
     sections: Sequence[str] | None = None,
     no_code: bool = False,
     trust_pickle: bool = False,
+    trusted: Sequence[str] | None = None,
     n_boot: int = 500,
     random_state: int = 0,
     sample_rows: int | None = None,
@@ -803,6 +808,9 @@ def render_report(
     no_code : bool, default=False
         Hide code cells (inputs) in the HTML.
     trust_pickle : bool, default=False
+        Allow a pickle/joblib model file (loading it runs code stored in it).
+    trusted : sequence of str, optional
+        Extra exact type names to accept in a ``.skops`` model file, after review.
     n_boot : int, default=500
     random_state : int, default=0
     sample_rows : int, optional
@@ -834,6 +842,10 @@ def render_report(
         unknown = [s for s in sections if s not in SECTIONS]
         if unknown:
             raise DiagnosticInputError(f"sections: unknown {unknown}; choose from {', '.join(SECTIONS)}.")
+    from diagtools.io import check_model_file
+
+    # Refuse an untrusted model file here, before a kernel starts or any output is written.
+    check_model_file(model_path, trust=trust_pickle, trusted=trusted)
     parameters = {
         "model_path": str(model_path),
         "data_path": str(data_path),
@@ -846,6 +858,7 @@ def render_report(
         "n_boot": int(n_boot),
         "random_state": int(random_state),
         "trust_pickle": bool(trust_pickle),
+        "trusted_types": None if not trusted else list(trusted),
         "sample_rows": sample_rows,
     }
     out_path = Path(out)

@@ -65,9 +65,9 @@ def test_untrusted_skops_type_refused(tmp_path):
 def test_missing_and_bad_files(tmp_path):
     with pytest.raises(DiagnosticInputError, match="file not found"):
         load_model(tmp_path / "nope.skops")
-    (tmp_path / "m.txt").write_text("x")
+    (tmp_path / "m.dat").write_text("x")
     with pytest.raises(DiagnosticInputError, match="unsupported file type"):
-        load_model(tmp_path / "m.txt")
+        load_model(tmp_path / "m.dat")
     (tmp_path / "bad.skops").write_bytes(b"not a zip")
     with pytest.raises(DiagnosticInputError, match="not a valid .skops"):
         load_model(tmp_path / "bad.skops")
