@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from diagtools._stats import benjamini_hochberg
+from diagtools._text import text_columns
 from diagtools._validation import check_columns, check_option, check_task
 from diagtools.errors import DiagnosticInputError
 from diagtools.quality._hashing import align_dtypes, column_hash, combine
@@ -19,11 +20,18 @@ from diagtools.quality._integrity import (
     constant_rows,
     duplicate_rows,
     make_row,
+    missing_mask,
     missing_rows,
     mixed_type_rows,
     outlier_rows,
 )
-from diagtools.quality._label_noise import candidate_frame, confidence_histogram, confident_learning
+from diagtools.quality._label_noise import (
+    candidate_frame,
+    confidence_histogram,
+    confident_learning,
+    noise_excess,
+    temperature_scale,
+)
 from diagtools.quality._leakage import cross_split_rows, id_like_rows, near_hashes
 from diagtools.quality._power import bin_codes, oof_bin_predictions, score_with_interval
 from diagtools.quality._result import FRAME_COLUMNS, DataQualityResult
@@ -130,6 +138,46 @@ def _encode(frames: Sequence[pd.DataFrame], features: Sequence[str]) -> tuple[li
             start += len(f)
         cat_mask.append(len(uniques) <= 250)
     return mats, cat_mask
+
+
+def _fill_text(X: Any) -> Any:
+    """Missing texts become empty strings (TfidfVectorizer rejects NaN); one column in, one out."""
+    return pd.Series(np.asarray(X, dtype=object).ravel()).fillna("").astype(str).to_numpy()
+
+
+def _as_text(X: Any) -> Any:
+    """Categories as strings (OneHotEncoder needs one comparable type per column)."""
+    return pd.DataFrame(X).astype(object).where(pd.DataFrame(X).notna(), "missing").astype(str)
+
+
+def _text_model(task: str, train: pd.DataFrame, features: list[str], text_cols: list[str]) -> Any:
+    """Default model for tables with free text: TF-IDF of words + a linear model (fast at 77 classes).
+
+    Gradient boosting on a text column would see one arbitrary code per distinct message and
+    learn nothing that generalises (every message then looks mislabelled); a regularised linear
+    model on TF-IDF is the standard strong baseline for short texts.
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+    parts: list[tuple[str, Any, Any]] = [
+        (f"text{i}", make_pipeline(FunctionTransformer(_fill_text), TfidfVectorizer(sublinear_tf=True, min_df=2)), c)
+        for i, c in enumerate(text_cols)
+    ]
+    rest = [c for c in features if c not in text_cols]
+    numeric = [c for c in rest if pd.api.types.is_numeric_dtype(train[c]) and not pd.api.types.is_bool_dtype(train[c])]
+    categorical = [c for c in rest if c not in numeric]
+    if numeric:
+        parts.append(("numeric", make_pipeline(SimpleImputer(), StandardScaler()), numeric))
+    if categorical:
+        parts.append(("categories", make_pipeline(FunctionTransformer(_as_text),
+                                                  OneHotEncoder(handle_unknown="ignore", min_frequency=5)), categorical))
+    head = LogisticRegression(C=5.0, max_iter=200) if task == "classification" else Ridge(alpha=1.0)
+    return make_pipeline(ColumnTransformer(parts), head)
 
 
 def _default_model(task: str, cat_mask: list[bool], random_state: int) -> Any:
@@ -284,6 +332,10 @@ def check_data(
             raise DiagnosticInputError(f"cv={cv} folds but the rarest class of train[{target!r}] has {smallest} rows. "
                                        f"Use cv<={max(smallest, 2)} or drop that class.")
     thr = float(leakage_threshold) if leakage_threshold is not None else LEAKAGE_THRESHOLDS[task]
+    # Free text is neither a row ID nor a category with too many levels, and one message alone
+    # predicting its label is the point of a text model, not leakage: those checks skip it.
+    text_cols = text_columns(train, features)
+    tabular = [c for c in features if c not in text_cols]
     if progress is None:
         progress = len(features) >= PROGRESS_COLUMNS
     params = {"target": target, "task": task, "checks": list(chosen), "cv": cv, "n_boot": n_boot, "confidence": confidence,
@@ -291,7 +343,9 @@ def check_data(
               "outlier_z": outlier_z, "outlier_share": outlier_share, "leakage_threshold": thr, "n_bins": n_bins,
               "random_state": random_state, "exclude": list(exclude), "impact": impact,
               "n_train": len(train), "n_test": 0 if test is None else len(test),
-              "model": "default gradient boosting" if model is None else type(model).__name__}
+              "model": type(model).__name__ if model is not None else
+              "default TF-IDF + logistic regression" if text_cols else "default gradient boosting",
+              "text_columns": text_cols}
 
     bar = None
     if progress:
@@ -317,14 +371,14 @@ def check_data(
             part, n_unique = constant_rows(data, features, near_constant, confidence, step)
             rows += part
         if "mixed_types" in chosen:
-            rows += mixed_type_rows(data, features, confidence)
+            rows += mixed_type_rows(data, tabular, confidence)
         if "high_cardinality" in chosen:
-            rows += cardinality_rows(data, features, n_unique, high_cardinality, confidence)
+            rows += cardinality_rows(data, tabular, n_unique, high_cardinality, confidence)
     if "outliers" in chosen:
-        rows += outlier_rows(splits, features, outlier_z, outlier_share, confidence)
+        rows += outlier_rows(splits, tabular, outlier_z, outlier_share, confidence)
     hash_features = list(features)
     if "id_like" in chosen:
-        id_part = id_like_rows(splits, features, confidence)
+        id_part = id_like_rows(splits, tabular, confidence)
         rows += id_part
         ids = [r["column"] for r in id_part if r["flagged"]]
         hash_features = [c for c in features if c not in ids] or list(features)
@@ -359,9 +413,9 @@ def check_data(
     if label_based:
         _, folds = _folds(y_idx, task, cv, random_state)
         if fit_full:
-            oof = _full_oof(train, features, y_idx, task, model, cv, random_state, n_jobs)
+            oof = _full_oof(train, features, y_idx, task, model, cv, random_state, n_jobs, text_cols)
         if "target_leakage" in chosen:
-            rows += _leakage_rows(train, features, y_idx, task, classes, folds, cv, oof, thr, n_bins, n_boot, confidence,
+            rows += _leakage_rows(train, tabular, y_idx, task, classes, folds, cv, oof, thr, n_bins, n_boot, confidence,
                                   random_state, step)
         if "label_noise" in chosen and task == "classification" and oof is not None:
             cand, sugg, joint, rate = confident_learning(oof, y_idx)
@@ -369,12 +423,22 @@ def check_data(
             cand_given = np.bincount(y_idx[cand], minlength=len(classes))
             from diagtools._stats import wilson_interval
 
+            pairs, temperature = _noise_pairs(oof, y_idx, classes)
+            extras["noise_pairs"] = pairs
+            params["calibration_temperature"] = temperature
+            params["confident_disagreements"] = int(pairs["observed"].sum())
+            params["expected_disagreements"] = float(pairs["expected"].sum())
+            noisy_given = set(pairs.loc[pairs["significant"], "given_label"].astype(str))
             for j, cls in enumerate(classes):
                 lo, hi = wilson_interval(round(rate[j] * counts[j]), counts[j], confidence)
+                excess = bool(str(cls) in noisy_given)
+                detail = ""
+                if cand_given[j]:
+                    detail = f"{int(cand_given[j]):,} rows labelled {cls!r} look mislabeled" + (
+                        "" if excess else " (no more than the model's own uncertainty predicts: low confidence)")
                 rows.append(make_row("label_noise", str(cls), "train", int(cand_given[j]), float(rate[j]), int(counts[j]),
-                                     ci=(float(lo), float(hi)), flagged=bool(cand_given[j] > 0),
-                                     detail=f"{int(cand_given[j]):,} rows labelled {cls!r} look mislabeled"
-                                     if cand_given[j] else "", confidence=confidence))
+                                     ci=(float(lo), float(hi)), flagged=bool(cand_given[j] > 0 and excess),
+                                     detail=detail, confidence=confidence))
             extras["label_issues"] = candidate_frame(train.index, cand, sugg, oof, y_idx, classes, max_candidates)
             extras["confidence_hist"] = confidence_histogram(oof, y_idx, cand)
             extras["noise_joint"] = pd.DataFrame(
@@ -399,11 +463,37 @@ def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
+#: A (given, suggested) pair is label-noise evidence when its confident disagreements exceed the
+#: count the calibrated probabilities predict with q below this, by at least this factor and
+#: this many rows.
+NOISE_Q = 0.05
+NOISE_RATIO = 1.5
+NOISE_MIN_EXCESS = 3.0
+
+
+def _noise_pairs(oof: np.ndarray, y_idx: np.ndarray, classes: np.ndarray) -> tuple[pd.DataFrame, float]:
+    """Observed vs expected confident disagreements per class pair, under temperature-calibrated probabilities."""
+    calibrated, temperature = temperature_scale(oof, y_idx)
+    pairs = noise_excess(calibrated, y_idx)
+    pairs["q_value"] = benjamini_hochberg(pairs["p_value"].to_numpy(dtype=float)) if len(pairs) else []
+    pairs["significant"] = ((pairs["q_value"] < NOISE_Q) & (pairs["observed"] >= NOISE_RATIO * pairs["expected"])
+                            & (pairs["excess"] >= NOISE_MIN_EXCESS))
+    out = pd.DataFrame({
+        "given_label": [_plain(classes[i]) for i in pairs["given"]],
+        "suggested_label": [_plain(classes[j]) for j in pairs["suggested"]],
+        "observed": pairs["observed"].astype(int), "expected": pairs["expected"].astype(float),
+        "excess": pairs["excess"].astype(float), "p_value": pairs["p_value"].astype(float),
+        "q_value": pairs["q_value"].astype(float), "significant": pairs["significant"].astype(bool),
+    })
+    out = out.sort_values(["significant", "excess"], ascending=[False, False], kind="stable").reset_index(drop=True)
+    return out, temperature
+
+
 def _missing_blocks(splits: dict[str, pd.DataFrame], features: Sequence[str], blocks: int = 60) -> pd.DataFrame:
     """Share missing per block of consecutive rows, column and split (the missingness matrix)."""
     out = []
     for split, df in splits.items():
-        mask = df[list(features)].isna().to_numpy()
+        mask = np.column_stack([missing_mask(df[c])[0] for c in features]) if len(features) else np.zeros((len(df), 0), bool)
         b = min(blocks, len(df))
         edges = np.linspace(0, len(df), b + 1).astype(int)
         sums = np.add.reduceat(mask.astype(float), edges[:-1], axis=0)
@@ -415,14 +505,16 @@ def _missing_blocks(splits: dict[str, pd.DataFrame], features: Sequence[str], bl
 
 
 def _full_oof(train: pd.DataFrame, features: list[str], y_idx: np.ndarray, task: str, model: Any, cv: int,
-              random_state: int, n_jobs: int | None) -> np.ndarray:
+              random_state: int, n_jobs: int | None, text_cols: list[str] | None = None) -> np.ndarray:
     import warnings
 
     from sklearn.base import clone
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 
     splitter = (StratifiedKFold if task == "classification" else KFold)(n_splits=cv, shuffle=True, random_state=random_state)
-    if model is None:
+    if model is None and text_cols:
+        X, est = train[features], _text_model(task, train, features, text_cols)
+    elif model is None:
         (X,), cat_mask = _encode([train], features)
         est = _default_model(task, cat_mask, random_state)
     else:

@@ -31,12 +31,57 @@ def _share(k: int, n: int) -> float:
     return k / n if n else NAN
 
 
+#: Strings that stand for a missing value in exported tables (compared after stripping
+#: surrounding whitespace, case-insensitively). UCI files use "?", R and pandas "NA"/"NaN",
+#: SQL dumps "NULL", spreadsheets "#N/A" or an empty cell.
+MISSING_MARKERS = frozenset({"", "?", "na", "n/a", "n.a.", "nan", "null", "nil", "#n/a", "missing", "undefined"})
+
+
+def missing_mask(s: pd.Series) -> tuple[np.ndarray, dict[str, int]]:
+    """Missing values of a column: NaN/None plus missing-value marker strings; returns the markers seen.
+
+    Returns
+    -------
+    mask : ndarray of bool
+    markers : dict of str to int
+        Each marker as written in the data (e.g. ``"?"``, ``" N/A"``) and how often it occurs.
+    """
+    mask = s.isna().to_numpy()
+    if not (pd.api.types.is_string_dtype(s) or s.dtype == object or isinstance(s.dtype, pd.CategoricalDtype)):
+        return mask, {}
+    present = s[~mask]
+    if present.empty:
+        return mask, {}
+    if isinstance(present.dtype, pd.CategoricalDtype):  # test each category once, not each row
+        cats = pd.Series(present.cat.categories)
+        hit_cats = cats[cats.astype(str).str.strip().str.lower().isin(MISSING_MARKERS)]
+        hits = present.isin(hit_cats).to_numpy()
+    else:
+        text = present.map(lambda v: v if isinstance(v, str) else None)
+        hits = text.str.strip().str.lower().isin(MISSING_MARKERS).fillna(False).to_numpy(dtype=bool)
+    if not hits.any():
+        return mask, {}
+    seen = present[hits].astype(str).value_counts()
+    mask = mask.copy()
+    mask[np.flatnonzero(~mask)[hits]] = True
+    return mask, {str(k): int(v) for k, v in seen.items()}
+
+
+def _markers_text(markers: Mapping[str, int]) -> str:
+    return ", ".join(f"{v:,} {k!r}" for k, v in sorted(markers.items(), key=lambda kv: -kv[1]))
+
+
 def missing_rows(splits: Mapping[str, pd.DataFrame], columns: Sequence[str], confidence: float) -> list[Row]:
-    """Missing values per column and split; the test row carries a two-sided test vs train."""
+    """Missing values (NaN and marker strings such as ``"?"``) per column and split; the test row carries a test vs train."""
     from scipy import stats as sps
 
     rows: list[Row] = []
-    counts = {s: df[list(columns)].isna().sum() if len(columns) else pd.Series(dtype=int) for s, df in splits.items()}
+    counts: dict[str, dict[str, int]] = {s: {} for s in splits}
+    markers: dict[str, dict[str, dict[str, int]]] = {s: {} for s in splits}
+    for s, df in splits.items():
+        for c in columns:
+            m, seen = missing_mask(df[c])
+            counts[s][c], markers[s][c] = int(m.sum()), seen
     for c in columns:
         for s, df in splits.items():
             k, n = int(counts[s][c]), len(df)
@@ -49,6 +94,8 @@ def missing_rows(splits: Mapping[str, pd.DataFrame], columns: Sequence[str], con
                 else:
                     p = 1.0
             detail = f"{k:,} of {n:,} values missing" if k else ""
+            if markers[s][c]:
+                detail += f" (written as {_markers_text(markers[s][c])})"
             rows.append(make_row("missing", c, s, k, _share(k, n), n, p_value=p, flagged=k > 0, detail=detail,
                                  confidence=confidence))
     return rows
@@ -126,11 +173,20 @@ def cardinality_rows(data: pd.DataFrame, columns: Sequence[str], n_unique: Mappi
     return rows
 
 
+#: Share of rows at one value from which that value counts as a mode (40 hours a week, 0
+#: capital gain): it is left out when the scale is estimated, or it shrinks the MAD towards 0
+#: and turns ordinary values into "outliers".
+DOMINANT_MODE = 0.3
+
+
 def outlier_rows(splits: Mapping[str, pd.DataFrame], columns: Sequence[str], z: float, share_threshold: float,
                  confidence: float) -> list[Row]:
     """Robust z-score outliers (|0.6745 (x - median) / MAD| > z) with training median/MAD.
 
-    When the MAD is 0, Tukey's far-out fences (3 IQR beyond the quartiles) are used instead.
+    When the MAD is 0, one value (a mode such as 40 hours a week, or 0 capital gain) holds at
+    least half the rows. That spike is legitimate data, not a scale: the median and MAD are then
+    taken over the other values, so only values far from *those* count as outliers; a column
+    whose other values have no spread either is skipped.
     """
     rows: list[Row] = []
     train = splits["train"]
@@ -144,23 +200,31 @@ def outlier_rows(splits: Mapping[str, pd.DataFrame], columns: Sequence[str], z: 
             continue
         med = float(np.median(x0))
         mad = float(np.median(np.abs(x0 - med)))
-        q1, q3 = np.quantile(x0, [0.25, 0.75])
+        mode_note = ""
+        values, counts = np.unique(x0, return_counts=True)
+        mode_value = float(values[counts.argmax()])
+        mode_share = float(counts.max() / len(x0))
+        if mad == 0 or mode_share >= DOMINANT_MODE:
+            rest = x0[x0 != mode_value]
+            if len(rest) < 20:
+                continue
+            med = float(np.median(rest))
+            mad = float(np.median(np.abs(rest - med)))
+            if mad == 0:
+                continue
+            mode_note = f"; the {mode_share:.0%} of rows at {mode_value:.4g} are a mode, left out of the scale"
         for split, df in splits.items():
             x = df[c].to_numpy(dtype=float, na_value=np.nan)
             ok = np.isfinite(x)
-            if mad > 0:
-                out = np.abs(0.6745 * (x[ok] - med) / mad) > z
-                rule = f"robust z > {z:g}"
-            elif q3 > q1:
-                iqr = q3 - q1
-                out = (x[ok] < q1 - 3 * iqr) | (x[ok] > q3 + 3 * iqr)
-                rule = "beyond 3 IQR"
-            else:
-                continue
+            out = np.abs(0.6745 * (x[ok] - med) / mad) > z
+            if mode_note:
+                out &= x[ok] != mode_value
+            rule = f"robust z > {z:g}"
             k, m = int(out.sum()), int(ok.sum())
             share = _share(k, m)
             rows.append(make_row("outliers", c, split, k, share, m, flagged=bool(m and share >= share_threshold),
-                                 detail=f"{k:,} values {rule} (training median {med:.4g})" if k else "", confidence=confidence))
+                                 detail=f"{k:,} values {rule} (training median {med:.4g}{mode_note})" if k else "",
+                                 confidence=confidence))
     return rows
 
 

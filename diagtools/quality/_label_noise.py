@@ -117,3 +117,82 @@ def _plain(v: object) -> object:
     if isinstance(v, np.generic):
         return v.item()
     return v
+
+
+def temperature_scale(proba: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
+    """Calibrate probabilities with one temperature fitted by maximum likelihood on the given labels.
+
+    Temperature scaling (Guo et al., 2017, "On Calibration of Modern Neural Networks")
+    rescales the log-probabilities by ``1 / T`` and renormalises. Regularised models are often
+    under-confident (``T < 1`` sharpens them) and flexible ones over-confident; one parameter
+    fixes the overall level without changing which class is most probable.
+
+    Returns
+    -------
+    calibrated : ndarray of shape (n, k)
+    temperature : float
+    """
+    from scipy.optimize import minimize_scalar
+
+    logp = np.log(np.clip(proba, 1e-12, 1.0))
+    rows = np.arange(len(labels))
+
+    def nll(log_t: float) -> float:
+        z = logp / np.exp(log_t)
+        z = z - z.max(1, keepdims=True)
+        return float(-(z[rows, labels] - np.log(np.exp(z).sum(1))).mean())
+
+    opt = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded", options={"xatol": 1e-3})
+    temperature = float(np.exp(opt.x))
+    z = logp / temperature
+    z = np.exp(z - z.max(1, keepdims=True))
+    return z / z.sum(1, keepdims=True), temperature
+
+
+def noise_excess(proba: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
+    """Confident disagreements per (given, suggested) class pair, against what the model's own uncertainty implies.
+
+    A row *confidently disagrees* when the class it is most confidently predicted as (the most
+    probable class ``c`` with ``p_c`` at least ``c``'s mean self-confidence, as in confident
+    learning) differs from its given label. If every label were drawn from the model's
+    (calibrated) probabilities, the number of rows given ``g`` and confidently ``c`` would be a
+    sum of Bernoulli(``p_ig``) over the rows confidently ``c``: its expectation is
+    ``sum_i p_ig``. A weak model or overlapping classes spread probability over several
+    classes, so many disagreements are *expected*; only an excess over that expectation is
+    evidence of wrong labels. The p-value is the Poisson upper tail at the expected count (a
+    Poisson-binomial is less dispersed than the Poisson of the same mean, so the test is
+    conservative).
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n, k)
+        Calibrated out-of-fold probabilities.
+    labels : ndarray of shape (n,)
+        Given labels as class indices.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``given, suggested, observed, expected, excess, p_value`` (class indices), one
+        row per off-diagonal pair with an observation or an expectation of at least 0.5.
+    """
+    from scipy import stats as sps
+
+    n, k = proba.shape
+    counts = np.bincount(labels, minlength=k)
+    thresholds = np.array([proba[labels == j, j].mean() if counts[j] else np.inf for j in range(k)])
+    above = proba >= thresholds[None, :] - 1e-12
+    masked = np.where(above, proba, -np.inf)
+    best = masked.argmax(1)
+    has = above.any(1)
+    onehot = np.zeros((n, k))
+    onehot[np.flatnonzero(has), best[has]] = 1.0
+    # expected[g, c] = sum over rows confidently c of p(g); observed[g, c] = rows given g, confidently c
+    expected = proba.T @ onehot
+    observed = np.zeros((k, k))
+    np.add.at(observed, (labels[has], best[has]), 1.0)
+    g, c = np.nonzero(((observed > 0) | (expected >= 0.5)) & ~np.eye(k, dtype=bool))
+    obs, exp = observed[g, c], expected[g, c]
+    p = np.where(obs > 0, sps.poisson.sf(obs - 1, np.maximum(exp, 1e-12)), 1.0)
+    return pd.DataFrame({"given": g, "suggested": c, "observed": obs.astype(int), "expected": exp,
+                         "excess": obs - exp, "p_value": p})

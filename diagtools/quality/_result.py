@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,10 @@ _SPLIT_WORD = {"train": "training", "test": "test", "all": "all"}
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%" if x >= 0.001 or x == 0 else f"{100 * x:.2f}%"
+
+
+def _q(q: float) -> str:
+    return "q<0.001" if q < 0.001 else f"q={q:.3f}"
 
 
 def _ci(lo: float, hi: float, fmt: Any = _pct) -> str:
@@ -68,6 +73,12 @@ class DataQualityResult(Result):
         ``given_label, true_label, share``: calibrated joint distribution of labels.
     missing_blocks : DataFrame or None
         ``split, block, column, missing_share``: the missingness matrix (blocks of rows).
+    noise_pairs : DataFrame or None
+        ``given_label, suggested_label, observed, expected, excess, p_value, q_value,
+        significant``: confident disagreements per pair of classes against the count the
+        model's own (temperature-calibrated) probabilities predict if every label were drawn
+        from them. Only ``significant`` pairs are evidence of wrong labels; elsewhere the
+        disagreements are what a model this uncertain makes on correct labels.
 
     Examples
     --------
@@ -84,6 +95,7 @@ class DataQualityResult(Result):
     confidence_hist: pd.DataFrame | None = None
     noise_joint: pd.DataFrame | None = None
     missing_blocks: pd.DataFrame | None = None
+    noise_pairs: pd.DataFrame | None = None
 
     area = "data_quality"
     title = "Data quality and leakage"
@@ -139,6 +151,44 @@ class DataQualityResult(Result):
         f = self.frame[self.frame["check"] == "full_model"]
         return None if f.empty else f.iloc[0]
 
+    def _noise_findings(self) -> list[Finding]:
+        """Label noise claimed only where confident disagreements exceed what the model's uncertainty predicts."""
+        pairs = self.noise_pairs
+        candidates = self.frame[self.frame["check"] == "label_noise"]
+        total = int(candidates["count"].sum())
+        if pairs is None or total == 0:
+            return []
+        observed = int(self.params.get("confident_disagreements", pairs["observed"].sum()))
+        expected = float(self.params.get("expected_disagreements", pairs["expected"].sum()))
+        sig = pairs[pairs["significant"].astype(bool)]
+        A = "data_quality"
+        if sig.empty:
+            return [Finding(A, "info", f"{total:,} label-noise candidates, but no pair of classes has more confident "
+                                       "disagreements than the model's own uncertainty predicts: low confidence that they "
+                                       "are label errors",
+                            f"{observed:,} rows disagree confidently with the model; if every label were drawn from its "
+                            f"calibrated out-of-fold probabilities, {expected:.0f} would be expected. No single pair of "
+                            "classes shows a significant excess (Poisson test, FDR 5%, at least 1.5x and 3 rows), so a "
+                            "weak model or overlapping classes explain these disagreements as well as wrong labels do. "
+                            "The candidates are listed in .label_issues as hard cases to review.",
+                            {"count": total, "observed": observed, "expected": expected, "confidence": "low"})]
+        excess = float(sig["excess"].sum())
+        top = sig.iloc[0]
+        parts = "; ".join(
+            f"labelled {r.given_label!s} but look like {r.suggested_label!s}: {r.observed:,} vs {r.expected:.1f} expected "
+            f"({_q(r.q_value)})" for r in sig.head(5).itertuples(index=False))
+        sev = "medium" if excess >= 5 else "low"
+        return [Finding(A, sev, f"About {excess:.0f} labels look wrong beyond the model's own uncertainty, most between "
+                                f"{top['given_label']!s} and {top['suggested_label']!s} ({int(top['observed']):,} rows "
+                                f"labelled {top['given_label']!s} look like {top['suggested_label']!s}; "
+                                f"{top['expected']:.1f} expected)",
+                        f"Confident disagreements per pair of classes against what the model's calibrated probabilities "
+                        f"predict: {parts}. Review those rows in .label_issues (given_label / suggested_label); "
+                        f"{total:,} candidates in all, {observed:,} confident disagreements vs {expected:.0f} expected "
+                        "overall.",
+                        {"count": total, "excess": excess, "pairs": sig[["given_label", "suggested_label"]].astype(str)
+                         .values.tolist()})]
+
     # -- conclusions -----------------------------------------------------------------
     def findings(self) -> list[Finding]:
         """Ranked findings in plain words, one per problem (columns grouped per check).
@@ -173,7 +223,9 @@ class DataQualityResult(Result):
                                "IDs carry no signal that generalises, and a monotone ID encodes time or order. Drop it from "
                                "the features, or pass exclude=[...] to leave it out of these checks.", {"column": r.column}))
         issues = self.flagged("label_noise")
-        if len(issues):
+        if self.noise_pairs is not None:
+            out.extend(self._noise_findings())
+        elif len(issues):
             total = int(issues["count"].sum())
             n = int(self.params.get("n_train", 0)) or int(issues["n"].sum())
             worst = issues.sort_values("estimate", ascending=False).iloc[0]
@@ -198,9 +250,15 @@ class DataQualityResult(Result):
             differ = len(test) and np.isfinite(test["q_value"].iloc[0]) and test["q_value"].iloc[0] < 0.05
             sev = "medium" if g["estimate"].max() >= 0.2 or differ else "low"
             extra = " (rates differ between splits, q<0.05)" if differ else ""
-            out.append(Finding(A, sev, f"Column {col} has missing values: {parts}{extra}",
-                               "Check that missingness is handled the same way in training and at prediction time.",
-                               {"column": col}))
+            written = list(dict.fromkeys(m for r in g.itertuples(index=False) if "(written as " in r.detail
+                                         for m in re.findall(r"\d[\d,]* ('.*?'|\".*?\")", r.detail)))
+            how = f" (written as {', '.join(written)})" if written else ""
+            out.append(Finding(A, sev, f"Column {col} has missing values: {parts}{extra}{how}",
+                               ("Marker strings count as missing here, but a model reading the raw column sees them as "
+                                "a category or text: convert them to missing (e.g. pd.read_csv(..., na_values=[...])). "
+                                if written else "")
+                               + "Check that missingness is handled the same way in training and at prediction time.",
+                               {"column": col, "markers": written}))
         for r in self.flagged("constant").itertuples(index=False):
             sev = "medium" if r.estimate >= 1.0 else "low"
             out.append(Finding(A, sev, f"Column {r.column} is {r.detail}", "It carries (almost) no information; consider dropping it.",
