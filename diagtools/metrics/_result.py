@@ -15,6 +15,11 @@ from diagtools.metrics._engine import LOWER_IS_BETTER
 ALPHA = 0.05
 ECE_HIGH = 0.05
 LOW_RECALL = 0.3
+#: From this many classes the per-class views give way to the worst classes, the most confused
+#: pairs and macro/weighted averages (a 77 x 77 matrix or 77 recall findings read as noise).
+MANY_CLASSES = 15
+_AVERAGES_FIRST = ("f1_macro", "balanced_accuracy", "precision_macro", "recall_macro", "f1_weighted",
+                   "precision_weighted", "recall_weighted", "accuracy")
 _NICE = {
     "accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "roc_auc": "ROC-AUC",
     "pr_auc": "PR-AUC", "log_loss": "Log loss", "brier": "Brier score", "ece": "ECE",
@@ -145,6 +150,9 @@ class EvaluationResult(Result):
         frame = self.frame
         if len(self.labels) > max_classes:
             frame = frame[~frame["metric"].str.contains("[", regex=False)]
+        if self._many_classes():  # averages over classes first: accuracy alone hides weak classes
+            rank = {m: i for i, m in enumerate(_AVERAGES_FIRST)}
+            frame = frame.iloc[np.argsort([rank.get(m, len(rank)) for m in frame["metric"]], kind="stable")]
         text = frame.assign(cell=[
             _fmt(e) if not np.isfinite(lo) else f"{_fmt(e)} [{_fmt(lo)}, {_fmt(hi)}]"
             for e, lo, hi in zip(frame["estimate"], frame["ci_low"], frame["ci_high"], strict=True)
@@ -211,10 +219,15 @@ class EvaluationResult(Result):
         r = rows.iloc[0]
         return float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"])
 
+    def _many_classes(self) -> bool:
+        return self.task == "classification" and len(self.labels) > MANY_CLASSES
+
     def _primary(self) -> list[str]:
         present = set(self.frame["metric"])
         if self.task == "regression":
             return [m for m in ("rmse", "r2", "mae") if m in present]
+        if self._many_classes():
+            return [m for m in ("f1_macro", "accuracy", "roc_auc", "log_loss") if m in present]
         return [m for m in ("accuracy", "roc_auc", "log_loss") if m in present]
 
     def _with_ci(self, metric: str) -> str:
@@ -342,7 +355,108 @@ class EvaluationResult(Result):
                         "diagram). Recalibrate (CalibratedClassifierCV) before using them as risks.",
                         evidence={"ece": est})]
 
+    # -- many classes ------------------------------------------------------------------
+    def class_table(self) -> pd.DataFrame:
+        """Per-class recall, precision and F1 with intervals, worst recall first.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``label, metric, estimate, ci_low, ci_high, n`` where ``n`` is the class's
+            support (true rows), one row per class and metric (``recall``, ``precision``,
+            ``f1``), derived from ``.frame``; classes ordered by recall, lowest first.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1, 2] * 50), y_pred=np.array([0, 1, 1] * 50), n_boot=50)
+        >>> row = res.class_table().iloc[0]
+        >>> row["label"], row["metric"], float(row["estimate"])
+        ('2', 'recall', 0.0)
+        """
+        cols = ["label", "metric", "estimate", "ci_low", "ci_high", "n"]
+        if self.task != "classification" or not self.labels:
+            return pd.DataFrame(columns=cols)
+        f = self.frame[self.frame["model"] == self.name]
+        parts = f["metric"].str.extract(r"^(recall|precision|f1)\[(.*)\]$")
+        rows = f.assign(metric=parts[0], label=parts[1]).dropna(subset=["metric"])
+        support = self.confusion.assign(t=self.confusion["true_label"].astype(str)).groupby("t")["count"].sum() \
+            if len(self.confusion) else pd.Series(dtype=float)
+        rows = rows.assign(n=rows["label"].map(support).fillna(0).astype(int))
+        recall = rows[rows["metric"] == "recall"].set_index("label")["estimate"]
+        order = {lab: i for i, lab in enumerate(recall.sort_values(kind="stable").index)}
+        metric_order = {"recall": 0, "precision": 1, "f1": 2}
+        rows = rows.assign(_o=rows["label"].map(order), _m=rows["metric"].map(metric_order))
+        return rows.sort_values(["_o", "_m"], kind="stable")[cols].reset_index(drop=True)
+
+    def worst_classes(self, k: int = 5, metric: str = "recall") -> pd.DataFrame:
+        """The ``k`` classes with the lowest ``metric`` (``"recall"``, ``"precision"`` or ``"f1"``), with intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows of :meth:`class_table` for that metric.
+        """
+        from diagtools._validation import check_option
+
+        check_option(metric, ("recall", "precision", "f1"), "metric")
+        t = self.class_table()
+        t = t[t["metric"] == metric]
+        return t.sort_values("estimate", kind="stable").head(k).reset_index(drop=True)
+
+    def confused_pairs(self, k: int = 10) -> pd.DataFrame:
+        """The most frequent mistakes: (true, predicted) pairs by count.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``true_label, pred_label, count, share_of_true`` (share of the true class's
+            rows predicted as ``pred_label``), largest count first, at most ``k`` rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from diagtools.metrics import evaluate_predictions
+        >>> res = evaluate_predictions(np.array([0, 1, 2] * 50), y_pred=np.array([0, 1, 1] * 50), n_boot=50)
+        >>> res.confused_pairs(1)[["true_label", "pred_label", "count"]].values.tolist()
+        [['2', '1', 50]]
+        """
+        cols = ["true_label", "pred_label", "count", "share_of_true"]
+        c = self.confusion
+        if c is None or c.empty:
+            return pd.DataFrame(columns=cols)
+        c = c.assign(true_label=c["true_label"].astype(str), pred_label=c["pred_label"].astype(str))
+        support = c.groupby("true_label")["count"].transform("sum")
+        off = c[(c["true_label"] != c["pred_label"]) & (c["count"] > 0)].assign(share_of_true=lambda d: d["count"] / support[d.index])
+        return off.sort_values(["count", "true_label"], ascending=[False, True], kind="stable").head(k)[cols].reset_index(drop=True)
+
+    def _many_class_findings(self) -> list[Finding]:
+        worst = self.worst_classes(3)
+        pairs = self.confused_pairs(3)
+        if worst.empty:
+            return []
+        overall = self._est("recall_macro") or self._est("balanced_accuracy")
+        named = ", ".join(f"{r.label} {_fmt(r.estimate)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" for r in worst.itertuples())
+        title = f"Worst of {len(self.labels)} classes by recall: {named}"
+        if len(pairs):
+            p = pairs.iloc[0]
+            title += (f"; most confused pair: {p['true_label']} predicted as {p['pred_label']} "
+                      f"({int(p['count']):,} rows, {p['share_of_true']:.0%} of {p['true_label']})")
+        below = bool(overall is not None and np.isfinite(worst["ci_high"].iloc[0]) and worst["ci_high"].iloc[0] < overall[0])
+        detail = ("Recall per class with 95% bootstrap intervals (class_table()); mistakes by pair in confused_pairs(). "
+                  + (f"Macro recall is {_fmt(overall[0])}: " if overall is not None else "")
+                  + ("the worst class is significantly below it. " if below else "")
+                  + "Other frequent confusions: "
+                  + "; ".join(f"{r.true_label} -> {r.pred_label} ({int(r.count):,})" for r in pairs.iloc[1:].itertuples())
+                  + ". Merge or relabel classes that overlap, or add examples that separate them.")
+        return [Finding("metrics", "medium" if below else "info", title, detail,
+                        {"worst_classes": worst["label"].tolist(),
+                         "confused_pairs": pairs[["true_label", "pred_label"]].values.tolist()})]
+
     def _recall_findings(self) -> list[Finding]:
+        if self._many_classes():
+            return self._many_class_findings()
         out = []
         for lab in self.labels:
             est = self._est(f"recall[{lab}]")
@@ -491,23 +605,33 @@ class EvaluationResult(Result):
         >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
         >>> ax = res.plot_confusion(normalize=True)
         """
-        ax = get_ax(ax, figsize=(4.8, 4.2))
+        many = self._many_classes()
+        ax = get_ax(ax, figsize=(7.5, 6.5) if many else (4.8, 4.2))
         if self.confusion.empty:
             ax.text(0.5, 0.5, "no confusion matrix (regression)", ha="center", va="center", transform=ax.transAxes)
             return ax
         labs = list(dict.fromkeys(self.confusion["true_label"].astype(str)))
-        mat = self.confusion.assign(t=self.confusion["true_label"].astype(str), p=self.confusion["pred_label"].astype(str)) \
-            .pivot(index="t", columns="p", values="count").reindex(index=labs, columns=labs).to_numpy(dtype=float)
+        title = "Confusion matrix"
+        if many:  # only the classes in the most frequent mistakes: all of them would be an unreadable block
+            kept = list(dict.fromkeys(v for p in self.confused_pairs(12)[["true_label", "pred_label"]].values for v in p))[:12]
+            kept = [lab for lab in labs if lab in kept] or labs[:12]
+            title = f"Confusion among the {len(kept)} of {len(labs)} classes in the most frequent mistakes"
+            labs = kept
+        wide = self.confusion.assign(t=self.confusion["true_label"].astype(str), p=self.confusion["pred_label"].astype(str)) \
+            .pivot(index="t", columns="p", values="count").fillna(0)
+        totals = wide.sum(axis=1).reindex(labs).to_numpy(dtype=float)[:, None]  # every row of the class, shown or not
+        mat = wide.reindex(index=labs, columns=labs).fillna(0).to_numpy(dtype=float)
         if normalize:
-            mat = mat / np.maximum(mat.sum(axis=1, keepdims=True), 1)
+            mat = mat / np.maximum(totals, 1)
         kwargs.setdefault("cmap", "Blues")
         im = ax.imshow(mat, **kwargs)
         for (i, j), v in np.ndenumerate(mat):
             ax.text(j, i, f"{v:.2f}" if normalize else f"{int(v):,}", ha="center", va="center",
                     color="white" if v > mat.max() / 2 else "black", fontsize="small")
-        ax.set_xticks(range(len(labs)), labs)
-        ax.set_yticks(range(len(labs)), labs)
-        ax.set(xlabel="predicted label", ylabel="true label", title="Confusion matrix")
+        short = [lab if len(lab) <= 24 else lab[:23] + "…" for lab in labs]
+        ax.set_xticks(range(len(labs)), short, rotation=45 if many else 0, ha="right" if many else "center")
+        ax.set_yticks(range(len(labs)), short)
+        ax.set(xlabel="predicted label", ylabel="true label", title=title)
         ax.figure.colorbar(im, ax=ax, fraction=0.046)
         return ax
 

@@ -145,6 +145,8 @@ def fit_encoding(series: pd.Series, bins: int | list[float] | tuple[float, ...])
         edges = np.unique(round_sig(qs))
         # an edge at or below the minimum would leave the first bin empty
         edges = edges[(edges > x.min()) & (edges <= x.max())]
+        if len(edges) == 0:
+            edges = _mode_edges(x)
         return Encoding(name, "numeric", edges=[float(e) for e in edges], has_missing=bool(missing.any()))
     try:
         values = sorted(uniq.tolist())
@@ -156,6 +158,22 @@ def fit_encoding(series: pd.Series, bins: int | list[float] | tuple[float, ...])
             "Leave it out of the slice columns, or group its rare values first."
         )
     return Encoding(name, "categorical", values=[_py(v) for v in values], has_missing=bool(missing.any()))
+
+
+def _mode_edges(x: np.ndarray) -> np.ndarray:
+    """Cut points around a value that holds most rows (0 capital gain), when every quantile falls on it.
+
+    Quantile bins then collapse into one level, "(all values)", a slice that selects every row.
+    Splitting at the dominant value instead gives readable levels: below it (when any), at it,
+    and above it.
+    """
+    values, counts = np.unique(x, return_counts=True)
+    mode = values[counts.argmax()]
+    above = values[values > mode]
+    edges = [mode] if (values < mode).any() else []
+    if len(above):
+        edges.append(above[0])
+    return np.asarray(edges, dtype=float)
 
 
 def fit_codes(series: pd.Series, bins: int | list[float] | tuple[float, ...]) -> tuple[Encoding, np.ndarray]:

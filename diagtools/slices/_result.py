@@ -35,6 +35,11 @@ _WORDS = {
 }
 
 
+def _upper_first(text: str) -> str:
+    """Capitalise the first letter only: "MAE" stays "MAE" (str.capitalize would give "Mae")."""
+    return text[:1].upper() + text[1:]
+
+
 def _pct(v: float) -> str:
     return "n/a" if v is None or not np.isfinite(v) else f"{100 * v:.1f}%"
 
@@ -232,7 +237,7 @@ class SliceResult(Result):
             ax.axvline(float(o["estimate"].iloc[0]), color="black", ls="--", lw=1, label="all rows")
             ax.legend(loc="lower right", fontsize="small")
         ax.set(xlabel=f"{_WORDS.get(metric, metric)} (95% interval)",
-               title=f"{_WORDS.get(metric, metric).capitalize()} by slice (red: reported, orange: worse at FDR)")
+               title=f"{_upper_first(_WORDS.get(metric, metric))} by slice (red: reported, orange: worse at FDR)")
         return ax
 
     def plot_heatmap(self, ax: Any = None, *, columns: tuple[str, str] | None = None, metric: str | None = None,
@@ -289,7 +294,7 @@ class SliceResult(Result):
                         color="white" if dark else "black")
         ax.set_xticks(range(len(cols)), [c.replace(f"{b}=", "") for c in cols], rotation=30, ha="right")
         ax.set_yticks(range(len(rows)), [r.replace(f"{a}=", "") for r in rows])
-        ax.set(xlabel=b, ylabel=a, title=f"{_WORDS.get(metric, metric).capitalize()} by {a} and {b} (* reported)")
+        ax.set(xlabel=b, ylabel=a, title=f"{_upper_first(_WORDS.get(metric, metric))} by {a} and {b} (* reported)")
         ax.figure.colorbar(im, ax=ax, fraction=0.046)
         return ax
 

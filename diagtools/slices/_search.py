@@ -33,6 +33,8 @@ def encode_frame(X: pd.DataFrame, columns: list[str], bins: Any, *, drop_wide: b
             if not drop_wide:
                 raise
             continue
+        if enc.n_levels <= 1:
+            continue  # one level selects every row: "x (all values)" is no slice
         encodings.append(enc)
         codes.append(code)
     if not codes:
