@@ -22,13 +22,23 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from diagtools.drift import DriftProfile, DriftResult, detect_drift, profile_data
-    from diagtools.explanations import CrossCheck, Explanation, SliceExplanation, cross_check, explain, explain_slice
+    from diagtools.explanations import (
+        CrossCheck,
+        Explanation,
+        SliceExplanation,
+        TextExplanation,
+        cross_check,
+        explain,
+        explain_slice,
+        explain_text,
+    )
     from diagtools.fairness import FairnessResult, assess_fairness, assess_fairness_predictions
     from diagtools.fit import (
         FitDiagnosis,
         LearningCurveResult,
         ValidationCurveResult,
         diagnose_fit,
+        diagnose_fitted,
         learning_curve,
         validation_curve,
     )
@@ -61,7 +71,8 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("DriftProfile", "DriftResult", "detect_drift", "profile_data"), "diagtools.drift"),
     **dict.fromkeys(("FairnessResult", "assess_fairness", "assess_fairness_predictions"), "diagtools.fairness"),
     **dict.fromkeys(
-        ("CrossCheck", "Explanation", "SliceExplanation", "cross_check", "explain", "explain_slice"),
+        ("CrossCheck", "Explanation", "SliceExplanation", "TextExplanation", "cross_check", "explain", "explain_slice",
+         "explain_text"),
         "diagtools.explanations",
     ),
     **dict.fromkeys(
@@ -70,6 +81,7 @@ _LAZY: dict[str, str] = {
             "LearningCurveResult",
             "ValidationCurveResult",
             "diagnose_fit",
+            "diagnose_fitted",
             "learning_curve",
             "validation_curve",
         ),
@@ -123,6 +135,7 @@ __all__ = [
     "SliceResult",
     "SliceSearchResult",
     "StepProfile",
+    "TextExplanation",
     "ValidationCurveResult",
     "VariantComparison",
     "__version__",
@@ -136,10 +149,12 @@ __all__ = [
     "cross_check",
     "detect_drift",
     "diagnose_fit",
+    "diagnose_fitted",
     "evaluate",
     "evaluate_predictions",
     "explain",
     "explain_slice",
+    "explain_text",
     "find_slices",
     "learning_curve",
     "load_data",

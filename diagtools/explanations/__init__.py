@@ -9,6 +9,8 @@ named ``"loan_amount+income"``: splitting evenly would invent a precision SHAP d
 Binary classifiers are explained for the positive class in the model's raw output (log-odds
 for trees and logistic models). :func:`explain_slice` tests which columns' attributions differ
 between a slice and the rest; :func:`cross_check` compares with ``permutation_importance``.
+:func:`explain_text` explains linear text models token by token (exact coefficient x TF-IDF
+contributions, per class).
 """
 
 from __future__ import annotations
@@ -16,5 +18,16 @@ from __future__ import annotations
 from diagtools.explanations._crosscheck import CrossCheck, cross_check
 from diagtools.explanations._explain import Explanation, explain
 from diagtools.explanations._slice import SliceExplanation, explain_slice
+from diagtools.explanations._text import TextExplanation, explain_text, is_linear_text_model
 
-__all__ = ["CrossCheck", "Explanation", "SliceExplanation", "cross_check", "explain", "explain_slice"]
+__all__ = [
+    "CrossCheck",
+    "Explanation",
+    "SliceExplanation",
+    "TextExplanation",
+    "cross_check",
+    "explain",
+    "explain_slice",
+    "explain_text",
+    "is_linear_text_model",
+]

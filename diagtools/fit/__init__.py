@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from diagtools.fit._curves import learning_curve, validation_curve
 from diagtools.fit._diagnose import DEFAULT_THRESHOLDS, diagnose_fit, make_reference_model
+from diagtools.fit._fitted import diagnose_fitted
 from diagtools.fit._result import VERDICTS, FitDiagnosis, LearningCurveResult, ValidationCurveResult
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "LearningCurveResult",
     "ValidationCurveResult",
     "diagnose_fit",
+    "diagnose_fitted",
     "learning_curve",
     "make_reference_model",
     "validation_curve",

@@ -28,6 +28,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "gap_share_overfit": 0.5,
     "gap_share_mild": 0.35,
     "min_shortfall": 0.1,
+    "steep_gain": 0.02,
 }
 
 _MEANINGS = {
@@ -147,7 +148,7 @@ def diagnose_fit(
         Level of the intervals across folds ("significant" means the interval excludes 0).
     thresholds : dict, optional
         Override :data:`DEFAULT_THRESHOLDS` (keys ``gap_share_overfit=0.5``,
-        ``gap_share_mild=0.35``, ``min_shortfall=0.1``).
+        ``gap_share_mild=0.35``, ``min_shortfall=0.1``, ``steep_gain=0.02``).
 
     Returns
     -------
@@ -182,7 +183,10 @@ def diagnose_fit(
     5. **underfitting** if V falls short of R and T does not exceed R (the estimate; the
        shortfall of T itself need not be significant).
     6. **inconclusive** if V falls short of R and neither the gap nor T explains it.
-    7. **good fit** otherwise: better than the baseline, no large gap, as good as the reference.
+    7. **data-limited** if the validation curve still gains at least ``steep_gain`` (0.02) per
+       doubling of data, with an interval above 0: the model generalises and more data helps.
+    8. **good fit** otherwise: better than the baseline, no large gap ("as good as the
+       reference" is said only when the reference beats the baseline).
 
     The gain per doubling of data (:meth:`LearningCurveResult.data_gain`, the slope of a
     log-linear fit to the validation score over the last two doublings of the training size, the local form
@@ -340,8 +344,19 @@ def _decide(rows: dict[str, tuple[float, float, float, int]], limits: dict[str, 
                     {"reference_minus_validation", "reference_minus_train"})
         return ("inconclusive", "Rule 6: the validation score is below the reference's, but neither the gap nor the "
                 "training score explains why.", {"reference_minus_validation"})
-    return ("good fit", "Rule 7: better than the baseline, no large training-validation gap"
-            + (", and as good as the reference model." if has_ref else "."), {"lift_over_baseline", "gap_share"})
+    gain = rows["gain_per_doubling"]
+    if np.isfinite(gain[1]) and gain[1] > 0 and gain[0] >= limits.get("steep_gain", 0.02):
+        return ("data-limited", f"Rule 7: better than the baseline without a large training-validation gap ({share:.0%} of "
+                f"what was learned does not carry over), but the validation score still rises {gain[0]:+.3f} per doubling "
+                "of data: more data would help.", {"lift_over_baseline", "gap_share", "gain_per_doubling"})
+    ref_ok = has_ref and rows["reference_score"][1] > rows["baseline_score"][0]
+    tail = "."
+    if ref_ok:
+        tail = ", and as good as the reference model."
+    elif has_ref:
+        tail = " (the reference model is no better than the baseline here, so it says nothing about capacity)."
+    return ("good fit", f"Rule 8: better than the baseline, and {share:.0%} of what was learned does not carry over"
+            + tail, {"lift_over_baseline", "gap_share"})
 
 
 def _next_steps(verdict: str, rows: dict[str, tuple[float, float, float, int]], scoring: str) -> list[str]:
@@ -356,6 +371,7 @@ def _next_steps(verdict: str, rows: dict[str, tuple[float, float, float, int]], 
                          "more flexible model family.", "Engineer better features (interactions, encodings).", data],
         "good fit": [data, ("Beyond that, gains" if helps else "Gains") + " need better features or a better model "
                      "family; fine-tune around the current capacity with validation_curve."],
+        "data-limited": [data, "Label more data first; tune capacity once the curve flattens."],
         "inconclusive": ["Check the labels and features first: is the target predictable from these columns "
                          "(leakage, label noise, wrong join)?", "Compare a few capacities with validation_curve.", data],
     }

@@ -334,8 +334,22 @@ class ValidationCurveResult(Result):
         return ax
 
 
-VERDICTS = ("underfitting", "overfitting", "good fit", "inconclusive")
-_SEVERITY: dict[str, Severity] = {"overfitting": "high", "underfitting": "medium", "inconclusive": "low", "good fit": "info"}
+VERDICTS = ("underfitting", "overfitting", "good fit", "data-limited", "inconclusive")
+_SEVERITY: dict[str, Severity] = {"overfitting": "high", "underfitting": "medium", "inconclusive": "low",
+                                  "data-limited": "low", "good fit": "info"}
+
+
+def _gap_words(gap: float, share: float, significant: bool) -> str:
+    """The gap described by its numbers: share of what was learned, and whether it is significant."""
+    if not np.isfinite(gap):
+        return "gap to training n/a"
+    size = ("small" if share < 0.1 else "moderate" if share < 0.35 else "large") if np.isfinite(share) else ""
+    words = f"{size + ' ' if size else ''}gap to training ({_fmt(gap)}"
+    if np.isfinite(share):
+        words += f", {share:.0%} of what was learned"
+    if not significant:
+        words += ", not significant"
+    return words + ")"
 
 
 @dataclass(frozen=True)
@@ -412,20 +426,33 @@ class FitDiagnosis(Result):
         scoring = str(self.params.get("scoring", "score"))
         evidence = {r.evidence: r.estimate for r in self.frame.itertuples()}
         gap, val = self._value("gap"), self._value("validation_score")
+        share, gain = self._value("gap_share"), self._value("gain_per_doubling")
+        gap_rows = self.frame[self.frame["evidence"] == "gap"]
+        gap_sig = bool(len(gap_rows) and gap_rows["ci_low"].iloc[0] > 0)
+        full = self.params.get("anchor") == "full"
+        where = "held-out" if full else "validation"
+        anchor = f" (model as trained on all {int(self.params.get('n_train', 0)):,} training rows)" if full else ""
         title = {
-            "overfitting": f"Overfitting: training {scoring} exceeds validation by {_fmt(gap)} (validation {_fmt(val)})",
-            "underfitting": f"Underfitting: validation {scoring} {_fmt(val)}; the model cannot fit even its training data well",
-            "good fit": f"Good fit: validation {scoring} {_fmt(val)}, small gap to training ({_fmt(gap)})",
-            "inconclusive": f"Fit inconclusive: validation {scoring} {_fmt(val)}",
+            "overfitting": f"Overfitting{anchor}: training {scoring} exceeds {where} by {_fmt(gap)} ({where} {_fmt(val)}, "
+                           f"{share:.0%} of what was learned does not carry over)",
+            "underfitting": f"Underfitting{anchor}: {where} {scoring} {_fmt(val)}; the model cannot fit even its training "
+                            "data as well as a flexible reference predicts new rows",
+            "good fit": f"Good fit{anchor}: {where} {scoring} {_fmt(val)}, {_gap_words(gap, share, gap_sig)}",
+            "data-limited": f"More data would help{anchor}: {where} {scoring} {_fmt(val)} with no overfitting "
+                            f"({_gap_words(gap, share, gap_sig)}), and the learning curve still rises "
+                            f"{_signed(gain)} per doubling of data",
+            "inconclusive": f"Fit inconclusive{anchor}: {where} {scoring} {_fmt(val)}",
         }[self.verdict]
         out = [Finding("fit", _SEVERITY.get(self.verdict, "info"), title,
                        self.reason + " Next: " + " ".join(self.next_steps), evidence)]
-        gain = self.frame[self.frame["evidence"] == "gain_per_doubling"]
-        if len(gain) and bool(gain["ci_low"].iloc[0] > 0):
-            g = gain.iloc[0]
+        gain_rows = self.frame[self.frame["evidence"] == "gain_per_doubling"]
+        if self.verdict != "data-limited" and len(gain_rows) and bool(gain_rows["ci_low"].iloc[0] > 0):
+            g = gain_rows.iloc[0]
+            sampled = self.params.get("curve_rows")
+            on = f" (learning curve on a {int(sampled):,}-row sample)" if full and sampled else ""
             out.append(Finding(
                 "fit", "info",
-                f"More data would likely help: about {_signed(g['estimate'])} {scoring} per doubling of data",
+                f"More data would likely help: about {_signed(g['estimate'])} {scoring} per doubling of data{on}",
                 "From a log-linear fit of the validation score over the learning curve's last points "
                 f"(interval across folds [{_fmt(g['ci_low'])}, {_fmt(g['ci_high'])}]).",
                 {"gain_per_doubling": g["estimate"]},
@@ -452,7 +479,24 @@ class FitDiagnosis(Result):
             v = self._value(name)
             if np.isfinite(v):
                 ax.axhline(v, color="#475467", ls=style, lw=1.2, label=f"{label} (validation)")
-        ax.set_title(kwargs.get("title", f"Verdict: {self.verdict}"))
+        if self.params.get("anchor") == "full":  # the model as trained, at its real training size
+            n_train = float(self.params.get("n_train", 0))
+            for name, colour, label in (("train_score", TRAIN_COLOUR, "fitted model: training rows"),
+                                        ("validation_score", VALIDATION_COLOUR, "fitted model: held-out rows")):
+                r = self.evidence(name)
+                ax.errorbar([n_train], [r["estimate"]], yerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
+                            fmt="D", color=colour, ms=7, capsize=3, label=label)
+            if self.curve is None:
+                ax.set_xscale("log")
+                ax.set_xlabel("training rows")
+                ax.set_ylabel(str(self.params.get("scoring", "score")))
+            else:
+                ticks = sorted({*ax.get_xticks(), n_train})
+                ax.set_xticks(ticks, [f"{v:,.0f}" for v in ticks])
+        title = f"Verdict: {self.verdict}"
+        if self.params.get("anchor") == "full" and self.params.get("curve_rows"):
+            title += f"\n(curves: {int(self.params['curve_rows']):,}-row sample; diamonds: the model as trained)"
+        ax.set_title(kwargs.get("title", title))
         ax.legend(loc="best", fontsize="small")
         return ax
 
