@@ -35,6 +35,14 @@ def fold_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, 
     return mean, mean - half, mean + half, n
 
 
+def short_param_name(name: str) -> str:
+    """Drop scikit-learn's pipeline prefixes: ``"decisiontreeclassifier__max_depth"`` -> ``"max_depth"``.
+
+    The full name stays in ``params``; plots, sliders and findings show the short one.
+    """
+    return str(name).rsplit("__", 1)[-1]
+
+
 def _fmt(v: Any) -> str:
     if v is None or not np.isfinite(v):
         return "n/a"
@@ -212,6 +220,40 @@ class LearningCurveResult(Result):
         ax.legend(loc="best")
         return ax
 
+    def plot_fit_time(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the time one fit takes against training rows, with fold bands.
+
+        Learning more from more rows costs fitting time; this is the price side of the curve.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        **kwargs
+            ``title``, ``xscale`` (default ``"log"``) and ``color``.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        ax = get_ax(ax)
+        confidence = float(self.params.get("confidence", 0.95))
+        rows = []
+        for size, group in self.frame.groupby("train_size", sort=True):
+            est, lo, hi, _ = fold_interval(group["fit_time_s"].to_numpy(), confidence)
+            rows.append((float(size), est, lo, hi))
+        x, est, lo, hi = (np.array(col, dtype=float) for col in zip(*rows, strict=True))
+        colour = kwargs.get("color", "#475467")
+        ax.plot(x, est, marker="o", color=colour, label="fit time")
+        ax.fill_between(x, np.maximum(lo, 0.0), hi, color=colour, alpha=0.2, lw=0)
+        ax.set_xscale(kwargs.get("xscale", "log"))
+        ax.set_xticks(x, [f"{v:,.0f}" for v in x])
+        ax.minorticks_off()
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("training rows")
+        ax.set_ylabel("seconds per fit")
+        ax.set_title(kwargs.get("title", "Fit time (bands: interval across folds)"))
+        return ax
+
 
 @dataclass(frozen=True)
 class ValidationCurveResult(Result):
@@ -288,7 +330,7 @@ class ValidationCurveResult(Result):
         best = val.loc[i]
         out = [Finding(
             "fit", "info",
-            f"Best {self.param_name}={best['param_label']}: validation {self.scoring} "
+            f"Best {short_param_name(self.param_name)}={best['param_label']}: validation {self.scoring} "
             f"{_fmt_ci(best['estimate'], best['ci_low'], best['ci_high'])}",
             "Highest mean validation score across folds; values whose interval overlaps it are about as good.",
             {"best_value": best["param_label"], "estimate": best["estimate"]},
@@ -296,7 +338,7 @@ class ValidationCurveResult(Result):
         if i in (0, len(val) - 1):
             out.append(Finding(
                 "fit", "low",
-                f"The best {self.param_name} is at the edge of the range tried ({best['param_label']})",
+                f"The best {short_param_name(self.param_name)} is at the edge of the range tried ({best['param_label']})",
                 "A better value may lie beyond it: extend the range in that direction.",
                 {"best_value": best["param_label"]},
             ))
@@ -309,7 +351,7 @@ class ValidationCurveResult(Result):
         ----------
         ax : matplotlib Axes, optional
         **kwargs
-            ``title``.
+            ``title`` and ``xlabel`` (default: the parameter name without pipeline prefixes).
 
         Returns
         -------
@@ -327,7 +369,7 @@ class ValidationCurveResult(Result):
         ax.plot([x[i]], [best], marker="*", ms=14, color="k", ls="none", label=f"best: {self.best_value}")
         ax.set_xticks(x)
         ax.set_xticklabels(labels)
-        ax.set_xlabel(self.param_name)
+        ax.set_xlabel(kwargs.get("xlabel", short_param_name(self.param_name)))
         ax.set_ylabel(self.scoring)
         ax.set_title(kwargs.get("title", "Validation curve (bands: interval across folds)"))
         ax.legend(loc="best")
@@ -419,7 +461,22 @@ class FitDiagnosis(Result):
             if len(rows):
                 r = rows.iloc[0]
                 out.append((label, _fmt_ci(r["estimate"], r["ci_low"], r["ci_high"])))
+        out.append(("gap share (overfitting above)", self.gap_share_text()))
         return out
+
+    def gap_share_text(self) -> str:
+        """The gap share with its interval against the overfitting threshold, e.g. ``"52% [9%, 91%] vs 50%"``.
+
+        An interval that straddles the threshold marks a knife-edge verdict: other folds or
+        a little more data could tip it.
+        """
+        rows = self.frame[self.frame["evidence"] == "gap_share"]
+        limit = float(self.params.get("thresholds", {}).get("gap_share_overfit", 0.5))
+        if rows.empty or not np.isfinite(rows["estimate"].iloc[0]):
+            return f"n/a vs {limit:.0%}"
+        r = rows.iloc[0]
+        interval = f" [{r['ci_low']:.0%}, {r['ci_high']:.0%}]" if np.isfinite(r["ci_low"]) else ""
+        return f"{r['estimate']:.0%}{interval} vs {limit:.0%}"
 
     def findings(self) -> list[Finding]:
         """The verdict (severity by verdict) with its next steps, and whether more data helps."""
