@@ -23,7 +23,8 @@ from diagtools.fit._result import TRAIN_COLOUR, VALIDATION_COLOUR, FitDiagnosis,
 __all__ = ["CapacitySweep", "fit_explorer"]
 
 #: Background colour of each verdict in the sweep plots.
-VERDICT_COLOURS = {"underfitting": "#fdb022", "good fit": "#12b76a", "overfitting": "#f04438", "inconclusive": "#98a2b3"}
+VERDICT_COLOURS = {"underfitting": "#fdb022", "good fit": "#12b76a", "data-limited": "#2e90fa", "overfitting": "#f04438",
+                   "inconclusive": "#98a2b3"}
 EVIDENCE_NAMES = ("gap", "lift_over_baseline", "reference_minus_validation", "reference_minus_train", "gain_per_doubling")
 
 
