@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     )
     from diagtools.metrics import EvaluationResult, compare_predictions, evaluate, evaluate_predictions
     from diagtools.models import ModelAdapter, adapt_model
+    from diagtools.optimize import DeploymentSweep, OptimizationResult, deployment_sweep, optimize
     from diagtools.quality import DataQualityResult, check_data
     from diagtools.report import DiagnosisReport, render_report, run_diagnostics
     from diagtools.slices import SliceResult, SliceSearchResult, find_slices, slice_metrics
@@ -103,6 +104,7 @@ _LAZY: dict[str, str] = {
         ),
         "diagtools.latency",
     ),
+    **dict.fromkeys(("DeploymentSweep", "OptimizationResult", "deployment_sweep", "optimize"), "diagtools.optimize"),
     **dict.fromkeys(("History", "Run", "RunComparison", "compare_runs"), "diagtools.history"),
     **dict.fromkeys(("DiagnosisReport", "render_report", "run_diagnostics"), "diagtools.report"),
     **dict.fromkeys(("load_data", "load_model", "save_model"), "diagtools.io"),
@@ -112,6 +114,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "CrossCheck",
     "DataQualityResult",
+    "DeploymentSweep",
     "DiagnosisReport",
     "DiagnosticInputError",
     "DiagnosticWarning",
@@ -128,6 +131,7 @@ __all__ = [
     "LoadTestResult",
     "MemoryProfile",
     "ModelAdapter",
+    "OptimizationResult",
     "Result",
     "Run",
     "RunComparison",
@@ -147,6 +151,7 @@ __all__ = [
     "compare_runs",
     "compare_variants",
     "cross_check",
+    "deployment_sweep",
     "detect_drift",
     "diagnose_fit",
     "diagnose_fitted",
@@ -160,6 +165,7 @@ __all__ = [
     "load_data",
     "load_model",
     "load_test",
+    "optimize",
     "profile_data",
     "profile_latency",
     "profile_memory",

@@ -1,0 +1,149 @@
+"""Statistics behind the decision: paired quality tests and latency ratios per variant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools._stats import (
+    benjamini_hochberg,
+    bootstrap_counts,
+    bootstrap_noninferiority_p_value,
+    bootstrap_p_value,
+    paired_noninferiority,
+    percentile_interval,
+    wilson_interval,
+)
+from diagtools.latency._variants import _ratio_ci
+
+__all__ = ["COMPARISON_COLUMNS", "FRAME_COLUMNS", "latency_rows", "quality_rows"]
+
+FRAME_COLUMNS = ["variant", "metric", "batch_size", "estimate", "ci_low", "ci_high", "n"]
+COMPARISON_COLUMNS = ["variant", "metric", "batch_size", "reference_estimate", "estimate", "difference",
+                      "ci_low", "ci_high", "p_value", "p_two_sided", "q_value", "test"]
+
+
+def _r2_boot(y: np.ndarray, pred: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    w = counts.astype(float)
+    n = w.sum(axis=1)
+    sse = w @ (y - pred) ** 2
+    mean = (w @ y) / n
+    sst = w @ y**2 - n * mean**2
+    return 1.0 - sse / sst
+
+
+def quality_rows(y: np.ndarray, preds: dict[str, np.ndarray], reference: str, *, task: str, margin: float,
+                 confidence: float, n_boot: int, random_state: int) -> tuple[list[tuple], list[tuple]]:
+    """Frame rows (per variant) and comparison rows (per non-reference variant) for quality.
+
+    Classification: accuracy with a Wilson interval; its change with Tango's score interval
+    and a one-sided non-inferiority p-value at ``margin``; the exact two-sided McNemar p-value
+    beside it; per-class recall changes with McNemar p-values and BH q-values per variant.
+    Regression: r2 with paired-bootstrap intervals and a bootstrap non-inferiority p-value.
+    """
+    n = len(y)
+    frame: list[tuple] = []
+    comp: list[tuple] = []
+    if task == "classification":
+        ys = y.astype(str)
+        classes = sorted(set(ys))
+        ok = {k: p.astype(str) == ys for k, p in preds.items()}
+        for k in preds:
+            lo, hi = wilson_interval(int(ok[k].sum()), n, confidence)
+            frame.append((k, "accuracy", np.nan, float(ok[k].mean()), float(lo), float(hi), n))
+            agree = int((preds[k].astype(str) == preds[reference].astype(str)).sum())
+            lo, hi = wilson_interval(agree, n, confidence)
+            frame.append((k, "agreement", np.nan, agree / n, float(lo), float(hi), n))
+        for k in preds:
+            if k == reference:
+                continue
+            r = paired_noninferiority(ok[reference], ok[k], margin, confidence=confidence)
+            comp.append((k, "accuracy", np.nan, float(ok[reference].mean()), float(ok[k].mean()), r["difference"],
+                         r["ci_low"], r["ci_high"], r["p_value"], r["p_two_sided"], np.nan, "non-inferiority"))
+            per = []
+            for c in classes:
+                m = ys == c
+                rc = paired_noninferiority(ok[reference][m], ok[k][m], 0.0, confidence=confidence)
+                per.append((k, f"recall[{c}]", np.nan, float(ok[reference][m].mean()), float(ok[k][m].mean()),
+                            rc["difference"], rc["ci_low"], rc["ci_high"], rc["p_two_sided"], rc["p_two_sided"]))
+            q = benjamini_hochberg(np.array([p[-1] for p in per]))
+            comp += [(*p, float(qv), "mcnemar") for p, qv in zip(per, q, strict=True)]
+        return frame, comp
+    yf = y.astype(float)
+    boots = {k: [] for k in preds}
+    for counts in bootstrap_counts(n, n_boot, random_state=random_state):
+        for k, p in preds.items():
+            boots[k].append(_r2_boot(yf, p.astype(float), counts))
+    boot = {k: np.concatenate(v) for k, v in boots.items()}
+    est = {k: float(1 - np.sum((yf - p) ** 2) / np.sum((yf - yf.mean()) ** 2)) for k, p in preds.items()}
+    for k in preds:
+        lo, hi = percentile_interval(boot[k], confidence)
+        frame.append((k, "r2", np.nan, est[k], float(lo), float(hi), n))
+    for k in preds:
+        if k == reference:
+            continue
+        d = boot[k] - boot[reference]
+        lo, hi = percentile_interval(d, confidence)
+        comp.append((k, "r2", np.nan, est[reference], est[k], est[k] - est[reference], float(lo), float(hi),
+                     bootstrap_noninferiority_p_value(d, margin), float(bootstrap_p_value(d)), np.nan,
+                     "non-inferiority (bootstrap)"))
+    return frame, comp
+
+
+_MAX_CALLS = 2000
+
+
+def _thin(values: np.ndarray) -> np.ndarray:
+    """At most ``_MAX_CALLS`` calls, evenly spaced in time (fast calls are timed by the ten
+    thousand; the bootstrap needs far fewer to pin a percentile ratio)."""
+    if len(values) <= _MAX_CALLS:
+        return values
+    return values[np.linspace(0, len(values) - 1, _MAX_CALLS).astype(int)]
+
+
+def latency_rows(profiles: dict[str, Any], reference: str, *, n_boot: int, confidence: float,
+                 random_state: int) -> tuple[list[tuple], list[tuple]]:
+    """Frame rows (p50, p99, throughput, CPU-seconds per 1k predictions) and the p50/p99 ratios.
+
+    The ratio ``variant / reference - 1`` at each batch size gets a two-sample bootstrap
+    interval over the timed calls (``compare_variants``' machinery) and a two-sided p-value.
+    """
+    rng = np.random.default_rng(random_state)
+    a = (1 - confidence) / 2
+    frame: list[tuple] = []
+    comp: list[tuple] = []
+    for k, res in profiles.items():
+        f = res.frame
+        for _, r in f[f["statistic"].isin(["p50", "p99", "throughput"])].iterrows():
+            metric = "throughput_rps" if r["statistic"] == "throughput" else f"{r['statistic']}_ms"
+            frame.append((k, metric, float(r["batch_size"]), r["estimate"], r["ci_low"], r["ci_high"], int(r["n"])))
+        for b, g in res.samples.groupby("batch_size"):
+            cpu = _thin(g["cpu_ms"].to_numpy()) / float(b)  # ms of CPU per row = s per 1k rows
+            boot = cpu[rng.integers(0, len(cpu), (n_boot, len(cpu)))].mean(axis=1)
+            frame.append((k, "cpu_s_per_1k", float(b), float(cpu.mean()), float(np.quantile(boot, a)),
+                          float(np.quantile(boot, 1 - a)), len(cpu)))
+    ref = profiles[reference].samples
+    for k, res in profiles.items():
+        if k == reference:
+            continue
+        for b, g in res.samples.groupby("batch_size"):
+            r_s = _thin(ref[ref["batch_size"] == b]["latency_ms"].to_numpy())
+            v_s = _thin(g["latency_ms"].to_numpy())
+            if not len(r_s):
+                continue
+            for stat, q in (("p50", 50), ("p99", 99)):
+                est, lo, hi, p = _ratio_ci(r_s, v_s, q, n_boot, rng, confidence)
+                comp.append((k, f"{stat}_ms", float(b), float(np.percentile(r_s, q)), float(np.percentile(v_s, q)),
+                             est, lo, hi, p, p, np.nan, "ratio (bootstrap)"))
+    return frame, comp
+
+
+def finish_comparison(rows: list[tuple]) -> pd.DataFrame:
+    """Comparison table with BH q-values across the latency rows (quality rows carry theirs)."""
+    comp = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    lat = comp["metric"].isin(["p50_ms", "p99_ms"])
+    if lat.any():
+        comp.loc[lat, "q_value"] = benjamini_hochberg(comp.loc[lat, "p_two_sided"].to_numpy(dtype=float))
+    return comp

@@ -1,0 +1,275 @@
+"""OptimizationResult: every variant tried, its statistics, and the recommendation."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from diagtools._result import Finding, Result, rank_findings
+from diagtools.errors import DiagnosticInputError
+
+__all__ = ["OptimizationResult"]
+
+_POINTS = ("accuracy", "balanced_accuracy", "f1_macro")
+
+
+@dataclass(frozen=True)
+class OptimizationResult(Result):
+    """Variants of a model, how each was made, and whether one is faster with no detectable loss.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Columns ``variant, metric, batch_size, estimate, ci_low, ci_high, n``. Metrics:
+        ``accuracy`` (Wilson interval) or ``r2``, ``agreement`` (share of predictions equal to
+        the reference's), ``p50_ms``, ``p99_ms``, ``throughput_rps`` and ``cpu_s_per_1k``
+        (CPU-seconds per 1,000 predictions) per batch size, ``size_mb`` (pickle).
+    comparison : pandas.DataFrame
+        Columns ``variant, metric, batch_size, reference_estimate, estimate, difference, ci_low,
+        ci_high, p_value, p_two_sided, q_value, test``. For the primary metric ``difference`` is
+        ``variant - reference`` with a score interval (Tango) and ``p_value`` is the one-sided
+        **non-inferiority** p-value at ``margin``; ``p_two_sided`` is the exact McNemar p-value
+        (the usual "is it different" test). Per-class ``recall[...]``: McNemar p-values with
+        Benjamini-Hochberg q-values per variant. ``p50_ms`` / ``p99_ms``: the relative change
+        ``variant / reference - 1`` with a bootstrap interval (-0.3 = 30% lower latency).
+    variants : pandas.DataFrame
+        One row per candidate: ``variant, family, base, description, params, status, reason,
+        fit_seconds, n_changed, n_changed_vs_base, non_inferior, faster, recommended``. ``status`` is ``evaluated``,
+        ``skipped`` (nothing to do, no converter, out of budget) or ``failed``; ``n_changed``
+        counts the test rows whose prediction differs from the reference's, ``n_changed_vs_base``
+        from the model the variant was derived from (for an ONNX export: from the original).
+    reference : str
+        Name of the reference (the model given).
+    primary : str
+        ``accuracy`` or ``r2``.
+    recommended : str or None
+        The variant to deploy, or None ("no faster variant found").
+    notes : list of str
+        How the data was used (training rows, honest split) and what profiling found.
+    models : dict
+        The fitted variants by name (not serialised; use :meth:`save`).
+    """
+
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    variants: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reference: str = "reference"
+    primary: str = "accuracy"
+    recommended: str | None = None
+    notes: list[str] = field(default_factory=list)
+    models: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    area: ClassVar[str] = "optimize"
+    title: ClassVar[str] = "Optimisation: faster variants with no detectable loss"
+
+    # -- access ----------------------------------------------------------------------------
+    def model(self, name: str | None = None) -> Any:
+        """The fitted variant ``name`` (the recommended one by default)."""
+        name = self.recommended if name is None else name
+        if name is None or name not in self.models:
+            raise DiagnosticInputError(
+                f"name: no fitted variant {name!r}. Available: {sorted(self.models)}"
+                + ("; no variant was recommended, pass a name." if self.recommended is None else ".")
+            )
+        return self.models[name]
+
+    def save(self, path: str | os.PathLike[str], name: str | None = None) -> None:
+        """Save a variant: ``.onnx`` for runtime variants, ``.skops`` for scikit-learn ones.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file (``.onnx`` or ``.skops``), written atomically.
+        name : str, optional
+            Variant to save; the recommended one by default.
+        """
+        from diagtools.io import save_model
+        from diagtools.optimize._onnx import OnnxModel
+
+        model = self.model(name)
+        if str(path).lower().endswith(".onnx"):
+            if not isinstance(model, OnnxModel):
+                raise DiagnosticInputError(f"path: {name or self.recommended!r} is not an ONNX variant; save it as "
+                                           "'.skops' instead.")
+            model.save(path)
+            return
+        if isinstance(model, OnnxModel):
+            raise DiagnosticInputError("path: an ONNX variant is saved as '.onnx' (load it with onnxruntime).")
+        save_model(model, path)
+
+    def recipe(self, name: str | None = None) -> dict[str, Any]:
+        """How a variant was made: family, base, description and exact parameters."""
+        name = self.recommended if name is None else name
+        row = self.variants[self.variants["variant"] == name]
+        if not len(row):
+            raise DiagnosticInputError(f"name: no variant {name!r}. Variants: {self.variants['variant'].tolist()}")
+        r = row.iloc[0]
+        return {"variant": name, "family": r["family"], "base": r["base"], "description": r["description"],
+                "params": r["params"]}
+
+    def _cmp(self, variant: str, metric: str, batch_size: float | None = None) -> pd.Series | None:
+        c = self.comparison
+        f = c[(c["variant"] == variant) & (c["metric"] == metric)]
+        if batch_size is not None:
+            f = f[f["batch_size"] == batch_size]
+        return f.iloc[0] if len(f) else None
+
+    @property
+    def _batches(self) -> list[float]:
+        return sorted(self.frame["batch_size"].dropna().unique().tolist())
+
+    def speedup(self, variant: str, *, statistic: str = "p50", batch_size: int | None = None) -> float:
+        """Reference latency over the variant's (1.5 = 50% more calls per second)."""
+        b = self._batches[0] if batch_size is None else batch_size
+        row = self._cmp(variant, f"{statistic}_ms", b)
+        return float("nan") if row is None else float(1.0 / (1.0 + row["difference"]))
+
+    # -- conclusions -------------------------------------------------------------------------
+    def _quality_text(self, r: pd.Series) -> tuple[str, str]:
+        scale, unit = (100.0, " pt") if self.primary in _POINTS else (1.0, "")
+        margin = float(self.params.get("margin", 0.0)) * scale
+        d, lo, hi = (float(r[k]) * scale + 0.0 for k in ("difference", "ci_low", "ci_high"))  # + 0.0: no "-0"
+        change = f"{self.primary} {d:+.2g}{unit} (95% CI {lo:+.2g} to {hi:+.2g}{unit})"
+        return change, f"{margin:.3g}{unit}"
+
+    def findings(self) -> list[Finding]:
+        """The recommendation (or "no faster variant found"), near misses, ONNX disagreements."""
+        out: list[Finding] = []
+        alpha = float(self.params.get("alpha", 0.05))
+        b0 = self._batches[0] if self._batches else 1.0
+        evaluated = self.variants[self.variants["status"] == "evaluated"] if len(self.variants) else self.variants
+        for _, v in evaluated.iterrows():
+            name = str(v["variant"])
+            q, lat = self._cmp(name, self.primary), self._cmp(name, "p50_ms", b0)
+            if q is None or lat is None:
+                continue
+            change, margin = self._quality_text(q)
+            rel, lo, hi = lat["difference"], lat["ci_low"], lat["ci_high"]
+            speed = f"{-rel:.0%} faster at p50, batch {int(b0)} (95% CI {-hi:.0%}-{-lo:.0%})"
+            if name == self.recommended:
+                out.append(Finding(
+                    "optimize", "medium",
+                    f"Recommended: {v['description']}; {speed}, {change}, non-inferior at {margin} (p={q['p_value']:.2g})",
+                    f"Variant '{name}' ({v['family']}). Save it with result.save(path); verify it under load "
+                    "(load_test) and with deployment_sweep before switching.",
+                    {"variant": name, "latency_change": float(rel), "metric_change": float(q["difference"]),
+                     "p_noninferiority": float(q["p_value"]), "p_two_sided": float(q["p_two_sided"])},
+                ))
+            elif hi < 0 and not q["p_value"] < alpha:
+                out.append(Finding(
+                    "optimize", "low",
+                    f"Variant '{name}' is {speed} but its loss cannot be ruled out: {change}, not non-inferior at "
+                    f"{margin} (p={q['p_value']:.2g}; two-sided p={q['p_two_sided']:.2g})",
+                    "A difference that is not significant is not evidence of no loss: more test rows or a larger "
+                    "margin would be needed to accept it.",
+                    {"variant": name, "p_noninferiority": float(q["p_value"]), "p_two_sided": float(q["p_two_sided"])},
+                ))
+            c = self.comparison
+            per = c[(c["variant"] == name) & c["metric"].str.startswith("recall[") & (c["q_value"] < alpha)
+                    & (c["difference"] < 0)]
+            for _, r in per.iterrows():
+                out.append(Finding(
+                    "optimize", "medium" if name == self.recommended else "low",
+                    f"Variant '{name}': {r['metric']} drops {abs(r['difference']) * 100:.3g} pt "
+                    f"({r['reference_estimate']:.1%} -> {r['estimate']:.1%}), q={r['q_value']:.2g}",
+                    "The overall figure hides a class that loses; check it before switching.",
+                    {"variant": name, "metric": str(r["metric"])},
+                ))
+            if v["family"] == "runtime" and v["n_changed_vs_base"] > 0:
+                out.append(Finding(
+                    "optimize", "low",
+                    f"ONNX variant '{name}': {int(v['n_changed_vs_base'])} of {self.n_samples:,} test predictions differ "
+                    f"from the model it was exported from ({v['base']})",
+                    "Float32 arithmetic and the ONNX tokenizer can change borderline predictions; the accuracy test "
+                    "above already counts them.", {"variant": name, "n_changed": int(v["n_changed_vs_base"])},
+                ))
+        if self.recommended is None:
+            n_eval = len(evaluated)
+            out.append(Finding(
+                "optimize", "info",
+                f"No faster variant found: none of the {n_eval} variants evaluated is both significantly faster "
+                f"and non-inferior at the margin",
+                "The model is already as cheap as these generators can make it (see the variants table for what "
+                "was tried and why some were skipped).", {"n_evaluated": n_eval},
+            ))
+        return rank_findings(out)
+
+    def headline(self) -> list[tuple[str, str]]:
+        """Recommended variant, its speed-up and quality change."""
+        n_eval = int((self.variants["status"] == "evaluated").sum()) if len(self.variants) else 0
+        out = [("variants evaluated", str(n_eval)), ("recommended", self.recommended or "none")]
+        if self.recommended is not None:
+            q = self._cmp(self.recommended, self.primary)
+            out.append(("speed-up (p50)", f"{self.speedup(self.recommended):.2g}x"))
+            if q is not None:
+                out.append((f"{self.primary} change", self._quality_text(q)[0].split(" ", 1)[1]))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (the fitted models are left out; see :meth:`save`)."""
+        out = super().to_dict()
+        out.pop("models", None)
+        return out
+
+    # -- views -------------------------------------------------------------------------------
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Speed-up against quality change per variant, intervals on both axes, margin drawn.
+
+        A variant is recommendable in the upper right: right of 1x (faster) with its whole
+        quality interval above the dashed margin line.
+        """
+        from diagtools._plotting import get_ax
+
+        ax = get_ax(ax)
+        b0 = self._batches[0]
+        scale = 100.0 if self.primary in _POINTS else 1.0
+        names = self.variants[self.variants["status"] == "evaluated"]["variant"].tolist()
+        for i, name in enumerate(names):
+            q, lat = self._cmp(name, self.primary), self._cmp(name, "p50_ms", b0)
+            if q is None or lat is None:
+                continue
+            x = 1.0 / (1.0 + lat["difference"])
+            xlo, xhi = 1.0 / (1.0 + lat["ci_high"]), 1.0 / (1.0 + lat["ci_low"])
+            y, ylo, yhi = q["difference"] * scale, q["ci_low"] * scale, q["ci_high"] * scale
+            star = name == self.recommended
+            ax.errorbar(x, y, xerr=[[max(x - xlo, 0)], [max(xhi - x, 0)]], yerr=[[max(y - ylo, 0)], [max(yhi - y, 0)]],
+                        fmt="*" if star else "o", ms=13 if star else 6, color=f"C{i % 10}", capsize=3, label=name)
+        ax.axvline(1.0, color="grey", lw=1)
+        ax.axhline(0.0, color="grey", lw=1)
+        ax.axhline(-float(self.params.get("margin", 0.0)) * scale, color="C3", ls="--", lw=1,
+                   label="non-inferiority margin")
+        ax.set_xscale("log")
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}x"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ax.set_xlabel(f"speed-up of p50 latency at batch {int(b0)} (log; right = faster)")
+        ax.set_ylabel(f"{self.primary} change vs reference" + (" (pt)" if scale == 100 else ""))
+        ax.set_title(kwargs.get("title", "Variants: speed-up vs quality change (bars: 95% CI; star: recommended)"))
+        ax.legend(fontsize="x-small", loc="best")
+        return ax
+
+    def table(self) -> pd.DataFrame:
+        """One row per evaluated variant: speed-ups, quality change, tests, size, CPU cost."""
+        rows = []
+        b = self._batches
+        for _, v in self.variants.iterrows():
+            name = v["variant"]
+            q = self._cmp(name, self.primary)
+            row = {"variant": name, "family": v["family"], "status": v["status"]}
+            for bs in b:
+                row[f"speedup_p50_b{int(bs)}"] = self.speedup(name, batch_size=bs) if v["status"] == "evaluated" else np.nan
+            row[f"{self.primary}_change"] = np.nan if q is None else q["difference"]
+            row["p_noninferiority"] = np.nan if q is None else q["p_value"]
+            row["p_two_sided"] = np.nan if q is None else q["p_two_sided"]
+            size = self.frame[(self.frame["variant"] == name) & (self.frame["metric"] == "size_mb")]["estimate"]
+            row["size_mb"] = float(size.iloc[0]) if len(size) else np.nan
+            cpu = self.frame[(self.frame["variant"] == name) & (self.frame["metric"] == "cpu_s_per_1k")]
+            row["cpu_s_per_1k"] = float(cpu["estimate"].iloc[-1]) if len(cpu) else np.nan
+            row["recommended"] = bool(v["recommended"])
+            row["reason"] = v["reason"]
+            rows.append(row)
+        return pd.DataFrame(rows)
