@@ -221,3 +221,26 @@ def test_latency_functions_reject_empty_unfitted_and_no_predict():
         profile_latency(object(), np.zeros((10, 2)), batch_sizes=(1,))
     with pytest.raises(DiagnosticInputError, match="neither predict nor transform"):
         profile_steps(object(), np.zeros((10, 2)))
+
+
+def test_log_axes_read_as_plain_numbers(pyplot):
+    from diagtools._plotting import plain_log_ticks, plain_number
+
+    assert [plain_number(v) for v in (40, 1000, 0.5, 0.002, 2e-6, 0)] == ["40", "1,000", "0.5", "0.002", "2e-06", "0"]
+    fig, (narrow, wide, fixed) = pyplot.subplots(1, 3)
+    for ax, (lo, hi) in ((narrow, (25, 60)), (wide, (0.01, 1000)), (fixed, (1, 1024))):
+        ax.plot([lo, hi], [lo, hi])
+        ax.set_yscale("log")
+        ax.set_xscale("log")
+    plain_log_ticks(narrow, "y")
+    plain_log_ticks(wide, "y")
+    plain_log_ticks(fixed, "x", ticks=[1, 16, 256, 1024])
+    fig.canvas.draw()
+
+    def labels(axis):
+        return [t.get_text() for t in axis.get_majorticklabels() + axis.get_minorticklabels() if t.get_text()]
+
+    # Within a decade and a half the 2s and 5s between decades carry plain labels ("30", "50"), never 4×10¹.
+    assert {"30", "50"} <= set(labels(narrow.yaxis)) and not any("10^" in t or "times" in t for t in labels(narrow.yaxis))
+    assert {"0.01", "1", "1,000"} <= set(labels(wide.yaxis)) and "20" not in labels(wide.yaxis)
+    assert labels(fixed.xaxis) == ["1", "16", "256", "1,024"]

@@ -144,3 +144,15 @@ def test_load_test_bad_input(kwargs, match):
 def test_load_test_empty_x():
     with pytest.raises(DiagnosticInputError, match="X is empty"):
         load_test(_Deterministic(0.0001), np.zeros((0, 2)))
+
+
+def test_no_rate_fits_in_max_time_is_undetermined_not_an_error(pyplot):
+    # 20 ms per call: the first search run (30% of capacity, 40 queries) needs ~3 s, max_time is 0.5 s.
+    res = load_test(_Deterministic(0.02), X, p99_bound=100.0, duration=0.2, min_queries=40, max_time=0.5)
+    assert res.max_rate_qps is None and res.frame.empty and res.samples.empty
+    assert list(res.samples.columns) == ["offered_rate_qps", "query", "arrival_ms", "wait_ms", "service_ms",
+                                         "late_ms", "latency_ms"]
+    first = res.findings()[0]
+    assert first.title.startswith("Undetermined: no rate was tested") and "max_time=0.5" in first.title
+    assert "Raise max_time" in first.detail
+    assert res.plot() is not None and "Load test" in res._repr_html_() and res.to_dict()["max_rate_qps"] is None

@@ -154,6 +154,16 @@ class LoadTestResult(Result):
                     "the model to serve more.",
                     {"max_rate_qps": self.max_rate_qps, "capacity_qps": cap},
                 ))
+            elif self.max_rate_qps is None and self.frame.empty:
+                # Not even the first run of the search fits in max_time: undetermined, not an error.
+                first = 0.3 * cap
+                need = max(float(self.params.get("duration", 0)), float(self.params.get("min_queries", 0)) / first)
+                out.append(Finding(
+                    "latency", "low",
+                    f"Undetermined: no rate was tested; the first run ({first:.4g} queries/s, 30% of the "
+                    f"capacity) needs about {need:.3g} s, more than max_time={self.params.get('max_time')} s",
+                    "Raise max_time, or lower min_queries or duration.", {"p99_bound_ms": self.p99_bound_ms},
+                ))
             elif self.max_rate_qps is None:
                 out.append(Finding(
                     "latency", "low",
@@ -216,7 +226,7 @@ class LoadTestResult(Result):
         Server: p50 and p99 with bands, the M/D/1 mean latency for the measured service time
         (dotted), the capacity (vertical) and the p99 bound (horizontal).
         """
-        from diagtools._plotting import get_ax
+        from diagtools._plotting import get_ax, plain_log_ticks
 
         ax = get_ax(ax)
         if self.scenario == "offline":
@@ -224,6 +234,10 @@ class LoadTestResult(Result):
             ax.set_xlabel("batch latency (ms)")
             ax.set_ylabel("batches")
             ax.set_title(kwargs.get("title", "Offline scenario: batch latencies"))
+            return ax
+        if self.frame.empty:  # undetermined: no rate fitted in max_time
+            ax.text(0.5, 0.5, "no rate tested within max_time", ha="center", va="center", transform=ax.transAxes)
+            ax.set_title(kwargs.get("title", "Latency vs offered load"))
             return ax
         for stat, color in (("p50", "C0"), ("p99", "C3"), ("mean", "C2")):
             f = self._stat(stat)
@@ -240,11 +254,15 @@ class LoadTestResult(Result):
         if self.p99_bound_ms is not None:
             ax.axhline(self.p99_bound_ms, color="C3", ls="--", lw=1, label="p99 bound")
         ax.set_yscale("log")
+        plain_log_ticks(ax, "y")
         ax.set_xlabel("offered load (queries/s)")
         ax.set_ylabel("latency (ms)")
         ax.set_title(kwargs.get("title", "Latency vs offered load"))
         ax.legend(fontsize="small")
         return ax
+
+
+_SAMPLE_COLUMNS = ["offered_rate_qps", "query", "arrival_ms", "wait_ms", "service_ms", "late_ms", "latency_ms"]
 
 
 def _wait_until(target: float) -> None:
@@ -513,7 +531,8 @@ def load_test(
     frame = frame.sort_values(["offered_rate_qps"], kind="stable").reset_index(drop=True)
     return LoadTestResult(
         frame=frame, params=params, n_samples=n_rows,
-        samples=pd.concat(samples, ignore_index=True), scenario="server",
+        samples=pd.concat(samples, ignore_index=True) if samples else pd.DataFrame(columns=_SAMPLE_COLUMNS),
+        scenario="server",
         p99_bound_ms=None if p99_bound is None else float(p99_bound), max_rate_qps=max_rate,
         capacity_qps=capacity, environment=env,
     )

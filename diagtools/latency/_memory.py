@@ -137,7 +137,7 @@ class MemoryProfile(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Peak memory (MB) against batch size, one line per measure (log-log)."""
-        from diagtools._plotting import get_ax
+        from diagtools._plotting import get_ax, plain_log_ticks
 
         ax = get_ax(ax)
         for i, measure in enumerate(("tracemalloc", "rss")):
@@ -147,6 +147,8 @@ class MemoryProfile(Result):
                         label=measure)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        plain_log_ticks(ax, "x", ticks=sorted(self.frame["batch_size"].dropna().unique()))
+        plain_log_ticks(ax, "y")
         ax.set_xlabel("batch size")
         ax.set_ylabel("peak memory above start (MB)")
         ax.set_title(kwargs.get("title", "Peak memory per call"))

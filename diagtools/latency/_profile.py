@@ -135,13 +135,14 @@ class LatencyResult(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Latency distribution per batch size (box plot of steady-state calls, log scale)."""
-        from diagtools._plotting import get_ax
+        from diagtools._plotting import get_ax, plain_log_ticks
 
         ax = get_ax(ax)
         groups = [(b, g["latency_ms"].to_numpy()) for b, g in self.samples.groupby("batch_size")]
         ax.boxplot([g for _, g in groups], whis=(1, 99), showfliers=False)
         ax.set_xticks(range(1, len(groups) + 1), [str(b) for b, _ in groups])
         ax.set_yscale("log")
+        plain_log_ticks(ax, "y")
         ax.set_xlabel("batch size")
         ax.set_ylabel("latency (ms), whiskers p1-p99")
         ax.set_title(kwargs.get("title", "Latency distribution per batch size"))
@@ -157,7 +158,7 @@ class LatencyResult(Result):
         With ``per_row=True`` the latency is divided by the batch size (ms per row), which
         shows where batching stops paying.
         """
-        from diagtools._plotting import get_ax
+        from diagtools._plotting import get_ax, plain_log_ticks
 
         ax = get_ax(ax)
         for stat, color in (("p50", "C0"), ("p99", "C3")):
@@ -168,6 +169,8 @@ class LatencyResult(Result):
             ax.fill_between(x, f["ci_low"] / scale, f["ci_high"] / scale, color=color, alpha=0.2)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        plain_log_ticks(ax, "x", ticks=x)
+        plain_log_ticks(ax, "y")
         ax.set_xlabel("batch size")
         ax.set_ylabel("ms per row" if per_row else "ms per call")
         ax.set_title(kwargs.get("title", "Latency vs batch size (bands: 95% CI)"))
@@ -176,7 +179,7 @@ class LatencyResult(Result):
 
     def plot_throughput(self, ax: Any = None, **kwargs: Any) -> Any:
         """Throughput (rows/s) against batch size with its bootstrap band."""
-        from diagtools._plotting import get_ax
+        from diagtools._plotting import get_ax, plain_log_ticks
 
         ax = get_ax(ax)
         f = self._series("throughput")
@@ -185,6 +188,8 @@ class LatencyResult(Result):
         ax.fill_between(x, f["ci_low"], f["ci_high"], color=kwargs.get("color", "C2"), alpha=0.2)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        plain_log_ticks(ax, "x", ticks=x)
+        plain_log_ticks(ax, "y")
         ax.set_xlabel("batch size")
         ax.set_ylabel("throughput (rows/s)")
         ax.set_title(kwargs.get("title", "Throughput vs batch size"))
@@ -195,7 +200,7 @@ class LatencyResult(Result):
 
         CPU above wall means several threads work; CPU well below wall means waiting.
         """
-        from diagtools._plotting import get_ax
+        from diagtools._plotting import get_ax, plain_log_ticks
 
         ax = get_ax(ax)
         wall, cpu = self._series("mean"), self._series("cpu_mean")
@@ -204,6 +209,7 @@ class LatencyResult(Result):
         ax.bar(xs + 0.2, cpu["estimate"].to_numpy(), 0.4, label="CPU (process)", color="C1")
         ax.set_xticks(xs, [str(b) for b in wall["batch_size"]])
         ax.set_yscale("log")
+        plain_log_ticks(ax, "y")
         ax.set_xlabel("batch size")
         ax.set_ylabel("mean time per call (ms)")
         ax.set_title(kwargs.get("title", "CPU vs wall time"))

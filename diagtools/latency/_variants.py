@@ -185,12 +185,11 @@ class VariantComparison(Result):
         fp = sorted((x, y) for x, y, v in pts if v in front)
         if len(fp) > 1:
             ax.plot(*zip(*fp, strict=True), "--", color="grey", lw=1, label="Pareto front")
-        from matplotlib.ticker import LogLocator, ScalarFormatter
+        from diagtools._plotting import plain_log_ticks
 
         ax.set_xscale("log")
-        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-        ax.xaxis.set_major_formatter(ScalarFormatter())
-        ax.xaxis.set_minor_formatter("")
+        plain_log_ticks(ax, "x")  # plain numbers, and the 2s and 5s when the range is narrow
+        ax.margins(x=0.2, y=0.15)  # room for the variant labels next to the points
         ax.set_xlabel(f"{statistic} latency at batch {int(b)} (ms, log)")
         ax.set_ylabel(self.primary)
         ax.set_title(kwargs.get("title", "Accuracy vs latency (bars: 95% CI)"))
