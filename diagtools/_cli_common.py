@@ -1,8 +1,24 @@
-"""Argument helpers shared by every ``diagtools`` command."""
+"""Argument helpers shared by every ``diagtools`` command: one-line errors, checked numbers."""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+#: Exit codes of every command (also in each command's --help and in README).
+EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+EXIT_CODES_TEXT = """exit codes (every command):
+  0  success
+  1  a significant regression (compare; the CI gate)
+  2  bad input or usage: one line on stderr names the argument, what was expected and the fix
+  3  report incomplete: a requested section failed (the report is still written, errors at the
+     top; --allow-partial accepts it) or the report template stopped
+  4  unexpected internal error (a bug: please report it; DIAGTOOLS_DEBUG=1 shows the traceback)
+"""
 
 TRUSTED_TYPE_HELP = (
     "trust one more type in a .skops model file, by its exact name as the error lists it "
@@ -10,8 +26,70 @@ TRUSTED_TYPE_HELP = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are ONE line on stderr (argument, problem, fix), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``prog: error: message`` and where to read the options, on one line; exit 2."""
+        text = " ".join(message.split()).rstrip(".")
+        sys.stderr.write(f"{self.prog}: error: {text}. See '{self.prog} --help'.\n")
+        sys.exit(EXIT_BAD_INPUT)
+
+
 def add_trusted_type_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--trusted-type NAME`` (repeatable) to a command that loads a model."""
     parser.add_argument(
         "--trusted-type", action="append", default=None, metavar="NAME", dest="trusted_type", help=TRUSTED_TYPE_HELP,
     )
+
+
+def int_at_least(minimum: int, example: int) -> Callable[[str], int]:
+    """An argparse ``type`` for an integer ``>= minimum``; the message shows a valid example."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number >= {minimum}, got {text!r}; pass e.g. {example}"
+            ) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {value}; pass e.g. {example}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def seed(text: str) -> int:
+    """An argparse ``type`` for a random seed: an integer in [0, 2**32 - 1] (numpy's range)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number in [0, 4294967295], got {text!r}; pass e.g. 0") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expected a whole number in [0, 4294967295], got {value}; pass e.g. 0")
+    return value
+
+
+def float_in(low: float, high: float, example: float, *, low_open: bool = False, high_open: bool = False) -> Callable[[str], float]:
+    """An argparse ``type`` for a finite number in an interval (open or closed at each end)."""
+    shown = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number in {shown}, got {text!r}; pass e.g. {example:g}") from None
+        ok = math.isfinite(value) and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+        if not ok:
+            raise argparse.ArgumentTypeError(f"expected a number in {shown}, got {text}; pass e.g. {example:g}")
+        return value
+
+    parse.__name__ = f"number in {shown}"
+    return parse
+
+
+def one_line(message: object) -> str:
+    """Collapse a message onto one line (library messages may quote multi-line values)."""
+    return " ".join(str(message).split())

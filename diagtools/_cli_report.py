@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-from diagtools._cli_common import add_trusted_type_argument
+from diagtools._cli_common import add_trusted_type_argument, int_at_least, seed
 from diagtools.errors import DiagnosticInputError
 
 REPORT_EPILOG = """exit codes:
-  0  the report was written
-  2  bad input: a missing or malformed file, an unknown column or section (one-line message)
-  3  the template failed while running (the executed notebook is kept next to the output)
+  0  the report was written and every requested section ran
+  2  bad input (one line on stderr naming the argument): a missing or malformed file, an untrusted
+     model type, an unknown column or section, an out-of-range number; nothing is written
+  3  report incomplete: a requested section failed (the report is written with the errors at the
+     top; --allow-partial exits 0 instead), or the template stopped (its executed notebook is kept
+     next to --out as NAME.failed.ipynb)
+  4  unexpected internal error (a bug; DIAGTOOLS_DEBUG=1 shows the traceback)
 """
 
+DEMO_EPILOG = """exit codes:
+  0  the demo report was written
+  2  bad input: --out is not a writable file path, --n-boot out of range
+  3  report incomplete: a section failed (the report is written with the errors at the top)
+  4  unexpected internal error
+"""
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``report`` and ``demo`` sub-commands."""
@@ -44,9 +53,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     report.add_argument("--no-code", action="store_true", help="hide code cells in the HTML (outputs only)")
     report.add_argument("--trust-pickle", action="store_true", help="allow a pickle/joblib model file (loading it runs code in it)")
     add_trusted_type_argument(report)
-    report.add_argument("--n-boot", type=int, default=500, help="bootstrap resamples behind every interval (default: 500)")
-    report.add_argument("--random-state", type=int, default=0, help="seed of every random step (default: 0)")
-    report.add_argument("--sample-rows", type=int, help="evaluate on a random sample of this many rows")
+    report.add_argument("--n-boot", type=int_at_least(1, 500), default=500,
+                        help="bootstrap resamples behind every interval, >= 1 (default: 500)")
+    report.add_argument("--random-state", type=seed, default=0, help="seed of every random step, 0 .. 2**32-1 (default: 0)")
+    report.add_argument("--sample-rows", type=int_at_least(1, 10000), help="evaluate on a random sample of this many rows (>= 1)")
+    report.add_argument("--allow-partial", action="store_true",
+                        help="exit 0 even when a requested section failed (the errors are at the top of the report)")
     report.add_argument("--keep-notebook", metavar="PATH", help="also keep the executed notebook at PATH")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
     report.set_defaults(handler=_report)
@@ -56,10 +68,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="train the demo model on the demo data and render reports/demo.html",
         description="Generate the demo loans data (planted problems: a failing slice, drifted columns, an "
         "overfitting model with a slow pipeline step), train the demo model, and render the full report.",
+        epilog=DEMO_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument("--out", default="reports/demo.html", help="output HTML file (default: reports/demo.html)")
     demo.add_argument("--no-code", action="store_true", help="hide code cells in the HTML")
-    demo.add_argument("--n-boot", type=int, default=500, help="bootstrap resamples (default: 500)")
+    demo.add_argument("--n-boot", type=int_at_least(1, 500), default=500, help="bootstrap resamples, >= 1 (default: 500)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(handler=_demo)
 
@@ -72,32 +86,16 @@ def _report(args: argparse.Namespace) -> int:
     from diagtools.report import render_report
 
     start = time.perf_counter()
-    try:
-        out = render_report(
-            model_path=args.model, data_path=args.data, target=args.target, out=args.out,
-            train_path=args.train, reference_path=args.reference, title=args.title,
-            slice_columns=_split(args.slices), sections=_split(args.sections), no_code=args.no_code,
-            trust_pickle=args.trust_pickle, trusted=args.trusted_type, n_boot=args.n_boot, random_state=args.random_state,
-            sample_rows=args.sample_rows, progress=not args.quiet, keep_notebook=args.keep_notebook,
-        )
-    except DiagnosticInputError:
-        raise
-    except Exception as exc:
-        return _template_failed(exc)
+    out = render_report(
+        model_path=args.model, data_path=args.data, target=args.target, out=args.out,
+        train_path=args.train, reference_path=args.reference, title=args.title,
+        slice_columns=_split(args.slices), sections=_split(args.sections), no_code=args.no_code,
+        trust_pickle=args.trust_pickle, trusted=args.trusted_type, n_boot=args.n_boot, random_state=args.random_state,
+        sample_rows=args.sample_rows, progress=not args.quiet, keep_notebook=args.keep_notebook,
+        allow_partial=args.allow_partial,
+    )
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.0f} s")
     return 0
-
-
-def _template_failed(exc: Exception) -> int:
-    name = type(exc).__name__
-    # papermill re-raises errors from the kernel; the input errors among them keep their message.
-    text = str(exc)
-    if "DiagnosticInputError" in text:
-        line = next((ln for ln in text.splitlines() if "DiagnosticInputError" in ln), text.splitlines()[-1])
-        print(f"diagtools: error: {line.split('DiagnosticInputError:', 1)[-1].strip()}", file=sys.stderr)
-        return 2
-    print(f"diagtools: the report template failed ({name}): {text.strip().splitlines()[-1] if text.strip() else ''}", file=sys.stderr)
-    return 3
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -106,10 +104,13 @@ def _demo(args: argparse.Namespace) -> int:
     from diagtools.datasets import LOANS_TRUTH, load_loans
     from diagtools.demo_models import make_loan_model
     from diagtools.io import save_model
-    from diagtools.report import render_report
+    from diagtools.report import _check_writable_parent, render_report
 
     start = time.perf_counter()
     out = Path(args.out)
+    if out.is_dir():
+        raise DiagnosticInputError(f"--out: {out} is a directory. Pass a file name, e.g. {out / 'demo.html'}.")
+    _check_writable_parent(out, "--out")
     inputs = out.parent / "demo_inputs"
     inputs.mkdir(parents=True, exist_ok=True)
     reference, current = load_loans("reference"), load_loans("current")
@@ -120,16 +121,11 @@ def _demo(args: argparse.Namespace) -> int:
     with threadpool_limits(limits=1):  # predictable on a busy machine (see report._threads_for)
         model.fit(reference.drop(columns=LOANS_TRUTH.target), reference[LOANS_TRUTH.target])
     save_model(model, inputs / "loan_model.skops")
-    try:
-        render_report(
-            model_path=inputs / "loan_model.skops", data_path=inputs / "loans_current.csv",
-            train_path=inputs / "loans_reference.csv", reference_path=inputs / "loans_reference.csv",
-            target=LOANS_TRUTH.target, out=out, title="Demo: loan default model", no_code=args.no_code,
-            n_boot=args.n_boot, progress=not args.quiet,
-        )
-    except DiagnosticInputError:
-        raise
-    except Exception as exc:
-        return _template_failed(exc)
+    render_report(
+        model_path=inputs / "loan_model.skops", data_path=inputs / "loans_current.csv",
+        train_path=inputs / "loans_reference.csv", reference_path=inputs / "loans_reference.csv",
+        target=LOANS_TRUTH.target, out=out, title="Demo: loan default model", no_code=args.no_code,
+        n_boot=args.n_boot, progress=not args.quiet,
+    )
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.0f} s")
     return 0

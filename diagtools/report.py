@@ -34,6 +34,7 @@ from diagtools.errors import DiagnosticInputError
 __all__ = [
     "SECTIONS",
     "DiagnosisReport",
+    "ReportIncompleteError",
     "ReportInputs",
     "SectionOutcome",
     "export_html",
@@ -63,6 +64,29 @@ DEFAULT_BUDGETS: dict[str, int] = {
 }
 
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+#: Output-metadata key under which the template's summary cell publishes the section statuses.
+_STATUS_KEY = "diagtools/report-status"
+
+
+class ReportIncompleteError(RuntimeError):
+    """A report could not be completed: a requested section failed, or the template stopped.
+
+    Attributes
+    ----------
+    failed : dict of str to str
+        ``{section: error}``; ``{"template": error}`` when the template itself stopped.
+    path : pathlib.Path or None
+        The HTML report, written (errors at the top) when the sections failed; ``None`` when
+        the template stopped before a report existed.
+    notebook : pathlib.Path or None
+        The executed notebook kept for inspection when the template stopped.
+    """
+
+    def __init__(self, message: str, *, failed: dict[str, str], path: Path | None = None, notebook: Path | None = None) -> None:
+        super().__init__(message)
+        self.failed = failed
+        self.path = path
+        self.notebook = notebook
 
 
 @dataclass
@@ -106,16 +130,16 @@ class SectionOutcome:
         return self.rows_used is not None and self.rows_total is not None and self.rows_used < self.rows_total
 
     def findings(self) -> list[Finding]:
-        """Findings of the section's results (except ``context["quiet"]`` ones), plus one for a failure, ranked."""
+        """Findings of the section's results (except ``context["quiet"]`` ones), ranked.
+
+        A failed section has no findings: its failure is an error, shown above every finding
+        (:attr:`DiagnosisReport.failed`), never ranked among them as if it were a minor one.
+        """
         found: list[Finding] = []
         quiet = self.context.get("quiet", ())
         for key, result in self.results.items():
             if key not in quiet:
                 found.extend(result.findings())
-        if self.status == "failed":
-            found.append(
-                Finding(self.name, "low", f"The {self.title.lower()} section could not run", self.error or "")
-            )
         return rank_findings(found)
 
 
@@ -182,6 +206,16 @@ class DiagnosisReport:
     def __getitem__(self, name: str) -> SectionOutcome:
         return self.sections[name]
 
+    @property
+    def failed(self) -> dict[str, str]:
+        """Sections that could not run, as ``{section: error}`` (empty when every section ran or was skipped)."""
+        return {name: o.error or "unknown error" for name, o in self.sections.items() if o.status == "failed"}
+
+    @property
+    def complete(self) -> bool:
+        """True when no section failed (skipped sections, which lacked an optional input, do not count)."""
+        return not self.failed
+
     def findings(self) -> list[tuple[str, Finding]]:
         """All findings as ``(section, finding)`` pairs, most severe first."""
         pairs = [(name, f) for name, outcome in self.sections.items() for f in outcome.findings()]
@@ -201,6 +235,23 @@ class DiagnosisReport:
             f"<p><strong>Model:</strong> {escape(self.model_name)}<br>"
             f"<strong>Data:</strong> {escape(self.data_description)}</p>",
         ]
+        failed = self.failed
+        if failed:
+            # Errors come first: a report with a section that could not run is incomplete, and its
+            # findings say nothing about what that section would have found.
+            count = f"{len(failed)} section{'s' if len(failed) > 1 else ''}"
+            lines.append(
+                f"<div class='dt-note dt-failed dt-errors'><h3>Incomplete report: {count} could not run</h3><ul>"
+            )
+            lines.extend(
+                f"<li><strong>error</strong> <a href='#section-{escape(name)}'>{escape(self.sections[name].title)}</a>: "
+                f"{escape(error)}</li>"
+                for name, error in failed.items()
+            )
+            lines.append(
+                "</ul><p>The findings below come only from the sections that ran; these sections' questions are "
+                "unanswered. Fix the cause and render again.</p></div>"
+            )
         ranked = [(s, f) for s, f in self.findings() if f.severity != "info"]
         infos = [(s, f) for s, f in self.findings() if f.severity == "info"]
         lines.append(f"<h3>Findings ({len(ranked)} to act on)</h3>")
@@ -280,10 +331,18 @@ class DiagnosisReport:
                 _show_plot(result, method)
 
     def summary(self) -> None:
-        """Display the executive summary in a notebook."""
+        """Display the executive summary in a notebook.
+
+        The output also carries the section statuses in its (invisible) metadata, which is how
+        :func:`render_report` learns, from the executed notebook, which sections failed.
+        """
         from IPython.display import HTML, display
 
-        display(HTML(self.summary_html()))
+        display(HTML(self.summary_html()), metadata={_STATUS_KEY: self.status()})
+
+    def status(self) -> dict[str, Any]:
+        """Section statuses and errors: ``{"sections": {name: status}, "failed": {name: error}}``."""
+        return {"sections": {name: o.status for name, o in self.sections.items()}, "failed": self.failed}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form: every section's results and the ranked findings."""
@@ -305,6 +364,7 @@ class DiagnosisReport:
                 }
                 for name, o in self.sections.items()
             },
+            "failed": self.failed,
             "findings": [dict(section=s, **f.to_dict()) for s, f in self.findings()],
         }
 
@@ -751,12 +811,31 @@ def load_inputs(
     if sample_rows is not None and len(data) > sample_rows:
         data = data.sample(n=sample_rows, random_state=random_state).sort_index()
     X, y = data.drop(columns=[target]), data[target]
+    _check_model_columns(model, X, "data")
     X_train = train.drop(columns=[target]) if train is not None else None
     y_train = train[target] if train is not None else None
     return ReportInputs(
         model=model, X=X, y=y, target=target, X_train=X_train, y_train=y_train, reference=reference,
         model_name=Path(model_path).stem, data_name=Path(data_path).name,
     )
+
+
+def _check_model_columns(model: Any, X: pd.DataFrame, name: str) -> None:
+    """The columns the model was fitted on must all be in the data (names as the model recorded them)."""
+    fitted = getattr(model, "feature_names_in_", None)
+    if fitted is None:
+        return
+    present = {str(c) for c in X.columns}
+    missing = [str(c) for c in fitted if str(c) not in present]
+    if missing:
+        import difflib
+
+        hints = [f"{m!r} (did you mean {c[0]!r}?)" if (c := difflib.get_close_matches(m, list(present), n=1)) else repr(m)
+                 for m in missing[:10]]
+        raise DiagnosticInputError(
+            f"{name}: the model was fitted on {len(missing)} column(s) that the data lacks: {', '.join(hints)}"
+            f"{' ...' if len(missing) > 10 else ''}. Pass data with every column the model uses."
+        )
 
 
 def template_path(name: str = "model_report.ipynb") -> Path:
@@ -788,6 +867,7 @@ def render_report(
     progress: bool = True,
     keep_notebook: str | os.PathLike[str] | None = None,
     timeout: int = 1200,
+    allow_partial: bool = False,
 ) -> Path:
     """Execute the report template headless and write ONE self-contained HTML file.
 
@@ -804,7 +884,8 @@ def render_report(
     title : str, default="Model diagnosis report"
     slice_columns : sequence of str, optional
     sections : sequence of str, optional
-        Subset of :data:`SECTIONS`.
+        Subset of :data:`SECTIONS`. A section named here must have its inputs (``fit`` needs
+        ``train_path``, ``drift`` needs ``reference_path``).
     no_code : bool, default=False
         Hide code cells (inputs) in the HTML.
     trust_pickle : bool, default=False
@@ -812,15 +893,20 @@ def render_report(
     trusted : sequence of str, optional
         Extra exact type names to accept in a ``.skops`` model file, after review.
     n_boot : int, default=500
+        Bootstrap resamples, at least 1.
     random_state : int, default=0
+        Seed, in ``[0, 2**32 - 1]``.
     sample_rows : int, optional
-        Evaluate on a random sample of rows.
+        Evaluate on a random sample of this many rows (at least 1).
     progress : bool, default=True
         Show papermill's progress bar over cells.
     keep_notebook : path, optional
         Also keep the executed notebook here.
     timeout : int, default=1200
         Seconds allowed per cell.
+    allow_partial : bool, default=False
+        Return normally when a section failed. By default the report is still written, with
+        the errors at the top, and then :class:`ReportIncompleteError` is raised.
 
     Returns
     -------
@@ -830,22 +916,24 @@ def render_report(
     Raises
     ------
     DiagnosticInputError
-        When an input file is missing or malformed (checked before the template runs).
+        When an input is missing or malformed: checked before the template runs where
+        possible (files, model trust, columns, numbers), otherwise raised by the template
+        (taken from papermill's error, ``ename`` / ``evalue``). Nothing is written.
+    ReportIncompleteError
+        When a requested section failed (the report is written first; not raised with
+        ``allow_partial=True``), or the template stopped (its executed notebook is kept next
+        to ``out`` as ``<out>.failed.ipynb``).
     """
     import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
 
-    # Check inputs first, so a typo fails in a second with one clear line.
-    for arg, path in (("model", model_path), ("data", data_path), ("train", train_path), ("reference", reference_path)):
-        if path is not None and not Path(path).is_file():
-            raise DiagnosticInputError(f"{arg}: file not found: {path}. Check the path.")
-    if sections is not None:
-        unknown = [s for s in sections if s not in SECTIONS]
-        if unknown:
-            raise DiagnosticInputError(f"sections: unknown {unknown}; choose from {', '.join(SECTIONS)}.")
-    from diagtools.io import check_model_file
-
-    # Refuse an untrusted model file here, before a kernel starts or any output is written.
-    check_model_file(model_path, trust=trust_pickle, trusted=trusted)
+    out_path = Path(out)
+    _check_render_inputs(
+        model_path=model_path, data_path=data_path, target=target, out=out_path, train_path=train_path,
+        reference_path=reference_path, slice_columns=slice_columns, sections=sections, trust_pickle=trust_pickle,
+        trusted=trusted, n_boot=n_boot, random_state=random_state, sample_rows=sample_rows,
+        keep_notebook=keep_notebook,
+    )
     parameters = {
         "model_path": str(model_path),
         "data_path": str(data_path),
@@ -861,21 +949,187 @@ def render_report(
         "trusted_types": None if not trusted else list(trusted),
         "sample_rows": sample_rows,
     }
-    out_path = Path(out)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, _kernel_path():
         executed = Path(tmp) / "report.ipynb"
-        pm.execute_notebook(
-            str(template_path()), str(executed), parameters=parameters, kernel_name="python3",
-            progress_bar=progress, cwd=os.getcwd(), execution_timeout=timeout,
-            # The kernel talks to us over loopback only; its warning about unencrypted TCP is noise
-            # in a command's output, errors still show.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
+        try:
+            pm.execute_notebook(
+                str(template_path()), str(executed), parameters=parameters, kernel_name="python3",
+                progress_bar=progress, cwd=os.getcwd(), execution_timeout=timeout,
+                # The kernel talks to us over loopback only; its warning about unencrypted TCP is noise
+                # in a command's output, errors still show.
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+        except PapermillExecutionError as exc:
+            # papermill hands over the kernel's exception by name and message: an input error
+            # found by the template is an input error here too, and nothing is written.
+            if exc.ename == DiagnosticInputError.__name__:
+                raise DiagnosticInputError(exc.evalue) from None
+            kept = _keep_failed_notebook(executed, out_path)
+            raise ReportIncompleteError(
+                f"the report template stopped at cell {exc.exec_count} ({exc.ename}: {exc.evalue}); no report was "
+                f"written" + (f"; the executed notebook is kept at {kept}" if kept else ""),
+                failed={"template": f"{exc.ename}: {exc.evalue}"}, notebook=kept,
+            ) from None
+        except Exception as exc:  # the kernel died or a cell timed out
+            kept = _keep_failed_notebook(executed, out_path)
+            raise ReportIncompleteError(
+                f"the report template could not finish ({type(exc).__name__}: {exc}); no report was written"
+                + (f"; the executed notebook is kept at {kept}" if kept else ""),
+                failed={"template": f"{type(exc).__name__}: {exc}"}, notebook=kept,
+            ) from None
+        out_path.parent.mkdir(parents=True, exist_ok=True)
         if keep_notebook is not None:
             Path(keep_notebook).write_bytes(executed.read_bytes())
         export_html(executed, out_path, no_code=no_code, title=title)
+        failed = executed_status(executed).get("failed", {})
+    if failed and not allow_partial:
+        reasons = "; ".join(f"{name}: {error}" for name, error in failed.items())
+        raise ReportIncompleteError(
+            f"{len(failed)} requested section(s) failed ({reasons}). The report was written to {out_path} with "
+            "the errors at the top; pass --allow-partial (allow_partial=True) to accept an incomplete report.",
+            failed=dict(failed), path=out_path,
+        )
     return out_path
+
+
+def executed_status(notebook: str | os.PathLike[str]) -> dict[str, Any]:
+    """Section statuses published by an executed report notebook (empty when none was published)."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            status = output.get("metadata", {}).get(_STATUS_KEY)
+            if status is not None:
+                return dict(status)
+    return {}
+
+
+def _keep_failed_notebook(executed: Path, out: Path) -> Path | None:
+    """Keep a template's executed notebook next to ``out`` for inspection; ``None`` if there is none."""
+    if not executed.exists():
+        return None
+    kept = out.with_name(out.stem + ".failed.ipynb")
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_bytes(executed.read_bytes())
+    except OSError:
+        return None
+    return kept
+
+
+def _check_render_inputs(
+    *,
+    model_path: Any,
+    data_path: Any,
+    target: str,
+    out: Path,
+    train_path: Any,
+    reference_path: Any,
+    slice_columns: Sequence[str] | None,
+    sections: Sequence[str] | None,
+    trust_pickle: bool,
+    trusted: Sequence[str] | None,
+    n_boot: int,
+    random_state: int,
+    sample_rows: int | None,
+    keep_notebook: Any,
+) -> None:
+    """Every check that needs no kernel, so a typo fails in a second with one clear line and writes nothing."""
+    import difflib
+
+    from diagtools._validation import check_columns
+    from diagtools.io import check_model_file
+
+    for arg, flag, path in (("model_path", "--model", model_path), ("data_path", "--data", data_path),
+                            ("train_path", "--train", train_path), ("reference_path", "--reference", reference_path)):
+        if path is not None and not Path(path).is_file():
+            what = "a directory, not a file" if Path(path).is_dir() else "file not found"
+            raise DiagnosticInputError(f"{flag} ({arg}): {what}: {path}. Check the path.")
+    for arg, flag, value, low in (("n_boot", "--n-boot", n_boot, 1), ("sample_rows", "--sample-rows", sample_rows, 1)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low):
+            raise DiagnosticInputError(f"{flag} ({arg}) must be a whole number >= {low}, got {value!r}. Pass e.g. 500.")
+    if isinstance(random_state, bool) or not isinstance(random_state, int | np.integer) or not 0 <= random_state < 2**32:
+        raise DiagnosticInputError(
+            f"--random-state (random_state) must be a whole number in [0, 4294967295], got {random_state!r}. Pass e.g. 0."
+        )
+    if not isinstance(target, str) or not target:
+        raise DiagnosticInputError(f"--target (target) must be a column name, got {target!r}. Pass e.g. --target label.")
+    if sections is not None:
+        chosen = list(sections)
+        if not chosen:
+            raise DiagnosticInputError(f"--sections (sections) is empty. Choose from {', '.join(SECTIONS)}, or omit it for all.")
+        for name in chosen:
+            if name not in SECTIONS:
+                close = difflib.get_close_matches(str(name), list(SECTIONS), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise DiagnosticInputError(
+                    f"--sections (sections): unknown section {name!r}{hint}. Choose from {', '.join(SECTIONS)}."
+                )
+        for name, (arg, flag) in (("fit", ("train_path", "--train")), ("drift", ("reference_path", "--reference"))):
+            needed = train_path if name == "fit" else reference_path
+            if name in chosen and needed is None:
+                raise DiagnosticInputError(
+                    f"--sections (sections): the {name} section was requested but needs {flag} ({arg}). "
+                    f"Pass {flag} FILE, or drop {name} from --sections."
+                )
+    if out.is_dir():
+        raise DiagnosticInputError(f"--out (out): {out} is a directory. Pass a file name, e.g. {out / 'report.html'}.")
+    _check_writable_parent(out, "--out (out)")
+    if keep_notebook is not None:
+        _check_writable_parent(Path(keep_notebook), "--keep-notebook (keep_notebook)")
+    check_model_file(model_path, trust=trust_pickle, trusted=trusted)
+    data = _peek(data_path, "--data (data_path)")
+    check_columns(data, [target], name="--target (target)")
+    if slice_columns:
+        check_columns(data, list(slice_columns), name="--slices (slice_columns)")
+    if train_path is not None:
+        check_columns(_peek(train_path, "--train (train_path)"), [target], name="--target (target, in --train)")
+    if reference_path is not None:
+        _peek(reference_path, "--reference (reference_path)")
+
+
+def _check_writable_parent(path: Path, name: str) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    existing = parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise DiagnosticInputError(f"{name}: {existing} is a file, so {path} cannot be created. Choose another path.")
+    if not os.access(existing, os.W_OK):
+        raise DiagnosticInputError(f"{name}: cannot write in {existing} (permission denied). Choose another path.")
+
+
+def _peek(path: Any, name: str) -> pd.DataFrame:
+    """The first rows of a data file (its columns, and whether it parses), read cheaply."""
+    from diagtools.io import load_data
+
+    file = Path(path)
+    suffix = file.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv"):
+            head = pd.read_csv(file, sep="\t" if suffix == ".tsv" else ",", nrows=100)
+        elif suffix in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(file)
+            head = parquet.schema_arrow.empty_table().to_pandas()
+            if parquet.metadata.num_rows == 0:
+                raise DiagnosticInputError(f"{name}: {file.name} has no rows. Pass a file with data.")
+            return head.reindex(range(1))
+        else:
+            return load_data(file, name=name)  # raises the unsupported-type message
+    except DiagnosticInputError:
+        raise
+    except ImportError:
+        return load_data(file, name=name)
+    except Exception as exc:
+        raise DiagnosticInputError(
+            f"{name}: could not read {file.name} ({type(exc).__name__}: {exc}). Pass a valid .csv, .tsv or .parquet file."
+        ) from exc
+    if head.empty:
+        raise DiagnosticInputError(f"{name}: {file.name} has no rows. Pass a file with data.")
+    return head
 
 
 @contextlib.contextmanager

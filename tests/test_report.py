@@ -46,8 +46,9 @@ def test_a_failing_section_becomes_an_entry(small_case, monkeypatch):
     model, X, y = small_case
     report = run_diagnostics(model, X, y, sections=["latency"])
     assert report["latency"].status == "failed"
-    assert any("could not run" in f.title for _, f in report.findings())
-    assert "kaboom" in report.section_html("latency")
+    assert report.failed == {"latency": "RuntimeError: kaboom"}
+    assert not any(section == "latency" for section, _ in report.findings())  # an error, not a ranked finding
+    assert "kaboom" in report.section_html("latency") and "kaboom" in report.summary_html()
 
 
 def test_summary_escapes_column_names_and_links_sections(small_case):
