@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from diagtools._cli_common import add_trusted_type_argument
+from diagtools._cli_common import add_trusted_type_argument, float_in, int_at_least, seed
 from diagtools.errors import DiagnosticInputError
 
 if TYPE_CHECKING:
@@ -67,13 +68,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_trusted_type_argument(bench)
     bench.add_argument("--batch-sizes", default="1,100", metavar="B1,B2",
                        help="comma-separated batch sizes to time predict at; 0 or empty skips latency (default: 1,100)")
-    bench.add_argument("--n-runs", type=int, default=30, metavar="K",
+    bench.add_argument("--n-runs", type=int_at_least(1, 30), default=30, metavar="K",
                        help="timed predict calls per batch size (default: 30)")
-    bench.add_argument("--n-boot", type=int, default=1000, metavar="B",
+    bench.add_argument("--n-boot", type=int_at_least(1, 1000), default=1000, metavar="B",
                        help="bootstrap resamples behind every interval (default: 1000)")
-    bench.add_argument("--sample-rows", type=int, metavar="ROWS",
+    bench.add_argument("--sample-rows", type=int_at_least(1, 10000), metavar="ROWS",
                        help="evaluate on a seeded random sample of this many rows (default: all rows)")
-    bench.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed of every random step (default: 0)")
+    bench.add_argument("--random-state", type=seed, default=0, metavar="SEED", help="seed of every random step (default: 0)")
     bench.set_defaults(handler=_bench)
 
     compare = sub.add_parser(
@@ -87,11 +88,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     compare.add_argument("baseline", metavar="BASELINE", help="baseline run: a run id, or a name (its latest run)")
     compare.add_argument("candidate", metavar="CANDIDATE", help="candidate run: a run id, or a name (its latest run)")
     compare.add_argument("--db", metavar="PATH", help=_DB_HELP)
-    compare.add_argument("--metric-tolerance", type=float, default=0.01, metavar="ABS",
+    compare.add_argument("--metric-tolerance", type=float_in(0, math.inf, 0.01, high_open=True), default=0.01, metavar="ABS",
                          help="allowed worsening of each metric, absolute (0.01 = one accuracy point; default: 0.01)")
-    compare.add_argument("--latency-tolerance", type=float, default=0.10, metavar="REL",
+    compare.add_argument("--latency-tolerance", type=float_in(0, math.inf, 0.1, high_open=True), default=0.10, metavar="REL",
                          help="allowed relative slow-down of each median latency (0.10 = 10%% slower; default: 0.10)")
-    compare.add_argument("--alpha", type=float, default=0.05,
+    compare.add_argument("--alpha", type=float_in(0, 1, 0.05, low_open=True, high_open=True), default=0.05,
                          help="significance level of each one-sided test (default: 0.05)")
     compare.add_argument("--metrics", metavar="M1,M2",
                          help="comma-separated metrics to compare and gate on (default: every metric in both runs)")
@@ -99,9 +100,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                          help="output format: text for a terminal, json for tools, markdown for a PR comment "
                          "(default: text)")
     compare.add_argument("--out", metavar="FILE", help="also write the output to FILE (e.g. the PR comment body)")
-    compare.add_argument("--n-boot", type=int, default=1000, metavar="B",
+    compare.add_argument("--n-boot", type=int_at_least(1, 1000), default=1000, metavar="B",
                          help="bootstrap resamples of the paired and latency tests (default: 1000)")
-    compare.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed of the bootstrap (default: 0)")
+    compare.add_argument("--random-state", type=seed, default=0, metavar="SEED", help="seed of the bootstrap (default: 0)")
     compare.set_defaults(handler=_compare)
 
 
@@ -162,7 +163,7 @@ def _bench(args: argparse.Namespace) -> int:
 
     sizes = _batch_sizes(args.batch_sizes)
     data = load_data(args.data, name="data")
-    check_columns(data, [args.target], name="data")
+    check_columns(data, [args.target], name="--target")
     model = load_model(args.model, trust=args.trust_pickle, trusted=args.trusted_type)
     if args.sample_rows is not None and 0 < args.sample_rows < len(data):
         data = data.sample(n=args.sample_rows, random_state=args.random_state)

@@ -22,7 +22,7 @@ from diagtools._cli_common import (
 )
 
 # Modules that add their own sub-commands through ``register(subparsers)``.
-_COMMAND_MODULES = ("diagtools._cli_report", "diagtools._cli_history")
+_COMMAND_MODULES = ("diagtools._cli_report", "diagtools._cli_templates", "diagtools._cli_history")
 
 
 def build_parser() -> Parser:

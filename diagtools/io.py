@@ -144,6 +144,8 @@ def check_model_file(
     extra = _check_trusted_names(trusted)
     if suffix == ".skops":
         _audit_skops(file, extra)
+    elif suffix in _NATIVE_SUFFIXES:
+        _check_native(file, _NATIVE_SUFFIXES[suffix])
     elif suffix in _PICKLE_SUFFIXES and not trust:
         load_model(file)  # raises the pickle message
     elif suffix not in _PICKLE_SUFFIXES and suffix not in _NATIVE_SUFFIXES:
@@ -254,7 +256,8 @@ def _check_trusted_names(trusted: Sequence[str] | None) -> frozenset[str]:
     bad = [t for t in names if not isinstance(t, str) or "." not in t or t != t.strip() or "*" in t]
     if bad:
         raise DiagnosticInputError(
-            f"trusted: expected fully-qualified type names such as 'mypackage.module.MyTransformer', got {bad[0]!r}. "
+            f"trusted (CLI: --trusted-type): expected fully-qualified type names such as "
+            f"'mypackage.module.MyTransformer', got {bad[0]!r}. "
             "Copy the names from the error that listed them; prefixes and wildcards are not accepted."
         )
     return frozenset(names)
@@ -301,17 +304,28 @@ def _load_skops(file: Path, extra: frozenset[str]) -> Any:
     return model
 
 
-def _load_native(file: Path, library: str) -> Any:
-    """Read a gradient-boosting library's own model file into its scikit-learn estimator."""
-    import importlib
+def _check_native(file: Path, library: str) -> None:
+    """The library is installed, and a LightGBM ``.txt`` file starts like a LightGBM model."""
+    import importlib.util
 
-    try:
-        importlib.import_module(library)
-    except ImportError as exc:
+    if importlib.util.find_spec(library) is None:
         raise DiagnosticInputError(
             f"model: {file.name} is read as a {library} model file ({file.suffix}), and {library} is not installed. "
             f"Install it (pip install {library})."
-        ) from exc
+        )
+    if library == "lightgbm":
+        with open(file, "rb") as fh:
+            head = fh.read(5)
+        if head != b"tree\n":
+            raise DiagnosticInputError(
+                f"model: {file.name} is not a LightGBM model file (a .txt model is read as one, written by "
+                "booster_.save_model('model.txt')). Use that, or a .skops file."
+            )
+
+
+def _load_native(file: Path, library: str) -> Any:
+    """Read a gradient-boosting library's own model file into its scikit-learn estimator."""
+    _check_native(file, library)
     try:
         if library == "lightgbm":
             return _lightgbm_model(file)
@@ -331,12 +345,6 @@ def _lightgbm_model(file: Path) -> Any:
     import lightgbm as lgb
     import numpy as np
 
-    head = file.read_text(encoding="utf-8", errors="replace")[:200]
-    if not head.startswith("tree\n"):
-        raise DiagnosticInputError(
-            f"model: {file.name} is not a LightGBM model file (a .txt model is read as one, written by "
-            "booster_.save_model('model.txt')). Use that, or a .skops file."
-        )
     booster = lgb.Booster(model_file=str(file))
     objective = str(booster.dump_model().get("objective", "")).split(" ")[0]
     if objective in ("binary", "multiclass", "multiclassova", "cross_entropy"):

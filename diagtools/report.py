@@ -683,7 +683,7 @@ def run_diagnostics(
 
             close = difflib.get_close_matches(name, list(SECTIONS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise DiagnosticInputError(f"sections: unknown section {name!r}{hint}. Choose from {', '.join(SECTIONS)}.")
+            raise DiagnosticInputError(f"sections: unknown section {name!r}{hint} Choose from {', '.join(SECTIONS)}.")
     check_same_length(y, X, name="y", ref_name="X")
     if slice_columns:
         check_columns(X, slice_columns, name="slice_columns")
@@ -838,13 +838,30 @@ def _check_model_columns(model: Any, X: pd.DataFrame, name: str) -> None:
         )
 
 
-def template_path(name: str = "model_report.ipynb") -> Path:
-    """Locate a notebook template: the source checkout's ``notebooks/`` or the packaged copy."""
+def templates_dir() -> Path:
+    """The directory holding the notebook templates.
+
+    An installed wheel holds them in the package (``diagtools/notebooks``, built from the
+    source's ``notebooks/`` directory, see setup.py); a source checkout (editable install) uses
+    ``notebooks/`` itself, so the files the team edits are the files that run.
+    """
     here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "notebooks" / name, here / "templates" / name):
-        if candidate.exists():
+    for candidate in (here / "notebooks", here.parent / "notebooks"):
+        if (candidate / "model_report.ipynb").is_file():
             return candidate
-    raise DiagnosticInputError(f"template {name!r} not found in notebooks/ or the installed package.")
+    raise DiagnosticInputError(
+        "the notebook templates are missing from this installation (neither diagtools/notebooks nor a source "
+        "checkout's notebooks/ holds model_report.ipynb). Reinstall diagtools."
+    )
+
+
+def template_path(name: str = "model_report.ipynb") -> Path:
+    """Locate one notebook template (see :func:`templates_dir`)."""
+    path = templates_dir() / name
+    if not path.is_file():
+        available = ", ".join(sorted(p.name for p in templates_dir().glob("*.ipynb")))
+        raise DiagnosticInputError(f"template {name!r} not found. Available templates: {available}.")
+    return path
 
 
 def render_report(
@@ -1062,9 +1079,9 @@ def _check_render_inputs(
         for name in chosen:
             if name not in SECTIONS:
                 close = difflib.get_close_matches(str(name), list(SECTIONS), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                hint = f"; did you mean {close[0]!r}?" if close else "."
                 raise DiagnosticInputError(
-                    f"--sections (sections): unknown section {name!r}{hint}. Choose from {', '.join(SECTIONS)}."
+                    f"--sections (sections): unknown section {name!r}{hint} Choose from {', '.join(SECTIONS)}."
                 )
         for name, (arg, flag) in (("fit", ("train_path", "--train")), ("drift", ("reference_path", "--reference"))):
             needed = train_path if name == "fit" else reference_path
@@ -1078,7 +1095,13 @@ def _check_render_inputs(
     _check_writable_parent(out, "--out (out)")
     if keep_notebook is not None:
         _check_writable_parent(Path(keep_notebook), "--keep-notebook (keep_notebook)")
-    check_model_file(model_path, trust=trust_pickle, trusted=trusted)
+    try:
+        check_model_file(model_path, trust=trust_pickle, trusted=trusted)
+    except DiagnosticInputError as exc:
+        message = str(exc)
+        raise DiagnosticInputError(
+            "--model (model_path): " + message.removeprefix("model: ") if message.startswith("model: ") else message
+        ) from None
     data = _peek(data_path, "--data (data_path)")
     check_columns(data, [target], name="--target (target)")
     if slice_columns:

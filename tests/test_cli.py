@@ -52,3 +52,34 @@ def test_report_unknown_section_is_one_line_error(tmp_path):
 def test_no_command_prints_help_and_returns_2(capsys):
     assert main([]) == 2
     assert "usage" in capsys.readouterr().out
+
+
+def test_every_command_documents_its_exit_codes():
+    import re
+    from pathlib import Path
+
+    parser = build_parser()
+    assert "exit codes" in parser.epilog
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert set(commands) >= {"report", "demo", "templates", "bench", "compare"}
+    for name, sub in commands.items():
+        epilog = sub.epilog or ""
+        assert "exit codes" in epilog and re.search(r"^\s+0\s", epilog, re.M) and re.search(r"^\s+2\s+bad input", epilog, re.M), name
+    assert re.search(r"^\s+3\s+report incomplete", commands["report"].epilog, re.M)
+    assert re.search(r"^\s+1\s", commands["compare"].epilog, re.M)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for code, words in ((0, "success"), (1, "a significant regression"), (2, "bad input"), (3, "report incomplete")):
+        assert re.search(rf"^\| {code} \| {words}", readme, re.M), code
+
+
+def test_an_internal_error_is_one_line_exit_4(monkeypatch, capsys):
+    import diagtools._cli_templates as templates
+
+    def broken(args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(templates, "_templates", broken)
+    monkeypatch.delenv("DIAGTOOLS_DEBUG", raising=False)
+    assert main(["templates", "x"]) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "internal error" in err
