@@ -274,6 +274,20 @@ def detect_drift(
             if task == "classification":
                 task = "binary" if len(pd.unique(y_all)) <= 2 else "multiclass"
 
+    # -- free text: tested through readable properties, plus a TF-IDF domain classifier ---
+    text_cols: list[str] = []
+    tested = frames
+    if both_frames:
+        from diagtools._text import text_columns
+
+        text_cols = [str(c) for c in text_columns(reference, cols)]
+    if text_cols:
+        expanded = _text_windows(reference, current, text_cols, random_state)
+        tested = {"reference": expanded[0], "current": expanded[1]}
+        props = [c for c in expanded[0].columns if c not in reference.columns]
+        cols = [c for c in cols if str(c) not in text_cols] + props
+        reference, current = expanded
+
     # -- profiles ------------------------------------------------------------------
     if isinstance(reference, DriftProfile):
         kinds = {c: reference.columns[c].kind for c in cols}
@@ -325,7 +339,7 @@ def detect_drift(
     metrics_frame = regions_frame = None
     outs: dict[str, Any] = {}
     if model is not None:
-        feats = [c for c in reference.columns if c != target]
+        feats = [c for c in frames["reference"].columns if c != target]  # the model takes the raw columns
         for name, data in frames.items():
             outs[name] = model_outputs(model, data[feats], task or "binary")
         sp = {w: ColumnProfile(PREDICTION_COLUMN, "numeric", 0, values=np.sort(outs[w][1].astype(float)))
@@ -360,7 +374,7 @@ def detect_drift(
             if str(col) not in flagged:
                 continue
             text, spec = shifted_region(p_ref.columns[str(col)], p_cur.columns[str(col)])
-            masks = {w: region_mask(frames[w][col], kinds[col], spec) for w in ("reference", "current")}
+            masks = {w: region_mask(tested[w][col], kinds[col], spec) for w in ("reference", "current")}
             region_rows.extend(region_metrics(str(col), text, masks, y, outs, task, n_boot=n_boot,
                                               random_state=random_state, confidence=confidence))
         regions_frame = pd.DataFrame(region_rows, columns=["column", "region", "metric", "window", "estimate", "ci_low", "ci_high", "n"])
@@ -370,8 +384,8 @@ def detect_drift(
     if domain_classifier:
         from diagtools.drift._domain import domain_classifier as _fit_domain
 
-        domain, importance = _fit_domain(reference, current, {str(c): kinds[c] for c in cols}, n_boot=n_boot,
-                                         random_state=random_state)
+        domain_kinds = {str(c): kinds[c] for c in cols} | dict.fromkeys(text_cols, "text")
+        domain, importance = _fit_domain(reference, current, domain_kinds, n_boot=n_boot, random_state=random_state)
 
     target_shift: dict[str, Any] = {}
     if target is not None and both_frames and target in current.columns:
@@ -379,6 +393,7 @@ def detect_drift(
 
     params = {"alpha": alpha, "effect_threshold": thr, "n_boot": n_boot, "confidence": confidence,
               "random_state": random_state, "target": target, "columns": [str(c) for c in cols],
+              "text_columns": text_cols,
               "domain_classifier": bool(domain_classifier), "reference_in_sample": bool(reference_in_sample), "model": None if model is None else type(model).__name__,
               "n_reference": int(p_ref.n_rows), "n_current": int(p_cur.n_rows)}
     return DriftResult(
@@ -390,6 +405,39 @@ def detect_drift(
         domain=domain, domain_importance=importance, metrics=metrics_frame, regions=regions_frame,
         target_shift=target_shift,
     )
+
+
+def _text_windows(reference: pd.DataFrame, current: pd.DataFrame, text_cols: list[str],
+                  random_state: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both windows with the readable properties of each text column added (the raw text is kept).
+
+    The out-of-vocabulary share needs care: measured against a vocabulary that contains the
+    row's own words, every reference row would score 0 and any current window would look
+    drifted. Each row is measured against the vocabulary of one half of the reference that
+    does not contain it (cross-fitting), current rows against either half at random, so both
+    windows are measured the same way.
+    """
+    from diagtools._text import property_name, text_properties, vocabulary
+
+    rng = np.random.default_rng([random_state, 7])
+    half_r = rng.random(len(reference)) < 0.5
+    half_c = rng.random(len(current)) < 0.5
+    ref_parts, cur_parts = [reference], [current]
+    for c in text_cols:
+        vocab = (vocabulary(reference[c][half_r]), vocabulary(reference[c][~half_r]))
+        oov = property_name(c, "oov_share")
+        props_r = text_properties(reference[c], reference_vocabulary=vocab[1])
+        other = text_properties(reference[c], reference_vocabulary=vocab[0])[oov].to_numpy()
+        props_r[oov] = np.where(half_r, props_r[oov].to_numpy(), other)  # rows of half 0 against half 1's words
+        props_c = text_properties(current[c], reference_vocabulary=vocab[0])
+        other = text_properties(current[c], reference_vocabulary=vocab[1])[oov].to_numpy()
+        props_c[oov] = np.where(half_c, props_c[oov].to_numpy(), other)
+        keep = [property_name(c, k) for k in ("n_tokens", "has_digits", "has_amount", "oov_share", "is_question",
+                                              "non_ascii_share")]
+        keep = [k for k in keep if pd.concat([props_r[k], props_c[k]]).nunique(dropna=True) > 1]
+        ref_parts.append(props_r[keep])
+        cur_parts.append(props_c[keep])
+    return pd.concat(ref_parts, axis=1), pd.concat(cur_parts, axis=1)
 
 
 def _target_shift(ref: pd.Series, cur: pd.Series, target: str, confidence: float) -> dict[str, Any]:

@@ -35,10 +35,14 @@ def auc_from_counts(score: np.ndarray, y: np.ndarray, counts: np.ndarray) -> np.
         return num / (pos.sum(axis=1) * neg.sum(axis=1))
 
 
-def _encode(frame: pd.DataFrame, kinds: dict[str, str]) -> tuple[np.ndarray, list[bool]]:
+def _encode(frame: pd.DataFrame, kinds: dict[str, str], text_scores: dict[str, np.ndarray] | None = None
+            ) -> tuple[np.ndarray, list[bool]]:
     cols, mask = [], []
     for c, k in kinds.items():
-        if k == "numeric":
+        if k == "text":  # the out-of-fold score of a TF-IDF classifier stands for the text column
+            cols.append((text_scores or {})[c])
+            mask.append(False)
+        elif k == "numeric":
             cols.append(frame[c].to_numpy(dtype=float, na_value=np.nan))
             mask.append(False)
         else:
@@ -105,8 +109,13 @@ def _domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, kinds: di
     ref = reference.iloc[np.sort(rng.choice(len(reference), m, replace=False))]
     cur = current.iloc[np.sort(rng.choice(len(current), m, replace=False))]
     both = pd.concat([ref[list(kinds)], cur[list(kinds)]], ignore_index=True)
-    X, cat_mask = _encode(both, kinds)
     y = np.r_[np.zeros(m), np.ones(m)].astype(int)
+    text_scores: dict[str, np.ndarray] = {}
+    text_summary: dict[str, Any] = {}
+    for c in (c for c, k in kinds.items() if k == "text"):
+        text_scores[c], text_summary[c] = _text_domain(both[c], y, folds(n_splits=n_splits, shuffle=True,
+                                                                         random_state=random_state), n_boot, random_state)
+    X, cat_mask = _encode(both, kinds, text_scores)
     oof = np.zeros(len(y))
     drops = np.zeros((n_splits, len(kinds)))
     splitter = folds(n_splits=n_splits, shuffle=True, random_state=random_state)
@@ -132,4 +141,46 @@ def _domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, kinds: di
     imp = pd.DataFrame({"column": list(kinds), "importance": drops.mean(axis=0)})
     imp = imp.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
     imp["rank"] = np.arange(1, len(imp) + 1)
-    return {"auc": auc, "ci_low": float(low), "ci_high": float(high), "n": len(y), "n_splits": n_splits}, imp
+    summary: dict[str, Any] = {"auc": auc, "ci_low": float(low), "ci_high": float(high), "n": len(y), "n_splits": n_splits}
+    if text_summary:
+        summary["text"] = text_summary
+    return summary, imp
+
+
+def _text_domain(texts: pd.Series, y: np.ndarray, splitter: Any, n_boot: int, random_state: int
+                 ) -> tuple[np.ndarray, dict[str, Any]]:
+    """Out-of-fold P(current) of a TF-IDF + logistic regression classifier on one text column, its AUC and its words.
+
+    The out-of-fold scores feed the multivariate domain classifier as one column (stacking);
+    the words with the largest coefficients of a fit on all rows say what is typical of each
+    window.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    docs = texts.astype(object).where(texts.notna(), "").astype(str).to_numpy()
+    oof = np.zeros(len(y))
+    for tr, te in splitter.split(docs, y):
+        vec = TfidfVectorizer(sublinear_tf=True, min_df=2)
+        try:
+            Z = vec.fit_transform(docs[tr])
+        except ValueError:  # no word occurs twice: nothing to learn
+            oof[te] = 0.5
+            continue
+        clf = LogisticRegression(C=1.0, max_iter=300).fit(Z, y[tr])
+        oof[te] = clf.predict_proba(vec.transform(docs[te]))[:, 1]
+    auc = float(auc_from_counts(oof, y, np.ones(len(y)))[0])
+    boots = np.concatenate([auc_from_counts(oof, y, c) for c in bootstrap_counts(len(y), n_boot, random_state=random_state)])
+    low, high = percentile_interval(boots)
+    words: dict[str, list[str]] = {"current_words": [], "reference_words": []}
+    try:
+        vec = TfidfVectorizer(sublinear_tf=True, min_df=2)
+        Z = vec.fit_transform(docs)
+        coef = LogisticRegression(C=1.0, max_iter=300).fit(Z, y).coef_[0]
+        vocab = vec.get_feature_names_out()
+        order = np.argsort(coef)
+        words = {"current_words": [str(vocab[i]) for i in order[::-1][:8] if coef[i] > 0],
+                 "reference_words": [str(vocab[i]) for i in order[:8] if coef[i] < 0]}
+    except ValueError:
+        pass
+    return oof, {"auc": auc, "ci_low": float(low), "ci_high": float(high), **words}

@@ -214,6 +214,19 @@ class DriftResult(Result):
                                    {"auc": d["auc"], "top_columns": top}))
             else:
                 out.append(Finding("drift", "info", f"A classifier cannot reliably tell the windows apart: {text}", "", {"auc": d["auc"]}))
+        for col, t in (self.domain.get("text") or {}).items() if self.domain else ():
+            text = f"ROC-AUC {t['auc']:.3f} [{t['ci_low']:.3f}, {t['ci_high']:.3f}]"
+            if t["ci_low"] > 0.55:
+                words = ", ".join(repr(w) for w in t.get("current_words", [])[:5])
+                out.append(Finding("drift", "high" if t["auc"] >= 0.75 else "medium",
+                                   f"Text column {col} drifted: a TF-IDF classifier tells current messages from reference "
+                                   f"ones ({text})",
+                                   (f"Words typical of the current window: {words}. " if words else "")
+                                   + "The derived properties (length, digits, amounts, unseen words) show how.",
+                                   {"column": col, "auc": t["auc"], "current_words": t.get("current_words", [])}))
+            else:
+                out.append(Finding("drift", "info", f"Text column {col}: a TF-IDF classifier cannot reliably tell current "
+                                                    f"messages from reference ones ({text})", "", {"column": col, "auc": t["auc"]}))
         pred = summary[summary["kind"] == "prediction"]
         if len(pred):
             p = pred.iloc[0]
