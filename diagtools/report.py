@@ -385,12 +385,31 @@ def _show_plot(result: Result, method: str) -> None:
     except NotImplementedError:
         return
     figure = getattr(out, "figure", out)
+    if _placeholder(figure):  # a full-size panel that only says "nothing to show" is noise in a report
+        plt.close(figure)
+        return
     # Embed a PNG explicitly: a figure displayed as-is renders only under the inline backend,
     # and a kernel that inherits MPLBACKEND=Agg (as under pytest or cron) would show none.
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     plt.close(figure)
     display(Image(data=buffer.getvalue(), format="png"))
+
+
+def _placeholder(figure: Any) -> bool:
+    """True when no axes of the figure holds data (only a note like "no curve for this task")."""
+    for ax in figure.axes:
+        if not ax.axison and not ax.get_images():
+            continue  # a switched-off panel
+        if ax.lines or ax.patches or ax.collections or ax.images or ax.containers:
+            return False
+    return True
+
+
+def _is_regression(y: pd.Series) -> bool:
+    from diagtools._validation import infer_task
+
+    return bool(infer_task(np.asarray(y)) == "regression")
 
 
 # --------------------------------------------------------------------------------------
@@ -471,45 +490,77 @@ def _data_quality(ctx: _Context, out: SectionOutcome) -> None:
         result = check_data(test, target=inp.target, cv=3, n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state)
     out.results["quality"] = result
     out.rows_used, out.rows_total = rows_used, rows_total
+    text = result.params.get("text_columns") or []
+    if text:
+        out.note += (f" Free-text column(s) {', '.join(map(str, text))}: checked as text (no row-ID, category or "
+                     "one-column leakage checks); label noise read from a TF-IDF + logistic regression model and claimed "
+                     "only where it exceeds what that model's calibrated probabilities predict.")
 
 
 @_section("fit", ("fit", ("plot", "plot_evidence")))
 def _fit(ctx: _Context, out: SectionOutcome) -> None:
     from sklearn.base import clone
 
-    from diagtools.fit import diagnose_fit
+    from diagtools._text import text_columns
+    from diagtools.fit import diagnose_fit, diagnose_fitted
 
     inp = ctx.inputs
     assert inp.X_train is not None and inp.y_train is not None  # guaranteed by _REQUIRES
     X_train, y_train = _sample(inp.X_train, inp.y_train, ctx.budgets["fit"], ctx.random_state)
-    out.results["fit"] = diagnose_fit(
+    # A gradient-boosting reference sees free text as one arbitrary code per message: it would
+    # score near chance and say nothing about capacity, so text models go without it.
+    text = text_columns(inp.X_train)
+    curve = diagnose_fit(
         clone(inp.model), X_train, y_train, cv=3, train_sizes=(0.25, 0.5, 1.0), n_jobs=2,
-        random_state=ctx.random_state, progress=False,
+        reference=None if text else "auto", random_state=ctx.random_state, progress=False,
     )
-    out.rows_used, out.rows_total = len(X_train), len(inp.X_train)
+    # The verdict is about the model as trained: its gap on all of its training rows vs the
+    # held-out evaluation rows. The sampled curves only say whether more data would help.
+    out.results["fit"] = diagnose_fitted(
+        inp.model, inp.X_train, inp.y_train, inp.X, inp.y, curve=curve, n_boot=min(ctx.n_boot, 200),
+        random_state=ctx.random_state,
+    )
+    out.rows_used = out.rows_total = len(inp.X_train)
+    sampled = len(X_train) < len(inp.X_train)
     out.note = (
-        "A copy of the model is refitted on 3 cross-validation folds of the training data at 3 sizes; the verdict "
-        "reads the training-validation gap, a trivial baseline, a reference gradient-boosting model and the slope "
-        "of the learning curve (rules in diagtools.fit.diagnose_fit). Intervals are across folds."
+        f"The verdict reads the fitted model itself: its score on all {len(inp.X_train):,} training rows against its "
+        f"score on the {len(inp.X):,} evaluation rows (bootstrap intervals over rows), and a trivial baseline. "
+        f"Learning curves (a copy of the model refitted on 3 folds at 3 sizes of "
+        + (f"a {len(X_train):,}-row sample" if sampled else "the training data")
+        + ") only answer 'would more data help' and supply "
+        + ("no reference model (free text)." if text else "a gradient-boosting reference model.")
+        + " Rules in diagtools.fit.diagnose_fitted."
     )
 
 
 @_section("slices", ("metrics", ("plot", "plot_heatmap")), ("search", ("plot", "plot_cohorts")))
 def _slices(ctx: _Context, out: SectionOutcome) -> None:
+    from diagtools._text import expand_text, text_columns
     from diagtools.slices import find_slices, slice_metrics
 
     inp = ctx.inputs
     X, y = inp.X, inp.y
+    y_pred = np.asarray(inp.model.predict(X))  # predict once; both diagnostics reuse it
+    text = [c for c in text_columns(X) if not ctx.slice_columns or c in ctx.slice_columns]
+    if text:
+        # Free text is sliced by readable properties of each message (out-of-vocabulary share
+        # against the training data) and by the predicted and true class, never message by message.
+        X = expand_text(X, text, reference=inp.X_train)
+        if not _is_regression(y):
+            X = X.assign(**{"predicted class": pd.Series(y_pred, index=X.index).astype(str),
+                            "true class": y.astype(str).to_numpy()})
+        out.note = (f"Text column(s) {', '.join(map(str, text))} sliced by derived properties (tokens, digits, amounts, "
+                    "out-of-vocabulary share vs the training data, questions) and by predicted and true class. ")
     if ctx.slice_columns:
-        columns = list(ctx.slice_columns)
+        columns = [c for c in ctx.slice_columns if c not in text] + [c for c in X.columns if c not in inp.X.columns]
     else:  # categorical, boolean and low-cardinality numeric columns (and their pairs)
         columns = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) or X[c].nunique() <= 10]
-    y_pred = np.asarray(inp.model.predict(X))  # predict once; both diagnostics reuse it
     out.results["metrics"] = slice_metrics(
         None, X, y, y_pred=y_pred, by=columns or None, n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
     )
     # The search looks at every column (numeric ones in quantile bins) unless told otherwise.
-    search = find_slices(None, X, y, y_pred=y_pred, by=ctx.slice_columns, k=10, random_state=ctx.random_state)
+    search = find_slices(None, X, y, y_pred=y_pred, by=columns if ctx.slice_columns else None, k=10,
+                         random_state=ctx.random_state)
     out.results["search"] = search
     # The summary takes its slice findings from the search alone: it tests every slice it
     # reports against the rows of those already reported (nested, containing or overlapping),
@@ -519,7 +570,7 @@ def _slices(ctx: _Context, out: SectionOutcome) -> None:
     worst = search.worst()
     if worst is not None and bool(worst["reported"]):
         out.context["worst_slice"] = (str(worst["slice"]), search.mask(X, int(worst["rank"])))
-        out.note = f"Worst slice found: {worst['slice']} (explained in the explanations section)."
+        out.note += f"Worst slice found: {worst['slice']} (explained in the explanations section)."
 
 
 @_section("drift", ("drift", ("plot",)))
@@ -585,21 +636,32 @@ def _latency(ctx: _Context, out: SectionOutcome) -> None:
 
 @_section(
     "explanations",
+    ("tokens", ("plot",)),
     ("explanation", ("plot", "plot_beeswarm")),
     ("cross_check", ("plot",)),
     ("slice", ("plot",)),
 )
 def _explanations(ctx: _Context, out: SectionOutcome) -> None:
-    from diagtools.explanations import cross_check, explain, explain_slice
+    from diagtools.explanations import cross_check, explain, explain_slice, explain_text, is_linear_text_model
 
     inp = ctx.inputs
     budget = ctx.budgets["explanations"]
+    if is_linear_text_model(inp.model):
+        # A linear model on TF-IDF is explained exactly, token by token and per class; SHAP over
+        # one text column would give a single "feature" and nothing to read.
+        X, y = _sample(inp.X, inp.y, max(budget, 5_000), ctx.random_state)
+        out.results["tokens"] = explain_text(inp.model, X, y, n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state)
+        out.rows_used, out.rows_total = len(X), len(inp.X)
+        out.note = ("Linear text model: each token's exact contribution (coefficient x TF-IDF) to the score of the class "
+                    "each row is predicted as, averaged per class; the contributions add up to the model's score.")
+        return
     X, y = _sample(inp.X, inp.y, budget, ctx.random_state)
     explanation = explain(inp.model, X, max_rows=min(200, budget), n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state)
     out.results["explanation"] = explanation
-    out.results["cross_check"] = cross_check(
-        inp.model, X, y, explanation=explanation, n_repeats=2, max_rows=min(500, budget), random_state=ctx.random_state
-    )
+    if X.shape[1] >= 3:  # a rank correlation over one or two columns says nothing
+        out.results["cross_check"] = cross_check(
+            inp.model, X, y, explanation=explanation, n_repeats=2, max_rows=min(500, budget), random_state=ctx.random_state
+        )
     out.rows_used, out.rows_total = len(X), len(inp.X)
     slices = ctx.outcomes.get("slices")
     worst = slices.context.get("worst_slice") if slices is not None else None

@@ -433,12 +433,13 @@ class EvaluationResult(Result):
 
     def _many_class_findings(self) -> list[Finding]:
         worst = self.worst_classes(3)
+        worst = worst[worst["estimate"] < 1.0]  # a class without misses is not among the worst
         pairs = self.confused_pairs(3)
-        if worst.empty:
+        if worst.empty or pairs.empty:  # no mistakes: no class is worse than another
             return []
         overall = self._est("recall_macro") or self._est("balanced_accuracy")
         named = ", ".join(f"{r.label} {_fmt(r.estimate)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" for r in worst.itertuples())
-        title = f"Worst of {len(self.labels)} classes by recall: {named}"
+        title = f"Lowest recall of {len(self.labels)} classes: {named}"
         if len(pairs):
             p = pairs.iloc[0]
             title += (f"; most confused pair: {p['true_label']} predicted as {p['pred_label']} "
