@@ -4,7 +4,9 @@ argument, what was expected, what was received, how to fix it."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+import math
+import numbers
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,145 @@ MSG_OPTION = "{name} must be one of {options}, got {got!r}."
 MSG_NOT_TABULAR = "{name} must be a pandas DataFrame or a 2-D array, got {got}. Convert it, e.g. pd.DataFrame(X)."
 
 TASKS = ("classification", "regression")
+MSG_DUPLICATE_COLUMNS = (
+    "{name} has duplicate column names: {dups}. Each column needs its own name; rename or drop the "
+    "duplicates, e.g. {name} = {name}.loc[:, ~{name}.columns.duplicated()]."
+)
+MSG_COLUMN_CLASH = (
+    "{name}: column names {names} become the same text {text!r}. Rename the columns so their "
+    "str() differs."
+)
+
+
+# -- numeric arguments ----------------------------------------------------------------------
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None,
+              hint: str = "") -> int:
+    """Return ``value`` as an int in ``[low, high]`` (either bound optional).
+
+    Booleans are refused: ``n_boot=True`` is a slip, not a count.
+    """
+    ok = _is_int(value) and (low is None or value >= low) and (high is None or value <= high)
+    if not ok:
+        if low is not None and high is not None:
+            span = f" in [{low}, {high}]"
+        elif low is not None:
+            span = f" >= {low}"
+        elif high is not None:
+            span = f" <= {high}"
+        else:
+            span = ""
+        raise DiagnosticInputError(f"{name} must be an integer{span}, got {value!r}. {hint}".strip())
+    return int(value)
+
+
+def check_real(value: Any, name: str, *, low: float | None = None, high: float | None = None,
+               low_open: bool = False, high_open: bool = False, hint: str = "") -> float:
+    """Return ``value`` as a finite float inside the given bounds (closed unless ``*_open``)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    v = float(value) if ok else math.nan
+    ok = ok and math.isfinite(v)
+    if ok and low is not None:
+        ok = v > low if low_open else v >= low
+    if ok and high is not None:
+        ok = v < high if high_open else v <= high
+    if not ok:
+        parts = []
+        if low is not None:
+            parts.append(f"{'>' if low_open else '>='} {low:g}")
+        if high is not None:
+            parts.append(f"{'<' if high_open else '<='} {high:g}")
+        span = (" " + " and ".join(parts)) if parts else ""
+        raise DiagnosticInputError(f"{name} must be a finite number{span}, got {value!r}. {hint}".strip())
+    return v
+
+
+def check_probability(value: Any, name: str, hint: str = "") -> float:
+    """A level or rate strictly between 0 and 1 (``confidence``, ``alpha``)."""
+    default = {"confidence": "confidence=0.95", "alpha": "alpha=0.05"}.get(name)
+    hint = hint or (f"Pass e.g. {default}." if default else "")
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    if not ok or not 0.0 < float(value) < 1.0:  # NaN fails both comparisons
+        raise DiagnosticInputError(f"{name} must be a number in (0, 1), got {value!r}. {hint}".strip())
+    return float(value)
+
+
+def check_n_boot(value: Any, name: str = "n_boot", *, low: int = 1) -> int:
+    """Bootstrap resamples: an integer >= ``low`` (1, or 0 where 0 means point estimates only)."""
+    return check_int(value, name, low=low, hint="Pass e.g. n_boot=200.")
+
+
+def check_random_state(value: Any, name: str = "random_state", *, allow_none: bool = True) -> Any:
+    """A seed: None, a non-negative int, or a numpy ``Generator`` / ``RandomState`` / ``SeedSequence``."""
+    if value is None and allow_none:
+        return value
+    if isinstance(value, (np.random.Generator, np.random.RandomState, np.random.SeedSequence)):
+        return value
+    if _is_int(value) and value >= 0:
+        return int(value)
+    raise DiagnosticInputError(
+        f"{name} must be a non-negative integer seed{' or None' if allow_none else ''}, got {value!r}. "
+        f"Pass e.g. {name}=0."
+    )
+
+
+def check_n_jobs(value: Any, name: str = "n_jobs") -> int | None:
+    """joblib's ``n_jobs``: None, a positive int, or a negative int (-1 = all cores); never 0."""
+    if value is None:
+        return None
+    if not _is_int(value) or value == 0:
+        raise DiagnosticInputError(
+            f"{name} must be None, a positive integer or -1 (all cores), got {value!r}. Pass e.g. {name}=1."
+        )
+    return int(value)
+
+
+# -- column names ---------------------------------------------------------------------------
+def column_label(col: Hashable) -> str:
+    """The text a column is known by inside diagtools (tuples of a MultiIndex joined with '_')."""
+    if isinstance(col, tuple):
+        return "_".join(str(part) for part in col if str(part) != "")
+    return str(col)
+
+
+def check_unique_columns(data: pd.DataFrame, name: str) -> None:
+    """Raise when ``data`` has two columns of the same name."""
+    if data.columns.has_duplicates:
+        dups = list(dict.fromkeys(data.columns[data.columns.duplicated()]))
+        raise DiagnosticInputError(MSG_DUPLICATE_COLUMNS.format(name=name, dups=", ".join(repr(d) for d in dups)))
+
+
+def string_columns(data: pd.DataFrame, name: str) -> tuple[pd.DataFrame, dict[str, Hashable]]:
+    """Return ``data`` with text column names, and the map back to the user's names.
+
+    Any hashable name works (ints, tuples, a MultiIndex, mixed): each becomes ``str(name)``,
+    a tuple ``'_'.join(parts)``. Duplicate names, or names that collide once turned into text
+    (``1`` and ``'1'``), raise a ``DiagnosticInputError`` naming them. A frame whose names are
+    already unique strings is returned as is (no copy).
+    """
+    check_unique_columns(data, name)
+    cols = list(data.columns)
+    if all(type(c) is str for c in cols):
+        return data, {c: c for c in cols}
+    labels = [column_label(c) for c in cols]
+    seen: dict[str, Hashable] = {}
+    for col, text in zip(cols, labels):
+        if text in seen:
+            raise DiagnosticInputError(
+                MSG_COLUMN_CLASH.format(name=name, names=f"{seen[text]!r} and {col!r}", text=text)
+            )
+        seen[text] = col
+    out = data.copy(deep=False)
+    out.columns = pd.Index(labels, dtype=object)
+    return out, seen
+
+
+def restore_names(values: Iterable[Any], mapping: dict[str, Hashable]) -> list[Any]:
+    """Map text column names back to the user's names (unknown values pass through)."""
+    return [mapping.get(v, v) if isinstance(v, str) else v for v in values]
 
 
 def check_option(value: Any, options: Sequence[Any], name: str) -> Any:

@@ -674,6 +674,24 @@ def _explanations(ctx: _Context, out: SectionOutcome) -> None:
         out.note = f"The slice explained is the worst slice found: {description}."
 
 
+def _check_numbers(n_boot: Any, random_state: Any, budgets: Any) -> None:
+    """Range checks of run_diagnostics' numeric options (before any section runs)."""
+    from diagtools._validation import check_int, check_random_state
+
+    check_int(n_boot, "n_boot", low=1, hint="Pass e.g. n_boot=500.")
+    check_random_state(random_state, allow_none=False)
+    if budgets is None:
+        return
+    if not isinstance(budgets, Mapping):
+        raise DiagnosticInputError(f"budgets must be a dict of section -> rows, got {type(budgets).__name__}.")
+    for key, rows in budgets.items():
+        if key not in DEFAULT_BUDGETS:
+            raise DiagnosticInputError(
+                f"budgets: unknown section {key!r}. Choose from {', '.join(DEFAULT_BUDGETS)}."
+            )
+        check_int(rows, f"budgets[{key!r}]", low=1, hint="Pass a number of rows, e.g. 5000.")
+
+
 def run_diagnostics(
     model: Any,
     X: pd.DataFrame,
@@ -747,6 +765,7 @@ def run_diagnostics(
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise DiagnosticInputError(f"sections: unknown section {name!r}{hint} Choose from {', '.join(SECTIONS)}.")
     check_same_length(y, X, name="y", ref_name="X")
+    _check_numbers(n_boot, random_state, budgets)
     if slice_columns:
         check_columns(X, slice_columns, name="slice_columns")
     y = pd.Series(np.asarray(y), index=X.index, name=target or "target")

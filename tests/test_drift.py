@@ -311,7 +311,7 @@ def test_error_effect_threshold(loans_reference, loans_current, thr):
 
 
 def test_error_n_boot(loans_reference, loans_current):
-    with pytest.raises(DiagnosticInputError, match="n_boot must be a positive integer"):
+    with pytest.raises(DiagnosticInputError, match="n_boot must be an integer >= 1"):
         detect_drift(loans_reference, loans_current, n_boot=0)
 
 

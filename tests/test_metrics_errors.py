@@ -149,7 +149,7 @@ def test_unknown_metric_and_bad_options(clf, data):
     X, y = data
     with pytest.raises(DiagnosticInputError, match="metrics holds names \\['acuracy'\\]"):
         evaluate(clf, X, y, baselines=None, metrics=["acuracy"], n_boot=10)
-    with pytest.raises(DiagnosticInputError, match="confidence must be in"):
+    with pytest.raises(DiagnosticInputError, match="confidence must be a number in"):
         evaluate(clf, X, y, baselines=None, confidence=95)
     with pytest.raises(DiagnosticInputError, match="baselines must be one of"):
         evaluate(clf, X, y, baselines="dummy")

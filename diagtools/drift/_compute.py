@@ -10,7 +10,15 @@ import pandas as pd
 from scipy import stats as sps
 
 from diagtools._stats import benjamini_hochberg, wilson_interval
-from diagtools._validation import check_columns, check_fitted, infer_task
+from diagtools._validation import (
+    check_columns,
+    check_fitted,
+    check_int,
+    check_probability,
+    check_random_state,
+    check_unique_columns,
+    infer_task,
+)
 from diagtools.drift._model import (
     metric_change,
     model_outputs,
@@ -68,12 +76,11 @@ def _check_inputs(reference: Any, current: Any, alpha: float, n_boot: int, confi
             )
         if isinstance(data, pd.DataFrame) and len(data) == 0:
             raise DiagnosticInputError(f"{name} is empty (0 rows). Pass at least one row of data.")
-    if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
-        raise DiagnosticInputError(f"alpha must be a number in (0, 1), got {alpha!r}. Use e.g. alpha=0.05.")
-    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 1):
-        raise DiagnosticInputError(f"n_boot must be a positive integer, got {n_boot!r}. Use e.g. n_boot=200.")
-    if not (isinstance(confidence, float) and 0 < confidence < 1):
-        raise DiagnosticInputError(f"confidence must be a float in (0, 1), got {confidence!r}. Use e.g. 0.95.")
+        if isinstance(data, pd.DataFrame):
+            check_unique_columns(data, name)
+    check_probability(alpha, "alpha")
+    check_int(n_boot, "n_boot", low=1, hint="Use e.g. n_boot=200.")
+    check_probability(confidence, "confidence")
 
 
 def _column_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfile, thr: dict[str, float],
@@ -235,6 +242,7 @@ def detect_drift(
     ['credit_score', 'income', 'purpose']
     """
     _check_inputs(reference, current, alpha, n_boot, confidence)
+    check_random_state(random_state)
     thr = _resolve_thresholds(effect_threshold)
     frames = {"reference": reference, "current": current}
     ref_cols = list(reference.columns)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diagtools._validation import check_columns, check_not_empty
+from diagtools._validation import check_columns, check_not_empty, check_unique_columns
 from diagtools.errors import DiagnosticInputError
 
 __all__ = ["DriftProfile", "profile_data"]
@@ -230,7 +230,15 @@ def profile_data(
             f"{name} must be a pandas DataFrame, got {type(data).__name__}. Convert it, e.g. pd.DataFrame(X)."
         )
     check_not_empty(data, name)
+    check_unique_columns(data, name)
     cols = list(data.columns) if columns is None else check_columns(data, columns, name=name)
+    if kinds is not None and not isinstance(kinds, dict):
+        raise DiagnosticInputError(f"kinds must be a dict of column -> kind, got {type(kinds).__name__}.")
+    unknown = [k for k in (kinds or {}) if k not in cols]
+    if unknown:
+        raise DiagnosticInputError(
+            f"kinds names column(s) {unknown!r} that are not profiled. Profiled columns: {cols[:20]!r}."
+        )
     kinds = dict(kinds or {})
     for c in cols:
         kinds.setdefault(c, column_kind(data[c]))

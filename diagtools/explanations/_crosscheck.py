@@ -12,7 +12,7 @@ import pandas as pd
 from diagtools._plotting import get_ax
 from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import percentile_interval
-from diagtools._validation import check_fitted, check_tabular
+from diagtools._validation import check_fitted, check_int, check_n_jobs, check_random_state, check_real, check_tabular
 from diagtools.errors import DiagnosticInputError
 from diagtools.explanations._explain import AREA, Explanation, explain
 
@@ -126,6 +126,21 @@ def cross_check(
 
     check_fitted(model)
     X = check_tabular(X, "X")
+    check_int(n_repeats, "n_repeats", low=1, hint="Pass e.g. n_repeats=5.")
+    if max_rows is not None:
+        check_int(max_rows, "max_rows", low=2, hint="Pass e.g. max_rows=2000, or None for every row.")
+    check_real(min_agreement, "min_agreement", low=-1.0, high=1.0, hint="It is a Spearman rho: e.g. 0.5.")
+    check_n_jobs(n_jobs)
+    check_random_state(random_state, allow_none=False)
+    if scoring is not None:
+        from sklearn.metrics import check_scoring
+
+        try:
+            check_scoring(model, scoring=scoring)
+        except (ValueError, TypeError) as exc:
+            raise DiagnosticInputError(
+                f"scoring {scoring!r} is not a scikit-learn scorer ({exc}). Pass e.g. 'accuracy', 'roc_auc' or 'r2'."
+            ) from exc
     if not isinstance(X, pd.DataFrame):
         X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
     y = np.asarray(y)

@@ -14,6 +14,7 @@ from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import bootstrap_counts, percentile_interval
 from diagtools._validation import check_fitted, check_tabular
 from diagtools.errors import DiagnosticInputError
+from diagtools.explanations._checks import check_explain_args
 
 AREA = "explain"
 TREE_NAMES = (
@@ -337,6 +338,8 @@ def explain(
             f"explainer must be one of ('auto', 'tree', 'linear', 'permutation'), got {explainer!r}.")
     check_fitted(model)
     X = check_tabular(X, "X")
+    background = check_explain_args(model, X, background, budget=budget, class_index=class_index,
+                                    random_state=random_state)
     if not isinstance(X, pd.DataFrame):
         X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
     if max_rows is not None and (not isinstance(max_rows, (int, np.integer)) or max_rows < 1):

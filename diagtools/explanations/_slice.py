@@ -11,7 +11,7 @@ import pandas as pd
 from diagtools._plotting import get_ax
 from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import benjamini_hochberg
-from diagtools._validation import check_tabular
+from diagtools._validation import check_int, check_probability, check_random_state, check_tabular
 from diagtools.errors import DiagnosticInputError
 from diagtools.explanations._explain import AREA, Explanation, explain
 
@@ -143,6 +143,9 @@ def explain_slice(
     from scipy import stats
 
     X = check_tabular(X, "X")
+    check_probability(alpha, "alpha")
+    check_int(min_rows, "min_rows", low=2, hint="Pass e.g. min_rows=10.")
+    check_random_state(random_state, allow_none=False)
     if not isinstance(X, pd.DataFrame):
         X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
     mask = _slice_mask(X, slice)

@@ -19,7 +19,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from diagtools._validation import check_same_length, check_tabular
+from diagtools._validation import (
+    check_n_jobs,
+    check_probability,
+    check_random_state,
+    check_same_length,
+    check_tabular,
+    check_unique_columns,
+)
 from diagtools.errors import DiagnosticInputError
 from diagtools.fit._result import LearningCurveResult, ValidationCurveResult
 
@@ -50,9 +57,18 @@ def check_model(model: Any) -> Any:
         raise DiagnosticInputError(MSG_CLONE.format(cls=type(model).__name__, exc=exc)) from exc
 
 
+def check_numbers(*, confidence: Any, n_jobs: Any, random_state: Any) -> None:
+    """Range checks of the numeric options shared by the curves and ``diagnose_fit``."""
+    check_probability(confidence, "confidence")
+    check_n_jobs(n_jobs)
+    check_random_state(random_state)
+
+
 def check_xy(X: Any, y: Any) -> tuple[Any, np.ndarray]:
     """Check ``X`` is tabular and ``y`` matches it; return ``(X, y)`` with ``y`` an array."""
     X = check_tabular(X, "X")
+    if isinstance(X, pd.DataFrame):
+        check_unique_columns(X, "X")
     y_arr = np.asarray(y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else y)
     if y_arr.ndim == 2 and y_arr.shape[1] == 1:
         y_arr = y_arr.ravel()
@@ -76,6 +92,10 @@ def resolve_cv(cv: Any, model: Any, X: Any, y: np.ndarray, random_state: int | N
     if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
         if cv < 2:
             raise DiagnosticInputError(MSG_CV.format(got=cv))
+        if cv > len(y):
+            raise DiagnosticInputError(
+                f"cv={int(cv)} asks for more folds than there are rows ({len(y)}). Pass e.g. cv=5."
+            )
         klass = StratifiedKFold if is_classifier(model) else KFold
         splitter: Any = klass(n_splits=int(cv), shuffle=True, random_state=random_state)
     elif hasattr(cv, "split"):
@@ -247,6 +267,7 @@ def learning_curve(
     from sklearn.model_selection import learning_curve as sk_learning_curve
 
     estimator = check_model(model)
+    check_numbers(confidence=confidence, n_jobs=n_jobs, random_state=random_state)
     X, y_arr = check_xy(X, y)
     _, scoring_name = check_scoring_arg(estimator, scoring)
     splits = resolve_cv(cv, estimator, X, y_arr, random_state)
@@ -357,6 +378,7 @@ def validation_curve(
     from sklearn.model_selection import validation_curve as sk_validation_curve
 
     estimator = check_model(model)
+    check_numbers(confidence=confidence, n_jobs=n_jobs, random_state=random_state)
     X, y_arr = check_xy(X, y)
     values = check_param(estimator, param_name, param_range)
     _, scoring_name = check_scoring_arg(estimator, scoring)

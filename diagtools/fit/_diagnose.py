@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from diagtools._validation import check_real
 from diagtools.errors import DiagnosticInputError
 from diagtools.fit._curves import (
     DEFAULT_TRAIN_SIZES,
     check_model,
+    check_numbers,
     check_scoring_arg,
     check_xy,
     learning_curve,
@@ -210,8 +212,15 @@ def diagnose_fit(
     unknown = set(thresholds or {}) - set(limits)
     if unknown:
         raise DiagnosticInputError(f"thresholds: unknown key(s) {sorted(unknown)}; expected some of {sorted(limits)}.")
+    if thresholds is not None and not isinstance(thresholds, dict):
+        raise DiagnosticInputError(
+            f"thresholds must be a dict such as {{'gap_share_overfit': 0.5}}, got {type(thresholds).__name__}."
+        )
+    for key, value in (thresholds or {}).items():  # every rule compares a share: [0, 1]
+        check_real(value, f"thresholds[{key!r}]", low=0.0, high=1.0, hint="Thresholds are shares, e.g. 0.5.")
     limits.update(thresholds or {})
     estimator = check_model(model)
+    check_numbers(confidence=confidence, n_jobs=n_jobs, random_state=random_state)
     X, y_arr = check_xy(X, y)
     check_scoring_arg(estimator, scoring)
     classification = is_classifier(estimator)

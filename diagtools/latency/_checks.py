@@ -3,6 +3,7 @@ received, fix)."""
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -82,7 +83,7 @@ def check_number(value: Any, name: str, *, low: float = 0.0, inclusive: bool = T
                  integer: bool = False, high: float | None = None) -> Any:
     """Check a numeric option lies in range (``> low`` or ``>= low``; ``< high``)."""
     kind = numbers.Integral if integer else numbers.Real
-    ok = isinstance(value, kind) and not isinstance(value, bool)
+    ok = isinstance(value, kind) and not isinstance(value, bool) and math.isfinite(value)
     if ok:
         ok = value >= low if inclusive else value > low
         if high is not None:

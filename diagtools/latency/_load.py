@@ -21,7 +21,7 @@ import pandas as pd
 
 from diagtools._environment import environment_fingerprint
 from diagtools._result import Finding, Result, rank_findings
-from diagtools._validation import check_option
+from diagtools._validation import check_option, check_random_state
 from diagtools.errors import DiagnosticInputError
 from diagtools.latency._checks import check_method, check_n_rows, check_number, check_threads, take_rows
 from diagtools.latency._timing import thread_limits, time_calls
@@ -31,6 +31,8 @@ __all__ = ["LoadTestResult", "load_test", "md1_mean_wait", "mg1_mean_wait"]
 SCENARIOS = ("server", "offline")
 _QUANTILES = {"p50": 50, "p90": 90, "p99": 99, "max": 100}
 _N_BATCHES = 64  # distinct pre-built inputs cycled through (no slicing inside the timed loop)
+#: Most queries one run may issue: the per-query arrays stay small (a few MB) whatever the rate.
+MAX_QUERIES = 1_000_000
 
 
 def md1_mean_wait(rate: float, service: float) -> float:
@@ -198,7 +200,19 @@ class LoadTestResult(Result):
                 "Rerun on a quiet machine for figures to rely on.",
                 {"late_mean_ms": float(late["estimate"].max())},
             ))
+        cut = self.params.get("cut_by_max_time") or []
+        if cut:
+            shown = ", ".join(f"{c['rate']:.4g}/s ({c['served']:.0f} of {c['issued']:.0f} queries)" for c in cut)
+            out.append(Finding(
+                "latency", "low",
+                f"max_time={self.params.get('max_time')} s ran out: runs cut short at {shown}",
+                "Their latencies rest on fewer queries than asked; raise max_time or lower min_queries "
+                "and duration.",
+                {"cut_rates_qps": [c["rate"] for c in cut]},
+            ))
+        cut_rates = {c["rate"] for c in cut}
         done = self._stat("completed")
+        done = done[~done["offered_rate_qps"].isin(cut_rates)]
         if len(done) and (done["estimate"] < 1).any():
             r = float(done[done["estimate"] < 1]["offered_rate_qps"].min())
             out.append(Finding(
@@ -299,8 +313,12 @@ def _block_boot(values: np.ndarray, stats: dict[str, Any], n_boot: int, rng: np.
 
 
 def _server_run(fn: Any, batches: list[Any], rate: float, duration: float, min_queries: int,
-                rng: np.random.Generator) -> dict[str, np.ndarray | float]:
-    """One open-loop run at ``rate``; returns per-query arrays (seconds) and the run length."""
+                rng: np.random.Generator, deadline: float = float("inf")) -> dict[str, np.ndarray | float]:
+    """One open-loop run at ``rate``; returns per-query arrays (seconds) and the run length.
+
+    No query starts after ``deadline`` (perf_counter seconds): the run is then cut short
+    (``timed_out``), so the whole test ends within ``max_time`` plus one service time.
+    """
     n = max(min_queries, int(np.ceil(rate * duration)))
     arrivals = np.cumsum(rng.exponential(1.0 / rate, size=n))
     cap = 2.0 * arrivals[-1] + 1.0  # overload: stop issuing once the queue has clearly diverged
@@ -310,8 +328,12 @@ def _server_run(fn: Any, batches: list[Any], rate: float, duration: float, min_q
     done = 0
     prev_end = 0.0
     nb = len(batches)
+    timed_out = False
     for i in range(n):
         target = t0 + arrivals[i]
+        if max(target, pc()) >= deadline:
+            timed_out = True
+            break
         _wait_until(target)
         start = pc()
         fn(batches[i % nb])
@@ -324,7 +346,7 @@ def _server_run(fn: Any, batches: list[Any], rate: float, duration: float, min_q
             break
     elapsed = pc() - t0
     return {"arrivals": arrivals[:done], "wait": wait[:done], "service": service[:done],
-            "late": late[:done],
+            "late": late[:done], "timed_out": timed_out,
             "issued": float(n), "elapsed": float(elapsed)}
 
 
@@ -333,6 +355,8 @@ def _server_rows(rate: float, run: dict[str, Any], n_boot: int, rng: np.random.G
     lat = (run["wait"] + run["service"]) * 1e3
     wait, svc = run["wait"] * 1e3, run["service"] * 1e3
     n = len(lat)
+    if n == 0:  # max_time ran out before the first arrival
+        return []
     stats = {k: (lambda b, q=q: np.percentile(b, q, axis=1)) for k, q in _QUANTILES.items()}
     stats["mean"] = lambda b: b.mean(axis=1)
     ci = _block_boot(lat, stats, n_boot, rng, confidence)
@@ -348,6 +372,40 @@ def _server_rows(rate: float, run: dict[str, Any], n_boot: int, rng: np.random.G
     rows.append((rate, "completed", n / run["issued"], np.nan, np.nan, n, "share"))
     rows.append((rate, "late_mean", float(run["late"].mean() * 1e3), np.nan, np.nan, n, "ms"))
     return rows
+
+
+def _check_rates(rate: Any, duration: float, min_queries: int, max_time: float) -> list[float]:
+    """Offered rates that give a bounded number of queries and fit in ``max_time``."""
+    if min_queries > MAX_QUERIES:
+        raise DiagnosticInputError(
+            f"min_queries must be at most {MAX_QUERIES:,}, got {min_queries!r}. Pass e.g. min_queries=100."
+        )
+    if duration > max_time:
+        raise DiagnosticInputError(
+            f"duration={duration:g} s per rate is longer than max_time={max_time:g} s for the whole test. "
+            "Lower duration or raise max_time."
+        )
+    if rate is None:
+        return []
+    if isinstance(rate, (list, tuple)) and not rate:
+        raise DiagnosticInputError("rate is an empty list. Pass one or more rates in queries/s, or rate=None.")
+    rates: list[float] = []
+    for r in (rate if isinstance(rate, (list, tuple)) else [rate]):
+        check_number(r, "rate", low=0.0, inclusive=False)
+        if r * duration > MAX_QUERIES:
+            raise DiagnosticInputError(
+                f"rate={r:g} queries/s for duration={duration:g} s would issue {r * duration:.3g} queries, "
+                f"more than {MAX_QUERIES:,} per run. Offer a lower rate or a shorter duration (a single "
+                "in-process model serves far fewer queries per second)."
+            )
+        if min_queries / r > max_time:
+            raise DiagnosticInputError(
+                f"rate={r:g} queries/s needs {min_queries / r:.3g} s to issue min_queries={min_queries}, more "
+                f"than max_time={max_time:g} s. Offer at least {min_queries / max_time:.3g} queries/s, lower "
+                "min_queries or raise max_time."
+            )
+        rates.append(float(r))
+    return rates
 
 
 def load_test(
@@ -446,11 +504,8 @@ def load_test(
     threads = check_threads(threads)
     if p99_bound is not None:
         check_number(p99_bound, "p99_bound", low=0.0, inclusive=False)
-    rates: list[float] = []
-    if rate is not None:
-        for r in (rate if isinstance(rate, (list, tuple)) else [rate]):
-            check_number(r, "rate", low=0.0, inclusive=False)
-            rates.append(float(r))
+    check_random_state(random_state, allow_none=False)
+    rates = _check_rates(rate, duration, min_queries, max_time)
     if batch_size > n_rows:
         raise DiagnosticInputError(
             f"batch_size {batch_size} is larger than X ({n_rows} rows). Pass more rows or a "
@@ -464,16 +519,29 @@ def load_test(
               "method": method, "min_queries": min_queries, "max_time": max_time,
               "n_boot": n_boot, "confidence": confidence, "threads": threads,
               "random_state": random_state, "rate": rates or None, "p99_bound": p99_bound}
+    cut: list[dict[str, float]] = []
+    params["cut_by_max_time"] = cut
+    pc = time.perf_counter
     with thread_limits(threads):
         env = environment_fingerprint()
-        for b in batches[:5]:  # warm-up: caches, lazy imports, first-call allocations
+        first = pc()
+        fn(batches[0])  # warm-up: caches, lazy imports, first-call allocations
+        first = pc() - first
+        for b in batches[1:5]:
+            if pc() + first >= deadline:  # a slow model: keep the warm-up inside max_time
+                break
             fn(b)
-        svc, _ = time_calls(lambda: fn(batches[0]), min_runs=20, min_time=0.05, max_time=1.0)
-        service_s = float(np.median(svc)) / 1e9  # median: robust to preemption spikes
-        capacity = 1.0 / service_s
+        remaining = deadline - pc()
+        if remaining > 2 * first:
+            svc, _ = time_calls(lambda: fn(batches[0]), min_runs=20, min_time=0.05,
+                                max_time=min(1.0, remaining / 4), min_calls=1)
+            service_s = float(np.median(svc)) / 1e9  # median: robust to preemption spikes
+        else:
+            service_s = first  # no time left to calibrate: the warm-up call is the estimate
+        capacity = 1.0 / max(service_s, 1e-9)
         if scenario == "offline":
             return _offline(fn, batches, duration, rng, n_boot, confidence, params, n_rows,
-                            capacity, env)
+                            capacity, env, deadline)
         if not rates and p99_bound is None:
             rates = [0.3 * capacity, 0.6 * capacity, 0.9 * capacity]
         rows: list[tuple[Any, ...]] = []
@@ -481,12 +549,20 @@ def load_test(
         p99_at: dict[float, float] = {}
 
         def run(r: float) -> None:
-            res = _server_run(fn, batches, r, duration, min_queries, rng)
+            if pc() >= deadline:
+                cut.append({"rate": r, "served": 0.0, "issued": float(max(min_queries, np.ceil(r * duration)))})
+                return
+            res = _server_run(fn, batches, r, duration, min_queries, rng, deadline)
             new = _server_rows(r, res, n_boot, rng, confidence)
             rows.extend(new)
-            done = next(x[2] for x in new if x[1] == "completed")
-            p99 = next(x[2] for x in new if x[1] == "p99")
-            p99_at[r] = p99 if done >= 1 else float("inf")
+            if res["timed_out"]:  # cut by max_time: neither a p99 to search with nor an overload
+                cut.append({"rate": r, "served": float(len(res["wait"])), "issued": float(res["issued"])})
+                if not new:
+                    return
+            else:
+                done = next(x[2] for x in new if x[1] == "completed")
+                p99 = next(x[2] for x in new if x[1] == "p99")
+                p99_at[r] = p99 if done >= 1 else float("inf")
             samples.append(pd.DataFrame({
                 "offered_rate_qps": r, "query": np.arange(len(res["wait"])),
                 "arrival_ms": res["arrivals"] * 1e3, "wait_ms": res["wait"] * 1e3,
@@ -540,12 +616,13 @@ def load_test(
 
 def _offline(fn: Any, batches: list[Any], duration: float, rng: np.random.Generator, n_boot: int,
              confidence: float, params: dict[str, Any], n_rows: int, capacity: float,
-             env: dict[str, Any]) -> LoadTestResult:
+             env: dict[str, Any], deadline: float = float("inf")) -> LoadTestResult:
     """Back-to-back calls for ``duration`` seconds: throughput = rows served / busy time."""
     b = params["batch_size"]
     counter = itertools.count()
+    budget = max(0.0, min(duration * 2, deadline - time.perf_counter()))
     wall, _ = time_calls(lambda: fn(batches[next(counter) % len(batches)]), min_runs=10,
-                         min_time=duration, max_time=duration * 2)
+                         min_time=min(duration, budget), max_time=budget, min_calls=1)
     svc = wall / 1e6
     n = len(svc)
     ci = _block_boot(svc, {"thr": lambda x: b * 1e3 / x.mean(axis=1),

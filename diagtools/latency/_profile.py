@@ -10,6 +10,7 @@ import pandas as pd
 
 from diagtools._environment import environment_fingerprint
 from diagtools._result import Finding, Result, rank_findings
+from diagtools._validation import check_random_state
 from diagtools.latency._checks import (
     check_batch_sizes,
     check_method,
@@ -315,6 +316,7 @@ def profile_latency(
     check_number(min_time, "min_time", low=0.0)
     check_number(max_time, "max_time", low=0.0, inclusive=False)
     check_number(n_boot, "n_boot", low=1, integer=True)
+    check_random_state(random_state, allow_none=False)
     check_number(confidence, "confidence", low=0.0, inclusive=False, high=1.0)
     threads = check_threads(threads)
     rng = np.random.default_rng(random_state)

@@ -37,11 +37,12 @@ def time_calls(
     min_runs: int = 50,
     min_time: float = 0.2,
     max_time: float = 5.0,
+    min_calls: int = 3,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Call ``fn`` until both ``min_runs`` calls and ``min_time`` seconds are reached.
 
-    Stops early at ``max_time`` seconds (after at least 3 calls). Returns per-call wall and
-    CPU (process) times in nanoseconds.
+    Stops early at ``max_time`` seconds (after at least ``min_calls`` calls). Returns per-call
+    wall and CPU (process) times in nanoseconds.
 
     Examples
     --------
@@ -68,7 +69,7 @@ def time_calls(
         n = len(wall)
         if n >= min_runs and elapsed >= min_ns:
             break
-        if elapsed >= max_ns and n >= 3:
+        if elapsed >= max_ns and n >= min_calls:
             break
     return np.asarray(wall, dtype=float), np.asarray(cpu, dtype=float)
 

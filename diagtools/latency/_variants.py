@@ -19,6 +19,7 @@ import pandas as pd
 
 from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import benjamini_hochberg, bootstrap_p_value
+from diagtools._validation import check_random_state
 from diagtools.errors import DiagnosticInputError
 from diagtools.latency._checks import check_batch_sizes, check_method, check_n_rows, check_number
 from diagtools.latency._memory import model_size
@@ -341,6 +342,7 @@ def compare_variants(
         raise DiagnosticInputError(f"y has {n_y} rows but X has {n}. Pass y for the same rows, in the same order.")
     batch_sizes = check_batch_sizes(batch_sizes, n)
     check_number(n_boot, "n_boot", low=1, integer=True)
+    check_random_state(random_state, allow_none=False)
     check_number(alpha, "alpha", low=0.0, inclusive=False, high=1.0)
     order = [reference] + [k for k in models if k != reference]
     preds = {k: np.asarray(models[k].predict(X)) for k in order}

@@ -159,7 +159,7 @@ def _run(
     ``predictors`` maps a name to ``{"y_pred": ..., "y_score": ...}``; the first is the model.
     """
     metrics = _check_metrics(metrics)
-    _check_confidence(confidence, n_boot)
+    _check_confidence(confidence, n_boot, random_state)
     if y_true is None:
         raise DiagnosticInputError("y_true is required. Pass the true targets, one per row.")
     V.check_not_empty(y_true, "y_true")
@@ -407,6 +407,11 @@ def compare_predictions(
     >>> float(frame.set_index("metric").loc["accuracy", "difference"])
     0.5
     """
+    _check_confidence(confidence, n_boot, random_state)
+    for key, values in (("y_pred_a", y_pred_a), ("y_score_a", y_score_a), ("y_pred_b", y_pred_b),
+                        ("y_score_b", y_score_b)):
+        if values is not None and y_true is not None:
+            V.check_same_length(values, y_true, name=key, ref_name="y_true")
     out = _run(
         y_true, {"b": {"y_pred": y_pred_b, "y_score": y_score_b}, "a": {"y_pred": y_pred_a, "y_score": y_score_a}},
         task=task, labels=None, metrics=metrics, n_boot=n_boot, confidence=confidence,

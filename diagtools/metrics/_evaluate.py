@@ -11,6 +11,7 @@ import pandas as pd
 from diagtools import _validation as V
 from diagtools.errors import DiagnosticInputError
 from diagtools.metrics._compute import evaluate_predictions
+from diagtools.metrics._inputs import _check_confidence
 from diagtools.metrics._result import EvaluationResult
 
 N_FOLDS = 5
@@ -205,6 +206,9 @@ def evaluate(
     """
     V.check_fitted(model)
     X = V.check_tabular(X, "X")
+    if isinstance(X, pd.DataFrame):
+        V.check_unique_columns(X, "X")
+    _check_confidence(confidence, n_boot, random_state)
     if y is None:
         raise DiagnosticInputError("y is required. Pass the true targets of X, one per row.")
     V.check_not_empty(y, "y")

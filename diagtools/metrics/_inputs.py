@@ -35,13 +35,11 @@ def _check_metrics(metrics: Any) -> list[str] | None:
         ) from exc
 
 
-def _check_confidence(confidence: float, n_boot: int) -> None:
-    if not 0.5 <= float(confidence) < 1.0:
-        raise DiagnosticInputError(
-            f"confidence must be in [0.5, 1), got {confidence!r}. Pass e.g. confidence=0.95."
-        )
-    if int(n_boot) < 0:
-        raise DiagnosticInputError(f"n_boot must be >= 0, got {n_boot!r}. Pass e.g. n_boot=1000.")
+def _check_confidence(confidence: float, n_boot: int, random_state: Any = 0) -> None:
+    V.check_probability(confidence, "confidence")
+    # n_boot=0 is allowed here on purpose: point estimates only, intervals NaN
+    V.check_n_boot(n_boot, low=0)
+    V.check_random_state(random_state)
 
 
 def _resolve_labels(y: np.ndarray, preds: list[np.ndarray], labels: Any) -> np.ndarray:

@@ -10,7 +10,17 @@ import pandas as pd
 
 from diagtools._stats import benjamini_hochberg
 from diagtools._text import text_columns
-from diagtools._validation import check_columns, check_option, check_task
+from diagtools._validation import (
+    check_columns,
+    check_int,
+    check_n_jobs,
+    check_option,
+    check_random_state,
+    check_real,
+    check_task,
+    column_label,
+    string_columns,
+)
 from diagtools.errors import DiagnosticInputError
 from diagtools.quality._hashing import align_dtypes, column_hash, combine
 from diagtools.quality._integrity import (
@@ -90,10 +100,10 @@ def _validate(train: Any, test: Any, target: Any, exclude: Sequence[str], cv: An
             )
         if len(data) == 0:
             raise DiagnosticInputError(f"{name} is empty (0 rows). Pass at least one row of data.")
-    if not isinstance(target, str):
+    if target is None or isinstance(target, (list, dict, set)):
         raise DiagnosticInputError(f"target must be the name of the label column (a str), got {type(target).__name__}. "
                                    "Pass e.g. target='defaulted'.")
-    check_columns(train, [target], name="train")
+    check_columns(train, [target], name="target")
     check_columns(train, list(exclude), name="exclude")
     features = [c for c in train.columns if c != target and c not in set(exclude)]
     if not features:
@@ -105,8 +115,8 @@ def _validate(train: Any, test: Any, target: Any, exclude: Sequence[str], cv: An
     _positive_int(cv, "cv", 2, "cv=5")
     _positive_int(n_boot, "n_boot", 1, "n_boot=200")
     _positive_int(near_digits, "near_digits", 1, "near_digits=3")
-    if not (isinstance(confidence, float) and 0 < confidence < 1):
-        raise DiagnosticInputError(f"confidence must be a float in (0, 1), got {confidence!r}. Use e.g. 0.95.")
+    if not (isinstance(confidence, (float, int)) and not isinstance(confidence, bool) and 0 < confidence < 1):
+        raise DiagnosticInputError(f"confidence must be a number strictly between 0 and 1, got {confidence!r}. Use e.g. 0.95.")
     if model is not None and not (hasattr(model, "fit") and hasattr(model, "predict")):
         raise DiagnosticInputError(
             f"model ({type(model).__name__}) has no fit/predict methods. Pass an unfitted scikit-learn estimator "
@@ -317,7 +327,29 @@ def check_data(
     >>> res.count("train_test_duplicates") == truth["n_test_duplicates"]
     True
     """
+    # any hashable column names: text once, here (a target given as 3 or ('a', 'b') follows)
+    if isinstance(train, pd.DataFrame):
+        train, _ = string_columns(train, "train")
+        if target is not None and not isinstance(target, (list, dict, set)):
+            target = column_label(target)
+        exclude = [column_label(c) for c in ([exclude] if isinstance(exclude, str) else exclude)]
+    if isinstance(test, pd.DataFrame):
+        test, _ = string_columns(test, "test")
     features = _validate(train, test, target, exclude, cv, n_boot, confidence, near_digits, model)
+    check_real(near_constant, "near_constant", low=0.0, high=1.0, low_open=True, hint="Use e.g. near_constant=0.99.")
+    check_real(high_cardinality, "high_cardinality", low=0.0, high=1.0, low_open=True,
+               hint="Use e.g. high_cardinality=0.5.")
+    check_real(outlier_z, "outlier_z", low=0.0, low_open=True, hint="Use e.g. outlier_z=3.5.")
+    check_real(outlier_share, "outlier_share", low=0.0, high=1.0, low_open=True, high_open=True,
+               hint="Use e.g. outlier_share=0.01.")
+    if leakage_threshold is not None:
+        # above 1 is allowed: no single column reaches it, so only the full-model rule flags
+        check_real(leakage_threshold, "leakage_threshold", low=0.0, low_open=True,
+                   hint="It is a ROC-AUC or R^2: use e.g. leakage_threshold=0.95.")
+    check_int(n_bins, "n_bins", low=2, hint="Use e.g. n_bins=32.")
+    check_int(max_candidates, "max_candidates", low=1, hint="Use e.g. max_candidates=500.")
+    check_n_jobs(n_jobs)
+    check_random_state(random_state)
     chosen = _resolve_checks(checks)
     y_raw = train[target].to_numpy()
     task = check_task(y_raw, task, name=f"train[{target!r}]")

@@ -317,10 +317,11 @@ def slice_metrics(
     >>> float(res.frame["estimate"].min())
     1.0
     """
-    X = I.check_frame(X)
+    X_user, X = X, I.check_frame(X)
+    I.V.check_random_state(random_state)
     columns = I.resolve_columns(X, by)
     I.check_bins(bins, columns)
-    y_true, pred = I.predictions(model, X, y, y_pred)
+    y_true, pred = I.predictions(model, X, y, y_pred, X_user)
     task = I.check_task(y_true, pred, task)
     crosses = I.check_int(crosses, "crosses", 1, 3, "Pass 1 (single columns), 2 (pairs) or 3.")
     target, labs, n_cells = encode_targets(y_true, pred, task, None)

@@ -18,11 +18,17 @@ def check_frame(X: Any, name: str = "X") -> pd.DataFrame:
             V.MSG_NOT_TABULAR.format(name=name, got=type(X).__name__) + " Slices are named by columns, so pass a DataFrame."
         )
     V.check_not_empty(X, name)
+    X, _ = V.string_columns(X, name)  # int / tuple / MultiIndex names become text, once, here
     return X
 
 
-def predictions(model: Any, X: pd.DataFrame, y: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Validated ``(y_true, y_pred)``: from ``y_pred`` when given, else from ``model.predict(X)``."""
+def predictions(model: Any, X: pd.DataFrame, y: Any, y_pred: Any,
+                X_model: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Validated ``(y_true, y_pred)``: from ``y_pred`` when given, else from ``model.predict(X)``.
+
+    ``X_model`` is the user's own frame (original column names) that the model is called on;
+    ``X`` may be the copy with text column names.
+    """
     if y is None:
         raise DiagnosticInputError("y is required. Pass the true targets, one per row of X.")
     V.check_same_length(y, X, name="y", ref_name="X")
@@ -34,7 +40,7 @@ def predictions(model: Any, X: pd.DataFrame, y: Any, y_pred: Any) -> tuple[np.nd
             raise DiagnosticInputError("model is None and y_pred is missing. Pass a fitted model, or y_pred=predictions.")
         V.check_fitted(model)
         try:
-            y_pred = model.predict(X)
+            y_pred = model.predict(X if X_model is None else X_model)
         except Exception as exc:  # translate the model's own error at one point
             raise DiagnosticInputError(
                 f"model.predict(X) failed: {type(exc).__name__}: {exc}. Pass the columns the model was fitted on, "
@@ -85,6 +91,7 @@ def check_fraction(value: Any, name: str, hint: str) -> float:
 def check_bins(bins: Any, columns: list[str]) -> Any:
     """``bins`` is an int >= 1 or a dict of column to int or cut points."""
     if isinstance(bins, dict):
+        bins = {V.column_label(c): b for c, b in bins.items()}
         unknown = [c for c in bins if c not in columns]
         if unknown:
             raise DiagnosticInputError(
@@ -105,9 +112,10 @@ def resolve_columns(X: pd.DataFrame, by: Any, name: str = "by") -> list[str]:
     """
     if by is None:
         return list(X.columns)
-    if isinstance(by, str):
+    if isinstance(by, str) or not isinstance(by, (list, tuple, pd.Index, np.ndarray)):
         by = [by]
-    cols = V.check_columns(X, list(by), name=name)
+    # the frame's names are text now (check_frame): look the user's names up the same way
+    cols = V.check_columns(X, [V.column_label(c) for c in by], name=name)
     if not cols:
         raise DiagnosticInputError(f"{name} is empty. Pass at least one column to slice by, or {name}=None for all.")
     if len(set(cols)) != len(cols):

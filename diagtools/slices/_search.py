@@ -238,7 +238,8 @@ def find_slices(
     >>> res.frame["slice"].iloc[0]
     'region=north & channel=phone'
     """
-    X = I.check_frame(X)
+    X_user, X = X, I.check_frame(X)
+    I.V.check_random_state(random_state)
     columns = I.resolve_columns(X, by)
     bins = I.check_bins(bins, columns)
     k = I.check_int(k, "k", 1, hint="Pass e.g. k=10.")
@@ -261,7 +262,7 @@ def find_slices(
                 "(e.g. 0/1 misclassification or squared error)."
             )
     else:
-        y_true, pred = I.predictions(model, X, y, y_pred)
+        y_true, pred = I.predictions(model, X, y, y_pred, X_user)
         task = I.check_task(y_true, pred, task)
         if task == "regression":
             err = (y_true.astype(float) - pred.astype(float)) ** 2
