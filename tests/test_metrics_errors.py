@@ -156,5 +156,5 @@ def test_unknown_metric_and_bad_options(clf, data):
 
 
 def test_compare_predictions_mismatched_lengths():
-    with pytest.raises(DiagnosticInputError, match="y_pred has 3 rows"):
+    with pytest.raises(DiagnosticInputError, match="y_pred_b has 3 rows"):
         compare_predictions([0, 1, 0, 1], y_pred_a=[0, 1, 0, 1], y_pred_b=[0, 1, 0])
