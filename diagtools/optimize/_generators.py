@@ -414,7 +414,9 @@ def runtime_candidates(name: str, model: Any, X: Any, *, cores: int, base: str =
                                f"{str(cache['onnx']).splitlines()[0][:200]}")
         return cache["onnx"]
 
-    classes = getattr(final_estimator(model), "classes_", None)
+    from diagtools.models import adapt_model
+
+    classes = adapt_model(model).classes
     tag = "" if base == "reference" else f"{name} + "
     out = []
     for threads in sorted({1, cores}):

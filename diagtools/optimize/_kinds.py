@@ -16,9 +16,14 @@ __all__ = ["final_estimator", "param_path", "tree_library", "vectorizer_blocks"]
 
 def final_estimator(model: Any) -> Any:
     """The estimator that predicts (the last step of a Pipeline, else the model itself)."""
-    while hasattr(model, "steps"):
-        model = model.steps[-1][1]
-    return model
+    from diagtools.models import adapt_model
+
+    try:
+        return adapt_model(model).final_estimator
+    except Exception:  # no predict (a bare transformer): walk the steps ourselves
+        while hasattr(model, "steps"):
+            model = model.steps[-1][1]
+        return model
 
 
 def final_param_prefix(model: Any) -> str:
@@ -33,9 +38,11 @@ def final_param_prefix(model: Any) -> str:
 def tree_library(est: Any) -> str | None:
     """``"lightgbm"``, ``"xgboost"``, ``"catboost"``, ``"sklearn-hgb"``, ``"sklearn-forest"``,
     ``"sklearn-gb"`` or None (not a tree ensemble)."""
-    module = type(est).__module__.split(".")[0]
-    if module in ("lightgbm", "xgboost", "catboost"):
-        return module
+    from diagtools.models import adapt_model
+
+    family = adapt_model(est).family
+    if family in ("lightgbm", "xgboost", "catboost"):
+        return family
     if hasattr(est, "_predictors") and hasattr(est, "n_iter_"):
         return "sklearn-hgb"
     if hasattr(est, "estimators_") and hasattr(est, "n_estimators"):

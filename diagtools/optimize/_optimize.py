@@ -182,8 +182,11 @@ def optimize(
 
     start = time.perf_counter()
     n, sizes, fams = _check(model, X, y, X_train, y_train, margin, budget, batch_sizes, families, alpha)
+    from diagtools.models import adapt_model
+
     y_arr = np.asarray(y)
-    task = infer_task(y_arr)
+    stated = adapt_model(model, y=y_arr).task  # the model's own word first, then the labels
+    task = infer_task(y_arr) if stated is None else ("regression" if stated == "regression" else "classification")
     notes: list[str] = []
     if X_train is None:
         X_fit, X_eval, y_fit, y_eval = _split(X, y, task, random_state)
