@@ -7,6 +7,8 @@ Three sets:
   (production data, labelled). Planted problems are listed in :data:`LOANS_TRUTH`.
 * **housing** (:func:`load_housing`): regression of sale prices.
 * **intents** (:func:`load_intents`): short customer-support messages, 20 intents.
+* **banking77** (:func:`load_banking77`): real customer-support messages (20 intents of the
+  Banking77 data set, CC BY 4.0), shipped as a small file in ``data/``.
 
 Every loader is deterministic: the same call returns the same frame on every machine.
 The files in the repository's ``data/`` folder are these frames written to CSV by
@@ -26,6 +28,7 @@ from diagtools._validation import check_option
 __all__ = [
     "LOANS_TRUTH",
     "LoansTruth",
+    "load_banking77",
     "load_housing",
     "load_intents",
     "load_loans",
@@ -351,3 +354,59 @@ def load_intents(n_per_intent: int = 150, *, random_state: int = 0) -> pd.DataFr
             rows.append((text, intent))
     order = rng.permutation(len(rows))
     return pd.DataFrame([rows[i] for i in order], columns=["text", "intent"])
+
+
+#: The file :func:`load_banking77` reads (shipped in the repository's ``data/`` folder).
+BANKING77_FILE = "banking77_subset.csv.gz"
+BANKING77_SPLITS = ("train", "test")
+
+
+def load_banking77(split: Literal["train", "test"] | None = None) -> pd.DataFrame:
+    """Load real customer-support messages: 20 intents of Banking77 with its own train/test split.
+
+    Banking77 (PolyAI; Casanueva et al., *Efficient Intent Detection with Dual Sentence
+    Encoders*, 2020) holds online-banking questions written by people, labelled with 77
+    intents. This subset keeps 20 of them (card delivery, card problems, PINs, refunds,
+    transfers, top-ups, exchange rates, account changes) and the original split: 2,661
+    training and 798 test messages. No test message repeats a training message, even after
+    lower-casing and collapsing whitespace (the two that did were dropped). Licence: CC BY 4.0;
+    attribution and the licence text are in ``data/README.md`` and
+    ``data/LICENSE-banking77.txt``.
+
+    Parameters
+    ----------
+    split : {"train", "test"}, optional
+        One split, or both (with a ``split`` column) when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``text``, ``intent`` (and ``split`` when ``split`` is None).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the data file is not next to the package (an installed wheel without the
+        repository's ``data/`` folder).
+
+    Examples
+    --------
+    >>> from diagtools.datasets import load_banking77
+    >>> test = load_banking77("test")
+    >>> test["intent"].nunique(), len(test)
+    (20, 798)
+    """
+    from pathlib import Path
+
+    if split is not None:
+        check_option(split, BANKING77_SPLITS, "split")
+    path = Path(__file__).resolve().parents[1] / "data" / BANKING77_FILE
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{BANKING77_FILE} not found at {path.parent}: load_banking77 reads the file shipped in the diagtools "
+            "repository's data/ folder. Run from a checkout (pip install -e .) or copy the file there."
+        )
+    frame = pd.read_csv(path, keep_default_na=False, dtype={"text": str, "intent": str, "split": str})
+    if split is None:
+        return frame
+    return frame[frame["split"] == split].drop(columns="split").reset_index(drop=True)

@@ -35,14 +35,17 @@ def _r2_boot(y: np.ndarray, pred: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def quality_rows(y: np.ndarray, preds: dict[str, np.ndarray], reference: str, *, task: str, margin: float,
-                 confidence: float, n_boot: int, random_state: int) -> tuple[list[tuple], list[tuple]]:
+                 confidence: float, n_boot: int, random_state: int, alpha: float = 0.05,
+                 smallest: dict[str, float] | None = None) -> tuple[list[tuple], list[tuple]]:
     """Frame rows (per variant) and comparison rows (per non-reference variant) for quality.
 
     Classification: accuracy with a Wilson interval; its change with Tango's score interval
     and a one-sided non-inferiority p-value at ``margin``; the exact two-sided McNemar p-value
     beside it; per-class recall changes with McNemar p-values and BH q-values per variant.
     Regression: r2 with paired-bootstrap intervals and a bootstrap non-inferiority p-value.
+    ``smallest`` (filled in) gets, per variant, the smallest margin at which it would pass.
     """
+    smallest = {} if smallest is None else smallest
     n = len(y)
     frame: list[tuple] = []
     comp: list[tuple] = []
@@ -60,6 +63,10 @@ def quality_rows(y: np.ndarray, preds: dict[str, np.ndarray], reference: str, *,
             if k == reference:
                 continue
             r = paired_noninferiority(ok[reference], ok[k], margin, confidence=confidence)
+            # The smallest margin this data supports: the one-sided (1 - alpha) upper bound of the
+            # loss, i.e. the upper end of the two-sided (1 - 2 alpha) score interval.
+            r90 = paired_noninferiority(ok[reference], ok[k], margin, confidence=1 - 2 * alpha)
+            smallest[k] = max(0.0, -r90["ci_low"])
             comp.append((k, "accuracy", np.nan, float(ok[reference].mean()), float(ok[k].mean()), r["difference"],
                          r["ci_low"], r["ci_high"], r["p_value"], r["p_two_sided"], np.nan, "non-inferiority"))
             per = []
@@ -86,6 +93,7 @@ def quality_rows(y: np.ndarray, preds: dict[str, np.ndarray], reference: str, *,
             continue
         d = boot[k] - boot[reference]
         lo, hi = percentile_interval(d, confidence)
+        smallest[k] = max(0.0, -float(np.quantile(d, alpha)))
         comp.append((k, "r2", np.nan, est[reference], est[k], est[k] - est[reference], float(lo), float(hi),
                      bootstrap_noninferiority_p_value(d, margin), float(bootstrap_p_value(d)), np.nan,
                      "non-inferiority (bootstrap)"))

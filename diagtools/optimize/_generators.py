@@ -85,8 +85,9 @@ def _without_branches(model: Any, keys: list[str]) -> Any:
 def featuriser_candidates(model: Any, steps: Any, X_fit: Any, y_fit: Any) -> list[Candidate]:
     """Cheaper featurisation when profiling names a preprocessing step as the bottleneck.
 
-    * the slow branch of a FeatureUnion / ColumnTransformer dropped, and the model refitted;
-    * only the cheapest branch of that union kept (the cheaper featuriser);
+    * only the cheapest branch of the union holding the slow step kept (the cheaper
+      featuriser; first, as it is the cheaper refit and the larger saving);
+    * the slow branch of that FeatureUnion / ColumnTransformer dropped, and the model refitted;
     * a slow text vectoriser replaced by word unigrams and bigrams seen at least twice.
     """
     from sklearn.feature_extraction.text import CountVectorizer
@@ -104,12 +105,6 @@ def featuriser_candidates(model: Any, steps: Any, X_fit: Any, y_fit: Any) -> lis
     key = param_path(model, slow)
     params = model.get_params(deep=True)
     if key is not None and "__" in key:
-        drop = {key: "drop"}
-        extra = _categorical_mask_fix(model, model, drop, X_fit)
-        out.append(Candidate(
-            f"drop {slow}", "featuriser",
-            f"remove the slow step {slow} ({share:.0%} of the time at batch {int(big['batch_size'].iloc[0])}) and refit",
-            {**drop, **extra}, lambda d=list(drop), e=extra: refit(_without_branches(model, d), X_fit, y_fit, **e)))
         parent = key.rsplit("__", 1)[0]
         siblings = [s for s in prep["step"].astype(str) if s != slow and param_path(model, s)
                     and param_path(model, s).rsplit("__", 1)[0] == parent]
@@ -121,6 +116,12 @@ def featuriser_candidates(model: Any, steps: Any, X_fit: Any, y_fit: Any) -> lis
                 f"keep {cheapest} only", "featuriser",
                 f"replace the featurisation by its cheapest part, {cheapest}, and refit",
                 {**drop2, **extra2}, lambda d=list(drop2), e=extra2: refit(_without_branches(model, d), X_fit, y_fit, **e)))
+        drop = {key: "drop"}
+        extra = _categorical_mask_fix(model, model, drop, X_fit)
+        out.append(Candidate(
+            f"drop {slow}", "featuriser",
+            f"remove the slow step {slow} ({share:.0%} of the time at batch {int(big['batch_size'].iloc[0])}) and refit",
+            {**drop, **extra}, lambda d=list(drop), e=extra: refit(_without_branches(model, d), X_fit, y_fit, **e)))
     if key is not None and isinstance(params.get(key), CountVectorizer):
         vec = params[key]
         cheaper = {f"{key}__analyzer": "word", f"{key}__ngram_range": (1, 2), f"{key}__min_df": 2}

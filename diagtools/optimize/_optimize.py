@@ -293,8 +293,9 @@ def optimize(
         bar.update(1)
     bar.close()
 
+    smallest: dict[str, float] = {}
     q_frame, q_comp = quality_rows(y_eval, preds, "reference", task=task, margin=margin, confidence=confidence,
-                                   n_boot=n_boot, random_state=random_state)
+                                   n_boot=n_boot, random_state=random_state, alpha=alpha, smallest=smallest)
     l_frame, l_comp = latency_rows(profiles, "reference", n_boot=n_boot, confidence=confidence, random_state=random_state)
     size_rows = []
     for name, m in models.items():
@@ -309,7 +310,8 @@ def optimize(
     for c in done:
         row = {"variant": c.name, "family": c.family, "base": c.base, "description": c.description,
                "params": _json(c.params), "status": c.status, "reason": c.reason,
-               "fit_seconds": c.fit_seconds, "n_changed": np.nan, "n_changed_vs_base": np.nan, "non_inferior": False, "faster": False,
+               "fit_seconds": c.fit_seconds, "n_changed": np.nan, "n_changed_vs_base": np.nan,
+               "smallest_margin": smallest.get(c.name, np.nan), "non_inferior": False, "faster": False,
                "recommended": False}
         if c.status == "evaluated":
             row["n_changed"] = int((preds[c.name].astype(str) != preds["reference"].astype(str)).sum())
@@ -327,7 +329,7 @@ def optimize(
                     best, best_speed = c.name, speed
         rows.append(row)
     variants = pd.DataFrame(rows, columns=["variant", "family", "base", "description", "params", "status", "reason",
-                                           "fit_seconds", "n_changed", "n_changed_vs_base", "non_inferior", "faster", "recommended"])
+                                           "fit_seconds", "n_changed", "n_changed_vs_base", "smallest_margin", "non_inferior", "faster", "recommended"])
     if best is not None:
         variants.loc[variants["variant"] == best, "recommended"] = True
     elapsed = time.perf_counter() - start

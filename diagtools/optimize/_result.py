@@ -38,10 +38,13 @@ class OptimizationResult(Result):
         ``variant / reference - 1`` with a bootstrap interval (-0.3 = 30% lower latency).
     variants : pandas.DataFrame
         One row per candidate: ``variant, family, base, description, params, status, reason,
-        fit_seconds, n_changed, n_changed_vs_base, non_inferior, faster, recommended``. ``status`` is ``evaluated``,
+        fit_seconds, n_changed, n_changed_vs_base, smallest_margin, non_inferior, faster,
+        recommended``. ``status`` is ``evaluated``,
         ``skipped`` (nothing to do, no converter, out of budget) or ``failed``; ``n_changed``
         counts the test rows whose prediction differs from the reference's, ``n_changed_vs_base``
-        from the model the variant was derived from (for an ONNX export: from the original).
+        from the model the variant was derived from (for an ONNX export: from the original);
+        ``smallest_margin`` is the smallest margin at which the variant would pass the
+        non-inferiority test on these rows (the one-sided upper bound of its loss).
     reference : str
         Name of the reference (the model given).
     primary : str
@@ -159,12 +162,14 @@ class OptimizationResult(Result):
                      "p_noninferiority": float(q["p_value"]), "p_two_sided": float(q["p_two_sided"])},
                 ))
             elif hi < 0 and not q["p_value"] < alpha:
+                scale = 100.0 if self.primary in _POINTS else 1.0
                 out.append(Finding(
                     "optimize", "low",
                     f"Variant '{name}' is {speed} but its loss cannot be ruled out: {change}, not non-inferior at "
                     f"{margin} (p={q['p_value']:.2g}; two-sided p={q['p_two_sided']:.2g})",
-                    "A difference that is not significant is not evidence of no loss: more test rows or a larger "
-                    "margin would be needed to accept it.",
+                    "A difference that is not significant is not evidence of no loss. These rows support a margin "
+                    f"of {v['smallest_margin'] * scale:.2g}{' pt' if scale == 100 else ''} at best; more test rows "
+                    "or a larger margin would be needed to accept it.",
                     {"variant": name, "p_noninferiority": float(q["p_value"]), "p_two_sided": float(q["p_two_sided"])},
                 ))
             c = self.comparison
