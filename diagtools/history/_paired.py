@@ -1,0 +1,636 @@
+"""The paired latency gate: two models timed in the same job, interleaved, in fresh processes.
+
+Why: two benchmark runs taken one after the other differ by 10-30% on a shared machine (CPU
+frequency, neighbours, process layout), so a test that treats the calls inside each run as
+independent samples raises false alarms. Here both models are timed in the same worker
+processes, alternating in short blocks whose order is randomised, and the test is on the
+ratio of the two models' block medians: what varies from block to block and from process to
+process is the noise, not the spread of calls inside one run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import pickle
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _sps
+
+from diagtools._result import Finding, Result, rank_findings
+from diagtools.errors import DiagnosticInputError
+
+__all__ = ["PairedLatency", "WorkerPool", "paired_latency", "paired_statistics"]
+
+#: Share of the timed wall-clock spent waiting for a CPU above which the machine counts as busy.
+BUSY_SHARE = 0.05
+#: Level of the F-test for a process effect below which blocks are not pooled (Bancroft's
+#: "sometimes pool" rule: pool the two variance components unless the test rejects at 0.25).
+POOL_LEVEL = 0.25
+
+_FRAME_COLUMNS = [
+    "batch_size", "metric", "baseline", "candidate", "estimate", "ci_low", "ci_high", "n", "p_value", "tolerance",
+    "regressed", "cpu_ratio", "busy_share", "widened", "interval_before", "df", "process_effect_p", "n_processes",
+    "method",
+]
+_COST_COLUMNS = ["model", "batch_size", "cpu_s_per_1k", "peak_mb", "energy_j_per_1k", "cost_per_million"]
+
+
+class WorkerPool:
+    """Worker processes that time models for the paired gate.
+
+    Every process is a fresh interpreter (``python -m diagtools.history._worker``) that loads
+    the models itself, so it does not re-run the caller's script (no ``__main__`` guard
+    needed) and works from a notebook. All processes start at once (their start-up overlaps)
+    but measure one at a time, so they never compete for a core. A pool passed to several
+    comparisons is reused: cheaper, but process-level effects (memory layout, hash seeds) are
+    then shared by those comparisons; by default each comparison starts and closes its own.
+
+    Parameters
+    ----------
+    n_processes : int, default=4
+
+    Examples
+    --------
+    >>> from diagtools.history import WorkerPool
+    >>> with WorkerPool(1) as pool:
+    ...     len(pool)
+    1
+    """
+
+    def __init__(self, n_processes: int = 4) -> None:
+        import subprocess
+        import sys
+        from multiprocessing.connection import Connection
+
+        n = _check_int(n_processes, "n_processes", 1)
+        self._procs: list[Any] = []
+        self._send: list[Connection] = []
+        self._recv: list[Connection] = []
+        for _ in range(n):
+            down_r, down_w = os.pipe()  # parent -> worker
+            up_r, up_w = os.pipe()  # worker -> parent
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "diagtools.history._worker", str(down_r), str(up_w)],
+                pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL,
+            )
+            os.close(down_r)
+            os.close(up_w)
+            send, recv = Connection(down_w, readable=False), Connection(up_r, writable=False)
+            send.send({"sys_path": list(sys.path)})  # what the caller can import, the worker can too
+            self._procs.append(proc)
+            self._send.append(send)
+            self._recv.append(recv)
+
+    def __len__(self) -> int:
+        return len(self._procs)
+
+    def run(self, index: int, job: dict[str, Any]) -> dict[str, Any]:
+        """Send ``job`` to worker ``index`` and wait for its answer."""
+        try:
+            self._send[index].send(job)
+            reply = self._recv[index].recv()
+        except (EOFError, OSError) as exc:
+            code = self._procs[index].poll()
+            raise RuntimeError(f"a latency worker process died while measuring (exit code {code})") from exc
+        if reply[0] == "ok":
+            return dict(reply[1])
+        if reply[0] == "input":
+            raise DiagnosticInputError(str(reply[1]))
+        raise RuntimeError(f"a latency worker process failed: {reply[1]}\n--- worker traceback ---\n{reply[2]}")
+
+    def close(self) -> None:
+        """Stop the workers and wait for them."""
+        import subprocess
+
+        for send in self._send:
+            with contextlib.suppress(OSError):
+                send.send(None)
+        for proc in self._procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        for conn in (*self._send, *self._recv):
+            conn.close()
+        self._procs, self._send, self._recv = [], [], []
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_procs", None):
+            self.close()
+
+
+# -- statistics ------------------------------------------------------------------------------
+def paired_statistics(
+    blocks: pd.DataFrame, *, tolerance: float = 0.05, confidence: float = 0.95, busy_share: float = BUSY_SHARE,
+) -> pd.DataFrame:
+    """Test the candidate/baseline latency ratio from per-block medians.
+
+    Each block holds one run of calls of each model (in random order); its log-ratio
+    ``log(median wall B / median wall A)`` is one observation. The interval is a t-interval
+    over blocks; when blocks of the same process resemble each other more than blocks of other
+    processes (one-way ANOVA F-test, p < 0.25), the process is the unit instead (t-interval over
+    process means, ``n_processes - 1`` degrees of freedom). When the machine was busy (more
+    than ``busy_share`` of the timed wall-clock spent waiting for a CPU), the gap between the
+    wall-clock and the CPU-time log-ratio is added to the half-width: wall-clock ratios then
+    carry interference that the CPU-time ratio does not show.
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame
+        One row per block: ``process, batch_size, wall_a, wall_b, cpu_a, cpu_b`` (medians, ms)
+        and ``busy_a, busy_b`` (share of the wall-clock spent waiting).
+    tolerance : float, default=0.05
+        Allowed slow-down: a regression is a lower bound of the ratio above ``1 + tolerance``.
+    confidence : float, default=0.95
+        Level of the two-sided interval.
+    busy_share : float, default=0.05
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per batch size (see :class:`PairedLatency`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from diagtools.history import paired_statistics
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.lognormal(0, 0.02, 20)
+    >>> blocks = pd.DataFrame({"process": np.repeat([0, 1], 10), "batch_size": 1, "wall_a": a,
+    ...                        "wall_b": 1.3 * a * rng.lognormal(0, 0.02, 20), "cpu_a": a, "cpu_b": 1.3 * a,
+    ...                        "busy_a": 0.0, "busy_b": 0.0})
+    >>> row = paired_statistics(blocks).iloc[0]
+    >>> round(row["estimate"], 1), bool(row["regressed"])
+    (1.3, True)
+    """
+    rows = []
+    for b, g in blocks.groupby("batch_size", sort=True):
+        r = np.log(g["wall_b"].to_numpy(float) / g["wall_a"].to_numpy(float))
+        rc = np.log(np.maximum(g["cpu_b"].to_numpy(float), 1e-9) / np.maximum(g["cpu_a"].to_numpy(float), 1e-9))
+        proc = g["process"].to_numpy()
+        n = len(r)
+        est = float(r.mean())
+        groups = [r[proc == p] for p in np.unique(proc)]
+        k = len(groups)
+        p_effect = float("nan")
+        pooled = True
+        if k > 1 and n > k:
+            means = np.array([x.mean() for x in groups])
+            ssb = float(sum(len(x) * (m - est) ** 2 for x, m in zip(groups, means, strict=True)))
+            ssw = float(sum(((x - x.mean()) ** 2).sum() for x in groups))
+            msb, msw = ssb / (k - 1), ssw / (n - k)
+            p_effect = float(_sps.f.sf(msb / msw, k - 1, n - k)) if msw > 0 else (0.0 if msb > 0 else 1.0)
+            pooled = p_effect >= POOL_LEVEL
+        if pooled or k < 2:
+            se, df = (float(r.std(ddof=1)) / math.sqrt(n), n - 1) if n > 1 else (float("nan"), 0)
+        else:
+            means = np.array([x.mean() for x in groups])
+            est = float(means.mean())
+            se, df = float(means.std(ddof=1)) / math.sqrt(k), k - 1
+        t = float(_sps.t.ppf(0.5 + confidence / 2, df)) if df > 0 else float("nan")
+        half = t * se
+        busy = float(np.nanmean(np.r_[g["busy_a"].to_numpy(float), g["busy_b"].to_numpy(float)]))
+        cpu_est = float(rc.mean())
+        widened = bool(busy > busy_share)
+        total = math.sqrt(half**2 + (est - cpu_est) ** 2) if widened else half
+        low, high = est - total, est + total
+        bound = math.log1p(tolerance)
+        se_eff = total / t if t and np.isfinite(t) and t > 0 else float("nan")
+        if np.isfinite(se_eff) and se_eff > 0:
+            p = float(_sps.t.sf((est - bound) / se_eff, df))
+        else:
+            p = float("nan") if not np.isfinite(est) else (0.0 if est > bound else 1.0)
+        rows.append({
+            "batch_size": int(b), "metric": "latency_ms",
+            "baseline": float(np.median(g["wall_a"])), "candidate": float(np.median(g["wall_b"])),
+            "estimate": math.exp(est), "ci_low": math.exp(low) if np.isfinite(low) else float("nan"),
+            "ci_high": math.exp(high) if np.isfinite(high) else float("nan"), "n": int(n), "p_value": p,
+            "tolerance": float(tolerance), "regressed": bool(np.isfinite(low) and low > bound),
+            "cpu_ratio": math.exp(cpu_est), "busy_share": busy, "widened": widened,
+            "interval_before": float(math.expm1(half)) if np.isfinite(half) else float("nan"),
+            "df": int(df), "process_effect_p": p_effect, "n_processes": int(k), "method": "paired_blocks",
+        })
+    return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
+
+
+def _p(p: float) -> str:
+    if p is None or not np.isfinite(p):
+        return "p=n/a"
+    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
+
+
+@dataclass(frozen=True)
+class PairedLatency(Result):
+    """Candidate vs baseline latency, measured in the same job (paired, interleaved blocks).
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per batch size: ``batch_size, metric`` ("latency_ms"), ``baseline``,
+        ``candidate`` (median of the block medians, ms), ``estimate`` (candidate / baseline:
+        geometric mean of the block ratios), ``ci_low, ci_high`` (its interval, widened when
+        the machine was busy), ``n`` (blocks), ``p_value`` (one-sided, of "ratio <= 1 +
+        tolerance"), ``tolerance``, ``regressed`` (``ci_low > 1 + tolerance``), ``cpu_ratio``
+        (the same ratio in CPU time), ``busy_share`` (share of the timed wall-clock spent
+        waiting for a CPU), ``widened``, ``interval_before`` (relative half-width before
+        widening), ``df``, ``process_effect_p`` (F-test of a process effect), ``n_processes``,
+        ``method`` ("paired_blocks").
+    blocks : pandas.DataFrame
+        One row per block: ``process, batch_size, block, order`` ("AB" or "BA"), ``calls``
+        (per model), ``wall_a, wall_b, cpu_a, cpu_b`` (median ms per call), ``busy_a, busy_b``.
+    cost : pandas.DataFrame
+        Per model ("baseline", "candidate") and batch size: ``cpu_s_per_1k`` (CPU-seconds per
+        1,000 predictions), ``peak_mb`` (tracemalloc peak of one call), ``energy_j_per_1k``
+        (package energy per 1,000 predictions, NaN when not available), ``cost_per_million``
+        (from ``cpu_hour_price``, NaN without it).
+    energy_note : str
+        Why energy is not available (empty when it is).
+    samples : pandas.DataFrame
+        Raw timings ``model, batch_size, run, latency_ms, cpu_ms`` (for the history).
+    """
+
+    blocks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cost: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_COST_COLUMNS))
+    energy_note: str = ""
+    samples: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    area = "history"
+    title = "Paired latency comparison"
+
+    @property
+    def regressed(self) -> bool:
+        """Whether any batch size regressed beyond tolerance (the CI gate)."""
+        return bool(self.frame["regressed"].any()) if len(self.frame) else False
+
+    def describe(self, row: Any) -> str:
+        """One-line description of a frame row."""
+        conf = round(100 * float(self.params.get("confidence", 0.95)))
+        return (f"median latency at batch size {int(row.batch_size)}: {row.baseline:.3g} -> {row.candidate:.3g} ms, "
+                f"{row.estimate:.3f}x ({conf}% CI {row.ci_low:.3f}-{row.ci_high:.3f}, {int(row.n)} paired blocks "
+                f"in {int(row.n_processes)} processes)")
+
+    def findings(self) -> list[Finding]:
+        """Return regressions (high), a busy machine (low), improvements and the cost (info).
+
+        Returns
+        -------
+        list of Finding
+        """
+        out: list[Finding] = []
+        for row in self.frame.itertuples(index=False):
+            text = self.describe(row)
+            evidence = {k: getattr(row, k) for k in ("batch_size", "estimate", "ci_low", "ci_high", "p_value",
+                                                      "tolerance", "cpu_ratio", "busy_share")}
+            tol = f"{100 * row.tolerance:.0f}%"
+            if row.regressed:
+                out.append(Finding("history", "high", f"Regression: {text}, {_p(row.p_value)}",
+                                   f"The whole interval lies above the tolerance ({tol} slower), measured in the same "
+                                   "job as the baseline. Investigate before merging.", evidence))
+            elif row.estimate > 1 + row.tolerance:
+                out.append(Finding("history", "low", f"Possible regression within noise: {text}",
+                                   f"Slower by more than {tol} but the interval reaches below it; rerun with more "
+                                   "blocks (--blocks) or processes to settle it.", evidence))
+            elif np.isfinite(row.ci_high) and row.ci_high < 1 / (1 + row.tolerance):
+                out.append(Finding("history", "info", f"Improvement: {text}", "Faster than the baseline.", evidence))
+            if row.widened:
+                out.append(Finding(
+                    "history", "low",
+                    f"The machine was busy at batch size {int(row.batch_size)}: {100 * row.busy_share:.0f}% of the "
+                    f"timed wall-clock went to waiting for a CPU (wall-clock ratio {row.estimate:.3f}, CPU-time "
+                    f"ratio {row.cpu_ratio:.3f})",
+                    f"The interval was widened by the gap between the two ratios, from +-{100 * row.interval_before:.1f}% "
+                    "to the one shown. Rerun on a quiet machine for a tighter verdict.", evidence))
+        for row in self.cost.itertuples(index=False):
+            energy = (f"{row.energy_j_per_1k:.3g} J per 1k" if np.isfinite(row.energy_j_per_1k)
+                      else f"energy not available ({self.energy_note})")
+            price = (f", {row.cost_per_million:.3g} per million predictions" if np.isfinite(row.cost_per_million)
+                     else "")
+            out.append(Finding("history", "info",
+                               f"Cost of the {row.model} at batch size {int(row.batch_size)}: {row.cpu_s_per_1k:.3g} "
+                               f"CPU-s per 1k predictions, peak {row.peak_mb:.3g} MB, {energy}{price}",
+                               evidence={"model": row.model, "batch_size": int(row.batch_size)}))
+        if not self.regressed:
+            out.append(Finding("history", "info", f"No latency regression beyond tolerance ({len(self.frame)} batch sizes)"))
+        return rank_findings(out)
+
+    def headline(self) -> list[tuple[str, str]]:
+        """Verdict, worst ratio with its interval, blocks and processes, busy share."""
+        pairs = [("verdict", "REGRESSED" if self.regressed else "ok")]
+        if len(self.frame):
+            w = self.frame.loc[self.frame["estimate"].idxmax()]
+            pairs += [("worst ratio", f"{w.estimate:.3f}x [{w.ci_low:.3f}, {w.ci_high:.3f}] @ batch {int(w.batch_size)}"),
+                      ("blocks", f"{int(w.n)} in {int(w.n_processes)} processes"),
+                      ("busy", f"{100 * float(self.frame['busy_share'].max()):.0f}% of wall-clock waiting")]
+        return pairs
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw every block's slow-down (%) per batch size, with the interval and the tolerance.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        **kwargs
+            Passed to ``ax.scatter`` of the blocks.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from diagtools._plotting import get_ax
+
+        ax = get_ax(ax, figsize=(6.4, 3.2))
+        kwargs.setdefault("s", 12)
+        kwargs.setdefault("alpha", 0.6)
+        for y, row in enumerate(self.frame.itertuples(index=False)):
+            g = self.blocks[self.blocks["batch_size"] == row.batch_size]
+            pct = 100 * (g["wall_b"] / g["wall_a"] - 1)
+            jitter = np.linspace(-0.15, 0.15, len(pct)) if len(pct) > 1 else np.zeros(len(pct))
+            ax.scatter(pct, y + jitter, color="grey", **kwargs)
+            color = "tab:red" if row.regressed else "tab:blue"
+            ax.errorbar(100 * (row.estimate - 1), y, xerr=[[100 * (row.estimate - row.ci_low)],
+                        [100 * (row.ci_high - row.estimate)]], fmt="o", color=color, capsize=4)
+            ax.axvline(100 * row.tolerance, color="tab:red", lw=0.8, ls="--")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(range(len(self.frame)), [f"batch {int(b)}" for b in self.frame["batch_size"]])
+        ax.set_xlabel("candidate slower than baseline (%): blocks (grey), estimate and interval")
+        ax.set_title("Paired latency: regression when the interval lies right of the dashed line")
+        return ax
+
+    def to_markdown(self) -> str:
+        """Return a Markdown table of the latency rows and the cost (for a pull-request comment)."""
+        conf = round(100 * float(self.params.get("confidence", 0.95)))
+        lines = ["| batch | baseline ms | candidate ms | ratio | " + f"{conf}% CI | busy | verdict |",
+                 "|---|---|---|---|---|---|---|"]
+        for r in self.frame.itertuples(index=False):
+            lines.append(f"| {int(r.batch_size)} | {r.baseline:.3g} | {r.candidate:.3g} | {r.estimate:.3f}x | "
+                         f"[{r.ci_low:.3f}, {r.ci_high:.3f}] | {100 * r.busy_share:.0f}% | "
+                         f"{'REGRESSED' if r.regressed else 'ok'} |")
+        return "\n".join(lines) + "\n"
+
+
+# -- measuring -------------------------------------------------------------------------------
+def _spec(model: Any, label: str, load_kwargs: dict[str, Any] | None) -> tuple[Any, ...]:
+    if isinstance(model, (str, os.PathLike)):
+        path = os.fspath(model)
+        if not os.path.isfile(path):
+            raise DiagnosticInputError(f"{label}: model file not found: {path!r}. Pass the path of a saved model.")
+        return ("file", os.path.abspath(path), dict(load_kwargs or {}))
+    try:
+        # cloudpickle (when installed) sends classes defined in a notebook or script by value
+        import cloudpickle as dumper
+    except ImportError:
+        dumper = pickle
+    try:
+        return ("pickle", dumper.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception as exc:
+        raise DiagnosticInputError(
+            f"{label}: the model cannot be sent to a worker process ({type(exc).__name__}: {exc}). Save it to a "
+            "file and pass its path, or define its class in an importable module."
+        ) from exc
+
+
+def _check_int(value: Any, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise DiagnosticInputError(f"{name} must be an integer >= {low}, got {value!r}. Pass e.g. {name}={max(low, 4)}.")
+    return int(value)
+
+
+def _check_float(value: Any, name: str, low: float, high: float | None = None, *, example: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if isinstance(value, bool) or not np.isfinite(v) or v < low or (high is not None and v >= high):
+        rng = f">= {low}" if high is None else f"in [{low}, {high})"
+        raise DiagnosticInputError(f"{name} must be a number {rng}, got {value!r}. Pass e.g. {name}={example}.")
+    return v
+
+
+def _rows(X: Any, b: int) -> Any:
+    if hasattr(X, "iloc"):
+        return X.iloc[:b]
+    return X[:b]
+
+
+def paired_latency(
+    baseline: Any,
+    candidate: Any,
+    X: Any,
+    *,
+    batch_sizes: Sequence[int] = (1, 100),
+    method: str = "predict",
+    n_processes: int = 4,
+    n_blocks: int = 10,
+    half_time: float = 0.01,
+    warmup_time: float = 0.1,
+    min_calls: int = 5,
+    max_calls: int = 1000,
+    tolerance: float = 0.05,
+    confidence: float = 0.95,
+    cpu_hour_price: float | None = None,
+    load_kwargs: dict[str, Any] | None = None,
+    pool: WorkerPool | None = None,
+    random_state: int = 0,
+) -> PairedLatency:
+    """Time two models in the same job, interleaved, in fresh processes, and test their ratio.
+
+    Each of ``n_processes`` worker processes (started fresh, measuring one at a time) loads
+    both models, warms them up, then runs ``n_blocks`` blocks per batch size: a run of calls of
+    each model, in an order randomised per block (balanced: as many AB as BA blocks). The
+    statistic is the ratio of the two models' median latency within a block; the interval and
+    the test use the blocks as the unit (see :func:`paired_statistics`). A regression is a lower
+    bound of the ratio above ``1 + tolerance``.
+
+    Parameters
+    ----------
+    baseline, candidate : estimator or str or path-like
+        Fitted models (sent to the workers by pickling) or model files (loaded in each worker
+        by :func:`diagtools.io.load_model` with ``load_kwargs``).
+    X : DataFrame or array-like
+        Rows to predict on; batch ``b`` is the first ``b`` rows, the same for both models.
+    batch_sizes : sequence of int, default=(1, 100)
+    method : str, default="predict"
+        Method timed.
+    n_processes : int, default=4
+        Fresh worker processes (process-level effects such as memory layout vary between them).
+    n_blocks : int, default=10
+        Blocks per process and batch size.
+    half_time : float, default=0.01
+        Seconds each model runs in a block (sets the calls per block: at least ``min_calls``,
+        at most ``max_calls``, an odd number).
+    warmup_time : float, default=0.1
+        Seconds of alternating untimed calls before the blocks, per process and batch size.
+    min_calls, max_calls : int, default=5, 1000
+    tolerance : float, default=0.05
+        Allowed slow-down (0.05 = 5%).
+    confidence : float, default=0.95
+        Level of the two-sided interval; the one-sided false-alarm rate at the tolerance is
+        ``(1 - confidence) / 2``.
+    cpu_hour_price : float, optional
+        Price of one CPU-hour, for the estimated cost per million predictions.
+    load_kwargs : dict, optional
+        Passed to :func:`diagtools.io.load_model` for model files (``trust``, ``trusted``).
+    pool : WorkerPool, optional
+        Reuse started workers (see :class:`WorkerPool`); by default a fresh pool is started
+        and closed.
+    random_state : int, default=0
+        Seed of the block orders.
+
+    Returns
+    -------
+    PairedLatency
+
+    Raises
+    ------
+    DiagnosticInputError
+        When an option is out of range, a model cannot be sent to a worker, a file is missing,
+        or a batch size exceeds ``len(X)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diagtools.history import ServiceTimeModel, paired_latency
+    >>> X = np.zeros((4, 1))
+    >>> res = paired_latency(ServiceTimeModel(0.2), ServiceTimeModel(0.3), X, batch_sizes=(1,),
+    ...                      n_processes=1, n_blocks=6, warmup_time=0.02)  # doctest: +SKIP
+    >>> res.regressed  # doctest: +SKIP
+    True
+    """
+    n_proc = _check_int(n_processes, "n_processes", 1)
+    blocks_per = _check_int(n_blocks, "n_blocks", 2)
+    lo_calls = _check_int(min_calls, "min_calls", 1)
+    hi_calls = _check_int(max_calls, "max_calls", lo_calls)
+    half = _check_float(half_time, "half_time", 0.0, example="0.01")
+    warm = _check_float(warmup_time, "warmup_time", 0.0, example="0.1")
+    tol = _check_float(tolerance, "tolerance", 0.0, example="0.05")
+    conf = _check_float(confidence, "confidence", 0.5, 1.0, example="0.95")
+    price = None if cpu_hour_price is None else _check_float(cpu_hour_price, "cpu_hour_price", 0.0, example="0.05")
+    if n_proc * blocks_per < 3:
+        raise DiagnosticInputError(
+            f"n_processes * n_blocks must be at least 3 (blocks are the samples), got {n_proc} * {blocks_per}. "
+            "Pass e.g. n_processes=4, n_blocks=10."
+        )
+    if not hasattr(X, "__len__") or len(X) == 0:
+        raise DiagnosticInputError("X must hold at least one row to predict on. Pass the evaluation data.")
+    for model, label in ((baseline, "baseline"), (candidate, "candidate")):
+        if not isinstance(model, (str, os.PathLike)) and not callable(getattr(model, method, None)):
+            raise DiagnosticInputError(
+                f"{label} has no callable {method!r} (got {type(model).__name__}). Pass a fitted model or a model file."
+            )
+    specs = [_spec(baseline, "baseline", load_kwargs), _spec(candidate, "candidate", load_kwargs)]
+    sizes = []
+    for b in batch_sizes:
+        if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or b < 1 or b > len(X):
+            raise DiagnosticInputError(
+                f"batch_sizes: each must be an integer in [1, len(X)={len(X)}], got {b!r}. Pass e.g. (1, {min(100, len(X))})."
+            )
+        sizes.append(int(b))
+    if not sizes:
+        raise DiagnosticInputError("batch_sizes must name at least one batch size. Pass e.g. (1, 100).")
+    batches = [(b, _rows(X, b)) for b in sizes]
+    rng = random.Random(random_state)
+    jobs = []
+    for _ in range(n_proc):
+        orders = []
+        for _b in sizes:
+            seq = [(0, 1), (1, 0)] * (blocks_per // 2) + ([rng.choice([(0, 1), (1, 0)])] if blocks_per % 2 else [])
+            rng.shuffle(seq)
+            orders.append(seq)
+        jobs.append({"models": specs, "method": method, "batches": batches, "orders": orders, "warmup_time": warm,
+                     "half_time": half, "min_calls": lo_calls, "max_calls": hi_calls})
+    own = pool is None
+    workers = WorkerPool(n_proc) if own else pool
+    assert workers is not None
+    try:
+        outputs = [workers.run(i % len(workers), job) for i, job in enumerate(jobs)]
+    finally:
+        if own:
+            workers.close()
+    return _assemble(outputs, sizes=sizes, tol=tol, conf=conf, price=price,
+                     params={"batch_sizes": sizes, "method": method, "n_processes": n_proc, "n_blocks": blocks_per,
+                             "half_time": half, "warmup_time": warm, "tolerance": tol, "confidence": conf,
+                             "cpu_hour_price": price, "pool_reused": not own, "random_state": random_state})
+
+
+def _assemble(outputs: list[dict[str, Any]], *, sizes: list[int], tol: float, conf: float, price: float | None,
+              params: dict[str, Any]) -> PairedLatency:
+    block_rows: list[dict[str, Any]] = []
+    cols: dict[str, list[np.ndarray]] = {"model": [], "batch_size": [], "latency_ms": [], "cpu_ms": []}
+    totals: dict[tuple[int, int], list[float]] = {}
+    for p, out in enumerate(outputs):
+        by_block: dict[tuple[int, int], dict[int, dict[str, Any]]] = {}
+        for h in out["halves"]:
+            by_block.setdefault((h["batch_size"], h["block"]), {})[h["model"]] = h
+            key = (h["model"], h["batch_size"])
+            acc = totals.setdefault(key, [0.0, 0.0, 0.0, 0.0])  # cpu ns, predictions, joules, energy-known calls
+            acc[0] += float(h["cpu_ns"].sum())
+            acc[1] += h["calls"] * h["batch_size"]
+            if np.isfinite(h["energy_j"]):
+                acc[2] += h["energy_j"]
+                acc[3] += h["calls"] * h["batch_size"]
+            k = len(h["wall_ns"])
+            cols["model"].append(np.full(k, h["model"]))
+            cols["batch_size"].append(np.full(k, h["batch_size"]))
+            cols["latency_ms"].append(h["wall_ns"] / 1e6)
+            cols["cpu_ms"].append(h["cpu_ns"] / 1e6)
+        for (b, block), pair in sorted(by_block.items()):
+            a, c = pair[0], pair[1]
+            block_rows.append({
+                "process": p, "batch_size": b, "block": block, "order": "AB" if a["position"] == 0 else "BA",
+                "calls": a["calls"],
+                "wall_a": float(np.median(a["wall_ns"])) / 1e6, "wall_b": float(np.median(c["wall_ns"])) / 1e6,
+                "cpu_a": float(np.median(a["cpu_ns"])) / 1e6, "cpu_b": float(np.median(c["cpu_ns"])) / 1e6,
+                "busy_a": _busy(a), "busy_b": _busy(c),
+            })
+    if cols["model"]:
+        samples = pd.DataFrame({k: np.concatenate(v) for k, v in cols.items()})
+        samples["model"] = np.where(samples["model"] == 0, "baseline", "candidate")
+        samples.insert(2, "run", samples.groupby(["model", "batch_size"]).cumcount())
+    else:
+        samples = pd.DataFrame(columns=["model", "batch_size", "run", "latency_ms", "cpu_ms"])
+    blocks = pd.DataFrame(block_rows)
+    frame = paired_statistics(blocks, tolerance=tol, confidence=conf)
+    cost_rows = []
+    for (i, b), (cpu_ns, preds, joules, epreds) in sorted(totals.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        cpu_1k = cpu_ns / 1e9 / preds * 1000 if preds else float("nan")
+        peaks = [o["peak_bytes"].get(f"{i}:{b}") for o in outputs]
+        peak = max((v for v in peaks if v is not None), default=float("nan"))
+        cost_rows.append({
+            "model": "baseline" if i == 0 else "candidate", "batch_size": b, "cpu_s_per_1k": cpu_1k,
+            "peak_mb": peak / 2**20, "energy_j_per_1k": joules / epreds * 1000 if epreds else float("nan"),
+            "cost_per_million": cpu_1k * 1000 / 3600 * price if price is not None else float("nan"),
+        })
+    notes = {o["energy_note"] for o in outputs if o.get("energy_note")}
+    return PairedLatency(
+        frame=frame, params=params, n_samples=int(sum(r["calls"] for r in block_rows)), blocks=blocks,
+        cost=pd.DataFrame(cost_rows, columns=_COST_COLUMNS), energy_note="; ".join(sorted(notes)),
+        samples=samples,
+    )
+
+
+def _busy(half: dict[str, Any]) -> float:
+    """Share of a half-block's wall-clock spent waiting for a CPU.
+
+    From the kernel's run-queue delay when Linux exposes it; otherwise wall minus CPU time
+    (which is only meaningful for single-threaded calls, so CPU above wall counts as 0).
+    """
+    wall = float(half["wall_ns"].sum())
+    if wall <= 0:
+        return 0.0
+    if half.get("run_delay_ns") is not None:
+        return float(min(max(half["run_delay_ns"] / wall, 0.0), 1.0))
+    return float(min(max(1.0 - float(half["cpu_ns"].sum()) / wall, 0.0), 1.0))
