@@ -19,12 +19,26 @@ DEFAULT_DB = "diagtools_history.db"
 _DB_HELP = (f"history database file (SQLite; created by bench when missing; default: $DIAGTOOLS_HISTORY or "
             f"{DEFAULT_DB})")
 
-BENCH_EPILOG = """exit codes:
-  0  the run was recorded
+BENCH_EPILOG = """paired mode (the reliable latency gate): with --baseline-model, both models are benched in this one
+job: timed interleaved, in randomised blocks, in several fresh worker processes, so machine noise hits
+both alike. The latency test is on the ratio of the two models' block medians (blocks are the samples):
+a regression is a lower bound of the ratio above 1 + --latency-tolerance. When the machine was busy
+(wall-clock and CPU time disagree), the output says so and the interval is widened. Metrics are compared
+on the same rows with a paired bootstrap. Both runs are recorded.
+
+every run reports the cost of a prediction: CPU-seconds per 1,000 predictions, peak memory of one call,
+energy in joules per 1,000 (Linux RAPL, or why it is not available) and, with --cpu-hour-price, the
+estimated cost of a million predictions.
+
+exit codes:
+  0  the run(s) were recorded (paired mode: and no significant regression beyond tolerance)
+  1  paired mode: a significant regression beyond tolerance (fails the CI job)
   2  bad input: a missing or unreadable model/data file, an unknown target column, a foreign --db file
 
-example:
+examples:
   diagtools bench --model model.skops --data holdout.parquet --target defaulted --name main --tags nightly
+  diagtools bench --baseline-model base/model.skops --model head/model.skops --data holdout.parquet \\
+      --target defaulted --baseline-name main --name pr-12 --format markdown --out comparison.md
 """
 
 COMPARE_EPILOG = """BASELINE and CANDIDATE are run ids (e.g. 12) or series names, meaning the latest run of that
@@ -34,7 +48,14 @@ A comparison is a regression when the candidate is worse than the baseline by mo
 tolerance AND the difference is statistically significant (one-sided test at --alpha):
   metrics  paired bootstrap on the same rows when both runs used the same data (equal data
            fingerprints), otherwise a z-test from the two stored intervals;
-  latency  ratio of median latencies per batch size, bootstrap interval from the raw samples.
+  latency  ratio of median latencies per batch size. Two runs stored at different times (or on
+           different machines) differ by more than their own samples show, so the interval adds the
+           run-to-run spread learned from the baseline's series (or a calibrated default of 10%), and
+           a warning names what differs between the two environments (CPU, threads, versions).
+
+For latency, the reliable gate is the paired mode: diagtools bench --baseline-model OLD --model NEW
+benches both models in the same job, interleaved, and tests their ratio. Use compare for metrics
+and for a look back along the history.
 
 exit codes:
   0  no significant regression beyond tolerance
@@ -75,6 +96,29 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     bench.add_argument("--sample-rows", type=int_at_least(1, 10000), metavar="ROWS",
                        help="evaluate on a seeded random sample of this many rows (default: all rows)")
     bench.add_argument("--random-state", type=seed, default=0, metavar="SEED", help="seed of every random step (default: 0)")
+    bench.add_argument("--cpu-hour-price", type=float_in(0, math.inf, 0.05, high_open=True), metavar="PRICE",
+                       help="price of one CPU-hour (any currency), for the estimated cost per million predictions")
+    paired = bench.add_argument_group("paired mode (the reliable latency gate)")
+    paired.add_argument("--baseline-model", metavar="OLD",
+                        help="model file of the baseline: bench both models in this job, interleaved, and compare")
+    paired.add_argument("--baseline-name", default="baseline", metavar="N",
+                        help="series the baseline run is recorded under (default: baseline)")
+    paired.add_argument("--processes", type=int_at_least(1, 4), default=4, metavar="P",
+                        help="fresh worker processes that time both models, one after the other (default: 4)")
+    paired.add_argument("--blocks", type=int_at_least(2, 10), default=10, metavar="K",
+                        help="blocks per process and batch size; each times both models in random order (default: 10)")
+    paired.add_argument("--latency-tolerance", type=float_in(0, math.inf, 0.05, high_open=True), default=0.05, metavar="REL",
+                        help="allowed slow-down: regression when the lower bound of the ratio exceeds 1 + REL "
+                        "(default: 0.05)")
+    paired.add_argument("--metric-tolerance", type=float_in(0, math.inf, 0.01, high_open=True), default=0.01, metavar="ABS",
+                        help="allowed worsening of each metric, absolute (default: 0.01)")
+    paired.add_argument("--alpha", type=float_in(0, 1, 0.05, low_open=True, high_open=True), default=0.05,
+                        help="significance level of each one-sided metric test (default: 0.05)")
+    paired.add_argument("--metrics", metavar="M1,M2",
+                        help="comma-separated metrics to compare and gate on (default: every metric)")
+    paired.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                        help="output of the comparison: text, json, or markdown for a PR comment (default: text)")
+    paired.add_argument("--out", metavar="FILE", help="also write the comparison to FILE (e.g. the PR comment body)")
     bench.set_defaults(handler=_bench)
 
     compare = sub.add_parser(
@@ -162,17 +206,47 @@ def _bench(args: argparse.Namespace) -> int:
     from diagtools.io import load_data, load_model
 
     sizes = _batch_sizes(args.batch_sizes)
+    out_path = _check_out(args.out)
     data = load_data(args.data, name="data")
     check_columns(data, [args.target], name="--target")
-    model = load_model(args.model, trust=args.trust_pickle, trusted=args.trusted_type)
+    load_kwargs = {"trust": args.trust_pickle}
+    trusted = getattr(args, "trusted_type", None)
+    if trusted:
+        load_kwargs["trusted"] = trusted
+    model = load_model(args.model, **load_kwargs)
     if args.sample_rows is not None and 0 < args.sample_rows < len(data):
         data = data.sample(n=args.sample_rows, random_state=args.random_state)
     X, y = data.drop(columns=[args.target]), data[args.target]
     history = History(_db_path(args.db))
+    if args.baseline_model is not None:
+        return _bench_paired(args, history, X, y, sizes, load_kwargs, out_path)
     run = bench(model, X, y, history=history, name=args.name, tags=args.tags, batch_sizes=sizes,
-                n_runs=args.n_runs, n_boot=args.n_boot, model_path=args.model, random_state=args.random_state)
+                n_runs=args.n_runs, n_boot=args.n_boot, model_path=args.model, cpu_hour_price=args.cpu_hour_price,
+                random_state=args.random_state)
     print(_summary(run, history))
     return 0
+
+
+def _bench_paired(args: argparse.Namespace, history: History, X: object, y: object, sizes: list[int],
+                  load_kwargs: dict[str, object], out_path: Path | None) -> int:
+    from diagtools.io import load_model
+
+    load_model(args.baseline_model, **load_kwargs)  # a bad baseline file fails here, before any timing
+    result = history.compare_models(
+        args.baseline_model, args.model, X, y, baseline_name=args.baseline_name, name=args.name, tags=args.tags,
+        batch_sizes=sizes, n_processes=args.processes, n_blocks=args.blocks,
+        latency_tolerance=args.latency_tolerance, metric_tolerance=args.metric_tolerance, alpha=args.alpha,
+        metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
+        cpu_hour_price=args.cpu_hour_price, n_boot=args.n_boot, load_kwargs=load_kwargs,
+        random_state=args.random_state,
+    )
+    text = {"json": result.to_json, "markdown": result.to_markdown}.get(args.format, result.to_text)()
+    text = text if text.endswith("\n") else text + "\n"
+    sys.stdout.write(text)
+    if out_path is not None:
+        _write_atomic(out_path, text, "--out")
+    sys.stdout.flush()
+    return 1 if result.regressed else 0
 
 
 def _summary(r: Run, history: History) -> str:
@@ -196,7 +270,19 @@ def _summary(r: Run, history: History) -> str:
         for row in lat.itertuples(index=False):
             lines.append(f"  {int(row.batch_size):>5}  {row.median_ms:9.3f}  [{row.ci_low:.3f}, {row.ci_high:.3f}]"
                          f"  {row.p95_ms:8.3f}  {int(row.n)}")
-    lines.append(f"Compare with: diagtools compare <BASELINE> {r.run_id} --db {history.path}")
+    cost = r.params.get("cost") or []
+    if cost:
+        lines.append("  batch  CPU-s per 1k predictions  peak MB  energy J per 1k  cost per million")
+        for c in cost:
+            energy = "n/a" if c.get("energy_j_per_1k") is None else f"{c['energy_j_per_1k']:.3g}"
+            price = ("n/a (no --cpu-hour-price)" if c.get("cost_per_million") is None
+                     else f"{c['cost_per_million']:.3g}")
+            lines.append(f"  {int(c['batch_size']):>5}  {c['cpu_s_per_1k']:>24.3g}  {c['peak_mb']:>7.3g}  {energy:>15}"
+                         f"  {price}")
+        if r.params.get("energy_note"):
+            lines.append(f"  energy not available: {r.params['energy_note']}")
+    lines.append(f"Compare with: diagtools compare <BASELINE> {r.run_id} --db {history.path} "
+                 "(for latency, bench --baseline-model is the reliable gate)")
     return "\n".join(lines)
 
 

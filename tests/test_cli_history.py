@@ -131,3 +131,42 @@ def test_bench_bad_input_exit_2(files, tmp_path, capsys):
     assert "did you mean 'defaulted'" in capsys.readouterr().err
     assert main([*base, "--target", "defaulted", "--batch-sizes", "1,x", "--db", str(tmp_path / "h.db")]) == 2
     assert "--batch-sizes must be comma-separated integers" in capsys.readouterr().err
+
+
+def test_bench_reports_the_cost_of_a_prediction(files, tmp_path, capsys):
+    db = str(tmp_path / "h.db")
+    assert main(["bench", "--model", str(files / "model.skops"), "--data", str(files / "data.csv"), "--target",
+                 "defaulted", "--db", db, "--n-boot", "100", "--batch-sizes", "1,50", "--n-runs", "5",
+                 "--cpu-hour-price", "0.05"]) == 0
+    out = capsys.readouterr().out
+    assert "CPU-s per 1k predictions" in out and "energy J per 1k" in out
+    assert "energy not available: " in out or "n/a" not in out.split("energy J per 1k")[1].splitlines()[1]
+    from diagtools.history import History
+
+    cost = History(db).latest("main").params["cost"]
+    assert [c["batch_size"] for c in cost] == [1, 50] and all(c["cpu_s_per_1k"] > 0 for c in cost)
+    assert cost[0]["cost_per_million"] == pytest.approx(cost[0]["cpu_s_per_1k"] * 1000 / 3600 * 0.05)
+    out = _run_cli("bench", "--model", str(files / "model.skops"), "--data", str(files / "data.csv"), "--target",
+                   "defaulted", "--db", db, "--cpu-hour-price", "-1", cwd=tmp_path)
+    assert out.returncode == 2 and "--cpu-hour-price" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_bench_paired_mode_benches_both_models_in_one_job(files, tmp_path, capsys):
+    db = str(tmp_path / "h.db")
+    md = tmp_path / "comment.md"
+    common = ["--data", str(files / "data.csv"), "--target", "defaulted", "--db", db, "--n-boot", "100",
+              "--batch-sizes", "1", "--processes", "2", "--blocks", "3", "--metrics", "accuracy,roc_auc"]
+    # the majority-class model as candidate: its metrics regress, so the gate fails (exit 1)
+    code = main(["bench", "--baseline-model", str(files / "model.skops"), "--model", str(files / "dummy.skops"),
+                 "--baseline-name", "main", "--name", "pr", "--format", "markdown", "--out", str(md), *common])
+    text = capsys.readouterr().out
+    assert code == 1 and md.read_text() == text
+    assert "| REGRESSED | roc_auc |" in text and "paired_blocks" in text
+    assert "CPU-s per 1k predictions" in text and ("Energy not available" in text or "J per 1k" in text)
+    from diagtools.history import History
+
+    runs = History(db).runs()
+    assert runs["name"].tolist() == ["main", "pr"]
+    assert [t[-1] for t in runs["tags"]] == ["paired-baseline", "paired-candidate"]
+    assert main(["bench", "--baseline-model", "nope.skops", "--model", str(files / "model.skops"), *common]) == 2
+    assert "nope.skops" in capsys.readouterr().err

@@ -244,3 +244,47 @@ def test_log_axes_read_as_plain_numbers(pyplot):
     assert {"30", "50"} <= set(labels(narrow.yaxis)) and not any("10^" in t or "times" in t for t in labels(narrow.yaxis))
     assert {"0.01", "1", "1,000"} <= set(labels(wide.yaxis)) and "20" not in labels(wide.yaxis)
     assert labels(fixed.xaxis) == ["1", "16", "256", "1,024"]
+
+
+def test_profile_latency_reports_the_cost_of_a_prediction():
+    from diagtools.history import ServiceTimeModel
+    from diagtools.latency import profile_latency
+
+    # 0.5 CPU-ms per row: 0.5 CPU-s per 1,000 predictions at every batch size
+    res = profile_latency(ServiceTimeModel(0.5), np.zeros((8, 2)), batch_sizes=(1, 8), min_runs=20, min_time=0.0,
+                          n_boot=50, cpu_hour_price=0.036)
+    for b in (1, 8):
+        cpu = res._get(b, "cpu_s_per_1k")
+        assert cpu["unit"] == "CPU-s/1k" and cpu["estimate"] == pytest.approx(0.5, rel=0.2)
+        # 0.5 CPU-s per 1k = 500 CPU-s per million = 0.139 CPU-hours, at 0.036 per CPU-hour
+        assert res._get(b, "cost_per_million")["estimate"] == pytest.approx(cpu["estimate"] * 1000 / 3600 * 0.036)
+        assert res._get(b, "peak_mb")["estimate"] >= 0
+        energy = res._get(b, "energy_j_per_1k")["estimate"]
+        assert np.isfinite(energy) or res.energy_note  # a number, or the reason there is none
+    text = res.cost_text()
+    assert "CPU-s per 1k predictions: 0.5" in text or "CPU-s per 1k predictions: 0.4" in text
+    assert ("energy not available: " + res.energy_note) in text or "J at batch 1" in text
+    assert any(f.title.startswith("Cost of a prediction") for f in res.findings())
+    assert "CPU-s per 1k predictions" in res._repr_html_()
+    without = profile_latency(ServiceTimeModel(0.1), np.zeros((2, 2)), batch_sizes=(1,), min_runs=5, min_time=0.0,
+                              n_boot=20)
+    assert not without._has(1, "cost_per_million") and "per million" not in without.cost_text()
+
+
+def test_energy_meter_reads_rapl_and_unwraps(tmp_path):
+    from diagtools._energy import EnergyMeter
+
+    assert "no " in EnergyMeter(tmp_path / "missing").reason
+    assert "no RAPL zones" in EnergyMeter(tmp_path).reason
+    zone = tmp_path / "intel-rapl:0"
+    (zone / "intel-rapl:0:0").mkdir(parents=True)  # a sub-zone, already counted in its package
+    (zone / "intel-rapl:0:0" / "energy_uj").write_text("5\n")
+    (zone / "name").write_text("package-0\n")
+    (zone / "max_energy_range_uj").write_text("1000000\n")
+    (zone / "energy_uj").write_text("999000\n")
+    meter = EnergyMeter(tmp_path)
+    assert meter.available and meter.zones == ["package-0"] and not meter.reason
+    start = meter.read()
+    (zone / "energy_uj").write_text("2000\n")  # wrapped around past 1 J
+    assert meter.joules(start, meter.read()) == pytest.approx(0.003)
+    assert np.isnan(meter.joules(None, start))

@@ -306,14 +306,39 @@ class PairedLatency(Result):
                                    "blocks (--blocks) or processes to settle it.", evidence))
             elif np.isfinite(row.ci_high) and row.ci_high < 1 / (1 + row.tolerance):
                 out.append(Finding("history", "info", f"Improvement: {text}", "Faster than the baseline.", evidence))
-            if row.widened:
-                out.append(Finding(
-                    "history", "low",
-                    f"The machine was busy at batch size {int(row.batch_size)}: {100 * row.busy_share:.0f}% of the "
-                    f"timed wall-clock went to waiting for a CPU (wall-clock ratio {row.estimate:.3f}, CPU-time "
-                    f"ratio {row.cpu_ratio:.3f})",
-                    f"The interval was widened by the gap between the two ratios, from +-{100 * row.interval_before:.1f}% "
-                    "to the one shown. Rerun on a quiet machine for a tighter verdict.", evidence))
+        out += self.busy_findings() + self.cost_findings()
+        if not self.regressed:
+            out.append(Finding("history", "info", f"No latency regression beyond tolerance ({len(self.frame)} batch sizes)"))
+        return rank_findings(out)
+
+    def busy_findings(self) -> list[Finding]:
+        """Return one low finding per batch size measured while the machine was busy.
+
+        Returns
+        -------
+        list of Finding
+        """
+        out = []
+        for row in self.frame[self.frame["widened"].astype(bool)].itertuples(index=False):
+            out.append(Finding(
+                "history", "low",
+                f"The machine was busy at batch size {int(row.batch_size)}: {100 * row.busy_share:.0f}% of the "
+                f"timed wall-clock went to waiting for a CPU (wall-clock ratio {row.estimate:.3f}, CPU-time "
+                f"ratio {row.cpu_ratio:.3f})",
+                f"Wall and CPU time disagree, so the interval was widened by the gap between the two ratios, from "
+                f"+-{100 * row.interval_before:.1f}% to the one shown. Rerun on a quiet machine for a tighter verdict.",
+                {"batch_size": int(row.batch_size), "busy_share": float(row.busy_share),
+                 "cpu_ratio": float(row.cpu_ratio)}))
+        return out
+
+    def cost_findings(self) -> list[Finding]:
+        """Return the cost of a prediction of each model (info): CPU-s and energy per 1k, peak memory.
+
+        Returns
+        -------
+        list of Finding
+        """
+        out = []
         for row in self.cost.itertuples(index=False):
             energy = (f"{row.energy_j_per_1k:.3g} J per 1k" if np.isfinite(row.energy_j_per_1k)
                       else f"energy not available ({self.energy_note})")
@@ -323,9 +348,7 @@ class PairedLatency(Result):
                                f"Cost of the {row.model} at batch size {int(row.batch_size)}: {row.cpu_s_per_1k:.3g} "
                                f"CPU-s per 1k predictions, peak {row.peak_mb:.3g} MB, {energy}{price}",
                                evidence={"model": row.model, "batch_size": int(row.batch_size)}))
-        if not self.regressed:
-            out.append(Finding("history", "info", f"No latency regression beyond tolerance ({len(self.frame)} batch sizes)"))
-        return rank_findings(out)
+        return out
 
     def headline(self) -> list[tuple[str, str]]:
         """Verdict, worst ratio with its interval, blocks and processes, busy share."""
@@ -370,6 +393,23 @@ class PairedLatency(Result):
         ax.set_title("Paired latency: regression when the interval lies right of the dashed line")
         return ax
 
+    def cost_lines(self, *, markdown: bool = False) -> list[str]:
+        """Return the cost of a prediction per model and batch size as table lines (text or Markdown)."""
+        head = ["model", "batch", "CPU-s per 1k predictions", "peak MB", "energy J per 1k", "cost per million"]
+        rows = []
+        for r in self.cost.itertuples(index=False):
+            rows.append([str(r.model), str(int(r.batch_size)), f"{r.cpu_s_per_1k:.3g}", f"{r.peak_mb:.3g}",
+                         f"{r.energy_j_per_1k:.3g}" if np.isfinite(r.energy_j_per_1k) else "n/a",
+                         f"{r.cost_per_million:.3g}" if np.isfinite(r.cost_per_million) else "n/a (no --cpu-hour-price)"])
+        note = "" if self.cost["energy_j_per_1k"].notna().all() else f"Energy not available: {self.energy_note}."
+        if markdown:
+            lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+            lines += ["| " + " | ".join(r) + " |" for r in rows]
+        else:
+            widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
+            lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in [head, *rows]]
+        return [*lines, note] if note else lines
+
     def to_markdown(self) -> str:
         """Return a Markdown table of the latency rows and the cost (for a pull-request comment)."""
         conf = round(100 * float(self.params.get("confidence", 0.95)))
@@ -379,6 +419,7 @@ class PairedLatency(Result):
             lines.append(f"| {int(r.batch_size)} | {r.baseline:.3g} | {r.candidate:.3g} | {r.estimate:.3f}x | "
                          f"[{r.ci_low:.3f}, {r.ci_high:.3f}] | {100 * r.busy_share:.0f}% | "
                          f"{'REGRESSED' if r.regressed else 'ok'} |")
+        lines += ["", "Cost of a prediction:", "", *self.cost_lines(markdown=True)]
         return "\n".join(lines) + "\n"
 
 

@@ -45,12 +45,17 @@ class RunComparison(Result):
         Whether metrics were compared row by row on the same data.
     regressed : bool
         Whether any row regressed beyond its tolerance, significantly: the CI gate.
+    latency_detail : PairedLatency or None
+        When both models were timed in the same job (:meth:`History.compare_models`), the
+        paired measurement behind the latency rows (method "paired_blocks"): blocks, busy
+        machine, cost of a prediction.
     """
 
     baseline: dict[str, Any] = field(default_factory=dict)
     candidate: dict[str, Any] = field(default_factory=dict)
     paired: bool = False
     regressed: bool = False
+    latency_detail: Any = None
 
     area = "history"
     title = "Benchmark comparison"
@@ -117,6 +122,8 @@ class RunComparison(Result):
             out.append(Finding(self.area, "info", "Metrics compared by an interval test (different data)",
                                "The runs did not share a data fingerprint with stored predictions, so the less "
                                "sensitive test on the two stored intervals was used."))
+        if self.latency_detail is not None:
+            out += self.latency_detail.busy_findings() + self.latency_detail.cost_findings()
         if not self.regressed:
             out.append(Finding(self.area, "info",
                                f"No significant regression beyond tolerance ({len(self.frame)} comparisons)"))
@@ -203,6 +210,9 @@ class RunComparison(Result):
         findings = [f for f in self.findings() if f.severity != "info"]
         if findings:
             lines += ["", "Findings:"] + [f"  [{f.severity}] {f.title}" for f in findings]
+        if self.latency_detail is not None and len(self.latency_detail.cost):
+            lines += ["", "Cost of a prediction (measured in the paired job):"]
+            lines += [f"  {line}" for line in self.latency_detail.cost_lines()]
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
@@ -228,6 +238,12 @@ class RunComparison(Result):
         findings = [f for f in self.findings() if f.severity != "info"]
         if findings:
             lines += ["", *(f"- **{f.severity}**: {_md(f.title)}" for f in findings)]
+        if self.latency_detail is not None and len(self.latency_detail.cost):
+            detail = self.latency_detail
+            lines += ["", f"Latency measured in one job: both models interleaved in {detail.params.get('n_processes')} "
+                      "fresh processes; a regression is a lower bound of the ratio above 1 + tolerance.", "",
+                      "Cost of a prediction:", "", *(_md(x) if not x.startswith("|") else x
+                                                     for x in detail.cost_lines(markdown=True))]
         return "\n".join(lines) + "\n"
 
     def _table(self) -> list[list[str]]:

@@ -686,6 +686,55 @@ class History:
         frame = pd.DataFrame(rows, columns=["run_id", "created_at", "name", "batch_size", "estimate", "ci_low", "ci_high", "n"])
         return build_trend(frame, metric=metric, tolerance=tolerance, alpha=alpha)
 
+    def compare_models(self, baseline: Any, candidate: Any, X: Any, y: Any = None, **kwargs: Any) -> Any:
+        """Bench two models in the same job and compare them: the reliable latency gate.
+
+        Both models are timed interleaved in fresh worker processes
+        (:func:`~diagtools.history.paired_latency`), so machine noise hits them alike and the
+        latency test is on paired block ratios; with ``y``, both are evaluated on the same rows
+        and their metrics compared with a paired bootstrap. Both runs are recorded (tags
+        ``paired-baseline`` / ``paired-candidate``), with the cost of a prediction in
+        ``run.params["cost"]``.
+
+        Parameters
+        ----------
+        baseline, candidate : estimator or str or path-like
+            Fitted models, or model files (loaded in each worker, and here for the metrics).
+        X : DataFrame or array-like
+            Evaluation rows; latency batch ``b`` is the first ``b`` rows.
+        y : array-like, optional
+            Targets: adds the metric comparison.
+        **kwargs
+            ``baseline_name="baseline"``, ``name="candidate"`` (series names), ``tags``,
+            ``batch_sizes=(1, 100)``, ``n_processes=4``, ``n_blocks=10``,
+            ``latency_tolerance=0.05``, ``metric_tolerance=0.01``, ``alpha=0.05``,
+            ``metrics``, ``confidence=0.95``, ``cpu_hour_price``, ``n_boot=1000``,
+            ``load_kwargs`` (for model files: ``trust``, ``trusted``), ``git_commit="auto"``,
+            ``record=True``, ``pool`` (a :class:`~diagtools.history.WorkerPool` to reuse),
+            ``random_state=0``.
+
+        Returns
+        -------
+        RunComparison
+            Metric rows as in :meth:`compare`, latency rows from the paired measurement
+            (``method == "paired_blocks"``; regressed when the lower bound of the ratio exceeds
+            ``1 + latency_tolerance``), and ``latency_detail``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> import numpy as np
+        >>> from diagtools.history import History, ServiceTimeModel
+        >>> hist = History(pathlib.Path(tempfile.mkdtemp()) / "bench.db")
+        >>> res = hist.compare_models(ServiceTimeModel(0.2), ServiceTimeModel(0.4), np.zeros((4, 2)),
+        ...                           batch_sizes=(1,), n_processes=2, n_blocks=4, git_commit=None)  # doctest: +SKIP
+        >>> res.regressed  # doctest: +SKIP
+        True
+        """
+        from diagtools.history._bench import bench_pair
+
+        return bench_pair(self, baseline, candidate, X, y, **kwargs)
+
     def compare(self, baseline: int | str, candidate: int | str, **kwargs: Any) -> Any:
         """Compare two stored runs (ids, or names meaning their latest run).
 

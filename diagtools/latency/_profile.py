@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diagtools._energy import EnergyMeter
 from diagtools._environment import environment_fingerprint
 from diagtools._result import Finding, Result, rank_findings
 from diagtools._validation import check_random_state
@@ -34,7 +35,12 @@ class LatencyResult(Result):
     (``unit`` is ``"ms"`` for latency statistics, ``"rows/s"`` for ``throughput``).
     Statistics: ``p50, p90, p95, p99, max, mean, std`` of the wall-clock time, ``cpu_mean,
     cpu_p50, cpu_p99`` of the process CPU time (ms per call) and ``throughput`` (rows/s);
-    intervals are percentile bootstraps over the timed calls. When the calls are CPU-bound
+    intervals are percentile bootstraps over the timed calls. The cost of a prediction:
+    ``cpu_s_per_1k`` (CPU-seconds per 1,000 predictions, unit ``"CPU-s/1k"``), ``peak_mb``
+    (tracemalloc peak of one call, ``"MB"``), ``energy_j_per_1k`` (package energy per 1,000
+    predictions from Linux RAPL, ``"J/1k"``; NaN with the reason in ``energy_note`` when the
+    machine does not expose it) and, with ``cpu_hour_price``, ``cost_per_million`` (estimated
+    price of a million predictions, ``"price/1M"``). When the calls are CPU-bound
     and single-threaded, a wall p99 well above the CPU p99 means other processes interrupted
     the calls (a finding says so).
 
@@ -50,6 +56,8 @@ class LatencyResult(Result):
     environment : dict
         :func:`diagtools._environment.environment_fingerprint` taken while timing (so the
         thread pools show the ``threads`` limit in force).
+    energy_note : str
+        Why energy is not available on this machine (empty when it is).
     """
 
     area = "latency"
@@ -58,6 +66,25 @@ class LatencyResult(Result):
     overhead_ns: float = 0.0
     warmup: dict = field(default_factory=dict)
     environment: dict = field(default_factory=dict)
+    energy_note: str = ""
+
+    def cost_text(self) -> str:
+        """One sentence on the cost of a prediction: CPU-seconds and energy per 1,000, peak memory."""
+        sizes = sorted(int(b) for b in self.frame["batch_size"].unique())
+        if not sizes or not self._has(sizes[0], "cpu_s_per_1k"):
+            return ""
+        cpu = ", ".join(f"{self._get(b, 'cpu_s_per_1k')['estimate']:.3g} at batch {b}" for b in sizes)
+        peak = max(float(self._get(b, "peak_mb")["estimate"]) for b in sizes)
+        energy = [float(self._get(b, "energy_j_per_1k")["estimate"]) for b in sizes]
+        energy_text = (", ".join(f"{e:.3g} J at batch {b}" for e, b in zip(energy, sizes, strict=True)) + " per 1k "
+                       "(package energy, other processes included)" if all(np.isfinite(energy))
+                       else f"energy not available: {self.energy_note or 'no reading'}")
+        text = f"CPU-s per 1k predictions: {cpu}; peak memory of one call {peak:.3g} MB; {energy_text}"
+        if self._has(sizes[0], "cost_per_million"):
+            price = self.params.get("cpu_hour_price")
+            text += "; " + ", ".join(f"{self._get(b, 'cost_per_million')['estimate']:.3g} per million at batch {b}"
+                                     for b in sizes) + f" (at {price:g} per CPU-hour)"
+        return text
 
     def _has(self, b: int, stat: str) -> bool:
         f = self.frame
@@ -123,16 +150,28 @@ class LatencyResult(Result):
                     "Check what the call waits for; timings on a loaded machine are noisy.",
                     {"batch_size": int(b), "cpu_wall": float(ratio)},
                 ))
+        cost = self.cost_text()
+        if cost:
+            out.append(Finding("latency", "info", f"Cost of a prediction: {cost}",
+                               "CPU time is what a prediction costs on a shared machine; set cpu_hour_price for a "
+                               "price per million predictions.", {"energy_note": self.energy_note}))
         return rank_findings(out)
 
     def headline(self) -> list[tuple[str, str]]:
-        """p50 and p99 at the smallest batch, peak throughput."""
+        """p50 and p99 at the smallest batch, peak throughput, CPU-s per 1k predictions."""
         b = int(self.frame["batch_size"].min())
         thr = self.frame[self.frame["statistic"] == "throughput"]["estimate"].max()
-        return [(f"p50 (batch {b})", f"{self._get(b, 'p50')['estimate']:.3g} ms"),
-                (f"p99 (batch {b})", f"{self._get(b, 'p99')['estimate']:.3g} ms"),
-                ("peak throughput", f"{thr:.3g} rows/s"),
-                ("loop overhead", f"{self.overhead_ns:.0f} ns")]
+        pairs = [(f"p50 (batch {b})", f"{self._get(b, 'p50')['estimate']:.3g} ms"),
+                 (f"p99 (batch {b})", f"{self._get(b, 'p99')['estimate']:.3g} ms"),
+                 ("peak throughput", f"{thr:.3g} rows/s"),
+                 ("loop overhead", f"{self.overhead_ns:.0f} ns")]
+        if self._has(b, "cpu_s_per_1k"):
+            big = int(self.frame["batch_size"].max())
+            energy = self._get(big, "energy_j_per_1k")["estimate"]
+            pairs.append((f"CPU-s per 1k predictions (batch {big})",
+                          f"{self._get(big, 'cpu_s_per_1k')['estimate']:.3g}; energy "
+                          + (f"{energy:.3g} J" if np.isfinite(energy) else "not available")))
+        return pairs
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Latency distribution per batch size (box plot of steady-state calls, log scale)."""
@@ -232,8 +271,21 @@ def _boot_stats(w: np.ndarray, n_boot: int, rng: np.random.Generator) -> tuple[n
     return np.concatenate(pct), np.concatenate(mean)
 
 
-def _time_batch(fn: Any, Xb: Any, min_runs: int, min_time: float, max_time: float) -> tuple[np.ndarray, np.ndarray]:
-    return time_calls(lambda: fn(Xb), min_runs=min_runs, min_time=min_time, max_time=max_time)
+def _time_batch(fn: Any, Xb: Any, min_runs: int, min_time: float, max_time: float,
+                meter: EnergyMeter | None = None) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Time ``fn(Xb)``; also the package joules spent meanwhile and the tracemalloc peak (MB) of one call."""
+    import tracemalloc
+
+    start = meter.read() if meter is not None else None
+    wall, cpu = time_calls(lambda: fn(Xb), min_runs=min_runs, min_time=min_time, max_time=max_time)
+    joules = meter.joules(start, meter.read()) if meter is not None else float("nan")
+    tracemalloc.start()  # after the timing: tracemalloc slows calls down
+    try:
+        fn(Xb)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    return wall, cpu, joules, float(peak)
 
 
 def profile_latency(
@@ -248,6 +300,7 @@ def profile_latency(
     n_boot: int = 500,
     confidence: float = 0.95,
     threads: int | None = None,
+    cpu_hour_price: float | None = None,
     random_state: int = 0,
 ) -> LatencyResult:
     """Measure call latency of ``model.<method>`` per batch size.
@@ -279,6 +332,9 @@ def profile_latency(
     threads : int, optional
         Limit BLAS/OpenMP thread pools to this many threads while timing (threadpoolctl);
         recorded in ``params`` and in ``environment``. None leaves them as they are.
+    cpu_hour_price : float, optional
+        Price of one CPU-hour (any currency): adds ``cost_per_million``, the estimated price
+        of a million predictions at each batch size.
     random_state : int, default=0
         Seed of the bootstrap.
 
@@ -319,15 +375,18 @@ def profile_latency(
     check_random_state(random_state, allow_none=False)
     check_number(confidence, "confidence", low=0.0, inclusive=False, high=1.0)
     threads = check_threads(threads)
+    if cpu_hour_price is not None:
+        check_number(cpu_hour_price, "cpu_hour_price", low=0.0)
     rng = np.random.default_rng(random_state)
+    meter = EnergyMeter()
     alpha = (1 - confidence) / 2
     rows, samples, warm = [], [], {}
     with thread_limits(threads):
         overhead = loop_overhead_ns(5000)
         env = environment_fingerprint()
-        timings = [(b, *_time_batch(fn, take_rows(X, slice(0, b)), min_runs, min_time, max_time))
+        timings = [(b, *_time_batch(fn, take_rows(X, slice(0, b)), min_runs, min_time, max_time, meter))
                    for b in batch_sizes]
-    for b, wall, cpu in timings:
+    for b, wall, cpu, joules, peak in timings:
         k = detect_warmup(wall)
         warm[str(b)] = k
         w, c = wall[k:] / 1e6, cpu[k:] / 1e6
@@ -353,6 +412,15 @@ def profile_latency(
         thr = b * 1e3 / w.mean()
         rows.append((b, "throughput", float(thr), float(b * 1e3 / np.quantile(bm, 1 - alpha)),
                      float(b * 1e3 / np.quantile(bm, alpha)), n, "rows/s"))
+        # the cost of a prediction: CPU-seconds (all calls, warm-up included: the energy spans them too)
+        total = len(wall) * b
+        cpu_1k = float(cpu.sum()) / 1e9 / total * 1000
+        rows.append((b, "cpu_s_per_1k", cpu_1k, np.nan, np.nan, len(wall), "CPU-s/1k"))
+        rows.append((b, "peak_mb", peak, np.nan, np.nan, 1, "MB"))
+        rows.append((b, "energy_j_per_1k", joules / total * 1000, np.nan, np.nan, len(wall), "J/1k"))
+        if cpu_hour_price is not None:
+            rows.append((b, "cost_per_million", cpu_1k * 1000 / 3600 * float(cpu_hour_price), np.nan, np.nan,
+                         len(wall), "price/1M"))
         samples.append(pd.DataFrame({"batch_size": b, "run": np.arange(n), "latency_ms": w,
                                      "cpu_ms": c}))
     frame = pd.DataFrame(rows, columns=["batch_size", "statistic", "estimate", "ci_low",
@@ -361,6 +429,6 @@ def profile_latency(
         frame=frame, params={"batch_sizes": list(batch_sizes), "method": method,
                              "min_runs": min_runs, "min_time": min_time, "max_time": max_time,
                              "n_boot": n_boot, "confidence": confidence, "threads": threads,
-                             "random_state": random_state},
+                             "cpu_hour_price": cpu_hour_price, "random_state": random_state},
         n_samples=n_rows, samples=pd.concat(samples, ignore_index=True),
-        overhead_ns=overhead, warmup=warm, environment=env)
+        overhead_ns=overhead, warmup=warm, environment=env, energy_note=meter.reason)
