@@ -259,6 +259,91 @@ def _paired_from_library(base: Any, cand: Any, metrics: list[str], n_boot: int, 
     return frame.set_index("metric") if isinstance(frame, pd.DataFrame) and "metric" in frame.columns else None
 
 
+#: Run-to-run spread of a median latency (standard deviation of its log) assumed when a series'
+#: history is too short to learn it. Calibrated with benchmarks/bench_gate.py: two runs of the same
+#: model, one after the other on a shared 2-core machine, differ by 5-30% (log-sd about 0.10).
+DEFAULT_RUN_SPREAD = 0.10
+#: Weight of that default, in run-to-run differences, when it is combined with a learned spread.
+_PRIOR_DIFFERENCES = 3
+# Environment keys whose difference makes two latency runs incomparable.
+_ENV_KEYS = ("cpu_model", "logical_cores", "usable_cores", "python", "platform")
+
+
+def run_spread(medians: Sequence[float], *, default: float = DEFAULT_RUN_SPREAD) -> tuple[float, int]:
+    """Run-to-run spread (sd of the log) of a series' median latencies, and the runs it came from.
+
+    Robust to genuine changes along the series: the spread comes from the median absolute
+    successive difference of the log medians (a level shift moves one difference, not the
+    median), scaled to a standard deviation. It is shrunk towards ``default`` with the weight
+    of three differences, so a short history does not give a falsely tight spread.
+
+    Parameters
+    ----------
+    medians : sequence of float
+        Median latencies of the series' runs, oldest first.
+    default : float, default=DEFAULT_RUN_SPREAD
+
+    Returns
+    -------
+    (float, int)
+        The spread and the number of runs it was learned from (0: the default alone).
+
+    Examples
+    --------
+    >>> from diagtools.history._compare import run_spread
+    >>> run_spread([1.0, 1.02, 0.99, 1.01, 1.0, 1.03])[1]
+    6
+    >>> run_spread([1.0])
+    (0.1, 0)
+    """
+    x = np.log(np.asarray([m for m in medians if m is not None and np.isfinite(m) and m > 0], dtype=float))
+    if len(x) < 3:
+        return float(default), 0
+    return _spread_from_differences(np.diff(x), default), len(x)
+
+
+def _spread_from_differences(d: np.ndarray, default: float) -> float:
+    """Robust sd of a run effect from successive log differences, shrunk towards ``default``."""
+    if len(d) < 2:
+        return float(default)
+    learned = 1.4826 * float(np.median(np.abs(d))) / np.sqrt(2.0)
+    k = len(d)
+    return float(np.sqrt((k * learned**2 + _PRIOR_DIFFERENCES * default**2) / (k + _PRIOR_DIFFERENCES)))
+
+
+def environment_differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """Describe what differs between two environment fingerprints (CPU, cores, threads, versions).
+
+    Parameters
+    ----------
+    a, b : dict
+        :func:`environment_fingerprint` of the baseline and candidate runs.
+
+    Returns
+    -------
+    list of str
+        One phrase per difference, e.g. ``"numpy 1.26.4 vs 2.0.0"``; empty when they match
+        or when either fingerprint is missing.
+    """
+    if not a or not b:
+        return []
+    out = []
+    for key in _ENV_KEYS:
+        if key in a and key in b and a[key] != b[key]:
+            out.append(f"{key.replace('_', ' ')} {a[key]} vs {b[key]}")
+    la, lb = a.get("libraries") or {}, b.get("libraries") or {}
+    for name in sorted(set(la) | set(lb)):
+        if la.get(name) != lb.get(name):
+            out.append(f"{name} {la.get(name)} vs {lb.get(name)}")
+
+    def threads(env: dict[str, Any]) -> list[Any]:
+        return sorted(f"{p.get('internal_api')}={p.get('num_threads')}" for p in env.get("threadpools") or [])
+
+    if "threadpools" in a and "threadpools" in b and threads(a) != threads(b):
+        out.append(f"threads {', '.join(threads(a)) or 'none'} vs {', '.join(threads(b)) or 'none'}")
+    return out
+
+
 def compare_runs(
     baseline: Any,
     candidate: Any,
@@ -269,6 +354,7 @@ def compare_runs(
     metrics: Sequence[str] | None = None,
     n_boot: int = 1000,
     confidence: float = 0.95,
+    run_spread: float | dict[int, float] | None = None,
     random_state: int = 0,
 ) -> Any:
     """Compare a candidate run with a baseline run: metrics and latency, with tests.
@@ -276,8 +362,13 @@ def compare_runs(
     Metrics: when both runs used the same data (equal data fingerprints) and stored their
     predictions, a paired bootstrap of the difference on the same rows; otherwise a z-test
     from the two stored intervals (less sensitive). Latency: ratio of median latencies per
-    batch size with a bootstrap interval from the raw samples. A row is ``regressed`` when it
-    is worse by more than the tolerance and that is significant at ``alpha`` (one-sided).
+    batch size. Two runs measured at different times differ by more than their own samples
+    show (CPU frequency, neighbours, process layout), so the interval of the log ratio adds the
+    run-to-run spread of each run (``run_spread``; :meth:`History.compare` learns it from the
+    baseline's series) to the within-run bootstrap error. A row is ``regressed`` when it is
+    worse by more than the tolerance and that is significant at ``alpha`` (one-sided). For
+    latency, timing both models in the same job (:meth:`History.compare_models`) is the
+    reliable gate.
 
     Parameters
     ----------
@@ -294,6 +385,9 @@ def compare_runs(
     n_boot : int, default=1000
     confidence : float, default=0.95
         Level of the reported intervals.
+    run_spread : float or dict of int to float, optional
+        Run-to-run spread of a median latency (sd of its log), per batch size or for all;
+        default :data:`DEFAULT_RUN_SPREAD` (0.10).
     random_state : int, default=0
 
     Returns
@@ -303,7 +397,7 @@ def compare_runs(
     Raises
     ------
     DiagnosticInputError
-        When a tolerance is negative or alpha is not in (0, 1).
+        When a tolerance or spread is negative or alpha is not in (0, 1).
 
     Examples
     --------
@@ -378,29 +472,52 @@ def compare_runs(
             "p_value": p, "tolerance": metric_tolerance, "method": method,
             "regressed": bool(np.isfinite(p) and p < alpha and worse > metric_tolerance),
         })
+    spreads = run_spread if isinstance(run_spread, dict) else {}
     for batch in sorted(set(baseline.samples) & set(candidate.samples)):
         res = compare_latency_samples(baseline.samples[batch], candidate.samples[batch], tolerance=latency_tolerance,
                                       n_boot=n_boot, confidence=confidence, random_state=random_state)
-        p = res["p_value"]
+        sigma = spreads.get(int(batch), DEFAULT_RUN_SPREAD) if isinstance(run_spread, dict) else (
+            DEFAULT_RUN_SPREAD if run_spread is None else float(run_spread))
+        if not np.isfinite(sigma) or sigma < 0:
+            raise DiagnosticInputError(f"run_spread must be >= 0, got {sigma!r}. Pass e.g. run_spread=0.1.")
+        est, low, high, p = _with_run_spread(res, sigma, latency_tolerance, confidence)
         rows.append({
             "kind": "latency", "metric": "latency_ms", "batch_size": float(batch),
             "baseline": res["baseline"], "candidate": res["candidate"],
-            "estimate": res["estimate"], "ci_low": res["ci_low"], "ci_high": res["ci_high"], "n": res["n"],
-            "p_value": p, "tolerance": latency_tolerance, "method": "bootstrap_ratio_of_medians",
-            "regressed": bool(np.isfinite(p) and p < alpha and res["estimate"] > 1 + latency_tolerance),
+            "estimate": est, "ci_low": low, "ci_high": high, "n": res["n"],
+            "p_value": p, "tolerance": latency_tolerance, "method": "ratio_of_medians+run_spread",
+            "regressed": bool(np.isfinite(p) and p < alpha and est > 1 + latency_tolerance),
         })
     frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     frame["regressed"] = frame["regressed"].astype(bool)
     return RunComparison(
         frame=frame,
         params={"metric_tolerance": metric_tolerance, "latency_tolerance": latency_tolerance, "alpha": alpha,
-                "n_boot": n_boot, "confidence": confidence, "random_state": random_state},
+                "n_boot": n_boot, "confidence": confidence, "random_state": random_state,
+                "run_spread": ({str(k): v for k, v in run_spread.items()} if isinstance(run_spread, dict)
+                               else DEFAULT_RUN_SPREAD if run_spread is None else float(run_spread)),
+                "environment_differences": environment_differences(baseline.environment, candidate.environment)},
         n_samples=int(min(baseline.n_samples, candidate.n_samples)),
         baseline=baseline.summary(),
         candidate=candidate.summary(),
         paired=bool(paired),
         regressed=bool(frame["regressed"].any()),
     )
+
+
+def _with_run_spread(res: dict[str, float], sigma: float, tolerance: float,
+                     confidence: float) -> tuple[float, float, float, float]:
+    """Widen a ratio-of-medians comparison by the run-to-run spread of both runs (log scale)."""
+    est = res["estimate"]
+    if not (np.isfinite(est) and est > 0 and res["ci_low"] > 0 and res["ci_high"] > 0):
+        return est, res["ci_low"], res["ci_high"], res["p_value"]
+    z = _sps.norm.ppf(0.5 + confidence / 2.0)
+    se_within = (np.log(res["ci_high"]) - np.log(res["ci_low"])) / (2 * z)
+    se = float(np.sqrt(se_within**2 + 2 * sigma**2))  # each run has its own run effect
+    log_est = float(np.log(est))
+    p = float(_sps.norm.sf((log_est - np.log1p(tolerance)) / se)) if se > 0 else (
+        0.0 if log_est > np.log1p(tolerance) else 1.0)
+    return est, float(np.exp(log_est - z * se)), float(np.exp(log_est + z * se)), p
 
 
 def _from_difference_interval(diff: float, low: float, high: float, *, higher_better: bool, tolerance: float,
@@ -435,12 +552,21 @@ def build_trend(frame: pd.DataFrame, *, metric: str, tolerance: float | None, al
     keys = ["name", "batch_size"]
     for _, group in out.groupby(keys, sort=False, dropna=False):
         idx = group.index.to_list()
-        for prev, cur in itertools.pairwise(idx):
+        est = group["estimate"].to_numpy(float)
+        diffs = np.diff(np.log(np.where(est > 0, est, np.nan)))
+        for j, (prev, cur) in enumerate(itertools.pairwise(idx)):
+            # the spread from the series' other run-to-run differences: the change under test
+            # must not widen its own yardstick
+            others = np.delete(diffs, j)
+            sigma = _spread_from_differences(others[np.isfinite(others)], DEFAULT_RUN_SPREAD) if is_latency else 0.0
             a, b = out.loc[prev], out.loc[cur]
             if is_latency:
-                # relative tolerance on a ratio: test log(b) - log(a) against log(1 + tol)
+                # relative tolerance on a ratio: test log(b) - log(a) against log(1 + tol), with the
+                # run-to-run spread of the series added to both runs' own uncertainty
                 args = [tuple(np.log(max(float(r[c]), 1e-12)) for c in ("estimate", "ci_low", "ci_high")) for r in (a, b)]
-                res = interval_test(args[0], args[1], higher_better=False, tolerance=float(np.log1p(tol)))
+                z = _sps.norm.ppf(0.975)
+                se = np.sqrt(sum(((hi - lo) / (2 * z)) ** 2 for _, lo, hi in args) + 2 * sigma**2)
+                res = {"p_value": float(_sps.norm.sf((args[1][0] - args[0][0] - np.log1p(tol)) / se))}
             else:
                 res = interval_test((a.estimate, a.ci_low, a.ci_high), (b.estimate, b.ci_low, b.ci_high),
                                     higher_better=hib, tolerance=tol)

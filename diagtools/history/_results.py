@@ -112,12 +112,33 @@ class RunComparison(Result):
         ):
             out.append(Finding(self.area, "info", "Same model in both runs (equal model fingerprints)",
                                "Differences come from the code, the data or the machine, not from the model."))
+        from diagtools.history._compare import environment_differences
+
+        has_latency = bool((self.frame["kind"] == "latency").any())
+        diffs = self.params.get("environment_differences")
+        if diffs is None:
+            diffs = environment_differences(self.baseline.get("environment") or {},
+                                            self.candidate.get("environment") or {})
         env_a = (self.baseline.get("environment") or {}).get("hash")
         env_b = (self.candidate.get("environment") or {}).get("hash")
-        if env_a and env_b and env_a != env_b and (self.frame["kind"] == "latency").any():
-            out.append(Finding(self.area, "low", "Runs measured on different environments",
-                               "Machine or library versions differ, so latency changes may come from the environment.",
-                               {"baseline": env_a, "candidate": env_b}))
+        if has_latency and (diffs or (env_a and env_b and env_a != env_b and "cpu_model" not in
+                                      (self.baseline.get("environment") or {}))):
+            shown = "; ".join(diffs[:6]) or "environment hashes differ"
+            out.append(Finding(self.area, "medium", f"Runs measured on different environments: {shown}",
+                               "Latency changes may come from the machine or the libraries, not from the change "
+                               "under test. Bench both models in one job (diagtools bench --baseline-model) to "
+                               "compare them on the same machine.", {"differences": list(diffs)}))
+        stored = self.frame[self.frame["method"] == "ratio_of_medians+run_spread"]
+        if len(stored):
+            spread = self.params.get("run_spread")
+            values = list(spread.values()) if isinstance(spread, dict) else [spread]
+            values = [float(v) for v in values if v is not None]
+            text = f"{100 * max(values):.0f}%" if values else "the default"
+            out.append(Finding(self.area, "info",
+                               f"Latency compared with a stored baseline: the interval includes a run-to-run spread "
+                               f"of {text}",
+                               "Runs taken at different times differ by more than their own samples show. For a "
+                               "tight latency gate, bench both models in one job (diagtools bench --baseline-model)."))
         if not self.paired and (self.frame["kind"] == "metric").any():
             out.append(Finding(self.area, "info", "Metrics compared by an interval test (different data)",
                                "The runs did not share a data fingerprint with stored predictions, so the less "

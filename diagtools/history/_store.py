@@ -738,6 +738,11 @@ class History:
     def compare(self, baseline: int | str, candidate: int | str, **kwargs: Any) -> Any:
         """Compare two stored runs (ids, or names meaning their latest run).
 
+        Latency: the interval adds the run-to-run spread learned from the baseline's series
+        (:func:`~diagtools.history._compare.run_spread`; 10% until the series has a few runs),
+        and a finding names what differs between the two environments. Timing both models in
+        the same job (:meth:`compare_models`) is the reliable latency gate.
+
         Parameters
         ----------
         baseline, candidate : int or str
@@ -748,9 +753,21 @@ class History:
         -------
         RunComparison
         """
-        from diagtools.history._compare import compare_runs
+        from diagtools.history._compare import compare_runs, run_spread
 
-        return compare_runs(self.resolve(baseline), self.resolve(candidate), **kwargs)
+        base, cand = self.resolve(baseline), self.resolve(candidate)
+        if "run_spread" not in kwargs and base.samples:
+            # the run-to-run spread of the baseline's series, learned from its stored medians
+            with self._read() as con:
+                rows = con.execute(
+                    "SELECT l.batch_size, l.median_ms FROM latency l JOIN runs r ON r.id = l.run_id "
+                    "WHERE r.name = ? AND r.id != ? ORDER BY r.id", (base.name, cand.run_id),
+                ).fetchall()
+            spreads = {}
+            for batch in base.samples:
+                spreads[int(batch)] = run_spread([m for b, m in rows if int(b) == int(batch)])[0]
+            kwargs["run_spread"] = spreads
+        return compare_runs(base, cand, **kwargs)
 
 
 # -- helpers -------------------------------------------------------------------------------
