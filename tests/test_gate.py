@@ -29,8 +29,8 @@ from diagtools.history import PairedLatency, ServiceTimeModel, WorkerPool, paire
 
 SERVICE_MS = 0.2  # CPU ms per row of the model under test
 X = np.zeros((8, 3))
-# one gate run: 2 processes x 6 blocks, each block 5+ calls of each model in random order
-GATE = {"batch_sizes": (1,), "n_processes": 2, "n_blocks": 6, "half_time": 0.001, "warmup_time": 0.005,
+# one gate run: 2 processes x 5 blocks, each block 5+ calls of each model in random order
+GATE = {"batch_sizes": (1,), "n_processes": 2, "n_blocks": 5, "half_time": 0.001, "warmup_time": 0.005,
         "min_calls": 5, "tolerance": 0.05}
 RUNS = 40
 

@@ -89,3 +89,11 @@ def test_result_tables_show_flagged_rows_first():
     html = frame_html(_flagged_first(frame), max_rows=10)
     assert "c29" in html  # the one flagged row, last in the frame, is among the rows shown
     assert _flagged_first(frame)["column"].iloc[1:].tolist() == [f"c{i}" for i in range(29)]  # stable
+
+
+def test_latency_section_shows_the_cost_of_a_prediction(small_case):
+    model, X, y = small_case
+    report = run_diagnostics(model, X, y, sections=["latency"], n_boot=50)
+    html = report.section_html("latency")
+    assert "CPU-s per 1k predictions" in html
+    assert "energy not available: " in html or " J at batch " in html  # joules, or why there are none
