@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     report.add_argument("--model", required=True, metavar="M", help="fitted model file (.skops; .pkl/.joblib need --trust-pickle)")
     report.add_argument("--data", required=True, metavar="D", help="evaluation data (.csv or .parquet) including the target column")
     report.add_argument("--target", required=True, metavar="T", help="name of the label column in the data")
-    report.add_argument("--train", metavar="TRAIN", help="training data: enables the fit section and fits the baselines")
+    report.add_argument("--train", metavar="TRAIN", help="training data: enables the fit and optimisation sections and fits the baselines")
     report.add_argument("--reference", metavar="R", help="reference data the model was validated on: enables the drift section")
     report.add_argument("--out", default="report.html", help="output HTML file (default: report.html)")
     report.add_argument("--title", default="Model diagnosis report", help="heading of the report")

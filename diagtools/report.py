@@ -51,6 +51,7 @@ SECTIONS: dict[str, str] = {
     "slices": "Where the model fails: slices",
     "drift": "Drift from the reference data",
     "latency": "Latency, throughput and memory",
+    "optimisation": "Optimisation: a faster variant with no detectable loss",
     "explanations": "Explanations",
 }
 
@@ -61,7 +62,12 @@ DEFAULT_BUDGETS: dict[str, int] = {
     "drift": 10_000,
     "explanations": 1_000,
     "latency": 1_024,
+    "optimisation": 2_000,
 }
+
+#: Seconds the optimisation section may spend (optimize's budget), and the training rows it refits on.
+OPTIMISATION_SECONDS = 30.0
+OPTIMISATION_TRAIN_ROWS = 10_000
 
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 #: Output-metadata key under which the template's summary cell publishes the section statuses.
@@ -437,6 +443,8 @@ def _sample(X: pd.DataFrame, y: pd.Series | None, budget: int | None, random_sta
 _REQUIRES: dict[str, tuple[str, str]] = {
     "fit": ("X_train", "Pass training data (CLI: --train TRAIN; Python: X_train=, y_train=) to diagnose over- and underfitting."),
     "drift": ("reference", "Pass reference data (CLI: --reference R; Python: reference=) to check for drift."),
+    "optimisation": ("X_train", "Pass training data (CLI: --train TRAIN; Python: X_train=, y_train=) to search for a "
+                     "faster variant: variants are refitted on it."),
 }
 
 SectionFn = Callable[[_Context, SectionOutcome], None]
@@ -631,6 +639,26 @@ def _latency(ctx: _Context, out: SectionOutcome) -> None:
     out.note = (
         "Timed on this machine, in this process, with the model's own thread settings (the per-step split on one "
         "thread); the environment in the result says what that means. Load tests: latency_profiling.ipynb."
+    )
+
+
+@_section("optimisation", ("optimisation", ("plot",)))
+def _optimisation(ctx: _Context, out: SectionOutcome) -> None:
+    from diagtools.optimize import optimize
+
+    inp = ctx.inputs
+    assert inp.X_train is not None and inp.y_train is not None  # guaranteed by _REQUIRES
+    X, y = _sample(inp.X, inp.y, ctx.budgets["optimisation"], ctx.random_state)
+    X_train, y_train = _sample(inp.X_train, inp.y_train, OPTIMISATION_TRAIN_ROWS, ctx.random_state)
+    out.results["optimisation"] = optimize(
+        inp.model, X, y, X_train=X_train, y_train=y_train, margin=0.005, budget=OPTIMISATION_SECONDS,
+        n_boot=min(ctx.n_boot, 200), progress=False, random_state=ctx.random_state,
+    )
+    out.rows_used, out.rows_total = len(X) + len(X_train), len(inp.X) + len(inp.X_train)
+    out.note = (
+        f"Variants refitted on {len(X_train):,} training rows and compared on {len(X):,} evaluation rows within "
+        f"{OPTIMISATION_SECONDS:g} s; recommended only when non-inferior at a 0.5-point margin and significantly "
+        "faster. For a longer search, a margin of your own and a deployment sweep, call diagtools.optimize."
     )
 
 

@@ -341,3 +341,24 @@ def test_deployment_sweep_finds_the_cheapest_setting_meeting_the_target():
                                 min_time=0.0).findings())
     with pytest.raises(DiagnosticInputError, match="threads"):
         deployment_sweep(model, X, threads=(0,))
+
+
+# -- report section -------------------------------------------------------------------------
+def test_report_section_runs_with_training_data_and_is_skipped_without():
+    from sklearn.linear_model import LogisticRegression
+
+    from diagtools.report import run_diagnostics
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(1000, 3)), columns=["a", "b", "c"])
+    y = pd.Series((X["a"] + rng.normal(scale=0.5, size=1000) > 0).astype(int), name="target")
+    model = LogisticRegression().fit(X[:600], y[:600])
+    skipped = run_diagnostics(model, X[600:], y[600:], sections=["optimisation"], n_boot=50)
+    assert skipped["optimisation"].status == "skipped" and "training data" in skipped["optimisation"].note
+    ran = run_diagnostics(model, X[600:], y[600:], X_train=X[:600], y_train=y[:600], sections=["optimisation"],
+                          n_boot=50)
+    outcome = ran["optimisation"]
+    assert outcome.status == "ok", outcome.error
+    assert isinstance(outcome.results["optimisation"], OptimizationResult)
+    assert "0.5-point margin" in outcome.note
+    assert "section-optimisation" in ran.section_html("optimisation")

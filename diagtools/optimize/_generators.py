@@ -410,6 +410,8 @@ def runtime_candidates(name: str, model: Any, X: Any, *, cores: int, base: str =
                 cache["onnx"] = convert_to_onnx(model, X)
             except Exception as exc:  # no converter: every runtime variant of this model is skipped
                 cache["onnx"] = exc
+        if isinstance(cache["onnx"], ImportError):
+            raise _NothingToDo(f"{cache['onnx'].name or 'skl2onnx'} is not installed: pip install 'diagtools[onnx]'")
         if isinstance(cache["onnx"], Exception):
             raise _NothingToDo(f"skl2onnx cannot convert it: {type(cache['onnx']).__name__}: "
                                f"{str(cache['onnx']).splitlines()[0][:200]}")
