@@ -199,7 +199,7 @@ class ModelAdapter:
     >>> X = pd.DataFrame({"a": np.arange(20.0)})
     >>> y = np.where(X["a"] > 9, "yes", "no")
     >>> ad = adapt_model(LogisticRegression().fit(X, y))
-    >>> ad.task, list(ad.classes), ad.output_space
+    >>> ad.task, ad.classes.tolist(), ad.output_space
     ('binary', ['no', 'yes'], 'log-odds')
     >>> ad.positive_score(X).shape
     (20,)

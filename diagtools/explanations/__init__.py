@@ -1,13 +1,16 @@
 """Explanations with SHAP: global importance, per-slice differences, and a permutation cross-check.
 
-:func:`explain` picks shap's TreeExplainer (tree ensembles), LinearExplainer (linear models) or a
-model-agnostic PermutationExplainer with an explicit evaluation budget, explains the final
-estimator of a scikit-learn Pipeline on its transformed features, and sums expanded columns
+:func:`explain` asks the model adapter (:func:`diagtools.models.adapt_model`) what the model
+is, then picks shap's TreeExplainer (tree ensembles: scikit-learn, LightGBM, XGBoost, CatBoost),
+LinearExplainer (linear models) or a model-agnostic permutation explainer with an explicit
+evaluation budget; it explains the final estimator of a Pipeline on the matrix it sees (sparse
+kept sparse), checks that base + sum of SHAP equals the model's raw output, falls back to the
+model-agnostic explainer (on the original rows) when it does not, and sums expanded columns
 (one-hot, derived) back to their source columns. Columns derived from several inputs (e.g. the
 demo's ``RepaymentFeatures`` on ``[loan_amount, income]``) are attributed to their *group*,
 named ``"loan_amount+income"``: splitting evenly would invent a precision SHAP does not give.
-Binary classifiers are explained for the positive class in the model's raw output (log-odds
-for trees and logistic models). :func:`explain_slice` tests which columns' attributions differ
+Binary classifiers are explained for the positive class, multiclass models for each row's
+predicted class, in the output space the model states (log-odds, probability, target units). :func:`explain_slice` tests which columns' attributions differ
 between a slice and the rest; :func:`cross_check` compares with ``permutation_importance``.
 :func:`explain_text` explains linear text models token by token (exact coefficient x TF-IDF
 contributions, per class).

@@ -1,4 +1,4 @@
-"""SHAP explanations per original column: explainer choice, column grouping, importance."""
+"""SHAP explanations per original column: explainer choice, class choice, grouping, importance."""
 
 from __future__ import annotations
 
@@ -15,40 +15,20 @@ from diagtools._stats import bootstrap_counts, percentile_interval
 from diagtools._validation import check_fitted, check_tabular
 from diagtools.errors import DiagnosticInputError
 from diagtools.explanations._checks import check_explain_args
+from diagtools.explanations._shap import (
+    ADDITIVITY_TOL,
+    Computed,
+    additivity_gap,
+    import_shap,
+    model_agnostic,
+    tree_or_linear,
+)
+from diagtools.models import OUTPUT_LABELS, ModelAdapter, adapt_model
 
 AREA = "explain"
-TREE_NAMES = (
-    "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
-    "GradientBoostingClassifier", "GradientBoostingRegressor", "DecisionTreeClassifier",
-    "DecisionTreeRegressor", "HistGradientBoostingClassifier", "HistGradientBoostingRegressor",
-    "XGBClassifier", "XGBRegressor", "LGBMClassifier", "LGBMRegressor", "IsolationForest",
-)
 _ONE_TO_ONE = {"StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "SimpleImputer",
                "OrdinalEncoder", "PowerTransformer", "QuantileTransformer", "FunctionTransformer"}
 FRAME_COLUMNS = ["feature", "estimate", "ci_low", "ci_high", "n", "rank"]
-
-
-def _import_shap() -> Any:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import shap
-    except ImportError as exc:  # pragma: no cover - shap is installed in the test env
-        raise DiagnosticInputError(
-            "explain needs the shap package, which is not installed. Install it: pip install shap"
-        ) from exc
-    return shap
-
-
-def _split(model: Any) -> tuple[Any, Any]:
-    """Return ``(preprocessor or None, final estimator)``."""
-    from sklearn.pipeline import Pipeline
-
-    if isinstance(model, Pipeline) and len(model.steps) > 1:
-        return model[:-1], model[-1]
-    if isinstance(model, Pipeline):
-        return None, model[-1]
-    return None, model
 
 
 def _output_names(pre: Any, n_out: int) -> list[str]:
@@ -108,34 +88,6 @@ def _group_columns(pre: Any, in_names: list[str], out_names: list[str]) -> list[
     return groups
 
 
-def _choose(est: Any, explainer: str) -> tuple[str, str]:
-    name = type(est).__name__
-    if explainer != "auto":
-        return explainer, f"explainer={explainer!r} was requested"
-    if name in TREE_NAMES:
-        return "tree", f"{name} is a tree ensemble: TreeExplainer gives exact SHAP values fast"
-    if hasattr(est, "coef_"):
-        return "linear", f"{name} is linear (has coef_): LinearExplainer gives exact SHAP values"
-    return "permutation", f"{name} is neither a tree ensemble nor linear: model-agnostic PermutationExplainer"
-
-
-def _positive(values: Any, est: Any, class_index: int | None) -> np.ndarray:
-    arr = np.asarray(values.values if hasattr(values, "values") and not isinstance(values, np.ndarray) else values)
-    if isinstance(values, list):
-        arr = np.stack(values, axis=-1)
-    if arr.ndim == 3:
-        idx = class_index if class_index is not None else arr.shape[2] - 1
-        arr = arr[:, :, idx]
-    return arr.astype(float)
-
-
-def _base(value: Any, class_index: int | None) -> float:
-    arr = np.atleast_1d(np.asarray(value, dtype=float))
-    if arr.size == 1:
-        return float(arr[0])
-    return float(arr[class_index if class_index is not None else -1])
-
-
 def _encode(frame: pd.DataFrame) -> pd.DataFrame:
     """Numeric view of feature values (categories as codes) for colouring and dependence."""
     out = {}
@@ -155,9 +107,14 @@ class Explanation(Result):
     ``frame`` columns: ``feature`` (original column, or ``a+b`` for a column derived from several
     inputs), ``estimate`` (mean |SHAP| over rows), ``ci_low``/``ci_high`` (bootstrap percentile
     interval over rows), ``n`` (rows explained), ``rank`` (1 = most important).
-    ``shap_values``: rows x original columns (raw model output: log-odds for classifiers explained
-    by trees or logistic models); ``shap_expanded``: the same rows x transformed columns;
-    ``feature_values``: the explained rows of X; ``row_index``: their positions in X.
+    ``shap_values``: rows x original columns, in the output space named by ``params["output"]``
+    (``"log-odds"``, ``"probability"``, ``"decision margin"``, ``"prediction (target units)"``,
+    read from the model, never guessed); ``shap_expanded``: the same rows x transformed columns;
+    ``feature_values``: the explained rows of X; ``row_index``: their positions in X;
+    ``explained_class``: the class explained in each row (the predicted class for multiclass
+    models by default; empty for regression); ``base_values``: the base value of each row
+    (``base_value + shap_values.sum(axis=1)`` is the model's output for the explained class,
+    checked on a sample: ``params["additivity_gap"]``).
 
     Examples
     --------
@@ -179,12 +136,25 @@ class Explanation(Result):
     row_index: list = field(default_factory=list)
     base_value: float = 0.0
     groups: dict = field(default_factory=dict)
+    explained_class: list = field(default_factory=list)
+    base_values: list = field(default_factory=list)
 
     def findings(self) -> list[Finding]:
-        """Which explainer was used and why; the top columns with intervals."""
+        """Which explainer was used and why, whether its values add up, the top columns."""
         p = self.params
-        out = [Finding(AREA, "info", f"Explained with shap {p['explainer_class']} ({p['output']})", p["reason"],
-                       {"explainer": p["explainer"], "n_rows": self.n_samples})]
+        gap = p.get("additivity_gap")
+        checked = ("" if gap is None else
+                   f" Checked: base + sum of SHAP equals the model's {p['output']} output on "
+                   f"{p.get('additivity_rows', 0)} rows (largest gap {gap:.1e}).")
+        out = [Finding(AREA, "info", f"Explained with shap {p['explainer_class']} ({p['output']}), "
+                       f"{self.n_samples} rows, {p.get('class_explained', 'regression output')}",
+                       p["reason"] + "." + checked,
+                       {"explainer": p["explainer"], "n_rows": self.n_samples, "output": p["output"],
+                        "additivity_gap": gap})]
+        if p.get("fallback"):
+            out.append(Finding(AREA, "medium", "Exact SHAP values did not match the model; explained model-agnostically",
+                               p["fallback"], {"failed_explainer": p.get("failed_explainer"),
+                                               "failed_gap": p.get("failed_gap")}))
         top = self.frame.head(3)
         if len(top):
             parts = [f"{r.feature} {r.estimate:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]" for r in top.itertuples()]
@@ -269,16 +239,91 @@ class Explanation(Result):
         shown, rest = list(order[:top]), float(s[order[top:]].sum())
         vals = [float(s[f]) for f in shown] + ([rest] if len(order) > top else [])
         labels = shown + ([f"{len(order) - top} other columns"] if len(order) > top else [])
-        start = self.base_value
-        cum = self.base_value + np.concatenate([[0], np.cumsum(vals)])
+        start = float(self.base_values[row]) if len(self.base_values) > row else self.base_value
+        cum = start + np.concatenate([[0], np.cumsum(vals)])
         for i, v in enumerate(vals):
             y = len(vals) - 1 - i
             ax.barh(y, v, left=cum[i], color="#d62728" if v > 0 else "#1f77b4")
             ax.text(cum[i + 1], y, f" {v:+.3g}", va="center", fontsize=8)
         ax.set_yticks(range(len(vals)), labels[::-1])
         ax.axvline(start, color="grey", ls="--", lw=0.8)
-        ax.set_xlabel(f"model output ({self.params['output']}): base {start:.3g} -> {cum[-1]:.3g}")
+        label = f", class {self.explained_class[row]}" if len(self.explained_class) > row else ""
+        ax.set_xlabel(f"model output ({self.params['output']}{label}): base {start:.3g} -> {cum[-1]:.3g}")
         return ax
+
+
+def _choose(ad: ModelAdapter, explainer: str) -> tuple[str, str, Any]:
+    """``(kind, reason, TreeExplainer or None)``: tree or linear when the final estimator allows."""
+    if explainer != "auto":
+        return explainer, f"explainer={explainer!r} was requested", None
+    est = ad.final_estimator
+    if ad.family in ("lightgbm", "xgboost", "catboost"):
+        return "tree", f"{ad.family} tree ensemble", None
+    if ad.family == "sklearn":
+        shap = import_shap()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                built = shap.TreeExplainer(est)  # parsed once, reused for the values
+            return "tree", f"{type(est).__name__} is a tree ensemble shap's TreeExplainer reads", built
+        except Exception:  # not a tree model shap understands
+            pass
+        if hasattr(est, "coef_"):
+            return "linear", f"{type(est).__name__} is linear", None
+    return "permutation", f"{ad.name} is neither a tree ensemble nor linear", None
+
+
+def _rows_of(X: Any, rows: np.ndarray) -> Any:
+    return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
+
+
+def _explained_index(ad: ModelAdapter, Xs: Any, comp: Computed, class_index: int | None) -> np.ndarray | None:
+    """Output explained per row (multi-output values only): the given class or the predicted one."""
+    if comp.values.ndim != 3:
+        return None
+    k = comp.values.shape[2]
+    if class_index is not None:
+        return np.full(len(comp.values), class_index)
+    if k == 2 and ad.task == "binary":
+        return np.ones(len(comp.values), dtype=int)
+    idx = ad.label_index(ad.predict(Xs)) if ad.classes is not None and len(ad.classes) == k else None
+    if idx is None or (idx < 0).any():
+        scores = ad.scores(Xs)
+        idx = np.argmax(scores, axis=1) if scores is not None and scores.ndim == 2 else np.full(len(comp.values), k - 1)
+    return np.asarray(idx, dtype=int)
+
+
+def _select(comp: Computed, chosen: np.ndarray | None, ad: ModelAdapter,
+            class_index: int | None) -> tuple[np.ndarray, np.ndarray, list, str]:
+    """Per-row values, base values and class labels of the explained output."""
+    n = len(comp.values)
+    base = comp.base
+    labels = [c.item() if isinstance(c, np.generic) else c for c in ad.classes] if ad.classes is not None else None
+    if chosen is not None:
+        k = comp.values.shape[2]
+        S = comp.values[np.arange(n), :, chosen]
+        base_k = base if base.size == k else np.full(k, base[0])
+        bases = base_k[chosen]
+        names = [labels[i] if labels is not None and len(labels) == k else f"output {i}" for i in chosen]
+        if class_index is not None:
+            what = f"class {names[0]!r} (class_index={class_index})" if names else "no rows"
+        elif ad.task == "binary":
+            what = f"positive class {names[0]!r}" if names else "positive class"
+        else:
+            what = f"the predicted class of each row ({k} classes)"
+        return S, bases, names, what
+    S, b0 = comp.values, float(base[0])
+    if ad.task == "binary":
+        pos = labels[1] if labels is not None and len(labels) == 2 else "output 1"
+        if class_index == 0:  # one output for the positive class: the other class is its mirror
+            neg = labels[0] if labels is not None else "output 0"
+            b = 1.0 - b0 if comp.output_space == "probability" else -b0
+            return -S, np.full(n, b), [neg] * n, f"class {neg!r} (class_index=0)"
+        return S, np.full(n, b0), [pos] * n, f"positive class {pos!r}"
+    if ad.task == "multiclass" and class_index is None:
+        # a single-output explanation of a multiclass model cannot be: keep it honest
+        return S, np.full(n, b0), [], "the model's single output"
+    return S, np.full(n, b0), [], "regression output"
 
 
 def explain(
@@ -294,27 +339,41 @@ def explain(
     random_state: int = 0,
     progress: bool | None = None,
 ) -> Explanation:
-    """Explain ``model`` on ``X`` with SHAP, per original input column.
+    """Explain ``model`` on ``X`` with SHAP, per original input column, checked against the model.
+
+    The explainer and its output space come from the model (:func:`diagtools.models.adapt_model`):
+    tree ensembles (scikit-learn, LightGBM, XGBoost, CatBoost) get shap's exact TreeExplainer on
+    their raw output (log-odds for gradient boosting classifiers, probability for random forests,
+    target units for regressors); linear models get LinearExplainer; anything else a
+    model-agnostic PermutationExplainer. A Pipeline is explained at its final estimator, on the
+    matrix it sees (sparse kept sparse), and expanded columns are summed back to their source.
+
+    Additivity is verified on up to 200 explained rows: base value + sum of SHAP values must equal
+    the model's raw output to 1e-6 (relative to max(1, |output|)). When it does not, a finding
+    says so and the model-agnostic explainer, which calls the whole model on the original rows
+    (strings and categoricals untouched), is used instead.
 
     Parameters
     ----------
-    model : fitted estimator or Pipeline
-        A Pipeline is explained at its final estimator, on the transformed features; expanded
-        columns are then summed back to their source column.
-    X : DataFrame or 2-D array
-        Rows to explain (sampled down to ``max_rows``).
-    background : DataFrame, optional
+    model : fitted model, Pipeline or ModelAdapter
+        Anything :func:`diagtools.models.adapt_model` accepts. Pass
+        ``adapt_model(model, classes=...)`` for a wrapper without ``classes_``.
+    X : DataFrame, 2-D array or sparse matrix
+        Rows to explain (sampled down to ``max_rows``), passed to the model as given.
+    background : DataFrame or array, optional
         Background rows for linear and model-agnostic explainers (default: up to 100 rows of X).
     max_rows : int or None, default=1000
         Rows explained (a seeded random sample); None explains all.
     budget : int, optional
-        Model evaluations per row for the model-agnostic explainer (default ``2 * n_features + 1``
-        rounded up to shap's minimum).
+        Model evaluations per row for the model-agnostic explainer (default ``2 * n_features + 1``,
+        shap's minimum).
     n_boot : int, default=200
         Bootstrap resamples (over rows) for the importance intervals.
     explainer : {"auto", "tree", "linear", "permutation"}, default="auto"
     class_index : int, optional
-        Class explained for classifiers (default: the last class, the positive one when binary).
+        Position in the model's classes of the class to explain. Default: the positive class
+        (``classes[1]``) for binary models and the *predicted* class of each row for multiclass
+        models; ``explained_class`` records which class each row's values explain.
     random_state : int, default=0
     progress : bool, optional
         tqdm progress bar; None shows it when more than 2000 rows are explained.
@@ -323,6 +382,11 @@ def explain(
     -------
     Explanation
 
+    Raises
+    ------
+    DiagnosticInputError
+        On an unfitted model, X that is not tabular, bad options, or a class_index out of range.
+
     Examples
     --------
     >>> from diagtools.datasets import load_loans
@@ -330,91 +394,98 @@ def explain(
     >>> df = load_loans().head(300)
     >>> X = df[["age", "credit_score"]]
     >>> res = explain(LogisticRegression().fit(X, df["defaulted"]), X, n_boot=50)
-    >>> res.params["explainer"]
-    'linear'
+    >>> res.params["explainer"], res.params["output"]
+    ('linear', 'log-odds')
     """
     if explainer not in ("auto", "tree", "linear", "permutation"):
         raise DiagnosticInputError(
             f"explainer must be one of ('auto', 'tree', 'linear', 'permutation'), got {explainer!r}.")
-    check_fitted(model)
-    X = check_tabular(X, "X")
-    background = check_explain_args(model, X, background, budget=budget, class_index=class_index,
+    ad = adapt_model(model)
+    if ad.model is None:
+        raise DiagnosticInputError("model: explain needs a model to call, got predictions only. Pass the fitted model.")
+    check_fitted(ad.model)
+    sparse_x = hasattr(X, "toarray") and hasattr(X, "tocsr")
+    if sparse_x:
+        if X.shape[0] == 0:
+            raise DiagnosticInputError("X is empty (0 rows). Pass the rows to explain.")
+        X = X.tocsr()
+    else:
+        X = check_tabular(X, "X")
+    background = check_explain_args(ad.model, X, background, budget=budget, class_index=class_index,
                                     random_state=random_state)
-    if not isinstance(X, pd.DataFrame):
-        X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
     if max_rows is not None and (not isinstance(max_rows, (int, np.integer)) or max_rows < 1):
         raise DiagnosticInputError(f"max_rows must be a positive int or None, got {max_rows!r}. Pass e.g. max_rows=1000.")
     if not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
         raise DiagnosticInputError(f"n_boot must be a positive int, got {n_boot!r}. Pass e.g. n_boot=200.")
-    shap = _import_shap()
+    n_classes = None if ad.classes is None else len(ad.classes)
+    bad_index = class_index is not None and (
+        not isinstance(class_index, (int, np.integer)) or isinstance(class_index, bool) or class_index < 0
+        or (n_classes is not None and class_index >= n_classes) or ad.task == "regression")
+    if bad_index:
+        span = f"an int in [0, {n_classes - 1}]" if n_classes else "None for a regression model"
+        raise DiagnosticInputError(
+            f"class_index must be {span}, got {class_index!r}. "
+            f"Classes: {[] if ad.classes is None else list(ad.classes)}.")
+    n = X.shape[0]
+    in_names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else [f"x{i}" for i in range(X.shape[1])]
     rng = np.random.default_rng(random_state)
-    n = len(X)
     rows = np.sort(rng.choice(n, size=max_rows, replace=False)) if max_rows is not None and n > max_rows else np.arange(n)
-    Xs = X.iloc[rows]
-    pre, est = _split(model)
-    kind, reason = _choose(est, explainer)
-    Xt = pre.transform(Xs) if pre is not None else Xs
-    out_names = _output_names(pre, np.shape(Xt)[1]) if pre is not None else [str(c) for c in X.columns]
-    Xt = np.asarray(Xt.toarray() if hasattr(Xt, "toarray") else Xt, dtype=float)
-    groups = _group_columns(pre, [str(c) for c in X.columns], out_names)
-
-    def bg() -> np.ndarray:
-        b = background if background is not None else X.iloc[rng.choice(n, size=min(100, n), replace=False)]
-        b = pre.transform(b) if pre is not None else b
-        return np.asarray(b.toarray() if hasattr(b, "toarray") else b, dtype=float)
-
-    classifier = hasattr(est, "predict_proba") and hasattr(est, "classes_")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if kind == "tree":
-            expl = shap.TreeExplainer(est)
-            output = "log-odds" if classifier and type(est).__name__.startswith(("Hist", "Gradient")) else (
-                "probability" if classifier else "prediction")
-            compute = lambda A: expl.shap_values(A, check_additivity=False)  # noqa: E731
-        elif kind == "linear":
-            expl = shap.LinearExplainer(est, bg())
-            output = "log-odds" if classifier else "prediction"
-            compute = lambda A: expl.shap_values(A)  # noqa: E731
-        else:
-            names = getattr(est, "feature_names_in_", None)
-
-            def named(A: np.ndarray) -> Any:
-                return pd.DataFrame(A, columns=names) if names is not None and len(names) == A.shape[1] else A
-
-            if classifier:
-                ci = class_index if class_index is not None else len(est.classes_) - 1
-                f = lambda A: est.predict_proba(named(A))[:, ci]  # noqa: E731
-                output = "probability"
-            else:
-                f = lambda A: est.predict(named(A))  # noqa: E731
-                output = "prediction"
-            p = Xt.shape[1]
-            evals = int(budget) if budget is not None else 2 * p + 1
-            evals = max(evals, 2 * p + 1)
-            expl = shap.PermutationExplainer(f, shap.maskers.Independent(bg(), max_samples=100), seed=random_state)
-            reason += f" with a budget of {evals} model evaluations per row"
-            compute = lambda A: expl(A, max_evals=evals, silent=True).values  # noqa: E731
-        chunks = np.array_split(np.arange(len(Xt)), max(1, int(np.ceil(len(Xt) / 2000))))
-        show = progress if progress is not None else len(Xt) > 2000
-        if show:
-            from tqdm.auto import tqdm
-
-            chunks = tqdm(chunks, desc="SHAP", unit="chunk")
-        parts = [_positive(compute(Xt[c]), est, class_index) for c in chunks]
-    S = np.vstack(parts) if parts else np.zeros((0, Xt.shape[1]))
-    base = _base(expl.expected_value, class_index) if kind != "permutation" else float(np.mean(f(bg())))
-    expanded = pd.DataFrame(S, columns=out_names)
+    Xs = _rows_of(X, rows)
+    if background is None:
+        bg = _rows_of(X, np.sort(rng.choice(n, size=min(100, n), replace=False)))
+    else:
+        bg = background if (isinstance(background, pd.DataFrame) or hasattr(background, "toarray")) else np.asarray(background)
+    kind, reason, prebuilt = _choose(ad, explainer)
+    comp, failure, failed_gap, failed_kind = None, None, None, None
+    if kind in ("tree", "linear"):
+        try:
+            Xt = ad.transform_input(Xs)
+            out_names = (_output_names(ad.transform, Xt.shape[1]) if ad.transform is not None else in_names)
+            bg_t = ad.transform_input(bg) if kind == "linear" else None
+            comp = tree_or_linear(ad, kind, Xt, bg_t, out_names, progress, prebuilt)
+        except Exception as exc:  # shap could not read this model: say so, explain model-agnostically
+            failure = f"shap's {kind} explainer could not explain {ad.name}: {type(exc).__name__}: {str(exc)[:200]}"
+            failed_kind = kind
+    if comp is not None:
+        chosen = _explained_index(ad, Xs, comp, class_index)
+        gap, n_checked = additivity_gap(comp, chosen, random_state)
+        if not gap <= ADDITIVITY_TOL:
+            failure = (f"base value + sum of {comp.explainer_class} values differs from the model's raw output "
+                       f"({comp.output_space}) by up to {gap:.3g} (relative) on {n_checked} rows, above the "
+                       f"{ADDITIVITY_TOL:g} tolerance: those values explain a different model. The model-agnostic "
+                       "explainer below calls the model itself on the original rows.")
+            failed_gap, failed_kind, comp = gap, comp.kind, None
+    if comp is None:
+        comp = model_agnostic(ad, Xs, bg, budget=budget, random_state=random_state, progress=progress)
+        reason = comp.reason if failure is None else f"{comp.reason} (fallback)"
+        chosen = _explained_index(ad, Xs, comp, class_index)
+        gap, n_checked = additivity_gap(comp, chosen, random_state)
+    else:
+        reason = f"{reason}: {comp.reason}" if explainer != "auto" else comp.reason
+    S, bases, labels, what = _select(comp, chosen, ad, class_index)
+    groups = (_group_columns(ad.transform, in_names, comp.names)
+              if comp.kind != "permutation" and ad.transform is not None else list(comp.names))
+    expanded = pd.DataFrame(S, columns=comp.names)
     order = list(dict.fromkeys(groups))
-    grouped = expanded.T.groupby(np.asarray(groups), sort=False).sum().T[order]
+    grouped = expanded.T.groupby(np.asarray(groups), sort=False).sum().T[order] if len(order) else expanded
     frame = _importance(grouped, n_boot, random_state)
-    params = {"explainer": kind, "explainer_class": type(expl).__name__, "reason": reason, "output": output,
+    output = OUTPUT_LABELS.get(comp.output_space, comp.output_space)
+    single = bool(len(bases)) and bool(np.all(bases == bases[0]))
+    feature_values = (pd.DataFrame(Xs.toarray(), columns=in_names) if sparse_x else
+                      Xs.reset_index(drop=True) if isinstance(Xs, pd.DataFrame) else pd.DataFrame(Xs, columns=in_names))
+    params = {"explainer": comp.kind, "explainer_class": comp.explainer_class, "reason": reason, "output": output,
+              "output_space": comp.output_space, "model_output_space": ad.output_space,
               "max_rows": max_rows, "budget": budget, "n_boot": n_boot, "random_state": random_state,
-              "class_index": class_index, "estimator": type(est).__name__, "n_rows_X": n}
+              "class_index": class_index, "class_explained": what, "estimator": ad.name, "family": ad.family,
+              "task": ad.task, "n_rows_X": n, "additivity_gap": None if np.isnan(gap) else gap,
+              "additivity_rows": n_checked, "fallback": failure, "failed_explainer": failed_kind,
+              "failed_gap": failed_gap}
     return Explanation(frame=frame, params=params, n_samples=len(rows), shap_values=grouped.reset_index(drop=True),
-                       shap_expanded=expanded, feature_values=Xs.reset_index(drop=True),
-                       row_index=[int(r) for r in rows], base_value=base,
-                       groups={g: [o for o, gg in zip(out_names, groups) if gg == g] for g in order})
-
+                       shap_expanded=expanded, feature_values=feature_values,
+                       row_index=[int(r) for r in rows], base_value=float(bases[0]) if single else float("nan"),
+                       groups={g: [o for o, gg in zip(comp.names, groups) if gg == g] for g in order},
+                       explained_class=[c.item() if isinstance(c, np.generic) else c for c in labels],
+                       base_values=[float(b) for b in bases])
 
 def _importance(S: pd.DataFrame, n_boot: int, random_state: int) -> pd.DataFrame:
     A = np.abs(S.to_numpy())
