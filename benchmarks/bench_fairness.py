@@ -19,9 +19,10 @@ their cross (10 groups); every disparity measure with a 1,000-resample interval.
   Linear in rows is conservative: fairlearn's CPU time per resample grew faster than the rows
   on this machine (0.28 / 2.9 / 7.4 s at 20,000 / 50,000 / 100,000 rows).
 
-Peak memory is the peak resident set size (``ru_maxrss``) of a fresh process that builds the
-data and runs one call (fairlearn with 1 resample on its rows), next to that of a process that
-only builds the data; tracemalloc would slow fairlearn's Python loops several-fold.
+Peak memory: a fresh process builds the data, resets its RSS high-water mark (Linux
+``/proc/self/clear_refs``) and runs one call (fairlearn with 1 resample on its rows); the output
+gives the peak RSS and its rise during the call. tracemalloc would slow fairlearn's Python
+loops several-fold.
 
 Usage::
 
@@ -32,6 +33,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
 import statistics
 import subprocess
@@ -72,24 +74,43 @@ def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
-def peak_rss_mb(which: str, rows: int, fairlearn_rows: int, n_boot: int) -> float:
-    """Peak RSS (MB) of a fresh process running one call of ``which`` (``data`` only builds the data)."""
+def peak_rss_mb(which: str, rows: int, fairlearn_rows: int, n_boot: int) -> tuple[float, float]:
+    """Peak RSS (MB) of a fresh process running one call of ``which``, and its rise during the call."""
     out = subprocess.run(
         [sys.executable, __file__, "--peak", which, "--rows", str(rows), "--fairlearn-rows", str(fairlearn_rows),
          "--n-boot", str(n_boot)], capture_output=True, text=True, check=True,
     )
-    return float(out.stdout.strip().splitlines()[-1])
+    peak, rise = out.stdout.strip().splitlines()[-1].split()
+    return float(peak), float(rise)
+
+
+def _status_mb(key: str) -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return float(line.split()[1]) / 1e3
+    return float("nan")
 
 
 def _peak_child(which: str, rows: int, fairlearn_rows: int, n_boot: int) -> None:
     A, y, pred, score = make_data(rows)
+    m = min(fairlearn_rows, rows)
+    Af, yf, pf = A.iloc[:m], y[:m], pred[:m]
+    gc.collect()
+    try:  # reset the high-water mark (Linux): the peak then covers the call only, not the data generation
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+        before = _status_mb("VmRSS")
+    except OSError:
+        before = float("nan")
     if which == "diagtools":
         assess_fairness_predictions(y, pred, sensitive_features=A, y_score=score, n_boot=n_boot)
-    elif which == "fairlearn":
-        m = min(fairlearn_rows, rows)
-        fairlearn_run(A.iloc[:m], y[:m], pred[:m], 1)
-    # ru_maxrss is in kB on Linux
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3)
+    else:
+        fairlearn_run(Af, yf, pf, 1)
+    peak = _status_mb("VmHWM")
+    if not np.isfinite(peak):  # not Linux: the process's lifetime peak (kB on Linux, bytes on macOS)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    print(peak, peak - before)
 
 
 def fairlearn_run(A: pd.DataFrame, y: np.ndarray, pred: np.ndarray, n_boot: int | None) -> None:
@@ -118,7 +139,7 @@ def main() -> None:
     parser.add_argument("--fairlearn-boot", type=int, default=2)
     parser.add_argument("--fairlearn-rows", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--peak", choices=["data", "diagtools", "fairlearn"], help=argparse.SUPPRESS)
+    parser.add_argument("--peak", choices=["diagtools", "fairlearn"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.peak:
         _peak_child(args.peak, args.rows, args.fairlearn_rows, args.n_boot)
@@ -154,11 +175,11 @@ def main() -> None:
     print(f"ratio at equal resamples ({args.n_boot:,}) and rows ({args.rows:,}): diagtools is "
           f"{t_fl / t_ours:,.0f}x faster (wall), {c_fl / c_ours:,.0f}x (CPU)")
 
-    base = peak_rss_mb("data", args.rows, m, args.n_boot)
-    p_ours = peak_rss_mb("diagtools", args.rows, m, args.n_boot)
-    p_fl = peak_rss_mb("fairlearn", args.rows, m, args.n_boot)
-    print(f"peak RSS: data alone {base:,.0f} MB; diagtools {p_ours:,.0f} MB (+{p_ours - base:,.0f}) on {args.rows:,} "
-          f"rows; fairlearn n_boot=1 {p_fl:,.0f} MB (+{p_fl - base:,.0f}) on {m:,} rows")
+    p_ours, d_ours = peak_rss_mb("diagtools", args.rows, m, args.n_boot)
+    p_fl, d_fl = peak_rss_mb("fairlearn", args.rows, m, args.n_boot)
+    print(f"peak RSS during the call (fresh process, data already built): diagtools +{d_ours:,.0f} MB "
+          f"(peak {p_ours:,.0f} MB) on {args.rows:,} rows; fairlearn n_boot=1 +{d_fl:,.0f} MB (peak {p_fl:,.0f} MB) "
+          f"on {m:,} rows")
 
 if __name__ == "__main__":
     main()

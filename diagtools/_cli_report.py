@@ -47,6 +47,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     report.add_argument("--title", default="Model diagnosis report", help="heading of the report")
     report.add_argument("--slices", metavar="COL1,COL2", help="comma-separated columns to slice by (default: search all columns)")
     report.add_argument(
+        "--sensitive", metavar="COL1,COL2",
+        help="comma-separated sensitive columns: enables the fairness section (off by default)",
+    )
+    report.add_argument(
         "--sections", metavar="S1,S2",
         help=f"comma-separated subset of sections to run (default: all): {', '.join(SECTIONS)}",
     )
@@ -90,6 +94,7 @@ def _report(args: argparse.Namespace) -> int:
         model_path=args.model, data_path=args.data, target=args.target, out=args.out,
         train_path=args.train, reference_path=args.reference, title=args.title,
         slice_columns=_split(args.slices), sections=_split(args.sections), no_code=args.no_code,
+        sensitive_columns=_split(args.sensitive),
         trust_pickle=args.trust_pickle, trusted=args.trusted_type, n_boot=args.n_boot, random_state=args.random_state,
         sample_rows=args.sample_rows, progress=not args.quiet, keep_notebook=args.keep_notebook,
         allow_partial=args.allow_partial,

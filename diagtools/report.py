@@ -49,10 +49,17 @@ SECTIONS: dict[str, str] = {
     "metrics": "Metrics and baselines",
     "fit": "Fit: over- or underfitting",
     "slices": "Where the model fails: slices",
+    "fairness": "Fairness across sensitive groups",
     "drift": "Drift from the reference data",
     "latency": "Latency, throughput and memory",
     "optimisation": "Optimisation: a faster variant with no detectable loss",
     "explanations": "Explanations",
+}
+
+#: Sections that run only when asked for, and how to ask (their input is a choice, not a file).
+OPT_IN: dict[str, str] = {
+    "fairness": "Name the sensitive columns to compare the model across their groups "
+    "(CLI: --sensitive COL[,COL]; Python: sensitive_columns=[...]).",
 }
 
 #: Row budgets per section: above them a section samples rows (and says so).
@@ -294,6 +301,8 @@ class DiagnosisReport:
         """HTML of one section: its anchor, status note, row count, results and findings."""
         if name not in SECTIONS:
             raise DiagnosticInputError(f"section must be one of {tuple(SECTIONS)}, got {name!r}.")
+        if name not in self.sections and name in OPT_IN:
+            return f"<div id='section-{escape(name)}'></div><div class='dt-note'>Not run. {escape(OPT_IN[name])}</div>"
         if name not in self.sections:
             return (
                 f"<div id='section-{escape(name)}'></div><div class='dt-note'>Not run: this section was not "
@@ -429,6 +438,7 @@ class _Context:
     random_state: int
     budgets: dict[str, int]
     outcomes: dict[str, SectionOutcome]
+    sensitive_columns: list[str] | None = None
 
 
 def _sample(X: pd.DataFrame, y: pd.Series | None, budget: int | None, random_state: int) -> tuple[pd.DataFrame, pd.Series | None]:
@@ -581,6 +591,40 @@ def _slices(ctx: _Context, out: SectionOutcome) -> None:
         out.note += f"Worst slice found: {worst['slice']} (explained in the explanations section)."
 
 
+@_section("fairness", ("fairness", ("plot", "plot_disparities")))
+def _fairness(ctx: _Context, out: SectionOutcome) -> None:
+    from diagtools._validation import infer_task
+    from diagtools.fairness import assess_fairness
+
+    inp = ctx.inputs
+    if not ctx.sensitive_columns:
+        out.status, out.note = "skipped", OPT_IN["fairness"]
+        return
+    y = inp.y.to_numpy()
+    pos_label, outcome = None, ""
+    if infer_task(y) == "classification":
+        labels = np.unique(y).tolist()
+        if len(labels) > 2:
+            out.status = "skipped"
+            out.note = (f"The target has {len(labels)} classes; the fairness measures compare the rate of one outcome. "
+                        "Pick it in a notebook: diagtools.assess_fairness(model, X, y, sensitive_features=[...], "
+                        "pos_label=...) (template: fairness.ipynb).")
+            return
+        # the larger label is the positive outcome, as in the metrics section
+        pos_label = None if set(labels) <= {0, 1} or set(labels) <= {-1, 1} else labels[-1]
+        outcome = f" Positive outcome (its rate is compared): {inp.target}={labels[-1]}."
+    out.results["fairness"] = assess_fairness(
+        inp.model, inp.X, inp.y, sensitive_features=list(ctx.sensitive_columns), pos_label=pos_label,
+        n_boot=ctx.n_boot, random_state=ctx.random_state,
+    )
+    out.rows_used = out.rows_total = len(inp.X)
+    out.note = (
+        f"Groups of {', '.join(ctx.sensitive_columns)} and of every pair of them.{outcome} A measure is flagged when "
+        "a permutation test rejects 'no disparity' at FDR 5% and it is material (a ratio below 0.8, the "
+        "four-fifths rule, or a difference above 0.1). Interactive version: fairness.ipynb."
+    )
+
+
 @_section("drift", ("drift", ("plot",)))
 def _drift(ctx: _Context, out: SectionOutcome) -> None:
     from diagtools.drift import detect_drift
@@ -731,6 +775,7 @@ def run_diagnostics(
     target: str | None = None,
     slice_columns: Sequence[str] | None = None,
     sections: Sequence[str] | None = None,
+    sensitive_columns: Sequence[str] | None = None,
     n_boot: int = 500,
     random_state: int = 0,
     budgets: Mapping[str, int] | None = None,
@@ -759,7 +804,9 @@ def run_diagnostics(
     slice_columns : sequence of str, optional
         Columns to slice by. Without them, slices are searched over every column.
     sections : sequence of str, optional
-        Subset of :data:`SECTIONS` to run (default: all).
+        Subset of :data:`SECTIONS` to run (default: all, the :data:`OPT_IN` ones when asked for).
+    sensitive_columns : sequence of str, optional
+        Columns of ``X`` whose groups the fairness section compares (it runs only with them).
     n_boot : int, default=500
         Bootstrap resamples for intervals.
     random_state : int, default=0
@@ -784,7 +831,8 @@ def run_diagnostics(
     """
     from diagtools._validation import check_columns, check_same_length
 
-    chosen = list(SECTIONS) if sections is None else list(sections)
+    chosen = [s for s in SECTIONS if s not in OPT_IN or (s == "fairness" and sensitive_columns)] \
+        if sections is None else list(sections)
     for name in chosen:
         if name not in SECTIONS:
             import difflib
@@ -796,6 +844,8 @@ def run_diagnostics(
     _check_numbers(n_boot, random_state, budgets)
     if slice_columns:
         check_columns(X, slice_columns, name="slice_columns")
+    if sensitive_columns:
+        check_columns(X, list(sensitive_columns), name="sensitive_columns")
     y = pd.Series(np.asarray(y), index=X.index, name=target or "target")
     if y_train is not None and X_train is not None:
         check_same_length(y_train, X_train, name="y_train", ref_name="X_train")
@@ -807,6 +857,7 @@ def run_diagnostics(
     ctx = _Context(
         inputs=inputs, slice_columns=list(slice_columns) if slice_columns else None, n_boot=n_boot,
         random_state=random_state, budgets={**DEFAULT_BUDGETS, **(budgets or {})}, outcomes={},
+        sensitive_columns=list(sensitive_columns) if sensitive_columns else None,
     )
     names = [n for n in SECTIONS if n in chosen]
     iterator: Any = names
@@ -984,6 +1035,7 @@ def render_report(
     title: str = "Model diagnosis report",
     slice_columns: Sequence[str] | None = None,
     sections: Sequence[str] | None = None,
+    sensitive_columns: Sequence[str] | None = None,
     no_code: bool = False,
     trust_pickle: bool = False,
     trusted: Sequence[str] | None = None,
@@ -1012,6 +1064,8 @@ def render_report(
     sections : sequence of str, optional
         Subset of :data:`SECTIONS`. A section named here must have its inputs (``fit`` needs
         ``train_path``, ``drift`` needs ``reference_path``).
+    sensitive_columns : sequence of str, optional
+        Columns whose groups the fairness section compares; it is off without them.
     no_code : bool, default=False
         Hide code cells (inputs) in the HTML.
     trust_pickle : bool, default=False
@@ -1060,6 +1114,11 @@ def render_report(
         trusted=trusted, n_boot=n_boot, random_state=random_state, sample_rows=sample_rows,
         keep_notebook=keep_notebook,
     )
+    if sections is not None and "fairness" in sections and not sensitive_columns:
+        raise DiagnosticInputError(
+            "--sections (sections): the fairness section was requested but needs --sensitive COL[,COL] "
+            "(sensitive_columns). Name the sensitive columns, or drop fairness from --sections."
+        )
     parameters = {
         "model_path": str(model_path),
         "data_path": str(data_path),
@@ -1068,6 +1127,7 @@ def render_report(
         "reference_path": None if reference_path is None else str(reference_path),
         "title": title,
         "slice_columns": None if not slice_columns else list(slice_columns),
+        "sensitive_columns": None if not sensitive_columns else list(sensitive_columns),
         "sections": None if sections is None else list(sections),
         "n_boot": int(n_boot),
         "random_state": int(random_state),

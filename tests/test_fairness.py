@@ -287,3 +287,92 @@ def test_result_contract_and_determinism(seeded, pyplot):
     assert len(ax.get_yticklabels()) == 6
     ax = res.plot_disparities()
     assert len(ax.get_yticklabels()) == len(res.frame)
+
+
+# -- the report section ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def report_case():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    A, y, _, _ = _data(8, n=2000)
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"f1": rng.normal(size=2000) + y - 0.8 * (A["sex"] == "female"), "sex": A["sex"]})
+    # a model that ignores the sensitive column, as a pipeline with a column selector does
+    labels = pd.Series(np.where(y == 1, "yes", "no"), name="bought")
+    pipe = make_pipeline(ColumnTransformer([("f", "passthrough", ["f1"])]), LogisticRegression()).fit(X, labels)
+    return pipe, X, labels
+
+
+def test_report_fairness_section_is_opt_in(report_case):
+    from diagtools.report import OPT_IN, SECTIONS, run_diagnostics
+
+    model, X, y = report_case
+    assert "fairness" in SECTIONS and "fairness" in OPT_IN
+    off = run_diagnostics(model, X, y, sections=["metrics"], n_boot=50)
+    assert "fairness" not in off.sections
+    assert "--sensitive" in off.section_html("fairness") and "Not run." in off.section_html("fairness")
+    asked = run_diagnostics(model, X, y, sections=["fairness"], n_boot=50)
+    assert asked["fairness"].status == "skipped" and "--sensitive" in asked["fairness"].note
+    with pytest.raises(DiagnosticInputError, match="did you mean 'sex'"):
+        run_diagnostics(model, X, y, sections=["fairness"], sensitive_columns=["sx"])
+
+
+def test_report_fairness_section_runs_with_sensitive_columns(report_case):
+    from diagtools.report import run_diagnostics
+
+    model, X, y = report_case
+    rep = run_diagnostics(model, X, y, target="bought", sections=["fairness"], sensitive_columns=["sex"], n_boot=100)
+    out = rep["fairness"]
+    assert out.status == "ok", out.error
+    res = out.results["fairness"]
+    assert res.params["pos_label"] == "yes" and "bought=yes" in out.note
+    assert res.frame.set_index("measure").loc["demographic_parity_ratio", "flagged"]
+    assert any(f.title.startswith("Selection rate for sex=female") for _, f in rep.findings())
+    html = rep.section_html("fairness")
+    assert "Fairness across sensitive groups" in html and "demographic_parity_ratio" in html
+
+
+def test_cli_sensitive_option_reaches_the_template(monkeypatch, tmp_path, report_case):
+    import json
+
+    import papermill
+
+    import diagtools.report as rep
+    from diagtools.cli import main
+    from diagtools.io import save_model
+
+    seen: dict = {}
+
+    def fake_render(**kwargs):
+        seen.update(kwargs)
+        raise RuntimeError("stop before rendering")
+
+    monkeypatch.setattr(rep, "render_report", fake_render)
+    assert main(["report", "--model", "m.skops", "--data", "d.csv", "--target", "y", "--sensitive", "sex, age",
+                 "--quiet"]) == 3
+    assert seen["sensitive_columns"] == ["sex", "age"]
+    monkeypatch.undo()
+
+    # render_report hands the columns to the template as a papermill parameter
+    model, X, y = report_case
+    save_model(model, tmp_path / "m.skops")
+    X.assign(bought=y).to_csv(tmp_path / "d.csv", index=False)
+    params: dict = {}
+
+    def fake_execute(template, out, parameters, **kwargs):
+        params.update(parameters)
+        raise RuntimeError("stop after the parameters")
+
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+    with pytest.raises(RuntimeError, match="stop after the parameters"):
+        rep.render_report(model_path=tmp_path / "m.skops", data_path=tmp_path / "d.csv", target="bought",
+                          out=tmp_path / "r.html", sensitive_columns=["sex"], progress=False)
+    assert params["sensitive_columns"] == ["sex"]
+    # the template takes the parameter and hands it to run_diagnostics
+    nb = json.loads(rep.template_path().read_text(encoding="utf-8"))
+    code_cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "sensitive_columns = None" in code_cells[0]
+    assert any("sensitive_columns=sensitive_columns" in c for c in code_cells)
+    assert any('report.show("fairness")' in c for c in code_cells)

@@ -10,7 +10,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from diagtools.errors import DiagnosticInputError
-from diagtools.report import SECTIONS, export_html, run_diagnostics
+from diagtools.report import OPT_IN, SECTIONS, export_html, run_diagnostics
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_summary_escapes_column_names_and_links_sections(small_case):
     assert "<script>" not in html and "<b>T</b>" not in html
     for name in report.sections:
         assert f"href='#section-{name}'" in html
-    assert set(report.sections) == set(SECTIONS)
+    assert set(report.sections) == set(SECTIONS) - set(OPT_IN)  # opt-in sections run when asked for
     for name in report.sections:
         assert "<script>" not in report.section_html(name)
 
