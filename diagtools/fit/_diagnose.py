@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from diagtools._bounds import metric_bounds
 from diagtools._validation import check_real
 from diagtools.errors import DiagnosticInputError
 from diagtools.fit._curves import (
@@ -281,22 +282,25 @@ def diagnose_on_splits(
     v = last["validation_score"].to_numpy(float)
     b, r = scores()
 
+    # intervals stay inside the score's range; a difference of two scores in [a, b] lies in [a - b, b - a]
+    lo_b, hi_b = metric_bounds(curve.scoring)
+    diff_b = (lo_b - hi_b, hi_b - lo_b)
     rows: dict[str, tuple[float, float, float, int]] = {
-        "train_score": fold_interval(t, confidence),
-        "validation_score": fold_interval(v, confidence),
-        "baseline_score": fold_interval(b, confidence),
+        "train_score": fold_interval(t, confidence, (lo_b, hi_b)),
+        "validation_score": fold_interval(v, confidence, (lo_b, hi_b)),
+        "baseline_score": fold_interval(b, confidence, (lo_b, hi_b)),
     }
     if r is not None:
-        rows["reference_score"] = fold_interval(r, confidence)
-    rows["gap"] = fold_interval(t - v, confidence)
+        rows["reference_score"] = fold_interval(r, confidence, (lo_b, hi_b))
+    rows["gap"] = fold_interval(t - v, confidence, diff_b)
     learned = t - b
     share = rows["gap"][0] / learned.mean() if learned.mean() > 0 else np.nan
     share_ci = fold_interval((t - v) / learned, confidence) if np.all(learned > 0) else (np.nan,) * 3 + (len(t),)
     rows["gap_share"] = (share, share_ci[1], share_ci[2], len(t))
-    rows["lift_over_baseline"] = fold_interval(v - b, confidence)
+    rows["lift_over_baseline"] = fold_interval(v - b, confidence, diff_b)
     if r is not None:
-        rows["reference_minus_validation"] = fold_interval(r - v, confidence)
-        rows["reference_minus_train"] = fold_interval(r - t, confidence)
+        rows["reference_minus_validation"] = fold_interval(r - v, confidence, diff_b)
+        rows["reference_minus_train"] = fold_interval(r - t, confidence, diff_b)
     gain = curve.data_gain()
     rows["gain_per_doubling"] = (gain["estimate"], gain["ci_low"], gain["ci_high"], int(gain["n"]))
 

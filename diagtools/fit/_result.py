@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from diagtools._bounds import clip_interval, metric_bounds
 from diagtools._plotting import get_ax
 from diagtools._result import Finding, Result, Severity, rank_findings
 
@@ -15,11 +16,14 @@ TRAIN_COLOUR, VALIDATION_COLOUR = "#175cd3", "#b54708"
 SUMMARY_COLUMNS = ["split", "estimate", "ci_low", "ci_high", "n"]
 
 
-def fold_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, int]:
+def fold_interval(values: np.ndarray, confidence: float = 0.95,
+                  bounds: tuple[float, float] = (-np.inf, np.inf)) -> tuple[float, float, float, int]:
     """Mean and Student-t interval across folds: ``(estimate, ci_low, ci_high, n)``.
 
     Folds share training rows, so this interval is a little optimistic (Bengio & Grandvalet,
-    2004); it still shows which differences are within fold-to-fold noise.
+    2004); it still shows which differences are within fold-to-fold noise. The interval is
+    clipped to ``bounds``, the range of the score (``metric_bounds``: accuracy never above 1,
+    R^2 never above 1), by the rule documented in ``diagtools._bounds``.
     """
     from scipy import stats
 
@@ -32,7 +36,8 @@ def fold_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, 
     if n < 2:
         return mean, np.nan, np.nan, n
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half, n
+    lo, hi = clip_interval(mean - half, mean + half, bounds)
+    return mean, lo, hi, n
 
 
 def short_param_name(name: str) -> str:
@@ -59,12 +64,13 @@ def _signed(v: float) -> str:
     return "n/a" if v is None or not np.isfinite(v) else f"{v:+.3f}"
 
 
-def _summarise(frame: pd.DataFrame, keys: list[str], confidence: float) -> pd.DataFrame:
+def _summarise(frame: pd.DataFrame, keys: list[str], confidence: float, scoring: str = "score") -> pd.DataFrame:
+    bounds = metric_bounds(scoring)
     rows = []
     for key, group in frame.groupby(keys, sort=False):
         key = key if isinstance(key, tuple) else (key,)
         for split in ("train", "validation"):
-            est, lo, hi, n = fold_interval(group[f"{split}_score"].to_numpy(), confidence)
+            est, lo, hi, n = fold_interval(group[f"{split}_score"].to_numpy(), confidence, bounds)
             rows.append({**dict(zip(keys, key, strict=True)), "split": split, "estimate": est, "ci_low": lo, "ci_high": hi, "n": n})
     return pd.DataFrame(rows, columns=keys + SUMMARY_COLUMNS)
 
@@ -117,7 +123,7 @@ class LearningCurveResult(Result):
             Columns ``train_size, split, estimate, ci_low, ci_high, n`` (``n``: folds),
             Student-t interval at ``params["confidence"]``.
         """
-        return _summarise(self.frame, ["train_size"], float(self.params.get("confidence", 0.95)))
+        return _summarise(self.frame, ["train_size"], float(self.params.get("confidence", 0.95)), self.scoring)
 
     def at_size(self, train_size: int | None = None) -> pd.DataFrame:
         """Rows of ``.frame`` at one training size (the largest by default)."""
@@ -239,7 +245,7 @@ class LearningCurveResult(Result):
         confidence = float(self.params.get("confidence", 0.95))
         rows = []
         for size, group in self.frame.groupby("train_size", sort=True):
-            est, lo, hi, _ = fold_interval(group["fit_time_s"].to_numpy(), confidence)
+            est, lo, hi, _ = fold_interval(group["fit_time_s"].to_numpy(), confidence, (0.0, np.inf))
             rows.append((float(size), est, lo, hi))
         x, est, lo, hi = (np.array(col, dtype=float) for col in zip(*rows, strict=True))
         colour = kwargs.get("color", "#475467")
@@ -301,7 +307,7 @@ class ValidationCurveResult(Result):
         pandas.DataFrame
             Columns ``param_label, param_value, split, estimate, ci_low, ci_high, n``.
         """
-        s = _summarise(self.frame, ["param_label"], float(self.params.get("confidence", 0.95)))
+        s = _summarise(self.frame, ["param_label"], float(self.params.get("confidence", 0.95)), self.scoring)
         values = self.frame.drop_duplicates("param_label").set_index("param_label")["param_value"]
         s.insert(1, "param_value", s["param_label"].map(values).astype(float))
         return s

@@ -64,7 +64,7 @@ def _test(size: np.ndarray, err: np.ndarray, err2: np.ndarray, total: tuple[floa
             df = se**4 / (se1**4 / (n1 - 1) + se2**4 / (n2 - 1))
             p = np.where(se > 0, 2 * sps.t.sf(np.abs((m1 - m2) / se), np.where(np.isfinite(df), df, 1)), 1.0)
             tq = sps.t.ppf(0.5 + confidence / 2, np.maximum(n1 - 1, 1))
-            lo, hi = m1 - tq * se1, m1 + tq * se1
+            lo, hi = np.maximum(m1 - tq * se1, 0.0), m1 + tq * se1  # errors are >= 0: so is the interval
         p = np.where(n2 > 0, p, np.nan)
     return {"estimate": m1, "ci_low": lo, "ci_high": hi, "rest_estimate": m2, "p_value": p}
 
@@ -144,7 +144,7 @@ def _error_tree(codes: np.ndarray, encodings: list[Encoding], errors: np.ndarray
             lo, hi = wilson_interval(e.sum(), n, confidence)
         else:
             half = sps.t.ppf(0.5 + confidence / 2, max(n - 1, 1)) * e.std(ddof=1) / math.sqrt(n) if n > 1 else np.nan
-            lo, hi = e.mean() - half, e.mean() + half
+            lo, hi = max(e.mean() - half, 0.0), e.mean() + half  # errors are >= 0: so is the interval
         out.append({"cohort": " & ".join(rules[leaf]) or "all rows", "n": n, "estimate": float(e.mean()),
                     "ci_low": float(lo), "ci_high": float(hi)})
     frame = pd.DataFrame(out, columns=COHORT_COLUMNS)
