@@ -958,7 +958,7 @@ def load_inputs(
     -------
     ReportInputs
     """
-    from diagtools._validation import check_columns
+    from diagtools._validation import check_columns, check_fitted
     from diagtools.io import load_data, load_model
 
     data = load_data(data_path, name="data")
@@ -968,16 +968,31 @@ def load_inputs(
     if train is not None:
         check_columns(train, [target], name="target (in train)")
     model = load_model(model_path, trust=trust_pickle, trusted=trusted)
+    check_fitted(model)
     if sample_rows is not None and len(data) > sample_rows:
         data = data.sample(n=sample_rows, random_state=random_state).sort_index()
     X, y = data.drop(columns=[target]), data[target]
     _check_model_columns(model, X, "data")
+    _check_labels(y, "data")
+    if train is not None:
+        _check_labels(train[target], "train")
     X_train = train.drop(columns=[target]) if train is not None else None
     y_train = train[target] if train is not None else None
     return ReportInputs(
         model=model, X=X, y=y, target=target, X_train=X_train, y_train=y_train, reference=reference,
         model_name=Path(model_path).stem, data_name=Path(data_path).name,
     )
+
+
+def _check_labels(y: pd.Series, name: str) -> None:
+    """Every row needs its label: a missing one would fail every section the same way."""
+    missing = y.isna().to_numpy()
+    if missing.any():
+        first = y.index[int(np.argmax(missing))]
+        raise DiagnosticInputError(
+            f"target: the label column {y.name!r} of {name} has {int(missing.sum())} missing value(s), first at row "
+            f"{first}. Drop or fill those rows before diagnosing."
+        )
 
 
 def _check_model_columns(model: Any, X: pd.DataFrame, name: str) -> None:

@@ -51,6 +51,8 @@ def files(tmp_path_factory) -> Path:
     (d / "truncated.skops").write_bytes(blob[: len(blob) // 2])
     (d / "m.pkl").write_bytes(b"\x80\x04K\x01.")
     (d / "m.dat").write_text("model?")
+    save_model(LogisticRegression(), d / "unfitted.skops")
+    X.assign(income=y.astype(float).where(np.arange(80) != 5)).to_csv(d / "nan_label.csv", index=False)
     (d / "notes.txt").write_text("not a booster\n")
     (d / "empty.csv").write_bytes(b"")
     (d / "header_only.csv").write_text("a,b,income\n")
@@ -206,15 +208,17 @@ def test_cli_bad_input_as_a_process(files, case):
         assert "did you mean 'income'" in out.stderr
 
 
-@pytest.mark.parametrize("case, data, words", [
-    ("model-column-missing-from-data", "no_feature.csv", ("data", "'a'")),
-    ("ragged-csv-after-first-rows", "ragged.csv", ("data",)),
+@pytest.mark.parametrize("case, model, data, words", [
+    ("model-column-missing-from-data", "m.skops", "no_feature.csv", ("data", "'a'")),
+    ("ragged-csv-after-first-rows", "m.skops", "ragged.csv", ("data",)),
+    ("missing-label", "m.skops", "nan_label.csv", ("target",)),
+    ("unfitted-model", "unfitted.skops", "d.csv", ("model",)),
 ])
-def test_cli_bad_input_found_in_the_kernel(files, case, data, words, tmp_path):
+def test_cli_bad_input_found_in_the_kernel(files, case, model, data, words, tmp_path):
     """Errors only the template can see come back through papermill's ename/evalue: exit 2, one line."""
     out = tmp_path / "r.html"
     result = subprocess.run(
-        [sys.executable, "-m", "diagtools.cli", "report", "--model", str(files / "m.skops"), "--data",
+        [sys.executable, "-m", "diagtools.cli", "report", "--model", str(files / model), "--data",
          str(files / data), "--target", "income", "--sections", "metrics", "--n-boot", "10", "--quiet",
          "--out", str(out)],
         capture_output=True, text=True, timeout=300, env=dict(os.environ),
