@@ -21,6 +21,9 @@ The attributes an area reads:
 ``transform``             the fitted steps before it (None without a pipeline)
 ``input_kinds``           what the model accepts: subset of ``{"dataframe", "string",
                           "categorical", "sparse", "dense"}``
+``task_source``           where the task came from: ``"model"`` (it states it: classes,
+                          scikit-learn tags, predict_proba), ``"caller"``, ``"y"`` or
+                          ``"assumed"`` (only ``predict``, nothing else known)
 ``output_space``          space of :meth:`ModelAdapter.raw_output`: ``"log-odds"``,
                           ``"probability"``, ``"margin"``, ``"raw"`` (target units) or
                           ``"log-link"`` (log of the prediction: Poisson, gamma, Tweedie)
@@ -216,6 +219,7 @@ class ModelAdapter:
     output_space: str
     raw_method: str | None
     notes: tuple[str, ...] = ()
+    task_source: str = "model"
     y_pred: np.ndarray | None = field(default=None, repr=False)
     y_score: np.ndarray | None = field(default=None, repr=False)
 
@@ -241,6 +245,7 @@ class ModelAdapter:
         ModelAdapter
         """
         pred = _as_1d(y_pred)
+        source = "caller" if task is not None else "y"
         score = None if y_score is None else np.asarray(y_score, dtype=float)
         cl = None if classes is None else np.asarray(classes)
         if task is None:
@@ -258,7 +263,8 @@ class ModelAdapter:
         return cls(model=None, task=task, classes=cl, score_method=method, family="predictions",
                    final_estimator=None, transform=None, input_kinds=frozenset(),
                    output_space="probability" if task != "regression" else "raw", raw_method=None,
-                   notes=("predictions given, no model",), y_pred=pred, y_score=score)
+                   notes=("predictions given, no model",), y_pred=pred, y_score=score,
+                   task_source=source)
 
     # -- description ---------------------------------------------------------------------
     @property
@@ -285,7 +291,7 @@ class ModelAdapter:
 
     def describe(self) -> dict[str, Any]:
         """JSON-safe summary (task, classes, family, score method, input kinds, output space)."""
-        return {"task": self.task, "classes": None if self.classes is None else [
+        return {"task": self.task, "task_source": self.task_source, "classes": None if self.classes is None else [
                     c.item() if isinstance(c, np.generic) else c for c in self.classes],
                 "family": self.family, "estimator": self.name, "score_method": self.score_method,
                 "input_kinds": sorted(self.input_kinds), "output_space": self.output_space,
@@ -336,10 +342,24 @@ class ModelAdapter:
             return None
         return s if s.ndim == 1 else s[:, -1]
 
+    def align_labels(self, y: Any) -> np.ndarray:
+        """``y`` in the dtype of the model's labels when that is unambiguous, else unchanged.
+
+        XGBoost fitted on booleans states classes ``[0, 1]`` and predicts 0/1: booleans then
+        become 0/1 so they compare with the predictions. Nothing else is converted.
+        """
+        arr = np.asarray(y)
+        cl = self.classes
+        if (cl is not None and arr.dtype.kind == "b" and np.asarray(cl).dtype.kind in "iu"
+                and set(np.asarray(cl).tolist()) <= {0, 1}):
+            return arr.astype(np.asarray(cl).dtype)
+        return arr
+
     def label_index(self, y: Any) -> np.ndarray:
         """Position of each label of ``y`` in :attr:`classes` (-1 for labels the model never saw)."""
         if self.classes is None:
             raise DiagnosticInputError("the model has no known classes. Pass classes= to adapt_model().")
+        y = self.align_labels(y)
         idx = pd.Index(self.classes).get_indexer(pd.Index(np.asarray(y)))
         if (idx < 0).any() and np.asarray(self.classes).dtype.kind != np.asarray(y).dtype.kind:
             # labels of another dtype (e.g. "1" vs 1): compare as strings before giving up
@@ -438,8 +458,10 @@ def adapt_model(model: Any, *, classes: Any = None, y: Any = None, task: str | N
     family = _family(est)
     notes: list[str] = []
     kind = _sk_task(model) or _sk_task(est)
+    source = "model"
     if task is not None:
         kind = "regression" if task == "regression" else "classification"
+        source = "caller"
     cl = getattr(model, "classes_", None)
     if cl is None:
         cl = getattr(est, "classes_", None)
@@ -453,9 +475,11 @@ def adapt_model(model: Any, *, classes: Any = None, y: Any = None, task: str | N
             from diagtools._validation import infer_task
 
             kind = infer_task(np.asarray(y))
+            source = "y"
             notes.append(f"task inferred from y ({kind}); the model does not state it")
         elif not hasattr(model, "decision_function"):
             kind = "regression"
+            source = "assumed"
             notes.append("task assumed regression: the model has only predict and states no classes")
         else:
             kind = "classification"
@@ -481,7 +505,7 @@ def adapt_model(model: Any, *, classes: Any = None, y: Any = None, task: str | N
         space, raw = ("probability", "predict_proba") if score_method == "predict_proba" else ("margin", score_method)
     return ModelAdapter(model=model, task=resolved, classes=classes_arr, score_method=score_method, family=family,
                         final_estimator=est, transform=pre, input_kinds=_input_kinds(model, est, pre, family),
-                        output_space=space, raw_method=raw, notes=tuple(notes))
+                        output_space=space, raw_method=raw, notes=tuple(notes), task_source=source)
 
 
 def with_task(adapter: ModelAdapter, y: Any) -> ModelAdapter:

@@ -20,6 +20,7 @@ from diagtools._validation import (
     infer_task,
 )
 from diagtools.drift._model import (
+    encode_labels,
     metric_change,
     model_outputs,
     region_mask,
@@ -270,7 +271,10 @@ def detect_drift(
         )
     task = None
     if model is not None:
+        from diagtools.models import adapt_model
+
         check_fitted(model)
+        y_all = None
         if target is not None:
             for name, data in frames.items():
                 if target not in data.columns:
@@ -278,6 +282,10 @@ def detect_drift(
                         f"target: no column {target!r} in {name}. Pass labelled windows, or target=None to skip metrics."
                     )
             y_all = pd.concat([reference[target], current[target]]).to_numpy()
+        # the model states its task and classes (original labels of any dtype); y only fills gaps
+        model = adapt_model(model, y=y_all)
+        task = model.task
+        if task is None and y_all is not None:
             task = infer_task(y_all)
             if task == "classification":
                 task = "binary" if len(pd.unique(y_all)) <= 2 else "multiclass"
@@ -374,7 +382,7 @@ def detect_drift(
     frame["drifted"] = frame["column"].astype(str).isin(flagged)
 
     if model is not None and target is not None:
-        y = {w: frames[w][target].to_numpy() for w in ("reference", "current")}
+        y = {w: encode_labels(model, frames[w][target].to_numpy(), task) for w in ("reference", "current")}
         metrics_frame = metric_change(y["reference"], outs["reference"], y["current"], outs["current"], task,
                                       n_boot=n_boot, random_state=random_state, confidence=confidence)
         region_rows: list[tuple[Any, ...]] = []
@@ -402,7 +410,7 @@ def detect_drift(
     params = {"alpha": alpha, "effect_threshold": thr, "n_boot": n_boot, "confidence": confidence,
               "random_state": random_state, "target": target, "columns": [str(c) for c in cols],
               "text_columns": text_cols,
-              "domain_classifier": bool(domain_classifier), "reference_in_sample": bool(reference_in_sample), "model": None if model is None else type(model).__name__,
+              "domain_classifier": bool(domain_classifier), "reference_in_sample": bool(reference_in_sample), "model": None if model is None else type(model.model).__name__,
               "n_reference": int(p_ref.n_rows), "n_current": int(p_cur.n_rows)}
     return DriftResult(
         frame=frame, params=params, n_samples=int(p_ref.n_rows + p_cur.n_rows),

@@ -20,14 +20,34 @@ REGION_RATIO = 1.1
 
 
 def model_outputs(model: Any, X: pd.DataFrame, task: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(prediction, score)``: the score is P(class 1), the top probability or the prediction."""
-    pred = np.asarray(model.predict(X))
+    """Return ``(prediction, score)`` from the model adapter, X passed to the model as given.
+
+    Classification: the prediction is the class *position* in the model's classes (so labels of
+    any dtype compare and ``y`` encoded with :func:`encode_labels` matches), the score is the
+    positive class's score (binary) or the top probability. Regression: the prediction twice.
+    """
+    from diagtools.models import adapt_model
+
+    ad = adapt_model(model)
+    pred = ad.predict(X)
     if task == "regression":
-        return pred, pred.astype(float)
-    if hasattr(model, "predict_proba"):
-        proba = np.asarray(model.predict_proba(X), dtype=float)
-        return pred, proba[:, 1] if task == "binary" else proba.max(axis=1)
-    return pred, pred.astype(float) if pred.dtype.kind in "iufb" else np.zeros(len(pred))
+        return pred.astype(float), pred.astype(float)
+    idx = ad.label_index(pred) if ad.classes is not None else pred
+    score = ad.positive_score(X) if task == "binary" else None
+    if score is None:
+        proba = ad.probabilities(X)
+        score = proba.max(axis=1) if proba is not None else np.asarray(idx, dtype=float)
+    return idx, np.asarray(score, dtype=float)
+
+
+def encode_labels(model: Any, y: np.ndarray, task: str) -> np.ndarray:
+    """Targets as class positions in the model's classes (-1: a label the model never saw)."""
+    from diagtools.models import adapt_model
+
+    ad = adapt_model(model)
+    if task == "regression" or ad.classes is None:
+        return y
+    return ad.label_index(y)
 
 
 def _boot_metrics(y: np.ndarray, pred: np.ndarray, score: np.ndarray, task: str, n_boot: int,
@@ -51,7 +71,7 @@ def _boot_metrics(y: np.ndarray, pred: np.ndarray, score: np.ndarray, task: str,
             est, boots = float(np.sqrt(est)), np.sqrt(boots)
         out[name] = (est, boots)
     if task == "binary":
-        yb = y.astype(int)
+        yb = (y == 1).astype(int)  # y holds class positions: 1 is the positive class
         est = float(auc_from_counts(score, yb, ones)[0]) if 0 < yb.sum() < n else np.nan
         boots = np.concatenate([auc_from_counts(score, yb, c) for c in chunks])
         out["roc_auc"] = (est, boots)

@@ -128,21 +128,20 @@ def _evaluate(model: Any, X: Any, y_arr: np.ndarray, *, metrics: Sequence[str] |
               random_state: int) -> tuple[Any, np.ndarray, np.ndarray | None]:
     """Metrics with intervals, and the per-row predictions and scores they came from."""
     from diagtools.metrics import evaluate_predictions
+    from diagtools.models import adapt_model
 
-    y_pred = np.asarray(model.predict(X))
+    ad = adapt_model(model, y=y_arr)
+    y_pred = ad.predict(X)
     y_score = None
     labels = None
-    if hasattr(model, "predict_proba"):
+    if ad.is_classifier and ad.score_method == "predict_proba":
         try:
-            proba = np.asarray(model.predict_proba(X))
+            proba = ad.probabilities(X)
         except (AttributeError, NotImplementedError):
             proba = None
         if proba is not None and proba.ndim == 2:
-            if proba.shape[1] == 2:
-                y_score = proba[:, 1]
-            else:
-                y_score = proba
-                labels = getattr(model, "classes_", None)
+            labels = ad.classes if ad.classes is not None and len(ad.classes) == proba.shape[1] else None
+            y_score = proba[:, 1] if proba.shape[1] == 2 else proba
     kwargs: dict[str, Any] = {"y_pred": y_pred, "y_score": y_score, "metrics": metrics, "n_boot": n_boot,
                               "random_state": random_state}
     if labels is not None:

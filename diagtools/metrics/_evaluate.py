@@ -42,19 +42,26 @@ def _predict(model: Any, X: Any, method: str, name: str = "model") -> np.ndarray
         raise
 
 
-def _model_outputs(model: Any, X: Any, task: str, name: str = "model") -> dict[str, Any]:
-    """``{"y_pred", "y_score", "classes"}`` from a fitted model."""
+def _model_outputs(model: Any, X: Any, task: str, name: str = "model", y: Any = None) -> dict[str, Any]:
+    """``{"y_pred", "y_score", "classes"}`` from a fitted model (through the model adapter).
+
+    The classes are the model's own (original labels, any dtype); a model without ``classes_``
+    (e.g. an onnxruntime wrapper) gets the sorted labels of ``y``, scikit-learn's column order.
+    """
+    from diagtools.models import adapt_model
+
+    ad = adapt_model(model, y=y if task == "classification" else None)
     pred = _predict(model, X, "predict", name)
+    if pred.ndim == 2 and pred.shape[1] == 1:  # CatBoost and some wrappers return a column
+        pred = pred[:, 0]
     if task == "regression":
         return {"y_pred": pred.astype(float), "y_score": None, "classes": None}
-    score, classes = None, getattr(model, "classes_", None)
-    for method in ("predict_proba", "decision_function"):
-        if hasattr(model, method):
-            try:
-                score = _predict(model, X, method, name)
-            except (AttributeError, NotImplementedError):
-                continue
-            break
+    score, classes = None, ad.classes
+    if ad.score_method is not None:
+        try:
+            score = _predict(model, X, ad.score_method, name).astype(float)
+        except (AttributeError, NotImplementedError):
+            score = None
     if score is None and pred.dtype.kind == "f":
         uniq = np.unique(pred)
         if not np.all(uniq == np.round(uniq)) or len(uniq) > 20:
@@ -215,7 +222,11 @@ def evaluate(
     V.check_same_length(y, X, name="y", ref_name="X")
     y_arr = V.check_no_nan(y, "y")
     if task is None:
-        task = "classification" if hasattr(model, "classes_") else ("regression" if _is_regressor(model) else None)
+        from diagtools.models import adapt_model
+
+        ad = adapt_model(model)
+        stated = ad.task_source == "model" and (ad.task is not None or ad.score_method is not None)
+        task = ("regression" if ad.task == "regression" else "classification") if stated else None
         task = V.check_task(y_arr, task, "y")
     else:
         V.check_option(task, V.TASKS, "task")
@@ -241,7 +252,11 @@ def evaluate(
         V.check_same_length(y_train, X_train, name="y_train", ref_name="X_train")
         V.check_no_nan(y_train, "y_train")
 
-    out = _model_outputs(model, X, task)
+    if task == "classification":
+        from diagtools.models import adapt_model
+
+        y_arr = adapt_model(model).align_labels(y_arr)  # e.g. booleans for a model that states 0/1
+    out = _model_outputs(model, X, task, y=y_arr)
     refs: dict[str, Any] = {}
     how = "none"
     if baselines == "auto":

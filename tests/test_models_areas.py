@@ -1,0 +1,112 @@
+"""Every area on the models people bring: string class labels, categorical / string columns fed
+directly to the model, an onnxruntime wrapper. Numbers are checked against scikit-learn
+computed here on the model's own outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score, roc_auc_score
+
+import diagtools as dt
+from tests._models import LABELS, OnnxWrapper, adult_like, one_hot_pipeline
+
+TARGET = "income"
+
+
+def _lightgbm(X, y):
+    import lightgbm as lgb
+
+    return lgb.LGBMClassifier(n_estimators=30, verbose=-1, random_state=0).fit(X, y)
+
+
+def _catboost(X, y):
+    import catboost
+
+    cats = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    return catboost.CatBoostClassifier(iterations=30, depth=4, verbose=0, random_seed=0, allow_writing_files=False,
+                                       cat_features=cats).fit(X, y)
+
+
+def _onnx(X, y):
+    from sklearn.linear_model import LogisticRegression
+
+    return OnnxWrapper(one_hot_pipeline(LogisticRegression(max_iter=2000), sparse=False).fit(X, y), X)
+
+
+MODELS = {
+    "lightgbm-categorical": (_lightgbm, True),
+    "catboost-strings": (_catboost, False),
+    "onnx-wrapper": (_onnx, False),
+}
+
+
+@pytest.fixture(scope="module", params=list(MODELS))
+def case(request):
+    make, categorical = MODELS[request.param]
+    X, y = adult_like(900, seed=20, categorical=categorical)
+    X.loc[X.index[::17], "workclass"] = "?"  # Adult's own missing marker reaches the model as is
+    train, test = slice(0, 500), slice(500, None)
+    model = make(X.iloc[train], y[train])
+    return request.param, model, X.iloc[test].reset_index(drop=True), y[test]
+
+
+def _positive_score(model, X):
+    return np.asarray(model.predict_proba(X))[:, 1]
+
+
+def test_evaluate_with_string_labels(case):
+    _, model, X, y = case
+    res = dt.evaluate(model, X, y, baselines=None, n_boot=100)
+    est = res.frame.set_index(["model", "metric"])["estimate"] if "model" in res.frame else None
+    frame = res.frame
+    row = frame[frame["metric"] == "roc_auc"]
+    assert len(row) == 1
+    expected = roc_auc_score(y == ">50K", _positive_score(model, X))
+    np.testing.assert_allclose(float(row["estimate"].iloc[0]), expected, atol=1e-9)
+    acc = frame[frame["metric"] == "accuracy"]["estimate"].iloc[0]
+    np.testing.assert_allclose(acc, accuracy_score(y, np.asarray(model.predict(X)).ravel()), atol=1e-12)
+    del est
+
+
+def test_detect_drift_with_model_and_string_target(case):
+    _, model, X, y = case
+    frame = X.assign(**{TARGET: y})
+    ref, cur = frame.iloc[:200], frame.iloc[200:].copy()
+    cur["age"] = cur["age"] + 15  # a planted shift
+    res = dt.detect_drift(ref, cur, model=model, target=TARGET, n_boot=100, domain_classifier=False)
+    m = res.metrics.set_index(["metric", "window"])["estimate"]
+    Xc = cur.drop(columns=TARGET)
+    np.testing.assert_allclose(m[("accuracy", "current")],
+                               accuracy_score(cur[TARGET], np.asarray(model.predict(Xc)).ravel()), atol=1e-12)
+    np.testing.assert_allclose(m[("roc_auc", "current")],
+                               roc_auc_score(cur[TARGET] == ">50K", _positive_score(model, Xc)), atol=1e-9)
+    assert "age" in set(res.frame.loc[res.frame["drifted"], "column"])
+
+
+def test_find_slices_and_explain(case):
+    name, model, X, y = case
+    res = dt.find_slices(model, X, y, k=3, min_size=30)
+    assert len(res.frame) >= 0 and res.params is not None
+    ex = dt.explain(model if name != "onnx-wrapper" else dt.adapt_model(model, classes=LABELS), X,
+                    max_rows=20, n_boot=10)
+    assert ex.n_samples == 20 and set(ex.explained_class) == {">50K"}
+    assert ex.params["additivity_gap"] <= 1e-6
+    expected = "probability" if name == "onnx-wrapper" else "log-odds"
+    assert ex.params["output"] == expected
+
+
+def test_xgboost_bool_labels_through_sparse_pipeline():
+    import xgboost as xgb
+
+    X, y = adult_like(600, seed=21, categorical=False)
+    yb = y == ">50K"
+    pipe = one_hot_pipeline(xgb.XGBClassifier(n_estimators=20, max_depth=3, random_state=0), sparse=True).fit(X, yb)
+    res = dt.evaluate(pipe, X, yb, baselines=None, n_boot=50)
+    auc = res.frame[res.frame["metric"] == "roc_auc"]["estimate"].iloc[0]
+    np.testing.assert_allclose(auc, roc_auc_score(yb, pipe.predict_proba(X)[:, 1]), atol=1e-9)
+    frame = X.assign(**{TARGET: yb})
+    drift = dt.detect_drift(frame.iloc[:300], frame.iloc[300:], model=pipe, target=TARGET, n_boot=50,
+                            domain_classifier=False)
+    assert set(drift.metrics["metric"]) == {"accuracy", "roc_auc"}
