@@ -380,3 +380,63 @@ def test_cli_sensitive_option_reaches_the_template(monkeypatch, tmp_path, report
     assert "sensitive_columns = None" in code_cells[0]
     assert any("sensitive_columns=sensitive_columns" in c for c in code_cells)
     assert any('report.show("fairness")' in c for c in code_cells)
+
+
+# -- the engine ------------------------------------------------------------------------------------
+def test_multinomial_cell_draw_has_the_row_bootstrap_distribution():
+    """Drawing cell counts from a multinomial is resampling rows: same distribution of a measure."""
+    from diagtools.fairness import _measures as M
+    from diagtools.fairness._compute import _classification_boot, _features
+
+    A, y, pred, score = _data(9, n=600)
+    feat = _features(A[["race"]], 5)[0]
+    cell = 2 * y + pred
+    mask = np.ones(len(feat.labels), dtype=bool)
+    dp = M.CLASSIFICATION_MEASURES[0]
+    cells, ece = _classification_boot(feat, cell, score, 4000, np.random.default_rng(0))
+    ours = M.measure_value(dp, M.rates(cells), mask)
+    # the textbook row bootstrap, one resample at a time
+    rng = np.random.default_rng(1)
+    rows = []
+    for _ in range(4000):
+        idx = rng.integers(0, len(y), len(y))
+        counts = np.bincount(feat.codes[idx] * 4 + cell[idx], minlength=len(feat.labels) * 4).reshape(-1, 4)
+        rows.append(float(M.measure_value(dp, M.rates(counts), mask)))
+    naive = np.array(rows)
+    assert ours.mean() == pytest.approx(naive.mean(), abs=0.1 * naive.std())
+    assert ours.std() == pytest.approx(naive.std(), rel=0.08)
+    assert np.percentile(ours, 97.5) == pytest.approx(np.percentile(naive, 97.5), abs=0.25 * naive.std())
+    assert ece.shape == (4000, len(feat.labels)) and np.isfinite(ece).all()
+
+
+def test_missing_values_single_group_and_undefined_rates():
+    A, y, pred, _ = _data(10, n=1500)
+    A["sex"] = A["sex"].where(np.arange(1500) % 10 != 0)  # 150 missing values: a group of their own
+    res = assess_fairness_predictions(y, pred, sensitive_features=A[["sex"]], n_boot=100)
+    assert "sex is missing" in set(res.groups["group"])
+    assert res.frame.set_index("measure").loc["demographic_parity_difference", "n_groups"] == 3
+    # one group only: nothing to compare, said so
+    one = assess_fairness_predictions(y, pred, sensitive_features=pd.Series(["all"] * 1500, name="site"), n_boot=50)
+    assert one.frame["estimate"].isna().all()
+    assert one.frame["note"].str.startswith("not computed: fewer than two groups").all()
+    assert any(f.title.startswith("No disparity across site") for f in one.findings())
+    # a group without positive labels: its TPR is undefined, and named as such
+    grp = pd.Series(np.where(np.arange(1500) < 300, "g1", "g2"), name="grp")
+    y2 = np.where(grp == "g1", 0, y)
+    res2 = assess_fairness_predictions(y2, pred, sensitive_features=grp, n_boot=50)
+    tpr = res2.groups[(res2.groups["group"] == "grp=g1") & (res2.groups["metric"] == "tpr")].iloc[0]
+    assert np.isnan(tpr["estimate"]) and tpr["note"] == "undefined: no positive labels"
+    assert np.isnan(res2.measure("equal_opportunity_difference"))
+    assert np.isfinite(res2.measure("demographic_parity_difference"))
+
+
+def test_to_dict_round_trip_keeps_groups():
+    import json
+
+    from diagtools._result import Result
+
+    A, y, pred, score = _data(12, n=1000)
+    res = assess_fairness_predictions(y, pred, sensitive_features=A["sex"], y_score=score, n_boot=50)
+    back = Result.from_dict(json.loads(json.dumps(res.to_dict())))
+    pd.testing.assert_frame_equal(back.groups, res.groups, check_dtype=False)
+    assert [f.title for f in back.findings()] == [f.title for f in res.findings()]

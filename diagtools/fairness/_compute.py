@@ -220,8 +220,7 @@ def _classification(
             samples = M.measure_value(measure, boot_values, mask)
             lo, hi = bc_interval(samples, est, confidence)
             p = _permutation_p(measure, counts, mask, est, n_boot, rng_perm)
-            measure_rows.append(_measure_row(feat, measure, values, mask, size, est, float(lo), float(hi), p,
-                                             min_size, counts))
+            measure_rows.append(_measure_row(feat, measure, values, mask, size, est, lo, hi, p, min_size))
     return group_rows, measure_rows
 
 
@@ -233,21 +232,24 @@ def _measure_mask(measure: M.Measure, counts: np.ndarray, min_size: int) -> np.n
     return mask
 
 
+# Group metrics that the disparity measures compare.
+_COMPARED = frozenset(m for measure in M.CLASSIFICATION_MEASURES + M.REGRESSION_MEASURES for m in measure.metrics)
+
+
 def _group_note(den: int, what: str, min_size: int, metric: str) -> str:
     if den == 0:
         return f"undefined: no {what}"
     if den < min_size:
-        used = "the disparity measures" if metric in ("selection_rate", "tpr", "fpr", "precision", "mean_error", "mae") \
-            else "any comparison"
-        return f"too small: {den} {what} (< min_group_size {min_size}); left out of {used}"
+        used = "; left out of the disparity measures" if metric in _COMPARED else ""
+        return f"too small: {den} {what} (< min_group_size {min_size}){used}"
     return ""
 
 
 def _measure_row(
     feat: _Feature, measure: M.Measure, values: dict[str, np.ndarray], mask: np.ndarray, size: np.ndarray,
-    est: float, lo: float, hi: float, p: float, min_size: int, counts: np.ndarray | None,
+    est: float, lo: float, hi: float, p: float, min_size: int,
 ) -> dict[str, Any]:
-    metric = M.attaining_metric(measure, {k: v for k, v in values.items()}, mask)
+    metric = M.attaining_metric(measure, values, mask)
     v = values[metric]
     idx = np.flatnonzero(mask)
     left_out = [feat.labels[j] for j in np.flatnonzero(~mask)]
@@ -347,8 +349,7 @@ def _regression(
             metric = measure.metrics[0]
             var = var_e if metric == "mean_error" else var_a
             p = _welch_anova(cnt[mask], values[metric][mask], var[mask]) if mask.sum() >= 2 else float("nan")
-            measure_rows.append(_measure_row(feat, measure, values, mask, cnt, est, float(lo), float(hi), p, min_size,
-                                             None))
+            measure_rows.append(_measure_row(feat, measure, values, mask, cnt, est, lo, hi, p, min_size))
     return group_rows, measure_rows
 
 
@@ -503,7 +504,7 @@ def assess_fairness_predictions(
     else:
         group_rows, measure_rows = _regression(feats, y.astype(float), pred.astype(float), min_size=min_size,
                                                n_boot=n_boot, confidence=confidence, random_state=random_state)
-    all_groups = pd.DataFrame(group_rows, columns=[c for c in GROUP_COLUMNS])
+    all_groups = pd.DataFrame(group_rows, columns=GROUP_COLUMNS)
     overall = all_groups[all_groups["feature"] == ALL_ROWS][["metric", "estimate", "ci_low", "ci_high", "n"]]
     overall = overall.reset_index(drop=True)[OVERALL_COLUMNS]
     groups = all_groups[all_groups["feature"] != ALL_ROWS].reset_index(drop=True)

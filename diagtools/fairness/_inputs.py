@@ -33,7 +33,7 @@ def _looks_like_names(value: Any) -> bool:
     )
 
 
-def sensitive_frame(sensitive: Any, n: int, X: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str] | None]:
+def sensitive_frame(sensitive: Any, n: int, X: Any = None) -> tuple[pd.DataFrame, list[str] | None]:
     """Return the sensitive features as a DataFrame of ``n`` rows, and the column names of ``X`` used.
 
     Strings name columns of ``X`` (when ``X`` is given); a Series keeps its name; unnamed arrays

@@ -112,7 +112,7 @@ def assess_fairness(
         raise DiagnosticInputError("y is required. Pass the true labels, one per row of X.")
     V.check_same_length(y, X, name="y", ref_name="X")
     n = len(X)
-    frame, names = I.sensitive_frame(sensitive_features, n, X if isinstance(X, pd.DataFrame) else None)
+    frame, names = I.sensitive_frame(sensitive_features, n, X)
     if drop_sensitive and names is None:
         raise DiagnosticInputError(
             "drop_sensitive=True needs sensitive_features given as column names of X (e.g. ['sex']). The sensitive "

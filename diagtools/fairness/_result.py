@@ -45,8 +45,13 @@ def _q(q: float) -> str:
     return "q n/a" if not np.isfinite(q) else ("q<0.001" if q < 0.001 else f"q={q:.3f}")
 
 
-def _p(p: float) -> str:
-    return "p n/a" if not np.isfinite(p) else ("p<0.001" if p < 0.001 else f"p={p:.3f}")
+def _p(p: float, floor: float = 0.0) -> str:
+    """A p-value in words; at a permutation test's floor (no permutation as extreme) say so."""
+    if not np.isfinite(p):
+        return "p n/a"
+    if floor and p <= floor * (1 + 1e-9):
+        return "p<0.001" if floor < 0.001 else f"p≤{floor:.2g} (no permutation as extreme)"
+    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
 
 
 def _val(v: float, regression: bool) -> str:
@@ -246,8 +251,9 @@ class FairnessResult(Result):
             head += f", significant but within the {'threshold' if is_ratio else 'tolerance'} {thr:.3g}"
             severity = "low"
         test = "Welch's ANOVA" if regression else "Permutation test"
+        floor = 0.0 if regression else 1.0 / (1 + int(self.params.get("n_boot", 1000)))
         detail = (f"{test} of {HYPOTHESIS_WORDS.get(str(r['hypothesis']), r['hypothesis'])} across the "
-                  f"{int(r['n_groups'])} groups of {r['feature']} ({int(r['n']):,} rows): {_p(r['p_value'])}, "
+                  f"{int(r['n_groups'])} groups of {r['feature']} ({int(r['n']):,} rows): {_p(r['p_value'], floor)}, "
                   f"{_q(r['q_value'])} (Benjamini-Hochberg over {n_tests} tests at FDR {alpha:.0%}).")
         if r["note"]:
             detail += f" Note: {r['note']}."
