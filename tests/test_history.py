@@ -481,3 +481,19 @@ def test_explore_widget_redraws(tmp_path, pyplot):
     assert (pick_a.value, pick_b.value) == (1, 2)
     pick_a.value = 2  # recomputes without error
     assert len(pyplot.get_fignums()) == 0  # figures are closed after display
+
+
+def test_cost_of_a_prediction_is_a_trend_axis(tmp_path):
+    from diagtools.history import ServiceTimeModel, bench
+
+    hist = History(tmp_path / "b.db")
+    X, y = np.zeros((20, 2)), np.r_[np.zeros(10, int), np.ones(10, int)]
+    for ms in (0.1, 0.3):
+        bench(ServiceTimeModel(ms), X, y, history=hist, name="main", batch_sizes=(1,), n_runs=5, n_boot=50,
+              git_commit=None, cpu_hour_price=0.05)
+    trend = hist.trend("cpu_s_per_1k", batch_size=1)
+    assert trend.frame["estimate"].to_numpy() == pytest.approx([0.1, 0.3], rel=0.3)
+    assert not trend.frame["regressed"].any()  # no interval, no test: shown only
+    assert len(hist.trend("cost_per_million").frame) == 2
+    with pytest.raises(DiagnosticInputError, match="no stored run has 'peak_mb' for name='pr'"):
+        hist.trend("peak_mb", name="pr")

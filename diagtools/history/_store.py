@@ -59,6 +59,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "y_true BLOB, y_pred BLOB, y_score BLOB)",
     ),
 }
+#: Costs of a prediction stored with every bench run, usable as trend axes.
+COST_METRICS = ("cpu_s_per_1k", "peak_mb", "energy_j_per_1k", "cost_per_million")
 #: Current schema version of the history file.
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -634,7 +636,9 @@ class History:
         Parameters
         ----------
         metric : str
-            A stored metric name (``"accuracy"``) or ``"latency_ms"`` for the median latency.
+            A stored metric name (``"accuracy"``), ``"latency_ms"`` for the median latency, or a
+            cost of a prediction stored by :func:`bench`: ``"cpu_s_per_1k"``, ``"peak_mb"``,
+            ``"energy_j_per_1k"``, ``"cost_per_million"`` (shown, not tested: no interval).
         name : str, optional
             Only runs of this series (default: every series, each compared with its own previous run).
         batch_size : int, optional
@@ -657,6 +661,9 @@ class History:
         """
         from diagtools.history._compare import build_trend
 
+        if metric in COST_METRICS:
+            return build_trend(self._cost_frame(metric, name, batch_size), metric=metric, tolerance=tolerance,
+                               alpha=alpha)
         with self._read() as con:
             if metric == "latency_ms":
                 sql = ("SELECT r.id, r.created_at, r.name, l.batch_size, l.median_ms, l.ci_low, l.ci_high, l.n "
@@ -685,6 +692,26 @@ class History:
             )
         frame = pd.DataFrame(rows, columns=["run_id", "created_at", "name", "batch_size", "estimate", "ci_low", "ci_high", "n"])
         return build_trend(frame, metric=metric, tolerance=tolerance, alpha=alpha)
+
+    def _cost_frame(self, metric: str, name: str | None, batch_size: int | None) -> pd.DataFrame:
+        """One cost of a prediction across runs (from ``params["cost"]``), shaped like a trend frame."""
+        sql = "SELECT id, created_at, name, params FROM runs" + (" WHERE name = ?" if name is not None else "")
+        with self._read() as con:
+            rows = con.execute(sql + " ORDER BY id", (name,) if name is not None else ()).fetchall()
+        out = []
+        for rid, created, series, params in rows:
+            for c in json.loads(params).get("cost") or []:
+                value = c.get(metric)
+                if value is None or (batch_size is not None and int(c["batch_size"]) != int(batch_size)):
+                    continue
+                out.append((rid, created, series, int(c["batch_size"]), float(value), np.nan, np.nan, 1))
+        if not out:
+            raise DiagnosticInputError(
+                f"metric: no stored run has {metric!r}" + (f" for name={name!r}" if name is not None else "")
+                + ". Record runs with diagtools bench (which stores the cost of a prediction) first."
+            )
+        return pd.DataFrame(out, columns=["run_id", "created_at", "name", "batch_size", "estimate", "ci_low",
+                                          "ci_high", "n"])
 
     def compare_models(self, baseline: Any, candidate: Any, X: Any, y: Any = None, **kwargs: Any) -> Any:
         """Bench two models in the same job and compare them: the reliable latency gate.
