@@ -440,3 +440,25 @@ def test_to_dict_round_trip_keeps_groups():
     back = Result.from_dict(json.loads(json.dumps(res.to_dict())))
     pd.testing.assert_frame_equal(back.groups, res.groups, check_dtype=False)
     assert [f.title for f in back.findings()] == [f.title for f in res.findings()]
+
+
+def test_model_without_classes_goes_through_the_adapter():
+    from sklearn.linear_model import LogisticRegression
+
+    A, y, _, _ = _data(13, n=1500)
+    X = pd.get_dummies(A, dtype=float).assign(f=np.random.default_rng(3).normal(size=1500) + y)
+    labels = np.where(y == 1, "good", "bad")
+    inner = LogisticRegression(max_iter=500).fit(X, labels)
+
+    class Wrapper:  # e.g. an onnxruntime session: predict and predict_proba, no classes_
+        def predict(self, X):
+            return inner.predict(X)
+
+        def predict_proba(self, X):
+            return inner.predict_proba(X)
+
+    a = assess_fairness(Wrapper(), X, labels, sensitive_features=A["race"], pos_label="good", n_boot=50)
+    b = assess_fairness_predictions(labels, inner.predict(X), sensitive_features=A["race"], pos_label="good",
+                                    y_score=inner.predict_proba(X)[:, 1], n_boot=50)
+    pd.testing.assert_frame_equal(a.groups, b.groups)
+    assert a.params["has_score"]

@@ -14,10 +14,13 @@ from diagtools.fairness._compute import assess_fairness_predictions
 from diagtools.fairness._result import FairnessResult
 
 
-def _call(model: Any, X: Any, method: str, sensitive: list[str] | None, dropped: bool) -> np.ndarray:
-    """``model.<method>(X)``, with a hint about ``drop_sensitive`` when the columns do not match."""
+def _call(adapter: Any, X: Any, method: str, sensitive: list[str] | None, dropped: bool) -> np.ndarray | None:
+    """``adapter.<method>(X)``, with a hint about ``drop_sensitive`` when the columns do not match."""
+    model = adapter.model
     try:
-        return np.asarray(getattr(model, method)(X))
+        return getattr(adapter, method)(X)
+    except DiagnosticInputError:
+        raise
     except Exception as exc:  # translate the model's own error at one point
         hint = "Pass the columns the model was fitted on, or pass y_pred= (and y_score=)."
         known = getattr(model, "feature_names_in_", None)
@@ -25,7 +28,8 @@ def _call(model: Any, X: Any, method: str, sensitive: list[str] | None, dropped:
             unused = [c for c in sensitive if c not in set(known)]
             hint = (f"The model was not fitted on {unused!r}: pass drop_sensitive=True to keep the sensitive columns "
                     "away from the model, or pass them separately as a Series.")
-        raise DiagnosticInputError(f"model.{method}(X) failed: {type(exc).__name__}: {str(exc)[:300]} {hint}") from exc
+        call = "predict" if method == "predict" else "predict_proba"
+        raise DiagnosticInputError(f"model.{call}(X) failed: {type(exc).__name__}: {str(exc)[:300]} {hint}") from exc
 
 
 def assess_fairness(
@@ -122,17 +126,21 @@ def assess_fairness(
         if model is None:
             raise DiagnosticInputError("model is None and y_pred is missing. Pass a fitted model, or y_pred=predictions.")
         V.check_fitted(model)
+        from diagtools.models import adapt_model
+
+        # the adapter knows the model's classes and score method; X goes to the model unchanged
+        ad = adapt_model(model, y=np.asarray(y))
         X_model = X.drop(columns=names) if drop_sensitive and names else X
-        y_pred = _call(model, X_model, "predict", names, drop_sensitive)
-        if y_score is None and hasattr(model, "predict_proba"):
+        y_pred = _call(ad, X_model, "predict", names, drop_sensitive)
+        y = ad.align_labels(y)
+        if y_score is None and ad.is_classifier and ad.score_method == "predict_proba" and ad.classes is not None:
             try:
-                proba = _call(model, X_model, "predict_proba", names, drop_sensitive)
+                proba = _call(ad, X_model, "probabilities", names, drop_sensitive)
             except DiagnosticInputError:
                 proba = None
-            classes = getattr(model, "classes_", None)
-            if proba is not None and classes is not None and proba.ndim == 2 and proba.shape[1] == len(classes):
-                y_score = _score_for(proba, list(np.asarray(classes).tolist()), np.asarray(y), np.asarray(y_pred),
-                                     pos_label)
+            if proba is not None and proba.ndim == 2 and proba.shape[1] == len(ad.classes):
+                classes = [c.item() if isinstance(c, np.generic) else c for c in ad.classes]
+                y_score = _score_for(proba, classes, np.asarray(y), np.asarray(y_pred), pos_label)
     return assess_fairness_predictions(
         y, y_pred, sensitive_features=frame, y_score=y_score, pos_label=pos_label, task=task, bins=bins,
         min_group_size=min_group_size, ratio_threshold=ratio_threshold, difference_threshold=difference_threshold,
