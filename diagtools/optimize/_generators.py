@@ -339,7 +339,7 @@ def _without_columns(model: Any, drop: list[str], X_fit: Any) -> tuple[Any, list
 
 
 def feature_pruning_candidates(model: Any, X_fit: Any, y_fit: Any, *, random_state: int = 0,
-                               n_repeats: int = 5, max_rows: int = 2000) -> list[Candidate]:
+                               n_repeats: int = 5, max_rows: int = 1000) -> list[Candidate]:
     """Drop the input columns whose permutation importance is not distinguishable from zero.
 
     Importance is measured honestly: a copy of the model is refitted on 75% of the training

@@ -148,9 +148,14 @@ def convert_to_onnx(model: Any, X: Any) -> tuple[bytes, str]:
     """
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType, Int64TensorType, StringTensorType
+    from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
     kind = _input_kind(X)
+    first = model.steps[0][1] if hasattr(model, "steps") else model
+    if kind == "frame" and not isinstance(first, ColumnTransformer) and all(X[c].dtype.kind in "biuf" for c in X.columns):
+        # A model fed a numeric frame as one matrix: one float input, not one input per column.
+        kind, X = "array", X.to_numpy(dtype=np.float32)
     options: dict[Any, Any] = {TfidfVectorizer: {"locale": "C.UTF-8"}, CountVectorizer: {"locale": "C.UTF-8"}}
     final = _final_estimator(model)
     if hasattr(final, "predict_proba"):
