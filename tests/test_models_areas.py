@@ -110,3 +110,38 @@ def test_xgboost_bool_labels_through_sparse_pipeline():
     drift = dt.detect_drift(frame.iloc[:300], frame.iloc[300:], model=pipe, target=TARGET, n_boot=50,
                             domain_classifier=False)
     assert set(drift.metrics["metric"]) == {"accuracy", "roc_auc"}
+
+
+def test_sizes_of_a_native_wrapper_are_unknown_not_wrong_and_never_crash(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from diagtools.latency import model_size
+
+    X, y = adult_like(400, seed=22, categorical=False)
+    sk = one_hot_pipeline(LogisticRegression(max_iter=2000), sparse=False).fit(X, y)
+    wrapper = OnnxWrapper(sk, X)
+    sizes = model_size(wrapper)  # skops.io.dumps on this object aborts the process: it is never tried
+    assert sizes["size_bytes"] is None and sizes["skops_bytes"] is None
+    assert "onnxruntime" in sizes["size_note"] and "model_path" in sizes["size_note"]
+    onnx_file = tmp_path / "model.onnx"
+    onnx_file.write_bytes(b"\0" * 12345)
+    assert model_size(wrapper, path=onnx_file)["size_bytes"] == 12345
+    sk_sizes = model_size(sk)
+    assert sk_sizes["size_source"] == "skops" and sk_sizes["size_bytes"] == sk_sizes["skops_bytes"] > 1000
+
+    res = dt.compare_variants({"sklearn": sk, "onnx": wrapper}, X, y, n_boot=50, min_runs=5, min_time=0.0,
+                              max_time=0.2)
+    size = res.frame[res.frame["metric"] == "size_mb"].set_index("variant")["estimate"]
+    assert np.isnan(size["onnx"]) and size["sklearn"] == pytest.approx(sk_sizes["size_bytes"] / 2**20)
+    assert any(f.title == "Variant onnx: size unknown" for f in res.findings())
+    named = dt.compare_variants({"sklearn": sk, "onnx": wrapper}, X, y, n_boot=50, min_runs=5, min_time=0.0,
+                                max_time=0.2, model_files={"onnx": onnx_file})
+    size = named.frame[named.frame["metric"] == "size_mb"].set_index("variant")["estimate"]
+    assert size["onnx"] == pytest.approx(12345 / 2**20)
+    mem = dt.profile_memory(wrapper, X, batch_sizes=(1, 16), repeats=1)
+    assert mem.size_bytes is None and any(f.title == "Model size unknown" for f in mem.findings())
+    assert mem.headline()[-1] == ("size", "unknown")
+    with pytest.raises(dt.DiagnosticInputError, match="model_files: no variant 'onx'"):
+        dt.compare_variants({"sklearn": sk, "onnx": wrapper}, X, y, model_files={"onx": onnx_file})
+    with pytest.raises(dt.DiagnosticInputError, match="model_path: no file"):
+        dt.profile_memory(wrapper, X, batch_sizes=(1,), model_path=tmp_path / "missing.onnx")

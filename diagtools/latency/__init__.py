@@ -9,8 +9,9 @@ accurate?).
 from __future__ import annotations
 
 from diagtools.latency._load import LoadTestResult, load_test, md1_mean_wait, mg1_mean_wait
-from diagtools.latency._memory import MemoryProfile, model_size, profile_memory
+from diagtools.latency._memory import MemoryProfile, profile_memory
 from diagtools.latency._profile import LatencyResult, profile_latency
+from diagtools.latency._size import model_size
 from diagtools.latency._steps import StepProfile, profile_steps
 from diagtools.latency._timing import detect_warmup, loop_overhead_ns, time_calls
 from diagtools.latency._variants import VariantComparison, compare_variants

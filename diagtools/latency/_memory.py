@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gc
-import io
-import pickle
 import threading
 import time
 import tracemalloc
@@ -15,35 +13,11 @@ import pandas as pd
 
 from diagtools._result import Finding, Result, rank_findings
 from diagtools.latency._checks import check_batch_sizes, check_method, check_n_rows, check_number, take_rows
+from diagtools.latency._size import model_size
 
 __all__ = ["MemoryProfile", "model_size", "profile_memory"]
 
 _MB = 1024.0 * 1024.0
-
-
-def model_size(model: Any) -> dict[str, int | None]:
-    """Serialised size of ``model`` in bytes with pickle and with skops (None if it fails).
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import LinearRegression
-    >>> sizes = model_size(LinearRegression().fit([[0], [1]], [0, 1]))
-    >>> sizes["pickle_bytes"] > 0
-    True
-    """
-    out: dict[str, int | None] = {}
-    try:
-        out["pickle_bytes"] = len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-    except Exception:  # unpicklable models (lambdas, handles) just get None
-        out["pickle_bytes"] = None
-    try:
-        import skops.io as sio
-
-        buf = io.BytesIO(sio.dumps(model))
-        out["skops_bytes"] = len(buf.getvalue())
-    except Exception:  # skops may refuse some types; size then unknown
-        out["skops_bytes"] = None
-    return out
 
 
 class _RssSampler:
@@ -85,12 +59,21 @@ class MemoryProfile(Result):
         start) or ``"rss"`` (peak resident set size of the process during the call above the
         RSS just before it, sampled every 0.5 ms; allocator caching can hide reuse). ``n`` is
         the number of calls measured (the maximum is kept).
-    pickle_bytes, skops_bytes : int or None
-        Serialised model size (None when that format cannot save the model).
+    pickle_bytes, skops_bytes, file_bytes : int or None
+        Model size by pickle, by skops and of the model file given (None when not measured).
+    size_bytes : int or None
+        The size reported (file, else skops, else pickle); None when it cannot be known, e.g.
+        a wrapper around an onnxruntime session without its file.
+    size_note : str
+        Where ``size_bytes`` came from, or why it is unknown.
     """
 
     pickle_bytes: int | None = None
     skops_bytes: int | None = None
+    file_bytes: int | None = None
+    size_bytes: int | None = None
+    size_source: str | None = None
+    size_note: str = ""
 
     area: ClassVar[str] = "latency"
     title: ClassVar[str] = "Memory profile"
@@ -113,14 +96,17 @@ class MemoryProfile(Result):
                 "Memory grows with the batch size; cap the batch where memory is tight.",
                 {"batch_size": int(last["batch_size"]), "peak_mb": float(last["peak_mb"])},
             ))
-        size = self.skops_bytes or self.pickle_bytes
-        if size:
-            mb = size / _MB
+        if self.size_bytes:
+            mb = self.size_bytes / _MB
             out.append(Finding(
                 "latency", "medium" if mb > 200 else "info",
-                f"The model is {mb:.3g} MB serialised ({'skops' if self.skops_bytes else 'pickle'})",
-                evidence={"pickle_bytes": self.pickle_bytes, "skops_bytes": self.skops_bytes},
+                f"The model is {mb:.3g} MB ({self.size_note})",
+                evidence={"pickle_bytes": self.pickle_bytes, "skops_bytes": self.skops_bytes,
+                          "file_bytes": self.file_bytes},
             ))
+        elif self.size_note:
+            out.append(Finding("latency", "info", "Model size unknown", self.size_note,
+                               {"pickle_bytes": self.pickle_bytes}))
         return rank_findings(out)
 
     def headline(self) -> list[tuple[str, str]]:
@@ -129,10 +115,10 @@ class MemoryProfile(Result):
         out = []
         if len(t):
             out.append((f"peak (batch {int(t.iloc[-1]['batch_size'])})", f"{t.iloc[-1]['peak_mb']:.3g} MB"))
-        if self.pickle_bytes:
-            out.append(("pickle size", f"{self.pickle_bytes / _MB:.3g} MB"))
-        if self.skops_bytes:
-            out.append(("skops size", f"{self.skops_bytes / _MB:.3g} MB"))
+        if self.size_bytes:
+            out.append((f"size ({self.size_source})", f"{self.size_bytes / _MB:.3g} MB"))
+        else:
+            out.append(("size", "unknown"))
         return out
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
@@ -163,6 +149,7 @@ def profile_memory(
     batch_sizes: tuple[int, ...] = (1, 64, 1024),
     method: str = "predict",
     repeats: int = 2,
+    model_path: Any = None,
 ) -> MemoryProfile:
     """Measure peak memory of ``model.<method>`` per batch size and the model's size.
 
@@ -178,6 +165,10 @@ def profile_memory(
         Method to measure.
     repeats : int, default=2
         Calls per batch size and measure; the maximum peak is kept.
+    model_path : str or path-like, optional
+        The model's file as deployed (e.g. ``model.onnx``): its size is the model size. Without
+        it the size is measured with skops or pickle, or reported unknown (with the reason) for a
+        model whose weights live in a native runtime (see :func:`model_size`).
 
     Returns
     -------
@@ -210,6 +201,7 @@ def profile_memory(
     n_rows = check_n_rows(X)
     batch_sizes = check_batch_sizes(batch_sizes, n_rows)
     check_number(repeats, "repeats", low=1, integer=True)
+    sizes = model_size(model, path=model_path)  # first: a bad model_path fails before any work
     rows = []
     fn(take_rows(X, slice(0, 1)))  # warm-up: lazy imports and caches are not per-call memory
     for b in sorted(batch_sizes):
@@ -236,7 +228,6 @@ def profile_memory(
             rows.append({"batch_size": b, "measure": measure, "peak_mb": value / _MB,
                          "per_row_kb": value / 1024.0 / b, "n": repeats})
     frame = pd.DataFrame(rows, columns=["batch_size", "measure", "peak_mb", "per_row_kb", "n"])
-    sizes = model_size(model)
     return MemoryProfile(frame=frame, params={"batch_sizes": list(batch_sizes), "method": method,
                                               "repeats": repeats},
                          n_samples=n_rows, **sizes)

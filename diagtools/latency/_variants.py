@@ -44,7 +44,8 @@ class VariantComparison(Result):
         Columns ``variant, metric, batch_size, estimate, ci_low, ci_high, n``: every
         variant's metrics (``accuracy``, per-class ``recall[<label>]``, ... or ``r2``, ``mae``
         ...; ``batch_size`` NaN), latency ``p50_ms`` and ``p99_ms`` and ``throughput_rps`` per
-        batch size, and ``size_mb`` (pickle).
+        batch size, and ``size_mb`` (model file, else skops, else pickle; NaN when unknown, the
+        reason in ``params["size_notes"]``).
     comparison : pandas.DataFrame
         Columns ``variant, metric, batch_size, reference_estimate, estimate, difference,
         ci_low, ci_high, p_value, q_value``, one row per non-reference variant and metric.
@@ -137,6 +138,9 @@ class VariantComparison(Result):
                     "The overall change hides a class that loses; check it before switching.",
                     {"variant": v, "metric": str(r["metric"]), "difference": float(r["difference"])},
                 ))
+        for v, note in (self.params.get("size_notes") or {}).items():
+            if str(note).startswith("unknown"):
+                out.append(Finding("variants", "info", f"Variant {v}: size unknown", str(note), {"variant": v}))
         return rank_findings(out)
 
     def headline(self) -> list[tuple[str, str]]:
@@ -258,6 +262,7 @@ def compare_variants(
     confidence: float = 0.95,
     alpha: float = 0.05,
     threads: int | None = None,
+    model_files: dict[str, Any] | None = None,
     random_state: int = 0,
 ) -> VariantComparison:
     """Compare model variants with a reference: quality with paired tests, latency, size.
@@ -288,6 +293,11 @@ def compare_variants(
         per-class drops).
     threads : int, optional
         BLAS/OpenMP thread limit while timing.
+    model_files : dict of str to path, optional
+        Saved files of some variants, e.g. ``{"onnx": "model.onnx"}``: their file size is the
+        variant's ``size_mb``. Other variants are measured with skops or pickle; a variant whose
+        weights live in a native runtime (an onnxruntime session wrapper) gets NaN with the
+        reason in ``params["size_notes"]`` (see :func:`model_size`), never a wrong number.
     random_state : int, default=0
         Seed of the bootstraps.
 
@@ -341,6 +351,12 @@ def compare_variants(
     if n_y != n:
         raise DiagnosticInputError(f"y has {n_y} rows but X has {n}. Pass y for the same rows, in the same order.")
     batch_sizes = check_batch_sizes(batch_sizes, n)
+    model_files = dict(model_files or {})
+    unknown = [k for k in model_files if k not in models]
+    if unknown:
+        raise DiagnosticInputError(f"model_files: no variant {unknown[0]!r}. Variants: {names}. "
+                                   "Pass {variant name: path of its saved file}.")
+    sizes = {k: model_size(models[k], path=model_files.get(k)) for k in models}  # a bad path fails early
     check_number(n_boot, "n_boot", low=1, integer=True)
     check_random_state(random_state, allow_none=False)
     check_number(alpha, "alpha", low=0.0, inclusive=False, high=1.0)
@@ -378,7 +394,7 @@ def compare_variants(
                 metric = "throughput_rps" if r["statistic"] == "throughput" else f"{r['statistic']}_ms"
                 extra.append((k, metric, float(r["batch_size"]), r["estimate"], r["ci_low"],
                               r["ci_high"], int(r["n"])))
-        size = model_size(models[k])["pickle_bytes"]
+        size = sizes[k]["size_bytes"]
         extra.append((k, "size_mb", np.nan, np.nan if size is None else size / 2**20, np.nan, np.nan, 1))
     for k in order[1:]:
         for b in batch_sizes:
@@ -397,5 +413,7 @@ def compare_variants(
         n_samples=n,
         params={"reference": reference, "metrics": metrics, "batch_sizes": list(batch_sizes),
                 "n_boot": n_boot, "confidence": confidence, "alpha": alpha, "threads": threads,
-                "random_state": random_state, "task": ev.task},
+                "random_state": random_state, "task": ev.task,
+                "size_notes": {str(k): v["size_note"] for k, v in sizes.items()},
+                "model_files": {str(k): str(v) for k, v in model_files.items()}},
     )
