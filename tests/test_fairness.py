@@ -462,3 +462,20 @@ def test_model_without_classes_goes_through_the_adapter():
                                     y_score=inner.predict_proba(X)[:, 1], n_boot=50)
     pd.testing.assert_frame_equal(a.groups, b.groups)
     assert a.params["has_score"]
+
+
+def test_rendered_report_shows_the_fairness_section(report_case, tmp_path):
+    """End to end: the template runs the section in a kernel and embeds its table, findings and plots."""
+    from diagtools.io import save_model
+    from diagtools.report import render_report
+
+    model, X, y = report_case
+    save_model(model, tmp_path / "m.skops")
+    X.assign(bought=y).to_csv(tmp_path / "d.csv", index=False)
+    out = render_report(model_path=tmp_path / "m.skops", data_path=tmp_path / "d.csv", target="bought",
+                        out=tmp_path / "r.html", sections=["fairness"], sensitive_columns=["sex"], n_boot=100,
+                        progress=False, no_code=True)
+    html = out.read_text(encoding="utf-8")
+    assert "Fairness across sensitive groups" in html
+    assert "Selection rate for sex=female is " in html and "demographic parity ratio" in html
+    assert html.count("data:image/png;base64,") >= 2  # group metrics and disparity measures
