@@ -517,8 +517,6 @@ def _data_quality(ctx: _Context, out: SectionOutcome) -> None:
 
 @_section("fit", ("fit", ("plot", "plot_evidence")))
 def _fit(ctx: _Context, out: SectionOutcome) -> None:
-    from sklearn.base import clone
-
     from diagtools._text import text_columns
     from diagtools.fit import diagnose_fit, diagnose_fitted
 
@@ -529,7 +527,7 @@ def _fit(ctx: _Context, out: SectionOutcome) -> None:
     # score near chance and say nothing about capacity, so text models go without it.
     text = text_columns(inp.X_train)
     curve = diagnose_fit(
-        clone(inp.model), X_train, y_train, cv=3, train_sizes=(0.25, 0.5, 1.0), n_jobs=2,
+        _refit_copy(inp.model), X_train, y_train, cv=3, train_sizes=(0.25, 0.5, 1.0), n_jobs=2,
         reference=None if text else "auto", random_state=ctx.random_state, progress=False,
     )
     # The verdict is about the model as trained: its gap on all of its training rows vs the
@@ -648,6 +646,24 @@ def _drift(ctx: _Context, out: SectionOutcome) -> None:
     out.rows_used, out.rows_total = len(reference_s) + len(current_s), len(reference) + len(current)
     if in_sample:
         out.note = "The reference data is the model's training data: its scores there are in-sample and optimistic."
+
+
+def _refit_copy(model: Any) -> Any:
+    """An unfitted copy of ``model`` to refit, with pipeline caching switched off.
+
+    A pipeline's ``memory`` makes every refit read and write pickled step outputs in that
+    directory; from a model file someone else wrote, that is a directory someone else chose,
+    and reading a pickle placed there runs its code. Caching only saves time, so the copies
+    the report refits never use it.
+    """
+    from sklearn.base import clone
+
+    copy = clone(model)
+    if hasattr(copy, "get_params"):
+        caches = {k: None for k, v in copy.get_params(deep=True).items() if k.rsplit("__", 1)[-1] == "memory" and v is not None}
+        if caches:
+            copy.set_params(**caches)
+    return copy
 
 
 def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> bool:

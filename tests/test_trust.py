@@ -409,3 +409,30 @@ def test_report_accepts_trusted_type_for_a_gbm_skops_file(tmp_path, gbm_data):
                cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "r.html").stat().st_size > 10_000
+
+
+def test_report_refits_never_use_a_pipeline_cache_from_the_file(tmp_path):
+    """A pipeline's memory= is a directory the file's author chose: refits would read pickles there."""
+    from sklearn.preprocessing import StandardScaler
+
+    from diagtools.report import run_diagnostics
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    rng = np.random.default_rng(0)
+    Xf = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    y = (Xf["a"] > 0).astype(int)
+    model = make_pipeline(StandardScaler(), LogisticRegression(), memory=str(cache))
+    model.fit(Xf, y)
+    assert any(cache.rglob("*.pkl"))  # sklearn's own fit does cache there: the refits below must not
+    import shutil
+
+    shutil.rmtree(cache)
+    cache.mkdir()
+    save_model(model, tmp_path / "m.skops")
+    loaded = load_model(tmp_path / "m.skops")
+    assert loaded.memory == str(cache)
+    report = run_diagnostics(loaded, Xf, y, X_train=Xf, y_train=y, sections=["fit"], n_boot=20)
+    assert report["fit"].status == "ok", report.failed
+    assert list(cache.iterdir()) == []
+    assert loaded.memory == str(cache)  # the user's model itself is left as it was
