@@ -421,6 +421,10 @@ def _placeholder(figure: Any) -> bool:
     return True
 
 
+#: From this many classes the slice table leaves out the class columns (see ``_slices``).
+MANY_CLASSES = 15
+
+
 def _is_regression(y: pd.Series) -> bool:
     from diagtools._validation import infer_task
 
@@ -571,12 +575,18 @@ def _slices(ctx: _Context, out: SectionOutcome) -> None:
         columns = [c for c in ctx.slice_columns if c not in text] + [c for c in X.columns if c not in inp.X.columns]
     else:  # categorical, boolean and low-cardinality numeric columns (and their pairs)
         columns = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) or X[c].nunique() <= 10]
-    out.results["metrics"] = slice_metrics(
-        None, X, y, y_pred=y_pred, by=columns or None, n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
-    )
+    search_columns = columns if ctx.slice_columns else None
+    if text and y.nunique() > MANY_CLASSES:
+        # The slice table keeps a k x k confusion per slice: with many classes, crossing the class
+        # columns would cost gigabytes. Per-class metrics are in the metrics section; the search
+        # (error counts only) still slices by predicted and true class.
+        columns = [c for c in columns if c not in ("predicted class", "true class")]
+    if columns or not text:
+        out.results["metrics"] = slice_metrics(
+            None, X, y, y_pred=y_pred, by=columns or None, n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
+        )
     # The search looks at every column (numeric ones in quantile bins) unless told otherwise.
-    search = find_slices(None, X, y, y_pred=y_pred, by=columns if ctx.slice_columns else None, k=10,
-                         random_state=ctx.random_state)
+    search = find_slices(None, X, y, y_pred=y_pred, by=search_columns, k=10, random_state=ctx.random_state)
     out.results["search"] = search
     # The summary takes its slice findings from the search alone: it tests every slice it
     # reports against the rows of those already reported (nested, containing or overlapping),
