@@ -39,8 +39,8 @@ CLOSINGS = [" thanks", " asap", " please", "!", " thank you", " cheers"]
 
 def _datasets(arg: str | None) -> Path | None:
     here = Path(__file__).resolve()
-    for base in filter(None, [arg, os.environ.get("DIAGTOOLS_DATASETS"), here.parents[2] / "shared" / "datasets",
-                              here.parents[3] / "shared" / "datasets"]):
+    nearby = [parent / "shared" / "datasets" for parent in here.parents[1:4]]  # ../shared beside the checkout
+    for base in filter(None, [arg, os.environ.get("DIAGTOOLS_DATASETS"), *nearby]):
         if Path(base, "banking77", "train.csv").is_file():
             return Path(base)
     return None

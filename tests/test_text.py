@@ -375,8 +375,8 @@ def test_expand_text_keeps_other_columns(intents: tuple[pd.DataFrame, pd.DataFra
 # -- optional: the real datasets ----------------------------------------------------------------
 def _datasets() -> Path | None:
     here = Path(__file__).resolve()
-    for base in filter(None, [os.environ.get("DIAGTOOLS_DATASETS"), here.parents[2] / "shared" / "datasets",
-                              here.parents[3] / "shared" / "datasets"]):
+    nearby = [parent / "shared" / "datasets" for parent in here.parents[1:4]]  # ../shared beside the checkout
+    for base in filter(None, [os.environ.get("DIAGTOOLS_DATASETS"), *nearby]):
         if Path(base, "banking77", "train.csv").is_file():
             return Path(base)
     return None

@@ -286,7 +286,9 @@ def explain_text(
     binary = coef.shape[0] == 1 and len(classes) == 2
     if binary:  # one score, log-odds of classes_[1]; class 0 is pushed by its negative
         coef = np.vstack([-coef[0], coef[0]])
-    output = "log-odds" if hasattr(est, "predict_proba") and type(est).__name__.startswith("Logistic") else "decision score"
+    from diagtools.models import adapt_model
+
+    output = adapt_model(model).output_label  # the space of decision_function: log-odds, margin or target units
     if classes[0] is None:
         classes = np.array(["output"])
     group = np.asarray(model.predict(Xs)) if by == "predicted" else np.asarray(y)[idx]

@@ -132,7 +132,7 @@ def diagnose_fitted(
     >>> diagnose_fitted(model, X[:2_000], y[:2_000], X[2_000:], y[2_000:], n_boot=50).verdict
     'good fit'
     """
-    from sklearn.base import is_regressor
+    from diagtools.models import adapt_model
 
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     if not hasattr(model, "predict"):
@@ -141,7 +141,7 @@ def diagnose_fitted(
     for name, (a, b) in {"y_train": (X_train, y_train_arr), "y": (X, y_arr)}.items():
         if len(a) != len(b):
             raise DiagnosticInputError(f"{name} has {len(b)} values but its X has {len(a)} rows. Pass one label per row.")
-    kind = "r2" if is_regressor(model) else "accuracy"
+    kind = "r2" if adapt_model(model, y=y_train_arr).task == "regression" else "accuracy"
     pred_train = np.asarray(model.predict(X_train))
     pred = np.asarray(model.predict(X))
     t, tb = _scores(kind, y_train_arr, pred_train, n_boot, confidence, random_state)
