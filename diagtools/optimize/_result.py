@@ -17,6 +17,15 @@ __all__ = ["OptimizationResult"]
 _POINTS = ("accuracy", "balanced_accuracy", "f1_macro")
 
 
+def _speed_text(rel: float, lo: float, hi: float, batch: int) -> str:
+    """"31% faster (95% CI 28-34%)" for a relative change of latency; "12x as fast" beyond 2x,
+    where percentages of a shrinking latency stop reading well (99% vs 99.5%)."""
+    if rel <= -0.5:
+        return (f"{1 / (1 + rel):.3g}x as fast at p50, batch {batch} (95% CI {1 / (1 + hi):.3g}x-"
+                f"{1 / (1 + lo):.3g}x)")
+    return f"{-rel:.0%} faster at p50, batch {batch} (95% CI {-hi:.0%}-{-lo:.0%})"
+
+
 @dataclass(frozen=True)
 class OptimizationResult(Result):
     """Variants of a model, how each was made, and whether one is faster with no detectable loss.
@@ -151,11 +160,16 @@ class OptimizationResult(Result):
                 continue
             change, margin = self._quality_text(q)
             rel, lo, hi = lat["difference"], lat["ci_low"], lat["ci_high"]
-            speed = f"{-rel:.0%} faster at p50, batch {int(b0)} (95% CI {-hi:.0%}-{-lo:.0%})"
+            speed = _speed_text(rel, lo, hi, int(b0))
             if name == self.recommended:
+                what = str(v["description"])
+                if v["base"] != self.reference:  # a derived variant: say the whole recipe
+                    base = self.variants[self.variants["variant"] == v["base"]]
+                    if len(base):
+                        what = f"{base['description'].iloc[0]}, then {what}"
                 out.append(Finding(
                     "optimize", "medium",
-                    f"Recommended: {v['description']}; {speed}, {change}, non-inferior at {margin} (p={q['p_value']:.2g})",
+                    f"Recommended: {what}; {speed}, {change}, non-inferior at {margin} (p={q['p_value']:.2g})",
                     f"Variant '{name}' ({v['family']}). Save it with result.save(path); verify it under load "
                     "(load_test) and with deployment_sweep before switching.",
                     {"variant": name, "latency_change": float(rel), "metric_change": float(q["difference"]),
@@ -212,6 +226,27 @@ class OptimizationResult(Result):
             if q is not None:
                 out.append((f"{self.primary} change", self._quality_text(q)[0].split(" ", 1)[1]))
         return out
+
+    def _repr_html_(self) -> str:
+        """Headline, findings, how the data was used, and the variants table (not the long frame)."""
+        from diagtools._html import findings_html, frame_html
+        from diagtools._result import escape
+
+        headline = " · ".join(f"<strong>{escape(k)}</strong> {escape(v)}" for k, v in self.headline())
+        table = self.table()
+        shown = table[table["status"] == "evaluated"].drop(columns=["status", "reason"])
+        skipped = table[table["status"] != "evaluated"]
+        skipped_html = "".join(f"<li>{escape(r['variant'])}: {escape(r['status'])} ({escape(r['reason'])})</li>"
+                               for _, r in skipped.iterrows())
+        return "".join([
+            f"<div class='dt-result'><h4>{escape(self.title)}</h4><p>{headline}</p>",
+            findings_html(self.findings()),
+            "".join(f"<p><small>{escape(n)}</small></p>" for n in self.notes),
+            frame_html(shown, max_rows=20),
+            f"<details><summary>{len(skipped)} variant(s) not evaluated</summary><ul>{skipped_html}</ul></details>"
+            if len(skipped) else "",
+            "</div>",
+        ])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (the fitted models are left out; see :meth:`save`)."""
