@@ -479,3 +479,21 @@ def test_rendered_report_shows_the_fairness_section(report_case, tmp_path):
     assert "Fairness across sensitive groups" in html
     assert "Selection rate for sex=female is " in html and "demographic parity ratio" in html
     assert html.count("data:image/png;base64,") >= 2  # group metrics and disparity measures
+
+
+def test_sensitive_features_in_every_shape_fairlearn_accepts():
+    A, y, pred, _ = _data(14, n=800)
+    base = assess_fairness_predictions(y, pred, sensitive_features=A, n_boot=50)
+    as_dict = assess_fairness_predictions(y, pred, sensitive_features={"sex": A["sex"].to_numpy(),
+                                                                        "race": A["race"].to_numpy()}, n_boot=50)
+    pd.testing.assert_frame_equal(base.frame, as_dict.frame)
+    arr = assess_fairness_predictions(y, pred, sensitive_features=A.to_numpy(), n_boot=50)
+    assert arr.params["features"] == ["sensitive_feature_0", "sensitive_feature_1",
+                                      "sensitive_feature_0 & sensitive_feature_1"]
+    np.testing.assert_allclose(arr.frame["estimate"], base.frame["estimate"])
+    one = assess_fairness_predictions(y, pred, sensitive_features=list(A["sex"]), n_boot=50)
+    assert one.measure("demographic_parity_difference") == base.measure("demographic_parity_difference", "sex")
+    # with X, a list of one string per row is values, not column names
+    X = pd.DataFrame({"f": np.zeros(800)})
+    with pytest.raises(DiagnosticInputError, match="looks like one value per row"):
+        assess_fairness(None, X, y, y_pred=pred, sensitive_features=list(A["sex"]))
