@@ -37,6 +37,7 @@ __all__ = [
     "ReportIncompleteError",
     "ReportInputs",
     "SectionOutcome",
+    "demo_inputs",
     "export_html",
     "load_inputs",
     "render_report",
@@ -947,10 +948,54 @@ def _describe_model(model: Any) -> str:
 # --------------------------------------------------------------------------------------
 # Loading inputs from files and rendering the template.
 # --------------------------------------------------------------------------------------
+def demo_inputs(*, train_rows: int = 3_000, sample_rows: int | None = 3_000, random_state: int = 0) -> ReportInputs:
+    """The demo inputs: the loans demo model trained on the reference window, evaluated on the current one.
+
+    What ``diagtools demo`` renders, without files: the model overfits on purpose and has a slow
+    pipeline step, the current window has drifted columns and a noisy slice (see
+    :data:`diagtools.datasets.LOANS_TRUTH`). The reference window is also the training data
+    (fit section) and the drift reference.
+
+    The defaults keep the whole report near a minute on a busy 2-core machine; ``diagtools
+    demo`` renders the full-size version.
+
+    Parameters
+    ----------
+    train_rows : int, default=3_000
+        Reference rows the model is trained on (also the fit section's data and the drift
+        reference).
+    sample_rows : int or None, default=3_000
+        Evaluate on a random sample of this many current rows (None: all 10,000).
+    random_state : int, default=0
+        Seeds the model and the sample.
+
+    Returns
+    -------
+    ReportInputs
+    """
+    from threadpoolctl import threadpool_limits
+
+    from diagtools.datasets import LOANS_TRUTH, load_loans
+    from diagtools.demo_models import make_loan_model
+
+    target = LOANS_TRUTH.target
+    reference, current = load_loans("reference").iloc[:train_rows], load_loans("current")
+    model = make_loan_model(random_state=random_state)  # loads the OpenMP runtime, so the limit reaches it
+    with threadpool_limits(limits=1):  # predictable on a busy machine (see _threads_for)
+        model.fit(reference.drop(columns=[target]), reference[target])
+    if sample_rows is not None and len(current) > sample_rows:
+        current = current.sample(n=sample_rows, random_state=random_state).sort_index()
+    return ReportInputs(
+        model=model, X=current.drop(columns=[target]), y=current[target], target=target,
+        X_train=reference.drop(columns=[target]), y_train=reference[target], reference=reference,
+        model_name="demo loan model", data_name="loans demo data (current window)",
+    )
+
+
 def load_inputs(
     *,
-    model_path: str | os.PathLike[str],
-    data_path: str | os.PathLike[str],
+    model_path: str | os.PathLike[str] | None,
+    data_path: str | os.PathLike[str] | None,
     target: str,
     train_path: str | os.PathLike[str] | None = None,
     reference_path: str | os.PathLike[str] | None = None,
@@ -963,9 +1008,10 @@ def load_inputs(
 
     Parameters
     ----------
-    model_path : path
-        ``.skops`` file (or pickle/joblib with ``trust_pickle=True``).
-    data_path : path
+    model_path : path or None
+        ``.skops`` file (or pickle/joblib with ``trust_pickle=True``). With ``data_path``
+        also None: the demo inputs (:func:`demo_inputs`), so the template runs as it is.
+    data_path : path or None
         Evaluation data (``.csv`` or ``.parquet``) including the ``target`` column.
     target : str
         Label column.
@@ -987,6 +1033,16 @@ def load_inputs(
     from diagtools._validation import check_columns, check_fitted
     from diagtools.io import load_data, load_model
 
+    if model_path is None and data_path is None:
+        if sample_rows is None:
+            return demo_inputs(random_state=random_state)
+        return demo_inputs(sample_rows=sample_rows, random_state=random_state)
+    if model_path is None or data_path is None:
+        missing = "model_path" if model_path is None else "data_path"
+        raise DiagnosticInputError(
+            f"{missing} is None but {'data_path' if missing == 'model_path' else 'model_path'} is given. "
+            "Pass both files, or neither for the demo model on the demo data."
+        )
     data = load_data(data_path, name="data")
     check_columns(data, [target], name="target")
     train = load_data(train_path, name="train") if train_path else None

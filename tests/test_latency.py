@@ -288,3 +288,16 @@ def test_energy_meter_reads_rapl_and_unwraps(tmp_path):
     (zone / "energy_uj").write_text("2000\n")  # wrapped around past 1 J
     assert meter.joules(start, meter.read()) == pytest.approx(0.003)
     assert np.isnan(meter.joules(None, start))
+
+
+def test_step_shares_are_labelled_in_milliseconds(pyplot):
+    import pandas as pd
+
+    from diagtools.latency import StepProfile
+
+    frame = pd.DataFrame({"batch_size": [1, 1, 64, 64], "step": ["encode", "model", "encode", "model"],
+                          "time_ms": [0.5, 1.5, 30.0, 10.0], "share": [0.25, 0.75, 0.75, 0.25], "n": 5})
+    ax = StepProfile(frame=frame, params={"batch_sizes": [1, 64]}, n_samples=64).plot()
+    texts = [t.get_text() for t in ax.texts]
+    assert {"1.5 ms", "30 ms", "10 ms", "0.5 ms"} <= set(texts)  # every segment of at least 8% carries its time
+    assert "2 ms\n2 ms/row" in texts and "40 ms\n0.625 ms/row" in texts  # totals per call and per row

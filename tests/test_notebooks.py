@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-# The master report needs input files; tests/test_report.py renders it on the demo data.
-EXECUTED = [nb for nb in NOTEBOOKS if nb.name != "model_report.ipynb"]
-# Small values injected into templates whose parameters cell defines them.
-SMALL = {"n_boot": 200}
+# Every template runs with its default parameters (the demo data), none skipped.
+EXECUTED = NOTEBOOKS
+# Exercises with hidden, checked answers: every template but the case study (rewritten on
+# real messages under its own issue).
+WITH_EXERCISES = [nb for nb in NOTEBOOKS if nb.name != "case_study_customer_support.ipynb"]
+BUDGET_S = 60  # each template, on a busy 2-core machine (issue 20); printed, not asserted
+_TIMES: dict[str, float] = {}
 
 
 def _cells(path: Path) -> list[dict]:
@@ -36,23 +41,63 @@ def test_template_is_stored_clean(path):
     assert any(c["cell_type"] == "markdown" for c in cells), "templates explain what to look at"
 
 
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.name)
+def test_template_has_exercises_with_hidden_checked_answers(path):
+    cells = _cells(path)
+    answers = [i for i, c in enumerate(cells) if "answer" in c.get("metadata", {}).get("tags", [])]
+    assert len(answers) >= 2, "two or three exercises per template"
+    for i in answers:
+        cell = cells[i]
+        assert cell["cell_type"] == "code" and cell["metadata"].get("jupyter", {}).get("source_hidden") is True
+        assert "".join(cell["source"]).startswith("# Answer:"), "an answer cell opens with its answer in words"
+        question = next(c for c in reversed(cells[:i]) if c["cell_type"] == "markdown")
+        assert "**Exercise" in "".join(question["source"]), "each answer follows its exercise"
+    assert sum("assert " in "".join(cells[i]["source"]) for i in answers) >= 1, "the suite checks the answers"
+
+
+@pytest.fixture(scope="module")
+def one_core_busy(request):
+    """Run the templates with one extra process burning a core, as on a busy 2-core machine.
+
+    At the end, print the table of run times (the issue asks for it). Times are not asserted
+    (tests never assert a time); papermill's per-cell timeout still stops a stalled template.
+    """
+    burner = subprocess.Popen([sys.executable, "-c", "while True:\n    pass"])
+    try:
+        yield
+    finally:
+        burner.kill()
+        burner.wait()
+        reporter = request.config.pluginmanager.getplugin("terminalreporter")
+        if reporter is not None and _TIMES:
+            reporter.write_line("")
+            reporter.write_line(f"template run times with one core busy (budget {BUDGET_S} s each):")
+            for name, seconds in sorted(_TIMES.items(), key=lambda kv: -kv[1]):
+                flag = "  over budget" if seconds > BUDGET_S else ""
+                reporter.write_line(f"  {name:<40} {seconds:6.1f} s{flag}")
+
+
 @pytest.mark.parametrize("path", EXECUTED, ids=lambda p: p.name)
-def test_template_runs_headless_and_exports_self_contained(path, tmp_path):
+def test_template_runs_headless_and_exports_self_contained(path, tmp_path, one_core_busy):
     import papermill as pm
 
     from diagtools.report import _kernel_path, export_html
 
-    params_src = "".join(next(c for c in _cells(path) if c["cell_type"] == "code")["source"])
-    parameters = {k: v for k, v in SMALL.items() if f"{k} =" in params_src}
     out = tmp_path / path.name
+    start = time.perf_counter()
     with _kernel_path():
         pm.execute_notebook(
-            str(path), str(out), parameters=parameters, kernel_name="python3", cwd=str(path.parent),
+            str(path), str(out), kernel_name="python3", cwd=str(path.parent),
             progress_bar=False, execution_timeout=300,
         )
+    _TIMES[path.name] = time.perf_counter() - start
     executed = json.loads(out.read_text(encoding="utf-8"))
-    errors = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
+    outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    # A plot line that does not end in ";" prints "<Axes: ...>" under the figure.
+    results = ["".join(o.get("data", {}).get("text/plain", "")) for o in outputs if o.get("output_type") == "execute_result"]
+    stray = [t for t in results if t.startswith(("<Axes", "<Figure", "[<matplotlib", "<matplotlib"))]
+    assert not stray, stray
     html = export_html(out, tmp_path / "out.html").read_text(encoding="utf-8")
     _assert_self_contained(html)
 

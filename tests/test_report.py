@@ -97,3 +97,18 @@ def test_latency_section_shows_the_cost_of_a_prediction(small_case):
     html = report.section_html("latency")
     assert "CPU-s per 1k predictions" in html
     assert "energy not available: " in html or " J at batch " in html  # joules, or why there are none
+
+
+def test_template_defaults_diagnose_the_demo_without_files():
+    """model_report.ipynb's defaults (no paths) run on the demo; one path alone is bad input."""
+    from diagtools.datasets import LOANS_TRUTH
+    from diagtools.errors import DiagnosticInputError
+    from diagtools.report import load_inputs
+
+    inputs = load_inputs(model_path=None, data_path=None, target=LOANS_TRUTH.target)
+    assert len(inputs.X) == 3_000 and len(inputs.X_train) == 3_000 and inputs.reference is not None
+    assert inputs.target not in inputs.X.columns and set(inputs.y.unique()) == {0, 1}
+    assert inputs.model.predict(inputs.X.head()).shape == (5,)  # fitted
+    assert (inputs.X["purpose"] == "crypto").any()  # the drifted current window
+    with pytest.raises(DiagnosticInputError, match="data_path is None but model_path is given"):
+        load_inputs(model_path="model.skops", data_path=None, target=LOANS_TRUTH.target)

@@ -365,3 +365,47 @@ def test_intervals_cover_the_true_value_at_about_their_level():
         covered_diff += row["difference_ci_low"] <= -0.15 <= row["difference_ci_high"]
     assert 0.91 <= covered / runs <= 0.99
     assert 0.91 <= covered_diff / runs <= 0.99
+
+
+def test_summary_table_lists_only_worse_slices(demo_slices):
+    """A table about failures does not open with significantly *better* slices."""
+    import re
+
+    html = demo_slices._repr_html_()
+    table = html[html.index("<table"):]
+    shown = re.findall(r"<tr><td>(.*?)</td>", table)
+    rows = demo_slices.frame[demo_slices.frame["metric"] == demo_slices.primary_metric]
+    better = rows[(rows["q_value"] < 0.05) & ~rows["worse"].astype(bool)]
+    assert len(better) > 0  # the demo has better slices (high credit scores), so this can fail
+    worse_names = set(rows.loc[rows["worse"].astype(bool), "slice"].map(escape))
+    assert shown and set(shown) <= worse_names
+    assert f"{len(better):,} significantly better slices" in html
+
+
+def escape(text):
+    from diagtools._result import escape as _escape
+
+    return _escape(text)
+
+
+def test_error_cohorts_read_as_one_condition_per_column(demo_search):
+    cohorts = demo_search.cohorts
+    assert cohorts["n"].sum() == demo_search.n_samples  # the leaves partition the rows
+    for rule in cohorts["cohort"]:
+        assert "not (" not in rule, rule  # "purpose≠crypto", "credit_score < 695", not "not (...)"
+        columns = [part.split("=")[0].split("≠")[0].split(" ")[0] for part in rule.split(" & ")]
+        assert len(columns) == len(set(columns)), rule  # one condition per column
+
+
+def test_levels_rule_words():
+    from diagtools.slices._encode import Encoding
+    from diagtools.slices._search import _levels_rule
+
+    num = Encoding("credit_score", "numeric", edges=[594, 629, 659, 695])
+    cat = Encoding("purpose", "categorical", values=["car", "crypto", "home", "debt"])
+    assert _levels_rule(num, frozenset({0, 1, 2, 3})) == "credit_score < 695"
+    assert _levels_rule(num, frozenset({4})) == "credit_score ≥ 695"
+    assert _levels_rule(num, frozenset({1, 2})) == "credit_score in [594, 659)"
+    assert _levels_rule(cat, frozenset({0, 2, 3})) == "purpose≠crypto"
+    assert _levels_rule(cat, frozenset({2, 3})) == "purpose in {home, debt}"
+    assert _levels_rule(cat, frozenset({0})) == "purpose=car"

@@ -110,21 +110,39 @@ class StepProfile(Result):
                 ("batch size", str(b))]
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Stacked bars of step time per batch size (ms per row)."""
+        """Stacked bars of each step's share of the time per batch size, labelled in milliseconds.
+
+        Each segment is a step's share of the summed step times at that batch size; segments of
+        at least 8% carry the step's median time per call in ms, and each bar is topped by the
+        total (ms per call and per row), so a share can be read as a cost.
+        """
         from diagtools._plotting import get_ax
 
         ax = get_ax(ax)
         wide = self.frame.pivot(index="batch_size", columns="step", values="share")
+        ms = self.frame.pivot(index="batch_size", columns="step", values="time_ms").reindex_like(wide)
         bottom = np.zeros(len(wide))
         xs = [str(b) for b in wide.index]
         for step in wide.columns:
             vals = wide[step].to_numpy()
             ax.bar(xs, vals, bottom=bottom, label=step)
+            for i, (v, t) in enumerate(zip(vals, ms[step].to_numpy(), strict=True)):
+                if v >= 0.08:
+                    ax.text(i, bottom[i] + v / 2, _ms_text(t), ha="center", va="center", fontsize="x-small")
             bottom += vals
+        totals = ms.sum(axis=1).to_numpy()
+        for i, (b, t) in enumerate(zip(wide.index, totals, strict=True)):
+            ax.text(i, 1.01, f"{_ms_text(t)}\n{_ms_text(t / b)}/row", ha="center", va="bottom", fontsize="x-small")
+        ax.set_ylim(0, 1.15)
         ax.set_xlabel("batch size")
-        ax.set_ylabel("share of total time")
-        ax.legend(fontsize="small")
+        ax.set_ylabel("share of total time (labels: ms per call)")
+        ax.set_title(kwargs.get("title", "Time per pipeline step"))
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
         return ax
+
+
+def _ms_text(ms: float) -> str:
+    return f"{ms:.3g} ms" if ms >= 0.01 else f"{ms * 1e3:.3g} µs"
 
 
 def profile_steps(

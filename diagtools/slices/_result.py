@@ -304,12 +304,19 @@ class SliceResult(Result):
 
         headline = " · ".join(f"<strong>{escape(k)}</strong> {escape(v)}" for k, v in self.headline())
         m = self.primary_metric
-        shown = self.frame[self.frame["metric"] == m].sort_values("p_value", kind="stable")
+        rows = self.frame[self.frame["metric"] == m]
+        # A table about failures lists the significantly worse slices; better ones stay in .frame.
+        worse = rows["worse"].astype(bool)
+        shown = rows[worse].sort_values("p_value", kind="stable")
+        n_better = int(((rows["q_value"] < float(self.params.get("alpha", 0.05))) & ~worse).sum())
         cols = ["slice", "n", "estimate", "ci_low", "ci_high", "rest_estimate", "q_value", "reported"]
+        caption = (f"{escape(m)} of the {len(shown):,} significantly worse slices, most significant first "
+                   f"(reported: the findings above, without near-duplicates); {n_better:,} significantly "
+                   "better slices and all metrics are in <code>.frame</code>")
         return "".join([
             f"<div class='dt-result'><h4>{escape(self.title)}</h4><p>{headline}</p>",
             findings_html(self.findings()),
-            f"<p><small>{escape(m)} by slice, most significant first; all metrics in <code>.frame</code></small></p>",
+            f"<p><small>{caption}</small></p>",
             frame_html(shown[cols], max_rows=10), "</div>",
         ])
 

@@ -12,7 +12,7 @@ from scipy import stats as sps
 from diagtools._stats import benjamini_hochberg, wilson_interval
 from diagtools.errors import DiagnosticInputError
 from diagtools.slices import _inputs as I
-from diagtools.slices._encode import Encoding, TooManyLevels, fit_codes
+from diagtools.slices._encode import Encoding, TooManyLevels, fit_codes, fmt_number
 from diagtools.slices._metrics import exact_p_value
 from diagtools.slices._result import COHORT_COLUMNS, SEARCH_COLUMNS, SliceSearchResult
 from diagtools.slices._sliceline import search
@@ -103,6 +103,33 @@ def _dedupe(masks: list[np.ndarray], keys: list[frozenset[str]], worse: np.ndarr
     return reported
 
 
+def _levels_rule(enc: Encoding, levels: frozenset[int]) -> str:
+    """The shortest readable condition for "the column's level is one of ``levels``"."""
+    labels = enc.labels()
+    c, n = enc.column, enc.n_levels
+    keep = sorted(levels)
+    if len(keep) == 1:
+        return labels[keep[0]]
+    missing = n - 1 if enc.has_missing else None
+    body = [k for k in keep if k != missing]
+    if enc.kind == "numeric" and body and body == list(range(body[0], body[-1] + 1)):
+        bounds = [None, *enc.edges, None]
+        lo, hi = bounds[body[0]], bounds[body[-1] + 1]
+        text = (f"{c} in [{fmt_number(lo)}, {fmt_number(hi)})" if lo is not None and hi is not None
+                else f"{c} < {fmt_number(hi)}" if hi is not None
+                else f"{c} ≥ {fmt_number(lo)}" if lo is not None else f"{c} (any value)")
+        if missing is None:
+            return text
+        return f"({text} or missing)" if missing in levels else f"{text}"
+    dropped = [k for k in range(n) if k not in levels]
+    if len(dropped) == 1:
+        return f"not ({labels[dropped[0]]})" if enc.kind == "numeric" or dropped[0] == missing else labels[dropped[0]].replace("=", "≠", 1)
+    if enc.kind == "categorical" and missing not in levels and missing not in dropped[:-1]:
+        values = [labels[k].split("=", 1)[1] for k in (dropped if len(dropped) < len(keep) else keep) if k != missing]
+        return f"{c} {'not in' if len(dropped) < len(keep) else 'in'} {{{', '.join(values)}}}"
+    return "(" + " or ".join(labels[k] for k in keep) + ")"
+
+
 def _error_tree(codes: np.ndarray, encodings: list[Encoding], errors: np.ndarray, binary: bool, depth: int,
                 min_leaf: int, confidence: float, random_state: int) -> pd.DataFrame:
     """Leaves of a shallow tree fit on the errors over one-hot slice levels, as readable rules."""
@@ -121,7 +148,10 @@ def _error_tree(codes: np.ndarray, encodings: list[Encoding], errors: np.ndarray
         tree = DecisionTreeRegressor(max_depth=depth, min_samples_leaf=min_leaf, random_state=random_state)
         tree.fit(onehot, errors)
     t = tree.tree_
-    rules: dict[int, list[str]] = {0: []}
+    # Each path keeps, per column, the set of levels still allowed; the leaf's rule then reads
+    # "credit_score in [659, 695)" instead of "not (credit_score ≥ 695) & credit_score in [659, 695)".
+    owner = np.repeat(np.arange(len(encodings)), [e.n_levels for e in encodings])
+    allowed: dict[int, dict[int, frozenset[int]]] = {0: {}}
     stack = [0]
     leaves = []
     while stack:
@@ -130,10 +160,13 @@ def _error_tree(codes: np.ndarray, encodings: list[Encoding], errors: np.ndarray
         if left == -1:
             leaves.append(node)
             continue
-        name = names[t.feature[node]]
-        rules[left] = rules[node] + [f"not ({name})"]
-        rules[right] = rules[node] + [name]
+        j = int(owner[t.feature[node]])
+        level = int(t.feature[node] - offsets[j])
+        current = allowed[node].get(j, frozenset(range(encodings[j].n_levels)))
+        allowed[left] = {**allowed[node], j: current - {level}}
+        allowed[right] = {**allowed[node], j: current & {level}}
         stack += [right, left]
+    rules = {leaf: [_levels_rule(encodings[j], levels) for j, levels in sorted(allowed[leaf].items())] for leaf in leaves}
     leaf_of = tree.apply(onehot)
     out = []
     for leaf in leaves:
