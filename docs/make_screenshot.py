@@ -3,7 +3,8 @@
 * ``docs/demo_report.png``: the executive summary of the demo report, as README shows it. Run
   after ``diagtools demo`` (which writes ``reports/demo.html``).
 * ``docs/fit_diagnosis.png``: the sweet-spot sweep of ``notebooks/fit_diagnosis.ipynb``.
-* ``docs/case_study.png``: the verdict of ``notebooks/case_study_customer_support.ipynb``.
+* ``docs/case_study.png``: the faster variant and its non-inferiority test in
+  ``notebooks/case_study_customer_support.ipynb``.
 
 The templates are executed headless with their default parameters (papermill), exported to
 static HTML (what a shared report shows, without a live kernel) and photographed::
@@ -28,10 +29,10 @@ NOTEBOOKS = HERE.parent / "notebooks"
 # Headless Chromium without background traffic: the pages are local, self-contained files.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-# Template -> (picture, heading where the picture starts, height in pixels).
+# Template -> (notebook, picture, text where the picture starts, height in pixels).
 TEMPLATES = {
-    "fit": ("fit_diagnosis.ipynb", "fit_diagnosis.png", "The sweet spot", 1500),
-    "case_study": ("case_study_customer_support.ipynb", "case_study.png", None, 1500),
+    "fit": ("fit_diagnosis.ipynb", "fit_diagnosis.png", "The sweep as a table", 1450),
+    "case_study": ("case_study_customer_support.ipynb", "case_study.png", "2. A faster model that loses nothing", 1500),
 }
 
 
@@ -71,10 +72,10 @@ def render_template(name: str, workdir: Path) -> Path:
 
 
 def template(key: str) -> Path:
-    """Render one template and photograph it from its heading (or its top) down."""
+    """Render one template and photograph it from its anchor text (or its top) down."""
     from playwright.sync_api import sync_playwright
 
-    name, picture, heading, height = TEMPLATES[key]
+    name, picture, anchor, height = TEMPLATES[key]
     out = HERE / picture
     with tempfile.TemporaryDirectory() as tmp:
         html = render_template(name, Path(tmp))
@@ -83,9 +84,9 @@ def template(key: str) -> Path:
             page = browser.new_page(viewport={"width": 1100, "height": 900}, device_scale_factor=1)
             page.goto(html.resolve().as_uri())
             top = 0.0
-            if heading is not None:
-                box = page.locator(f"h2:has-text('{heading}')").first.bounding_box()
-                top = box["y"] if box else 0.0
+            if anchor is not None:
+                box = page.get_by_text(anchor).first.bounding_box()
+                top = max(box["y"] - 12, 0.0) if box else 0.0
             full = page.evaluate("document.documentElement.scrollHeight")
             clip = {"x": 0, "y": top, "width": 1100, "height": min(height, full - top)}
             page.screenshot(path=str(out), full_page=True, clip=clip)
