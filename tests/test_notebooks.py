@@ -60,7 +60,7 @@ def one_core_busy(request):
     """Run the templates with one extra process burning a core, as on a busy 2-core machine.
 
     At the end, print the table of run times (the issue asks for it). Times are not asserted
-    (tests never assert a time); papermill's per-cell timeout still stops a stalled template.
+    (tests never assert a time); papermill's per-cell timeout (600 s) still stops a stalled template.
     """
     burner = subprocess.Popen([sys.executable, "-c", "while True:\n    pass"])
     try:
@@ -88,7 +88,7 @@ def test_template_runs_headless_and_exports_self_contained(path, tmp_path, one_c
     with _kernel_path():
         pm.execute_notebook(
             str(path), str(out), kernel_name="python3", cwd=str(path.parent),
-            progress_bar=False, execution_timeout=300,
+            progress_bar=False, execution_timeout=600,
         )
     _TIMES[path.name] = time.perf_counter() - start
     executed = json.loads(out.read_text(encoding="utf-8"))
