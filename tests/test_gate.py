@@ -94,16 +94,31 @@ def _blocks(ratios, *, process=None, busy=0.0, cpu_ratios=None) -> pd.DataFrame:
 
 def test_interval_is_the_t_interval_of_block_log_ratios():
     rng = np.random.default_rng(1)
-    r = np.exp(rng.normal(0.1, 0.03, 16))
-    row = paired_statistics(_blocks(r, process=np.repeat([0, 1], 8)), tolerance=0.05).iloc[0]
+    # fewer than ten blocks: the t-interval of the mean log-ratio
+    r = np.exp(rng.normal(0.1, 0.03, 8))
+    row = paired_statistics(_blocks(r, process=np.repeat([0, 1], 4)), tolerance=0.05).iloc[0]
     logs = np.log(r)
     ref = stats.ttest_1samp(logs, math.log(1.05), alternative="greater")
     low, high = stats.t.interval(0.95, len(logs) - 1, loc=logs.mean(), scale=stats.sem(logs))
     assert row["estimate"] == pytest.approx(math.exp(logs.mean()))
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((math.exp(low), math.exp(high)))
     assert row["p_value"] == pytest.approx(ref.pvalue)
-    assert row["df"] == 15 and not row["widened"]
+    assert row["df"] == 7 and not row["widened"]
     assert bool(row["regressed"]) == (math.exp(low) > 1.05)
+
+
+def test_from_ten_blocks_the_interval_is_yuens_trimmed_mean_interval():
+    from scipy.stats import mstats
+
+    rng = np.random.default_rng(4)
+    logs = rng.normal(0.1, 0.03, 16)
+    logs[3] = 0.9  # one block hit hard by another process
+    row = paired_statistics(_blocks(np.exp(logs), process=np.repeat([0, 1], 8))).iloc[0]
+    low, high = mstats.trimmed_mean_ci(logs, limits=(0.2, 0.2))
+    assert row["estimate"] == pytest.approx(math.exp(stats.trim_mean(logs, 0.2)), rel=0.01)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((math.exp(low), math.exp(high)))
+    assert row["ci_high"] < 1.2  # the wild block (2.5x) neither moves the estimate nor the interval much
+    assert row["regressed"]
 
 
 def test_a_process_effect_makes_the_process_the_unit():

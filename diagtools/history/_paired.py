@@ -23,13 +23,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from diagtools._result import Finding, Result, rank_findings
+from diagtools._result import Finding, Result, _jsonable, rank_findings
 from diagtools.errors import DiagnosticInputError
 
 __all__ = ["PairedLatency", "WorkerPool", "paired_latency", "paired_statistics"]
 
 #: Share of the timed wall-clock spent waiting for a CPU above which the machine counts as busy.
 BUSY_SHARE = 0.05
+#: Share of blocks trimmed at each end of the block log-ratios (Yuen's trimmed mean), and the
+#: number of blocks from which on it applies.
+TRIM = 0.2
+TRIM_MIN_BLOCKS = 10
 #: Level of the F-test for a process effect below which blocks are not pooled (Bancroft's
 #: "sometimes pool" rule: pool the two variance components unless the test rejects at 0.25).
 POOL_LEVEL = 0.25
@@ -141,7 +145,8 @@ def paired_statistics(
 
     Each block holds one run of calls of each model (in random order); its log-ratio
     ``log(median wall B / median wall A)`` is one observation. The interval is a t-interval
-    over blocks; when blocks of the same process resemble each other more than blocks of other
+    over blocks, on Yuen's 20%-trimmed mean from ten blocks on (a block another process hit
+    hard does not decide the verdict); when blocks of the same process resemble each other more than blocks of other
     processes (one-way ANOVA F-test, p < 0.25), the process is the unit instead (t-interval over
     process means, ``n_processes - 1`` degrees of freedom). When the machine was busy (more
     than ``busy_share`` of the timed wall-clock spent waiting for a CPU), the gap between the
@@ -196,15 +201,16 @@ def paired_statistics(
             p_effect = float(_sps.f.sf(msb / msw, k - 1, n - k)) if msw > 0 else (0.0 if msb > 0 else 1.0)
             pooled = p_effect >= POOL_LEVEL
         if pooled or k < 2:
-            se, df = (float(r.std(ddof=1)) / math.sqrt(n), n - 1) if n > 1 else (float("nan"), 0)
+            est, se, df = _trimmed_t(r)
+            cpu_est = _trimmed_t(rc)[0]
         else:
             means = np.array([x.mean() for x in groups])
             est = float(means.mean())
             se, df = float(means.std(ddof=1)) / math.sqrt(k), k - 1
+            cpu_est = float(rc.mean())
         t = float(_sps.t.ppf(0.5 + confidence / 2, df)) if df > 0 else float("nan")
         half = t * se
         busy = float(np.nanmean(np.r_[g["busy_a"].to_numpy(float), g["busy_b"].to_numpy(float)]))
-        cpu_est = float(rc.mean())
         widened = bool(busy > busy_share)
         total = math.sqrt(half**2 + (est - cpu_est) ** 2) if widened else half
         low, high = est - total, est + total
@@ -225,6 +231,26 @@ def paired_statistics(
             "df": int(df), "process_effect_p": p_effect, "n_processes": int(k), "method": "paired_blocks",
         })
     return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
+
+
+def _trimmed_t(r: np.ndarray) -> tuple[float, float, int]:
+    """Yuen's trimmed mean of ``r``, its standard error and degrees of freedom.
+
+    With ten or more blocks, 20% of them are trimmed at each end (a block that another process
+    hit hard does not move the estimate), and the standard error comes from the winsorized
+    variance (Tukey and McLaughlin 1963): ``scipy.stats.mstats.trimmed_mean_ci`` computes the
+    same interval. With fewer blocks, the plain mean and its t standard error.
+    """
+    n = len(r)
+    if n < 2:
+        return (float(r.mean()) if n else float("nan")), float("nan"), 0
+    if n < TRIM_MIN_BLOCKS:
+        return float(r.mean()), float(r.std(ddof=1)) / math.sqrt(n), n - 1
+    from scipy.stats import mstats
+
+    limits = (TRIM, TRIM)
+    trimmed = mstats.trimr(r, limits=limits)
+    return (float(trimmed.mean()), float(mstats.trimmed_stde(r, limits=limits)), int(trimmed.count()) - 1)
 
 
 def _p(p: float) -> str:
@@ -270,6 +296,17 @@ class PairedLatency(Result):
 
     area = "history"
     title = "Paired latency comparison"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict; the raw per-call ``samples`` are left out (History keeps them).
+
+        Returns
+        -------
+        dict
+        """
+        out = super().to_dict()
+        out["samples"] = _jsonable(self.samples.iloc[:0])
+        return out
 
     @property
     def regressed(self) -> bool:

@@ -37,9 +37,14 @@ def _load(spec: tuple[Any, ...]) -> Any:
     if kind == "pickle":
         return pickle.loads(spec[1])
     if kind == "file":
+        import warnings
+
+        from diagtools.errors import DiagnosticWarning
         from diagtools.io import load_model
 
-        return load_model(spec[1], **dict(spec[2] or {}))
+        with warnings.catch_warnings():  # the caller loaded the same file and already warned
+            warnings.simplefilter("ignore", DiagnosticWarning)
+            return load_model(spec[1], **dict(spec[2] or {}))
     raise ValueError(f"unknown model spec {kind!r}")
 
 
