@@ -386,8 +386,7 @@ def load_banking77(split: Literal["train", "test"] | None = None) -> pd.DataFram
     Raises
     ------
     FileNotFoundError
-        When the data file is not next to the package (an installed wheel without the
-        repository's ``data/`` folder).
+        When the data file is missing from the installation.
 
     Examples
     --------
@@ -400,12 +399,15 @@ def load_banking77(split: Literal["train", "test"] | None = None) -> pd.DataFram
 
     if split is not None:
         check_option(split, BANKING77_SPLITS, "split")
-    path = Path(__file__).resolve().parents[1] / "data" / BANKING77_FILE
-    if not path.exists():
+    here = Path(__file__).resolve().parent
+    # An installed wheel has it in diagtools/data (setup.py maps data/ there); a checkout in data/.
+    found = [p for p in (here / "data" / BANKING77_FILE, here.parent / "data" / BANKING77_FILE) if p.exists()]
+    if not found:
         raise FileNotFoundError(
-            f"{BANKING77_FILE} not found at {path.parent}: load_banking77 reads the file shipped in the diagtools "
-            "repository's data/ folder. Run from a checkout (pip install -e .) or copy the file there."
+            f"{BANKING77_FILE} not found in {here / 'data'} or {here.parent / 'data'}: it ships with diagtools "
+            "(data/ in the repository). Reinstall diagtools, or run from a checkout."
         )
+    path = found[0]
     frame = pd.read_csv(path, keep_default_na=False, dtype={"text": str, "intent": str, "split": str})
     if split is None:
         return frame
