@@ -434,11 +434,12 @@ def assess_fairness_predictions(
     A measure is *significant* when the test of "no disparity" has a q-value below ``alpha``,
     and *flagged* when it is also material: a ratio below ``ratio_threshold`` or a difference
     above ``difference_threshold``. Intervals: Wilson for group rates, percentile bootstrap for
-    ECE and the disparity measures, Student t for regression errors. The bootstrap interval of a
-    difference between the largest and smallest group value is biased away from 0 when there is
-    no disparity (the maximum of noisy values); read the test, not the interval, for "is there
-    any". See the module docstring of ``diagtools.fairness._compute`` for the method, and
-    Hardt, Price & Srebro (2016) for equalized odds and equal opportunity.
+    ECE, Student t for regression errors, and for the disparity measures the bias-corrected
+    percentile bootstrap (Efron 1981), widened where needed to contain the estimate: a largest
+    minus smallest group value is biased away from 0 in resamples when there is little
+    disparity (the maximum of noisy values). Read the test, not the interval, for "is there any
+    disparity". See the module docstring of ``diagtools.fairness._compute`` for the method,
+    and Hardt, Price & Srebro (2016) for equalized odds and equal opportunity.
 
     Examples
     --------

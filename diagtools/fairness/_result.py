@@ -54,10 +54,12 @@ def _p(p: float, floor: float = 0.0) -> str:
     return "p<0.001" if p < 0.001 else f"p={p:.3f}"
 
 
-def _val(v: float, regression: bool) -> str:
+def _val(v: float, regression: bool, signed: bool = False) -> str:
     if v is None or not np.isfinite(v):
         return "n/a"
-    return f"{v:+.3g}" if regression else f"{v:.3f}"
+    if regression:
+        return f"{v:+.3g}" if signed else f"{v:.3g}"
+    return f"{v:.3f}"
 
 
 def _measure_text(measure: str, v: float) -> str:
@@ -235,16 +237,20 @@ class FairnessResult(Result):
         is_ratio = measure.endswith("_ratio")
         metric = WORDS.get(str(r["metric"]), str(r["metric"]))
         est, lo, hi = (_measure_text(measure, r[k]) for k in ("estimate", "ci_low", "ci_high"))
-        head = (f"{metric.capitalize()} for {r['low_group']} is {_val(r['low_value'], regression)} vs "
-                f"{_val(r['high_value'], regression)} for {r['high_group']}: {WORDS.get(measure, measure)} {est} "
+        signed = regression and r["metric"] == "mean_error"
+        head = (f"{metric.capitalize()} for {r['low_group']} is {_val(r['low_value'], regression, signed)} vs "
+                f"{_val(r['high_value'], regression, signed)} for {r['high_group']}: {WORDS.get(measure, measure)} {est} "
                 f"(95% CI {lo}-{hi})")
         if bool(r["flagged"]):
             if is_ratio:
-                rule = "the four-fifths rule's 0.8" if abs(thr - 0.8) < 1e-12 else f"the threshold {thr:.2g}"
+                # the four-fifths rule is about selection rates; other ratios use the same number as a convention
+                four_fifths = measure == "demographic_parity_ratio" and abs(thr - 0.8) < 1e-12
+                rule = "the four-fifths rule's 0.8" if four_fifths else f"the threshold {thr:.2g}"
                 head += f", below {rule}"
                 beyond = float(r["ci_high"]) < thr
             else:
-                head += f", above the tolerance {thr:.3g}"
+                share = f" ({float(self.params.get('difference_threshold', 0.1)):.0%} of the overall MAE)" if regression else ""
+                head += f", above the tolerance {thr:.3g}{share}"
                 beyond = float(r["ci_low"]) > thr
             severity = "high" if beyond else "medium"
         else:
