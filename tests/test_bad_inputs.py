@@ -354,6 +354,20 @@ def _cases() -> list[tuple[str, Callable[[dict[str, Any]], Any], str]]:
     add("cv-single", "models", lambda d: cv_({"a": d["clf"]}, d["Xn"], d["y"]))
     add("cv-random_state", "random_state", cvk(random_state="x"))
 
+    # --- column names ------------------------------------------------------------------------
+    clash = lambda d: d["X"][["a", "b"]].set_axis([1, "1"], axis=1)  # noqa: E731
+    add("names-clash-slices", "X", lambda d: sm(None, clash(d), d["y"], y_pred=d["pred"], n_boot=20))
+    add("names-clash-drift", "reference", lambda d: dd(clash(d), clash(d), n_boot=20))
+    add("names-clash-profile", "data", lambda d: pd_(clash(d)))
+    add("names-clash-check", "train", lambda d: cd(clash(d).assign(t=d["y"]), target="t", n_boot=20))
+    add("names-dup-multiindex", "X", lambda d: sm(None, d["Xn"].set_axis(pd.MultiIndex.from_tuples(
+        [("g", "a"), ("g", "a")]), axis=1), d["y"], y_pred=d["pred"], n_boot=20))
+    add("names-dup-lc", "X", lambda d: dt.learning_curve(d["tree"], d["Xn"].set_axis(["a", "a"], axis=1), d["y"], cv=3))
+    add("names-dup-background", "background",
+        lambda d: ex(d["clf"], d["Xn"], background=d["Xn"].set_axis(["a", "a"], axis=1), n_boot=20))
+    add("dd-kind-mismatch", "current",
+        lambda d: dd(d["X"].assign(t=pd.Timestamp("2024-01-01")), d["X"].assign(t=1.0), n_boot=20))
+
     # --- io (the path argument is named by its value) -----------------------------------------
     add("lm-missing", "model.skops", lambda d: dt.load_model("/nonexistent/model.skops"))
     add("lm-extension", "test_bad_inputs.py", lambda d: dt.load_model(__file__))
@@ -416,3 +430,192 @@ def test_load_test_slow_model_respects_max_time(kwargs: dict[str, Any]) -> None:
     if res.scenario == "server":
         assert res.params["cut_by_max_time"] or res.max_rate_qps is None
         assert any("max_time" in f.title for f in res.findings())
+
+
+# --- awkward but valid: these must work and give sensible results --------------------------------
+def _windows(n: int = 400, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    ref = pd.DataFrame({
+        "num": rng.normal(size=n),
+        "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 180, n), unit="D"),
+        "dur": pd.to_timedelta(rng.exponential(30, n), unit="m"),
+        "flag": rng.random(n) < 0.3,
+        "cat": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+    })
+    cur = ref.copy()
+    cur["when"] = ref["when"] + pd.Timedelta(days=120)  # two thirds of the dates beyond the reference
+    return ref, cur
+
+
+def test_drift_datetimes_as_ranges_and_gaps():
+    ref, cur = _windows()
+    res = dt.detect_drift(ref, cur, n_boot=50, domain_classifier=False)
+    assert res.drifted_columns == ["when"]
+    f = res.frame.set_index(["column", "statistic"])
+    assert f.loc[("when", "min_shift_days"), "estimate"] == pytest.approx(120, abs=1)
+    assert f.loc[("when", "max_shift_days"), "estimate"] == pytest.approx(120, abs=1)
+    # ground truth: share of current dates after the last reference date
+    truth = float((cur["when"] > ref["when"].max()).mean())
+    row = f.loc[("when", "outside_range_share")]
+    assert row["estimate"] == pytest.approx(truth)
+    assert row["ci_low"] <= truth <= row["ci_high"]
+    # the KS test runs on the numeric representation and equals scipy's
+    from scipy import stats
+
+    secs = [(w["when"] - pd.Timestamp(0)).dt.total_seconds() for w in (ref, cur)]
+    assert f.loc[("when", "ks_stat"), "estimate"] == pytest.approx(stats.ks_2samp(*secs).statistic)
+    title = res.findings()[0].title
+    assert "when" in title and "2024-" in title and "outside the reference range" in title
+    bins = res.distributions[res.distributions["column"] == "when"]["bin"]
+    assert bins.str.match(r"\[\d{4}-\d\d-\d\d, \d{4}-\d\d-\d\d\)").all()
+
+
+def test_drift_unchanged_datetimes_timedeltas_bools_not_flagged():
+    ref, _ = _windows(seed=1)
+    cur, _ = _windows(seed=2)
+    res = dt.detect_drift(ref, cur, n_boot=50)
+    assert res.drifted_columns == []
+    kinds = res.summary().set_index("column")["kind"].to_dict()
+    assert kinds == {"num": "numeric", "when": "datetime", "dur": "numeric", "flag": "categorical",
+                     "cat": "categorical"}
+
+
+def test_drift_bools_as_categories_and_timedeltas_as_durations():
+    ref, _ = _windows(seed=3)
+    cur = ref.copy()
+    cur["flag"] = np.random.default_rng(4).random(len(cur)) < 0.7
+    cur["dur"] = ref["dur"] * 3
+    res = dt.detect_drift(ref, cur, n_boot=50)
+    assert set(res.drifted_columns) == {"flag", "dur"}
+    cats = res.categories[res.categories["column"] == "flag"]
+    assert set(cats["category"]) == {"True", "False"}
+
+
+def test_drift_infinite_and_huge_values_reported_and_tested_on_finite_values():
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    ref = pd.DataFrame({"x": rng.normal(size=500)})
+    cur = pd.DataFrame({"x": rng.normal(size=500)})
+    cur.loc[:19, "x"] = np.inf
+    cur.loc[20:59, "x"] = 1e300
+    res = dt.detect_drift(ref, cur, n_boot=50, domain_classifier=False)
+    assert res.drifted_columns == ["x"]  # was "No column drifted" while KS p = 3.5e-35
+    f = res.frame.set_index("statistic")
+    finite = cur["x"][np.isfinite(cur["x"])]
+    ks = stats.ks_2samp(ref["x"], finite)
+    assert f.loc["ks_stat", "estimate"] == pytest.approx(ks.statistic)
+    assert f.loc["ks_stat", "p_value"] == pytest.approx(ks.pvalue, rel=1e-6)
+    assert f.loc["nonfinite_count", "estimate"] == 20
+    assert np.isfinite(f.loc["wasserstein_norm", "estimate"])
+    titles = [x.title for x in res.findings()]
+    assert any("20 infinite value(s) in current" in t for t in titles)
+
+
+def test_drift_all_missing_current_column_is_said_plainly():
+    ref, _ = _windows(seed=6)
+    cur = ref.copy()
+    cur["num"] = np.nan
+    res = dt.detect_drift(ref, cur, n_boot=50, domain_classifier=False)
+    titles = [x.title for x in res.findings()]
+    assert "Column num: all values missing in current" in titles
+    assert not any("mean nan" in t or "D=nan" in t for t in titles)
+
+
+def test_drift_high_cardinality_strings_hashed_in_domain_classifier():
+    rng = np.random.default_rng(7)
+    n = 600
+    ref = pd.DataFrame({"user": [f"u{i}" for i in rng.integers(0, 5000, n)], "x": rng.normal(size=n)})
+    cur = pd.DataFrame({"user": [f"u{i}" for i in rng.integers(0, 5000, n)], "x": rng.normal(size=n) + 1})
+    res = dt.detect_drift(ref, cur, n_boot=50)
+    assert any("hashed into 255 buckets" in note for note in res.domain["notes"])
+    domain = next(f for f in res.findings() if "classifier" in f.title)
+    assert "hashed" in domain.detail
+    assert res.domain["auc"] > 0.6  # x still separates the windows
+
+
+@pytest.mark.parametrize("names", [[0, 1, 2], [("g", "a"), ("g", "b"), ("h", "c")], ["a", 1, ("t", 2)]])
+def test_hashable_column_names_work_everywhere(names):
+    rng = np.random.default_rng(8)
+    n = 300
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.choice(["p", "q"], n)})
+    X.columns = pd.MultiIndex.from_tuples(names) if isinstance(names[0], tuple) else names
+    y = (X.iloc[:, 0] > 0).astype(int).to_numpy()
+    pred = np.where(X.iloc[:, 2] == "p", 1 - y, y)  # the model fails where the third column is "p"
+    label = [dt._validation.column_label(c) for c in X.columns]
+    sl = dt.slice_metrics(None, X, y, y_pred=pred, n_boot=20, crosses=1)
+    assert f"{label[2]}=p" in set(sl.frame["slice"])
+    found = dt.find_slices(None, X, y, y_pred=pred)
+    assert found.frame["slice"].iloc[0] == f"{label[2]}=p"
+    cur = X.copy()
+    cur.iloc[:, 1] = cur.iloc[:, 1] + 2
+    drift = dt.detect_drift(X, cur, n_boot=20)
+    assert drift.drifted_columns == [label[1]]
+    assert list(dt.profile_data(X).columns) == label
+    q = dt.check_data(X.assign(target=y) if not isinstance(X.columns, pd.MultiIndex) else
+                      pd.concat([X, pd.DataFrame({("t", "y"): y})], axis=1),
+                      target="target" if not isinstance(X.columns, pd.MultiIndex) else ("t", "y"),
+                      checks="fast", n_boot=20)
+    assert q.frame["column"].isin([*label, "(all)", "all"]).any()
+    Xn = X.iloc[:, :2]
+    model = LogisticRegression().fit(Xn.to_numpy(), y)
+    assert dt.evaluate(model, Xn.to_numpy(), y, n_boot=20).metric("accuracy")["estimate"] > 0.9
+    if len({type(c) for c in X.columns}) > 1:
+        return  # scikit-learn itself refuses mixed int / str names in fit and predict
+    ev = dt.evaluate(model, Xn, y, n_boot=20)  # baselines fitted on text names
+    assert set(ev.frame["model"]) >= {"model", "linear"}
+    ex = dt.explain(LogisticRegression().fit(Xn, y), Xn, n_boot=20)
+    assert ex.frame["feature"].iloc[0] in (str(Xn.columns[0]), label[0])
+    fit = dt.diagnose_fit(DecisionTreeClassifier(max_depth=2, random_state=0), Xn, y, cv=3)
+    assert fit.verdict
+
+
+def test_explain_background_matched_by_name():
+    d = ctx()
+    X = d["Xn"]
+    ordered = dt.explain(d["clf"], X, background=X.iloc[:50], n_boot=20, explainer="linear")
+    reordered = dt.explain(d["clf"], X, background=X.iloc[:50][["b", "a"]], n_boot=20, explainer="linear")
+    pd.testing.assert_frame_equal(ordered.frame, reordered.frame)
+
+
+def test_explain_class_index_in_range_works():
+    d = ctx()
+    res = dt.explain(d["clf"], d["Xn"], class_index=0, n_boot=20)
+    assert "class 0" in res.findings()[0].title or res.params.get("class_index") in (0, None)
+
+
+def test_slices_bin_datetimes_and_timedeltas_readably():
+    ref, _ = _windows(n=500, seed=9)
+    y = np.random.default_rng(9).integers(0, 2, len(ref))
+    pred = np.where(ref["when"] < pd.Timestamp("2024-02-01"), 1 - y, y)  # wrong in January
+    res = dt.slice_metrics(None, ref, y, y_pred=pred, n_boot=20, crosses=1)
+    labels = set(res.frame["slice"])
+    assert any(re.fullmatch(r"when < \d{4}-\d\d-\d\d", lab) for lab in labels)
+    assert any(re.fullmatch(r"dur in \[[\d.]+ min, [\d.]+ min\)", lab) for lab in labels)
+    assert {"flag=True", "flag=False"} <= labels
+    worst = res.frame[res.frame["metric"] == "accuracy"].sort_values("estimate").iloc[0]
+    assert worst["slice"].startswith("when < 2024-0")
+    found = dt.find_slices(None, ref, y, y_pred=pred)
+    top = found.frame["slice"].iloc[0]
+    mask = found.mask(ref, top) if hasattr(found, "mask") else None
+    if mask is not None:  # the label is exactly the rule the rows follow
+        assert (pred[mask] != y[mask]).mean() > 0.5
+
+
+def test_string_labels_and_categoricals():
+    d = ctx()
+    labels = np.where(d["yv"] == 1, "approved", "rejected")
+    model = LogisticRegression().fit(d["Xn"], labels)
+    ev = dt.evaluate(model, d["Xn"], labels, n_boot=20)
+    assert 0.5 < ev.metric("accuracy")["estimate"] <= 1
+    X = d["X"].assign(region=pd.Categorical(d["X"]["region"]))
+    sl = dt.slice_metrics(None, X, labels, y_pred=model.predict(d["Xn"]), n_boot=20, by="region")
+    assert set(sl.frame["slice"]) >= {"region=north", "region=south", "region=east"}
+
+
+def test_check_data_with_time_and_bool_columns():
+    ref, _ = _windows(seed=10)
+    data = ref.assign(target=(ref["num"] > 0).astype(int))
+    res = dt.check_data(data, target="target", checks="fast", n_boot=20)
+    flagged = set(res.frame.loc[res.frame["flagged"].astype(bool), "column"])
+    assert not {"when", "dur", "flag"} & flagged  # unique timestamps are no row IDs

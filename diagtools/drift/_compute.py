@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,9 @@ from diagtools._validation import (
     check_probability,
     check_random_state,
     check_unique_columns,
+    column_label,
     infer_task,
+    string_columns,
 )
 from diagtools.drift._model import (
     encode_labels,
@@ -27,13 +30,22 @@ from diagtools.drift._model import (
     region_metrics,
     shifted_region,
 )
-from diagtools.drift._profile import ColumnProfile, DriftProfile, column_kind, profile_data
+from diagtools.drift._profile import (
+    VALUE_KINDS,
+    ColumnProfile,
+    DriftProfile,
+    column_kind,
+    numeric_values,
+    profile_data,
+)
 from diagtools.drift._result import FRAME_COLUMNS, PREDICTION_COLUMN, DriftResult
 from diagtools.drift._tests import (
     categorical_stats,
     category_table,
     missing_rate_change,
     numeric_stats,
+    safe_mean_var,
+    safe_std,
     sorted_quantile,
 )
 from diagtools.errors import DiagnosticInputError
@@ -96,14 +108,14 @@ def _column_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfile, th
         rows.append([col, kind, stat, est, lo, hi, p, nan, t, exceeds, False, n_r, n_c, note])
 
     extra: dict[str, Any] = {}
-    if kind in ("numeric", "prediction"):
+    if kind in ("numeric", "prediction", "datetime"):
         s = numeric_stats(ref, cur)
         add("ks_stat", s["ks_stat"], p=s["ks_p"], note=s["note"])
         add("wasserstein_norm", s["wasserstein_norm"], t=thr["numeric"], note=s["note"])
         add("psi", s["psi"])
         if n_r > 1 and n_c > 1:
-            m0, m1 = float(ref.values.mean()), float(cur.values.mean())
-            se = np.sqrt(ref.values.var(ddof=1) / n_r + cur.values.var(ddof=1) / n_c) / s["scale"]
+            (m0, v0), (m1, v1) = safe_mean_var(ref.values), safe_mean_var(cur.values)
+            se = np.sqrt(v0 / n_r + v1 / n_c) / s["scale"]
             z = sps.norm.ppf(0.5 + confidence / 2)
             est = (m1 - m0) / s["scale"]
             add("mean_shift_sd", est, est - z * se, est + z * se)
@@ -116,10 +128,58 @@ def _column_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfile, th
         add("psi", s["psi"])
         add("new_category_share", s["new_share"], note=", ".join(s["new"]))
         extra = {"new": s["new"], "missing": s["missing"]}
+    if kind == "datetime" and n_r and n_c:
+        rows.extend(_datetime_rows(col, ref, cur, confidence))
+    if kind in ("numeric", "datetime") and (ref.n_infinite or cur.n_infinite):
+        add("nonfinite_count", float(cur.n_infinite),
+            note=f"{cur.n_infinite} infinite value(s) in current, {ref.n_infinite} in reference; "
+                 "the tests use the finite values")
     if kind != "prediction":
         m = missing_rate_change(ref, cur, confidence)
         add("missing_rate_change", m["estimate"], m["ci_low"], m["ci_high"], m["p_value"], thr["missing"])
     return rows, extra
+
+
+DAY = 86_400.0
+
+
+def format_time(seconds: float, span: float = DAY * 3) -> str:
+    """A time in seconds since the epoch as a date, with the time of day when ``span`` is short."""
+    if not np.isfinite(seconds):
+        return "n/a"
+    ts = pd.Timestamp(seconds, unit="s")
+    return ts.strftime("%Y-%m-%d") if span >= DAY * 3 else ts.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _datetime_rows(col: str, ref: ColumnProfile, cur: ColumnProfile, confidence: float) -> list[list[Any]]:
+    """Ranges and gaps of a datetime column (in days), next to its tests on the numeric representation.
+
+    ``min_shift_days`` / ``max_shift_days``: how far the first / last date moved;
+    ``outside_range_share``: share of current dates outside the reference range (Wilson
+    interval); ``start_gap_days``: first current date minus last reference date (> 0: the
+    windows do not overlap); ``largest_gap_days``: the longest stretch without any current
+    date (an outage, a missing month), the reference's in the note.
+    """
+    r, c = ref.values, cur.values
+    nan = np.nan
+    span = float(max(r[-1], c[-1]) - min(r[0], c[0]))
+    ranges = (f"reference {format_time(r[0], span)} to {format_time(r[-1], span)}, "
+              f"current {format_time(c[0], span)} to {format_time(c[-1], span)}")
+    outside = int(np.searchsorted(c, r[0], side="left") + (len(c) - np.searchsorted(c, r[-1], side="right")))
+    lo, hi = wilson_interval(np.array([outside]), np.array([len(c)]), confidence)
+    gap_r = float(np.diff(r).max()) / DAY if len(r) > 1 else nan
+    gap_c = float(np.diff(c).max()) / DAY if len(c) > 1 else nan
+
+    def row(stat: str, est: float, low: float = nan, high: float = nan, note: str = "") -> list[Any]:
+        return [col, "datetime", stat, est, low, high, nan, nan, nan, False, False, ref.n_rows, cur.n_rows, note]
+
+    return [
+        row("min_shift_days", float(c[0] - r[0]) / DAY, note=ranges),
+        row("max_shift_days", float(c[-1] - r[-1]) / DAY, note=ranges),
+        row("outside_range_share", outside / len(c), float(lo[0]), float(hi[0]), note=ranges),
+        row("start_gap_days", float(c[0] - r[-1]) / DAY, note="> 0: current starts after the reference ends"),
+        row("largest_gap_days", gap_c, note=f"reference: {gap_r:.3g} days"),
+    ]
 
 
 def _distribution_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfile) -> list[tuple[Any, ...]]:
@@ -137,7 +197,11 @@ def _distribution_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfi
     edges = np.linspace(lo, hi, _PLOT_BINS + 1)
     rc = np.diff(np.searchsorted(r, edges, side="left")) / len(r)
     cc = np.diff(np.searchsorted(c, edges, side="left")) / len(c)
-    return [(col, kind, f"[{edges[i]:.4g}, {edges[i + 1]:.4g})", float(edges[i]), float(edges[i + 1]), float(rc[i]), float(cc[i]))
+    if kind == "datetime":  # readable date ranges, not seconds since 1970
+        labels = [f"[{format_time(edges[i], hi - lo)}, {format_time(edges[i + 1], hi - lo)})" for i in range(_PLOT_BINS)]
+    else:
+        labels = [f"[{edges[i]:.4g}, {edges[i + 1]:.4g})" for i in range(_PLOT_BINS)]
+    return [(col, kind, labels[i], float(edges[i]), float(edges[i + 1]), float(rc[i]), float(cc[i]))
             for i in range(_PLOT_BINS)]
 
 
@@ -146,7 +210,7 @@ def _stats_rows(col: str, p_ref: ColumnProfile, p_cur: ColumnProfile) -> list[tu
     for window, p in (("reference", p_ref), ("current", p_cur)):
         v = p.values
         n = len(v)
-        rows.append((col, window, float(v.mean()) if n else np.nan, float(v.std()) if n else np.nan,
+        rows.append((col, window, safe_mean_var(v)[0] if n else np.nan, safe_std(v) if n else np.nan,
                      float(sorted_quantile(v, 0.5)) if n else np.nan, p.n_missing / max(p.n_rows, 1), n))
     return rows
 
@@ -245,6 +309,18 @@ def detect_drift(
     _check_inputs(reference, current, alpha, n_boot, confidence)
     check_random_state(random_state)
     thr = _resolve_thresholds(effect_threshold)
+    # Any hashable column names: text once, here (a tuple of a MultiIndex joined with "_");
+    # the model is still called on the user's own frames.
+    user_frames = {"reference": reference, "current": current}
+    user_target = target
+    if isinstance(reference, pd.DataFrame):
+        reference, _ = string_columns(reference, "reference")
+    if isinstance(current, pd.DataFrame):
+        current, _ = string_columns(current, "current")
+    if target is not None:
+        target = column_label(target)
+    if columns is not None:
+        columns = [column_label(c) for c in ([columns] if isinstance(columns, str) else columns)]
     frames = {"reference": reference, "current": current}
     ref_cols = list(reference.columns)
     if target is not None and target not in ref_cols:
@@ -317,10 +393,10 @@ def detect_drift(
             raise DiagnosticInputError(f"current: column(s) {bad} have a different kind than in reference. Profile both the same way.")
         p_cur = current
     else:
-        bad = [c for c in cols if kinds[c] == "numeric" and column_kind(current[c]) != "numeric"]
+        bad = [c for c in cols if kinds[c] in VALUE_KINDS and column_kind(current[c]) != kinds[c]]
         if bad:
             raise DiagnosticInputError(
-                f"current: column(s) {bad} are numeric in reference but not in current "
+                f"current: column(s) {bad} are {kinds[bad[0]]} in reference but not in current "
                 f"(dtypes {[str(current[c].dtype) for c in bad]}). Pass the same column types in both windows."
             )
         p_cur = profile_data(current, columns=cols, kinds=kinds, name="current")
@@ -355,9 +431,8 @@ def detect_drift(
     metrics_frame = regions_frame = None
     outs: dict[str, Any] = {}
     if model is not None:
-        feats = [c for c in frames["reference"].columns if c != target]  # the model takes the raw columns
-        for name, data in frames.items():
-            outs[name] = model_outputs(model, data[feats], task or "binary")
+        for name in frames:
+            outs[name] = model_outputs(model, _model_input(user_frames[name], user_target), task or "binary")
         sp = {w: ColumnProfile(PREDICTION_COLUMN, "numeric", 0, values=np.sort(outs[w][1].astype(float)))
               for w in ("reference", "current")}
         prow, _ = _column_rows(PREDICTION_COLUMN, "prediction", sp["reference"], sp["current"], thr, confidence)
@@ -372,8 +447,8 @@ def detect_drift(
     flagged: set[str] = set()
     for col, g in frame.groupby("column", sort=False):
         kind = g["kind"].iloc[0]
-        test = "ks_stat" if kind in ("numeric", "prediction") else "chi2_stat"
-        effect = "wasserstein_norm" if kind in ("numeric", "prediction") else "js_distance"
+        test = "ks_stat" if kind in ("numeric", "prediction", "datetime") else "chi2_stat"
+        effect = "wasserstein_norm" if kind in ("numeric", "prediction", "datetime") else "js_distance"
         dist_flag = bool(sig[g.index[g["statistic"] == test]].any()) and bool(g.loc[g["statistic"] == effect, "exceeds"].any())
         miss = g[g["statistic"] == "missing_rate_change"]
         miss_flag = bool((sig[miss.index] & miss["exceeds"]).any())
@@ -389,8 +464,15 @@ def detect_drift(
         for col in cols:
             if str(col) not in flagged:
                 continue
-            text, spec = shifted_region(p_ref.columns[str(col)], p_cur.columns[str(col)])
-            masks = {w: region_mask(tested[w][col], kinds[col], spec) for w in ("reference", "current")}
+            pr, pc = p_ref.columns[str(col)], p_cur.columns[str(col)]
+            if kinds[col] == "datetime":  # regions on the numeric representation (seconds)
+                pr, pc = (replace(p, kind="numeric") for p in (pr, pc))
+                text, spec = shifted_region(pr, pc)
+                masks = {w: region_mask(pd.Series(numeric_values(tested[w][col])), "numeric", spec)
+                         for w in ("reference", "current")}
+            else:
+                text, spec = shifted_region(pr, pc)
+                masks = {w: region_mask(tested[w][col], kinds[col], spec) for w in ("reference", "current")}
             region_rows.extend(region_metrics(str(col), text, masks, y, outs, task, n_boot=n_boot,
                                               random_state=random_state, confidence=confidence))
         regions_frame = pd.DataFrame(region_rows, columns=["column", "region", "metric", "window", "estimate", "ci_low", "ci_high", "n"])
@@ -421,6 +503,13 @@ def detect_drift(
         domain=domain, domain_importance=importance, metrics=metrics_frame, regions=regions_frame,
         target_shift=target_shift,
     )
+
+
+def _model_input(data: pd.DataFrame, target: Any) -> pd.DataFrame:
+    """The user's own frame without the target column: what the model was fitted on."""
+    if target is None or target not in data.columns:
+        return data
+    return data.loc[:, [c != target for c in data.columns]]
 
 
 def _text_windows(reference: pd.DataFrame, current: pd.DataFrame, text_cols: list[str],

@@ -35,21 +35,40 @@ def auc_from_counts(score: np.ndarray, y: np.ndarray, counts: np.ndarray) -> np.
         return num / (pos.sum(axis=1) * neg.sum(axis=1))
 
 
+#: Most categories HistGradientBoosting handles natively; a wider column is hashed to this many.
+MAX_CATEGORIES = 255
+
+
 def _encode(frame: pd.DataFrame, kinds: dict[str, str], text_scores: dict[str, np.ndarray] | None = None
-            ) -> tuple[np.ndarray, list[bool]]:
-    cols, mask = [], []
+            ) -> tuple[np.ndarray, list[bool], list[str]]:
+    """Numeric matrix for the classifier, its categorical mask, and notes on what was changed.
+
+    A categorical column with more than :data:`MAX_CATEGORIES` values (IDs, free codes) is
+    hashed into that many buckets: a hash treats both windows alike, so shared values still
+    land together and the classifier gains no spurious signal from the bucketing itself.
+    """
+    from diagtools.drift._profile import numeric_values
+
+    cols, mask, notes = [], [], []
     for c, k in kinds.items():
         if k == "text":  # the out-of-fold score of a TF-IDF classifier stands for the text column
             cols.append((text_scores or {})[c])
             mask.append(False)
-        elif k == "numeric":
-            cols.append(frame[c].to_numpy(dtype=float, na_value=np.nan))
+        elif k in ("numeric", "datetime"):  # datetimes and timedeltas as seconds
+            v = numeric_values(frame[c])
+            cols.append(np.where(np.isinf(v), np.nan, v))  # +-inf: reported per column, not split on
             mask.append(False)
         else:
-            codes, _ = pd.factorize(frame[c].astype("string"), use_na_sentinel=True)
+            values = frame[c].astype("string")
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            if len(uniques) > MAX_CATEGORIES:
+                hashed = pd.util.hash_array(values.fillna("").to_numpy(dtype=object)) % np.uint64(MAX_CATEGORIES)
+                codes = np.where(codes < 0, -1, hashed.astype(np.int64))
+                notes.append(f"column {c}: {len(uniques):,} distinct values hashed into {MAX_CATEGORIES} buckets "
+                             "for the domain classifier")
             cols.append(np.where(codes < 0, np.nan, codes).astype(float))
             mask.append(True)
-    return np.column_stack(cols), mask
+    return np.column_stack(cols), mask, notes
 
 
 def domain_classifier(
@@ -70,7 +89,7 @@ def domain_classifier(
     reference, current : DataFrame
         The two windows (only the columns in ``kinds`` are used).
     kinds : dict of str to str
-        Column -> ``"numeric"`` / ``"categorical"``.
+        Column -> ``"numeric"`` / ``"datetime"`` / ``"categorical"`` / ``"text"``.
     max_rows : int, default=5_000
         Rows sampled from each window (the same number from both, so AUC 0.5 means no drift).
     n_splits : int, default=3
@@ -84,7 +103,7 @@ def domain_classifier(
     Returns
     -------
     summary : dict
-        ``auc, ci_low, ci_high, n, n_splits``.
+        ``auc, ci_low, ci_high, n, n_splits`` (plus ``notes`` when a column was hashed).
     importances : DataFrame
         Columns ``column, importance, rank``: mean drop of held-out AUC when the column is
         shuffled, largest first.
@@ -115,7 +134,7 @@ def _domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, kinds: di
     for c in (c for c, k in kinds.items() if k == "text"):
         text_scores[c], text_summary[c] = _text_domain(both[c], y, folds(n_splits=n_splits, shuffle=True,
                                                                          random_state=random_state), n_boot, random_state)
-    X, cat_mask = _encode(both, kinds, text_scores)
+    X, cat_mask, notes = _encode(both, kinds, text_scores)
     oof = np.zeros(len(y))
     drops = np.zeros((n_splits, len(kinds)))
     splitter = folds(n_splits=n_splits, shuffle=True, random_state=random_state)
@@ -144,6 +163,8 @@ def _domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, kinds: di
     summary: dict[str, Any] = {"auc": auc, "ci_low": float(low), "ci_high": float(high), "n": len(y), "n_splits": n_splits}
     if text_summary:
         summary["text"] = text_summary
+    if notes:
+        summary["notes"] = notes
     return summary, imp
 
 

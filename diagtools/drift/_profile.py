@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diagtools._validation import check_columns, check_not_empty, check_unique_columns
+from diagtools._validation import check_columns, check_not_empty, column_label, string_columns
 from diagtools.errors import DiagnosticInputError
 
 __all__ = ["DriftProfile", "profile_data"]
 
-KINDS = ("numeric", "categorical")
+KINDS = ("numeric", "categorical", "datetime")
+#: Kinds whose profile holds sorted values (datetimes as seconds since 1970-01-01 UTC).
+VALUE_KINDS = ("numeric", "datetime")
 
 
 @dataclass(frozen=True)
@@ -34,14 +36,17 @@ class ColumnProfile:
     ----------
     name : str
         Column name.
-    kind : {"numeric", "categorical"}
-        How the column is compared.
+    kind : {"numeric", "categorical", "datetime"}
+        How the column is compared (timedeltas are numeric, in seconds).
     n_missing : int
-        Missing values (NaN/None).
+        Missing values (NaN/None/NaT).
     values : ndarray or None
-        Sorted non-missing values (numeric columns).
+        Sorted finite non-missing values (numeric columns; datetimes as seconds since the epoch).
     counts : dict or None
         Category -> count of non-missing values (categorical columns), categories as strings.
+    n_infinite : int, default=0
+        Infinite values (+-inf) of a numeric column: counted, kept out of ``values`` so every
+        statistic is computed on the finite values.
     """
 
     name: str
@@ -49,18 +54,19 @@ class ColumnProfile:
     n_missing: int
     values: np.ndarray | None = None
     counts: dict[str, int] | None = None
+    n_infinite: int = 0
 
     @property
     def n(self) -> int:
-        """Number of non-missing values."""
-        if self.kind == "numeric":
+        """Number of finite non-missing values (numeric) or of non-missing values (categorical)."""
+        if self.kind in VALUE_KINDS:
             return len(self.values) if self.values is not None else 0
         return int(sum(self.counts.values())) if self.counts else 0
 
     @property
     def n_rows(self) -> int:
-        """Rows including missing values."""
-        return self.n + self.n_missing
+        """Rows including missing and infinite values."""
+        return self.n + self.n_missing + self.n_infinite
 
     def merge(self, other: ColumnProfile) -> ColumnProfile:
         """Return the profile of the two chunks together."""
@@ -69,10 +75,11 @@ class ColumnProfile:
                 f"profiles: cannot merge column {other.name!r} ({other.kind}) into {self.name!r} ({self.kind}). "
                 "Merge profiles of the same columns."
             )
-        if self.kind == "numeric":
+        if self.kind in VALUE_KINDS:
             merged = np.concatenate([self.values, other.values])
             merged.sort(kind="stable")  # two sorted runs: timsort merges them in linear time
-            return ColumnProfile(self.name, self.kind, self.n_missing + other.n_missing, values=merged)
+            return ColumnProfile(self.name, self.kind, self.n_missing + other.n_missing, values=merged,
+                                 n_infinite=self.n_infinite + other.n_infinite)
         counts = dict(self.counts or {})
         for k, v in (other.counts or {}).items():
             counts[k] = counts.get(k, 0) + int(v)
@@ -143,6 +150,7 @@ class DriftProfile:
                     "n_missing": int(p.n_missing),
                     "values": None if p.values is None else p.values.tolist(),
                     "counts": None if p.counts is None else {str(k): int(v) for k, v in p.counts.items()},
+                    "n_infinite": int(p.n_infinite),
                 }
             )
         return {"kind": "DriftProfile", "schema_version": 1, "n_rows": int(self.n_rows), "columns": cols}
@@ -162,7 +170,8 @@ class DriftProfile:
         cols = {}
         for c in data["columns"]:
             values = None if c["values"] is None else np.asarray(c["values"], dtype=float)
-            cols[c["name"]] = ColumnProfile(c["name"], c["kind"], int(c["n_missing"]), values=values, counts=c["counts"])
+            cols[c["name"]] = ColumnProfile(c["name"], c["kind"], int(c["n_missing"]), values=values, counts=c["counts"],
+                                            n_infinite=int(c.get("n_infinite", 0)))
         return cls(cols, int(data["n_rows"]))
 
     def to_json(self) -> str:
@@ -185,11 +194,39 @@ class DriftProfile:
 
 
 def column_kind(series: pd.Series) -> str:
-    """``"numeric"`` for int/float columns, ``"categorical"`` otherwise (bool, strings, category)."""
-    kind = series.dtype.kind
-    if kind in "iuf" and not isinstance(series.dtype, pd.CategoricalDtype):
+    """How a column is compared.
+
+    ``"numeric"`` for int/float and timedelta columns (durations, in seconds), ``"datetime"``
+    for datetime columns (naive or with a time zone), ``"categorical"`` otherwise (bool,
+    strings, category).
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "categorical"
+    if isinstance(dtype, pd.DatetimeTZDtype) or dtype.kind == "M":
+        return "datetime"
+    if dtype.kind in "iufm":
         return "numeric"
     return "categorical"
+
+
+def numeric_values(series: pd.Series) -> np.ndarray:
+    """Float values of a numeric, timedelta (seconds) or datetime (seconds since the epoch) column.
+
+    Missing values (NaN, None, NaT, pd.NA) become NaN. Raises ``TypeError``/``ValueError`` for
+    values that are not numbers.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        dtype = series.dtype
+    if dtype.kind == "M":
+        return ((series - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
+    if dtype.kind == "m":
+        return (series / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
+    if dtype.kind == "b":
+        return series.to_numpy(dtype=float)
+    return series.to_numpy(dtype=float, na_value=np.nan)
 
 
 def profile_data(
@@ -230,10 +267,13 @@ def profile_data(
             f"{name} must be a pandas DataFrame, got {type(data).__name__}. Convert it, e.g. pd.DataFrame(X)."
         )
     check_not_empty(data, name)
-    check_unique_columns(data, name)
+    data, _ = string_columns(data, name)  # any hashable names: text once, here
+    if columns is not None:
+        columns = [column_label(c) for c in ([columns] if isinstance(columns, str) else columns)]
     cols = list(data.columns) if columns is None else check_columns(data, columns, name=name)
     if kinds is not None and not isinstance(kinds, dict):
         raise DiagnosticInputError(f"kinds must be a dict of column -> kind, got {type(kinds).__name__}.")
+    kinds = None if kinds is None else {column_label(k): v for k, v in kinds.items()}
     unknown = [k for k in (kinds or {}) if k not in cols]
     if unknown:
         raise DiagnosticInputError(
@@ -244,23 +284,29 @@ def profile_data(
         kinds.setdefault(c, column_kind(data[c]))
         if kinds[c] not in KINDS:
             raise DiagnosticInputError(f"kinds[{c!r}] must be one of {KINDS}, got {kinds[c]!r}.")
-    numeric = [c for c in cols if kinds[c] == "numeric"]
+    numeric = [c for c in cols if kinds[c] in VALUE_KINDS]
     out: dict[str, ColumnProfile] = {}
     if numeric:
         try:
             # (columns, rows) C-ordered: each column's values are contiguous for the sort.
-            block = np.array(data[numeric].to_numpy(dtype=float, na_value=np.nan).T, order="C")
+            block = np.empty((len(numeric), len(data)))
+            for j, c in enumerate(numeric):
+                block[j] = numeric_values(data[c])
         except (TypeError, ValueError) as exc:
-            bad = [c for c in numeric if column_kind(data[c]) != "numeric"]
+            bad = [c for c in numeric if column_kind(data[c]) != kinds[c]]
             raise DiagnosticInputError(
-                f"{name}: column(s) {bad} hold non-numeric values but are numeric in the reference. "
-                "Pass the same column types in both windows."
+                f"{name}: column(s) {bad} hold values that are not {kinds[bad[0]] if bad else 'numeric'} but are "
+                "in the reference. Pass the same column types in both windows."
             ) from exc
         n_missing = np.isnan(block).sum(axis=1)
+        n_inf = np.isinf(block).sum(axis=1)
+        # +-inf is counted and kept out: the tests run on the finite values (inf - inf is NaN)
+        block[np.isinf(block)] = np.nan
         block.sort(axis=1)  # one vectorized sort for every numeric column; NaNs go last
         for j, c in enumerate(numeric):
-            n_ok = block.shape[1] - int(n_missing[j])
-            out[c] = ColumnProfile(str(c), "numeric", int(n_missing[j]), values=block[j, :n_ok])
+            n_ok = block.shape[1] - int(n_missing[j]) - int(n_inf[j])
+            out[c] = ColumnProfile(str(c), kinds[c], int(n_missing[j]), values=block[j, :n_ok],
+                                   n_infinite=int(n_inf[j]))
     for c in cols:
         if kinds[c] == "categorical":
             s = data[c]

@@ -18,9 +18,10 @@ FRAME_COLUMNS = [
     "threshold", "exceeds", "drifted", "n_reference", "n_current", "note",
 ]
 #: The effect-size statistic that decides a column's flag, per kind.
-EFFECT_STATISTIC = {"numeric": "wasserstein_norm", "categorical": "js_distance", "prediction": "wasserstein_norm"}
+EFFECT_STATISTIC = {"numeric": "wasserstein_norm", "categorical": "js_distance", "prediction": "wasserstein_norm",
+                    "datetime": "wasserstein_norm"}
 #: The test statistic whose q-value decides a column's flag, per kind.
-TEST_STATISTIC = {"numeric": "ks_stat", "categorical": "chi2_stat", "prediction": "ks_stat"}
+TEST_STATISTIC = {"numeric": "ks_stat", "categorical": "chi2_stat", "prediction": "ks_stat", "datetime": "ks_stat"}
 PREDICTION_COLUMN = "model_score"
 
 
@@ -44,14 +45,20 @@ class DriftResult(Result):
     frame : DataFrame
         One row per column x statistic, columns ``column, kind, statistic, estimate, ci_low,
         ci_high, p_value, q_value, threshold, exceeds, drifted, n_reference, n_current, note``.
-        ``kind`` is ``"numeric"``, ``"categorical"`` or ``"prediction"`` (the model's score,
-        column ``"model_score"``). Statistics: numeric ``ks_stat`` (Kolmogorov-Smirnov D, with
+        ``kind`` is ``"numeric"`` (timedeltas in seconds), ``"datetime"``, ``"categorical"``
+        (bools too) or ``"prediction"`` (the model's score, column ``"model_score"``).
+        Column names are text: ``str(name)``, a tuple of a MultiIndex joined with ``"_"``. Statistics: numeric ``ks_stat`` (Kolmogorov-Smirnov D, with
         p-value), ``wasserstein_norm`` (Wasserstein-1 distance / reference standard deviation:
         the effect size), ``psi``, ``mean_shift_sd`` ((current mean - reference mean) /
         reference SD, with a normal interval); categorical ``chi2_stat`` (with p-value),
         ``js_distance`` (Jensen-Shannon distance, base 2, in [0, 1]: the effect size), ``psi``,
         ``new_category_share`` (share of current rows in categories unseen in the reference);
         both ``missing_rate_change`` (current - reference, interval and z-test p-value).
+        Datetime columns have the numeric statistics on seconds since the epoch plus
+        ``min_shift_days``, ``max_shift_days``, ``outside_range_share`` (share of current dates
+        outside the reference range, Wilson interval), ``start_gap_days`` and
+        ``largest_gap_days``. Numeric columns with infinite values add ``nonfinite_count``
+        (current count; every test uses the finite values).
         ``q_value``: Benjamini-Hochberg over all tests of the data columns (the prediction row
         is adjusted on its own). ``threshold``/``exceeds``: the effect-size threshold and whether
         the estimate reaches it. ``drifted`` (same on every row of a column): some test has
@@ -154,12 +161,39 @@ class DriftResult(Result):
         out: list[Finding] = []
         alpha = float(self.params.get("alpha", 0.05))
         summary = self.summary()
+        all_missing: set[str] = set()
         for r in summary.itertuples(index=False):
-            if not r.drifted or r.kind == "prediction":
+            test = self._stat(r.column, TEST_STATISTIC.get(r.kind, "ks_stat"))
+            note = "" if test is None else str(test["note"])
+            if note.startswith("all values missing"):
+                # nothing to compare: say so instead of "drifted: mean nan"
+                all_missing.add(str(r.column))
+                where = note.removeprefix("all values missing").strip()
+                out.append(Finding(
+                    "drift", "high" if where != "in reference" else "medium",
+                    f"Column {r.column}: all values missing {where}",
+                    "No distribution test is possible; check the pipeline that fills this column.",
+                    {"column": r.column},
+                ))
+        for r in summary.itertuples(index=False):
+            if not r.drifted or r.kind == "prediction" or str(r.column) in all_missing:
                 continue
             word = _size_word(r.effect, r.threshold)
             sev = "high" if word == "large" else "medium"
-            if r.kind == "numeric":
+            if r.kind == "datetime":
+                ks = self._stat(r.column, "ks_stat")
+                out_share = self._stat(r.column, "outside_range_share")
+                shift = self._stat(r.column, "max_shift_days")
+                ranges = "" if out_share is None else str(out_share["note"])
+                outside = ("" if out_share is None else
+                           f"; {out_share['estimate']:.1%} of current dates outside the reference range "
+                           f"[{out_share['ci_low']:.1%}, {out_share['ci_high']:.1%}]")
+                title = (f"Column {r.column} drifted ({word}): {ranges}{outside}; KS D={ks['estimate']:.3f}, "
+                         f"{_q_text(r.q_value)}")
+                detail = (f"The last date moved by {shift['estimate']:+.1f} days. " if shift is not None else "") + (
+                    f"Wasserstein distance {r.effect:.3f} reference SDs (threshold {r.threshold:.3g}); the "
+                    "tests compare the dates as numbers (seconds).")
+            elif r.kind == "numeric":
                 ks = self._stat(r.column, "ks_stat")
                 ms = self._stat(r.column, "mean_shift_sd")
                 m0, m1 = self._mean(r.column, "reference"), self._mean(r.column, "current")
@@ -195,8 +229,15 @@ class DriftResult(Result):
                         "drift", "low", f"{c.column}={c.category!r}: {c.reference_share:.1%} of reference rows, absent from current",
                         "", {"column": c.column, "category": c.category},
                     ))
+        inf = self.frame[self.frame["statistic"] == "nonfinite_count"]
+        for r in inf.itertuples(index=False):
+            out.append(Finding("drift", "medium" if r.estimate > 0 else "low",
+                               f"Column {r.column}: {r.note}", "Infinite values usually come from a division by "
+                               "zero or an overflow upstream; clip or drop them.",
+                               {"column": r.column, "nonfinite_current": float(r.estimate)}))
         miss = self.frame[(self.frame["statistic"] == "missing_rate_change") & self.frame["drifted"]
-                          & (self.frame["q_value"] < alpha) & self.frame["exceeds"].astype(bool)]
+                          & (self.frame["q_value"] < alpha) & self.frame["exceeds"].astype(bool)
+                          & ~self.frame["column"].astype(str).isin(all_missing)]
         for r in miss.itertuples(index=False):
             out.append(Finding("drift", "medium",
                                f"Column {r.column}: missing-value rate changed by {r.estimate:+.1%} "
@@ -207,13 +248,16 @@ class DriftResult(Result):
             if self.domain_importance is not None and len(self.domain_importance):
                 top = self.domain_importance[self.domain_importance["importance"] > 0.005]["column"].head(3).tolist()
             text = f"ROC-AUC {d['auc']:.3f} [{d['ci_low']:.3f}, {d['ci_high']:.3f}] (0.5 = no detectable drift)"
+            notes = ("Note: " + "; ".join(d["notes"]) + ".") if d.get("notes") else ""
             if d["ci_low"] > 0.55:
                 sev = "high" if d["auc"] >= 0.75 else "medium"
+                cols_text = ("Columns that separate the windows most: " + ", ".join(top) + ".") if top else ""
                 out.append(Finding("drift", sev, f"A classifier tells current rows from reference rows: {text}",
-                                   ("Columns that separate the windows most: " + ", ".join(top) + ".") if top else "",
+                                   " ".join(t for t in (cols_text, notes) if t),
                                    {"auc": d["auc"], "top_columns": top}))
             else:
-                out.append(Finding("drift", "info", f"A classifier cannot reliably tell the windows apart: {text}", "", {"auc": d["auc"]}))
+                out.append(Finding("drift", "info", f"A classifier cannot reliably tell the windows apart: {text}",
+                                   notes, {"auc": d["auc"]}))
         for col, t in (self.domain.get("text") or {}).items() if self.domain else ():
             text = f"ROC-AUC {t['auc']:.3f} [{t['ci_low']:.3f}, {t['ci_high']:.3f}]"
             if t["ci_low"] > 0.55:

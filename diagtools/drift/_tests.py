@@ -62,6 +62,49 @@ def binned_counts(sorted_values: np.ndarray, inner_edges: np.ndarray) -> np.ndar
     return np.diff(bounds).astype(float)
 
 
+def safe_mean_var(values: np.ndarray) -> tuple[float, float]:
+    """Mean and sample variance (ddof=1) without overflow for huge values (|x| near 1e300).
+
+    The values are divided by their largest magnitude first, so squares cannot overflow; the
+    variance is scaled back and may be ``inf`` only when the true variance exceeds float range.
+    """
+    n = len(values)
+    if n == 0:
+        return float("nan"), float("nan")
+    big = float(np.max(np.abs(values)))
+    if not big > 0:
+        return 0.0, 0.0 if n > 1 else float("nan")
+    v = values / big
+    mean = float(v.mean()) * big
+    if n < 2:
+        return mean, float("nan")
+    with np.errstate(over="ignore"):
+        var = float(v.var(ddof=1)) * big * big
+    return mean, var
+
+
+def safe_std(values: np.ndarray) -> float:
+    """Population standard deviation (ddof=0) without overflow for huge values."""
+    n = len(values)
+    if n == 0:
+        return float("nan")
+    big = float(np.max(np.abs(values)))
+    if not big > 0:
+        return 0.0
+    return float(np.std(values / big)) * big
+
+
+def missing_note(ref: ColumnProfile, cur: ColumnProfile) -> str:
+    """Which window has no usable value at all ("" when both have some)."""
+    if cur.n == 0 and ref.n == 0:
+        return "all values missing in both windows"
+    if cur.n == 0:
+        return "all values missing in current"
+    if ref.n == 0:
+        return "all values missing in reference"
+    return ""
+
+
 def numeric_stats(ref: ColumnProfile, cur: ColumnProfile) -> dict[str, Any]:
     """KS statistic and p-value, normalised Wasserstein distance and PSI of one numeric column."""
     r, c = ref.values, cur.values
@@ -69,7 +112,7 @@ def numeric_stats(ref: ColumnProfile, cur: ColumnProfile) -> dict[str, Any]:
     out: dict[str, Any] = {"ks_stat": np.nan, "ks_p": np.nan, "wasserstein": np.nan, "wasserstein_norm": np.nan,
                            "psi": np.nan, "scale": np.nan, "note": ""}
     if n1 == 0 or n2 == 0:
-        out["note"] = "no non-missing values in one window"
+        out["note"] = missing_note(ref, cur)
         return out
     # Both CDFs on the merged support. One stable argsort merges the two sorted runs in linear
     # time; running counts give the CDFs. Inside a run of tied values the counts are partial, but
@@ -94,7 +137,7 @@ def numeric_stats(ref: ColumnProfile, cur: ColumnProfile) -> dict[str, Any]:
         d = float(max(np.clip(-ends.min(initial=0.0), 0, 1), ends.max(initial=0.0)))
         m, n = sorted([float(n1), float(n2)], reverse=True)
         p = float(sps.kstwo.sf(d, np.round(m * n / (m + n))))
-    scale = float(np.std(r))
+    scale = safe_std(r)  # huge values (1e300) would overflow np.std's squares
     note = ""
     if not scale > 0:
         scale, note = 1.0, "constant in the reference: Wasserstein distance not normalised"
@@ -120,7 +163,7 @@ def categorical_stats(ref: ColumnProfile, cur: ColumnProfile) -> dict[str, Any]:
     out: dict[str, Any] = {"chi2_stat": np.nan, "chi2_p": np.nan, "psi": np.nan, "js_distance": np.nan,
                            "new": [], "missing": [], "new_share": np.nan, "note": ""}
     if r.sum() == 0 or c.sum() == 0:
-        out["note"] = "no non-missing values in one window"
+        out["note"] = missing_note(ref, cur)
         return out
     if len(cats) < 2:
         chi2, p = 0.0, 1.0

@@ -260,7 +260,11 @@ def evaluate(
     refs: dict[str, Any] = {}
     how = "none"
     if baselines == "auto":
-        refs, how = _auto_baselines(task, X, y_arr, X_train, y_train, random_state)
+        # the reference models are ours: fit them on text column names (int, tuple or
+        # MultiIndex names trip scikit-learn's column selectors); the user's model saw X as given
+        Xb = V.string_columns(X, "X")[0] if isinstance(X, pd.DataFrame) else X
+        Xtb = V.string_columns(X_train, "X_train")[0] if isinstance(X_train, pd.DataFrame) else X_train
+        refs, how = _auto_baselines(task, Xb, y_arr, Xtb, y_train, random_state)
     elif isinstance(baselines, dict):
         for bname, est in baselines.items():
             V.check_fitted(est, f"baselines[{bname!r}]")

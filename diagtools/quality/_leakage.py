@@ -56,7 +56,9 @@ def id_like_rows(splits: Mapping[str, pd.DataFrame], columns: Sequence[str], con
         monotone = bool(s.is_monotonic_increasing or s.is_monotonic_decreasing) if pd.api.types.is_numeric_dtype(s) else False
         integerish = pd.api.types.is_integer_dtype(s) or (
             pd.api.types.is_float_dtype(s) and bool(np.all(np.mod(s.to_numpy(dtype=float), 1) == 0)))
-        text = not pd.api.types.is_numeric_dtype(s)
+        # datetimes and durations are measurements (unique timestamps are normal), not text IDs
+        timeish = s.dtype.kind in "mM" or isinstance(s.dtype, pd.DatetimeTZDtype)
+        text = not pd.api.types.is_numeric_dtype(s) and not timeish
         flagged = bool(monotone or integerish or text)
         words = ["unique per row"] + (["monotone in row order"] if monotone else [])
         if flagged and "test" in splits and c in splits["test"].columns:

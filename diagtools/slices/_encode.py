@@ -41,6 +41,9 @@ class Encoding:
     values: list[Any] = field(default_factory=list)
     edges: list[float] = field(default_factory=list)
     has_missing: bool = False
+    #: ``"datetime"`` (edges in seconds since the epoch, shown as dates) or ``"timedelta"``
+    #: (edges in seconds, shown as durations) for a numeric encoding of a time column.
+    unit: str = ""
 
     @property
     def n_levels(self) -> int:
@@ -58,12 +61,20 @@ class Encoding:
             if not e:
                 out = [f"{c} (all values)"]
             else:
-                out = [f"{c} < {fmt_number(e[0])}"]
-                out += [f"{c} in [{fmt_number(lo)}, {fmt_number(hi)})" for lo, hi in itertools.pairwise(e)]
-                out.append(f"{c} ≥ {fmt_number(e[-1])}")
+                f = self._fmt
+                out = [f"{c} < {f(e[0])}"]
+                out += [f"{c} in [{f(lo)}, {f(hi)})" for lo, hi in itertools.pairwise(e)]
+                out.append(f"{c} ≥ {f(e[-1])}")
         if self.has_missing:
             out.append(f"{c} is missing")
         return out
+
+    def _fmt(self, edge: float) -> str:
+        if self.unit == "datetime":
+            return fmt_time(edge, whole_days=all(x % DAY == 0 for x in self.edges))
+        if self.unit == "timedelta":
+            return fmt_duration(edge)
+        return fmt_number(edge)
 
     def predicates(self) -> list[list[Any]]:
         """JSON-safe rule of each level: ``[col, "==", v]``, ``[col, "range", lo, hi]``, ``[col, "missing"]``."""
@@ -81,7 +92,7 @@ class Encoding:
         """Level code of every row (``-1`` for a category this encoding does not know)."""
         missing = series.isna().to_numpy()
         if self.kind == "numeric":
-            x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+            x = _numbers(series)
             codes = np.searchsorted(np.asarray(self.edges, dtype=float), np.where(missing, 0.0, x), side="right")
         else:
             index = pd.Index(self.values)
@@ -101,6 +112,41 @@ def fmt_number(v: float) -> str:
     if v == int(v):
         return str(int(v))
     return f"{v:.3g}"
+
+
+DAY = 86_400.0
+
+
+def fmt_time(seconds: float, *, whole_days: bool = True) -> str:
+    """Seconds since the epoch as a date (``2024-03-15``), with the time when not at midnight."""
+    ts = pd.Timestamp(seconds, unit="s")
+    return ts.strftime("%Y-%m-%d") if whole_days else ts.strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_duration(seconds: float) -> str:
+    """A duration in readable units: ``90 -> 1.5 min``, ``7200 -> 2 h``, ``259200 -> 3 d``."""
+    a = abs(seconds)
+    for scale, unit in ((DAY, "d"), (3600.0, "h"), (60.0, "min")):
+        if a >= scale:
+            return f"{fmt_number(seconds / scale)} {unit}"
+    return f"{fmt_number(seconds)} s"
+
+
+def time_unit(series: pd.Series) -> str:
+    """``"datetime"``, ``"timedelta"`` or ``""`` for the dtype of ``series``."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or dtype.kind == "M":
+        return "datetime"
+    return "timedelta" if dtype.kind == "m" else ""
+
+
+def _numbers(series: pd.Series) -> np.ndarray:
+    """Float values of a column: seconds for datetimes and timedeltas, NaN where not a number."""
+    if time_unit(series):
+        from diagtools.drift._profile import numeric_values
+
+        return numeric_values(series)
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
 
 
 def round_sig(x: np.ndarray, digits: int = 3) -> np.ndarray:
@@ -129,7 +175,10 @@ def fit_encoding(series: pd.Series, bins: int | list[float] | tuple[float, ...])
     name = str(series.name)
     missing = series.isna()
     present = series[~missing]
-    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    unit = time_unit(series)
+    if unit and not isinstance(bins, (list, tuple, np.ndarray)):
+        return _time_encoding(name, _numbers(present), bins, unit, bool(missing.any()))
+    numeric = (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)) or bool(unit)
     if isinstance(bins, (list, tuple, np.ndarray)):
         if not numeric:
             raise DiagnosticInputError(
@@ -137,7 +186,7 @@ def fit_encoding(series: pd.Series, bins: int | list[float] | tuple[float, ...])
                 "Give cut points only for numeric columns."
             )
         edges = sorted({float(e) for e in bins})
-        return Encoding(name, "numeric", edges=edges, has_missing=bool(missing.any()))
+        return Encoding(name, "numeric", edges=edges, has_missing=bool(missing.any()), unit=unit)
     uniq = pd.unique(present)
     if numeric and len(uniq) > MAX_DISCRETE_VALUES:
         x = present.to_numpy(dtype=float)
@@ -160,6 +209,25 @@ def fit_encoding(series: pd.Series, bins: int | list[float] | tuple[float, ...])
     return Encoding(name, "categorical", values=[_py(v) for v in values], has_missing=bool(missing.any()))
 
 
+def _time_encoding(name: str, x: np.ndarray, bins: int, unit: str, has_missing: bool) -> Encoding:
+    """Quantile bins of a datetime or timedelta column with readable edges.
+
+    Datetime edges fall on midnight when the column spans three days or more (labels are
+    dates), else on the minute; timedelta edges are rounded to three significant digits of
+    seconds and shown in the largest fitting unit. The label is exactly the rule the rows follow.
+    """
+    if len(x) == 0:
+        return Encoding(name, "numeric", has_missing=has_missing, unit=unit)
+    qs = np.quantile(x, np.arange(1, bins) / bins) if bins > 1 else np.array([])
+    if unit == "datetime":
+        step = DAY if x.max() - x.min() >= 3 * DAY else 60.0
+        edges = np.unique(np.ceil(qs / step) * step)
+    else:
+        edges = np.unique(round_sig(qs))
+    edges = edges[(edges > x.min()) & (edges <= x.max())]
+    return Encoding(name, "numeric", edges=[float(e) for e in edges], has_missing=has_missing, unit=unit)
+
+
 def _mode_edges(x: np.ndarray) -> np.ndarray:
     """Cut points around a value that holds most rows (0 capital gain), when every quantile falls on it.
 
@@ -179,7 +247,7 @@ def _mode_edges(x: np.ndarray) -> np.ndarray:
 def fit_codes(series: pd.Series, bins: int | list[float] | tuple[float, ...]) -> tuple[Encoding, np.ndarray]:
     """``fit_encoding`` and the codes of the same rows, with one hash pass for categories."""
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-    if numeric or isinstance(bins, (list, tuple, np.ndarray)):
+    if numeric or time_unit(series) or isinstance(bins, (list, tuple, np.ndarray)):
         enc = fit_encoding(series, bins)
         return enc, enc.codes(series)
     try:
@@ -212,7 +280,7 @@ def predicate_mask(data: pd.DataFrame, predicates: list[list[Any]]) -> np.ndarra
         elif op == "==":
             mask &= (s == pred[2]).to_numpy(dtype=bool, na_value=False)
         elif op == "range":
-            x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+            x = _numbers(s)  # datetimes and timedeltas in seconds, as their edges
             lo = -math.inf if pred[2] is None else float(pred[2])
             hi = math.inf if pred[3] is None else float(pred[3])
             with np.errstate(invalid="ignore"):
