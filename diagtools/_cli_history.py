@@ -238,7 +238,7 @@ def _bench_paired(args: argparse.Namespace, history: History, X: object, y: obje
         latency_tolerance=args.latency_tolerance, metric_tolerance=args.metric_tolerance, alpha=args.alpha,
         metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
         cpu_hour_price=args.cpu_hour_price, n_boot=args.n_boot, load_kwargs=load_kwargs,
-        random_state=args.random_state,
+        progress=sys.stderr.isatty(), random_state=args.random_state,
     )
     text = {"json": result.to_json, "markdown": result.to_markdown}.get(args.format, result.to_text)()
     text = text if text.endswith("\n") else text + "\n"

@@ -232,6 +232,7 @@ def bench_pair(
     git_commit: str | None = "auto",
     record: bool = True,
     pool: Any = None,
+    progress: bool = False,
     random_state: int = 0,
 ) -> Any:
     """Implementation of :meth:`History.compare_models` (see there)."""
@@ -247,7 +248,7 @@ def bench_pair(
     paired = paired_latency(
         baseline, candidate, X, batch_sizes=sizes, n_processes=n_processes, n_blocks=n_blocks,
         tolerance=latency_tolerance, confidence=confidence, cpu_hour_price=cpu_hour_price, load_kwargs=load_kwargs,
-        pool=pool, random_state=random_state,
+        pool=pool, progress=progress, random_state=random_state,
     ) if sizes else None
     y_arr = None
     if y is not None:

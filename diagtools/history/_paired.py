@@ -522,6 +522,7 @@ def paired_latency(
     cpu_hour_price: float | None = None,
     load_kwargs: dict[str, Any] | None = None,
     pool: WorkerPool | None = None,
+    progress: bool = False,
     random_state: int = 0,
 ) -> PairedLatency:
     """Time two models in the same job, interleaved, in fresh processes, and test their ratio.
@@ -565,6 +566,8 @@ def paired_latency(
     pool : WorkerPool, optional
         Reuse started workers (see :class:`WorkerPool`); by default a fresh pool is started
         and closed.
+    progress : bool, default=False
+        Show a progress bar over the worker processes (``tqdm.auto``).
     random_state : int, default=0
         Seed of the block orders.
 
@@ -634,7 +637,12 @@ def paired_latency(
     workers = WorkerPool(n_proc) if own else pool
     assert workers is not None
     try:
-        outputs = [workers.run(i % len(workers), job) for i, job in enumerate(jobs)]
+        steps: Any = enumerate(jobs)
+        if progress:
+            from tqdm.auto import tqdm
+
+            steps = tqdm(steps, total=len(jobs), desc="paired latency", unit="process")
+        outputs = [workers.run(i % len(workers), job) for i, job in steps]
     finally:
         if own:
             workers.close()

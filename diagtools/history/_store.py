@@ -738,7 +738,7 @@ class History:
             ``metrics``, ``confidence=0.95``, ``cpu_hour_price``, ``n_boot=1000``,
             ``load_kwargs`` (for model files: ``trust``, ``trusted``), ``git_commit="auto"``,
             ``record=True``, ``pool`` (a :class:`~diagtools.history.WorkerPool` to reuse),
-            ``random_state=0``.
+            ``progress=False``, ``random_state=0``.
 
         Returns
         -------
