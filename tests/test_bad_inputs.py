@@ -368,6 +368,36 @@ def _cases() -> list[tuple[str, Callable[[dict[str, Any]], Any], str]]:
     add("dd-kind-mismatch", "current",
         lambda d: dd(d["X"].assign(t=pd.Timestamp("2024-01-01")), d["X"].assign(t=1.0), n_boot=20))
 
+    # --- history (History.record and compare_runs validate in diagtools/history) --------------
+    def hist(d: dict[str, Any]) -> Any:
+        import tempfile
+        from pathlib import Path
+
+        return dt.History(Path(tempfile.mkdtemp()) / "runs.db")
+
+    def ev_small(d: dict[str, Any]) -> Any:
+        return dt.evaluate_predictions(d["yv"], y_pred=d["pred"], n_boot=10)
+
+    def lat(values: list[float]) -> pd.DataFrame:
+        return pd.DataFrame({"batch_size": [1] * len(values), "latency_ms": values})
+
+    add("hr-latency-negative", "latency", lambda d: hist(d).record(name="m", metrics=ev_small(d), latency=lat([-1.0, 2.0])))
+    add("hr-latency-nan", "latency", lambda d: hist(d).record(name="m", metrics=ev_small(d), latency=lat([np.nan, 2.0])))
+    add("hr-latency-inf", "latency", lambda d: hist(d).record(name="m", metrics=ev_small(d), latency=lat([np.inf, 2.0])))
+    add("hr-latency-list", "latency", lambda d: hist(d).record(name="m", metrics=ev_small(d), latency=[1.0, 2.0]))
+    add("hr-metrics-dict", "metrics", lambda d: hist(d).record(name="m", metrics={"accuracy": 0.9}))
+    add("hr-name-empty", "name", lambda d: hist(d).record(name="", metrics=ev_small(d)))
+    add("hr-name-int", "name", lambda d: hist(d).record(name=3, metrics=ev_small(d)))
+
+    def runs(d: dict[str, Any]) -> tuple[Any, Any]:
+        h = hist(d)
+        rid = h.record(name="m", metrics=ev_small(d))
+        return h.get(rid), h.get(rid)
+
+    add("cr-metric_tolerance", "metric_tolerance", lambda d: dt.compare_runs(*runs(d), metric_tolerance=-1))
+    add("cr-latency_tolerance", "latency_tolerance", lambda d: dt.compare_runs(*runs(d), latency_tolerance=-0.5))
+    add("cr-alpha", "alpha", lambda d: dt.compare_runs(*runs(d), alpha=0.0))
+
     # --- io (the path argument is named by its value) -----------------------------------------
     add("lm-missing", "model.skops", lambda d: dt.load_model("/nonexistent/model.skops"))
     add("lm-extension", "test_bad_inputs.py", lambda d: dt.load_model(__file__))

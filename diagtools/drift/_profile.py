@@ -244,11 +244,18 @@ def profile_data(
         The window to profile.
     columns : list of str, optional
         Columns to profile (default: all).
-    kinds : dict of str to {"numeric", "categorical"}, optional
-        Force the kind of some columns (default: int/float columns are numeric, the rest
-        categorical).
+    kinds : dict of str to {"numeric", "categorical", "datetime"}, optional
+        Force the kind of some columns (default: int/float and timedelta columns are numeric,
+        datetime columns datetime, the rest, bools included, categorical).
     name : str, default="data"
         Argument name used in error messages.
+
+    Notes
+    -----
+    Column names may be any hashable: they become text once (``str(name)``, a tuple of a
+    MultiIndex joined with ``"_"``); duplicates, or names equal once turned into text, raise
+    a ``DiagnosticInputError``. Infinite values are counted (``n_infinite``) and kept out of
+    the sorted values.
 
     Returns
     -------

@@ -452,8 +452,11 @@ def load_test(
     min_queries : int, default=100
         Minimum queries per rate (LoadGen's minimum query count).
     max_time : float, default=30.0
-        Bound in seconds of the whole test; the bisection stops when the next run would
-        exceed it, and a run stops issuing at twice its arrival span + 1 s (overload).
+        Bound in seconds of the whole test, warm-up and calibration included: no query starts
+        after it, so the call returns within ``max_time`` plus one service time (runs cut
+        short are listed in ``params["cut_by_max_time"]`` and in a finding). The bisection
+        stops when the next run would exceed it, and a run stops issuing at twice its arrival
+        span + 1 s (overload).
     n_boot : int, default=200
         Block-bootstrap resamples for the intervals.
     confidence : float, default=0.95
@@ -470,8 +473,10 @@ def load_test(
     Raises
     ------
     DiagnosticInputError
-        On an unknown scenario, a non-positive rate, duration or bound, a model without
-        ``method`` or an empty X.
+        On an unknown scenario, a non-positive or non-finite rate, duration or bound, a rate
+        that would issue more than ``MAX_QUERIES`` (1e6) queries per run, a rate too low to
+        issue ``min_queries`` within ``max_time``, a ``duration`` longer than ``max_time``, a
+        model without ``method`` or an empty X. All checks run before the model is called.
 
     Notes
     -----

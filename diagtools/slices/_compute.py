@@ -272,6 +272,10 @@ def slice_metrics(
     by : list of str, optional
         Columns to slice by; every column of ``X`` by default. Numeric columns with more
         than 10 values are cut into ``bins`` quantile bins; missing values form a slice.
+        Datetimes are cut on day boundaries (on the minute when they span under three days;
+        time-zone-aware ones in UTC) and labelled with dates, timedeltas in readable units,
+        bools are categories. Column names may be any hashable (ints, tuples, a MultiIndex):
+        slices name them as text, ``str(name)`` or a tuple joined with ``"_"``.
     metrics : list of str, optional
         See :func:`metrics_from_stats`.
     bins : int or dict, default=5
