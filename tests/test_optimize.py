@@ -362,3 +362,21 @@ def test_report_section_runs_with_training_data_and_is_skipped_without():
     assert isinstance(outcome.results["optimisation"], OptimizationResult)
     assert "0.5-point margin" in outcome.note
     assert "section-optimisation" in ran.section_html("optimisation")
+
+
+def test_cpu_clock_compares_cpu_time():
+    # A model that sleeps costs wall time but no CPU time: by the CPU clock it is not slower.
+    X, y, ref, _ = _planted()
+    reference = _Lookup(ref).fit(X, y)
+    sleepy = _Lookup(ref, delay=0.003).fit(X, y)
+    wall = optimize(reference, X, y, X_train=X, y_train=y, budget=5, families=(), candidates={"sleepy": sleepy},
+                    batch_sizes=(1,), progress=False)
+    cpu = optimize(reference, X, y, X_train=X, y_train=y, budget=5, families=(), candidates={"sleepy": sleepy},
+                   batch_sizes=(1,), clock="cpu", progress=False)
+    w = wall.comparison.set_index("metric").loc["p50_ms"]
+    c = cpu.comparison.set_index("metric").loc["p50_ms"]
+    assert w["ci_low"] > 1.0  # more than twice as slow by the wall clock
+    assert c["difference"] < w["difference"] / 3
+    assert cpu.params["clock"] == "cpu"
+    with pytest.raises(DiagnosticInputError, match="clock"):
+        optimize(reference, X, y, clock="gpu", progress=False)

@@ -112,12 +112,14 @@ def _thin(values: np.ndarray) -> np.ndarray:
 
 
 def latency_rows(profiles: dict[str, Any], reference: str, *, n_boot: int, confidence: float,
-                 random_state: int) -> tuple[list[tuple], list[tuple]]:
+                 random_state: int, clock: str = "wall") -> tuple[list[tuple], list[tuple]]:
     """Frame rows (p50, p99, throughput, CPU-seconds per 1k predictions) and the p50/p99 ratios.
 
     The ratio ``variant / reference - 1`` at each batch size gets a two-sample bootstrap
-    interval over the timed calls (``compare_variants``' machinery) and a two-sided p-value.
+    interval over the timed calls (``compare_variants``' machinery) and a two-sided p-value;
+    ``clock="cpu"`` takes the ratios of the calls' process CPU times instead of wall times.
     """
+    column = "cpu_ms" if clock == "cpu" else "latency_ms"
     rng = np.random.default_rng(random_state)
     a = (1 - confidence) / 2
     frame: list[tuple] = []
@@ -137,8 +139,8 @@ def latency_rows(profiles: dict[str, Any], reference: str, *, n_boot: int, confi
         if k == reference:
             continue
         for b, g in res.samples.groupby("batch_size"):
-            r_s = _thin(ref[ref["batch_size"] == b]["latency_ms"].to_numpy())
-            v_s = _thin(g["latency_ms"].to_numpy())
+            r_s = _thin(ref[ref["batch_size"] == b][column].to_numpy())
+            v_s = _thin(g[column].to_numpy())
             if not len(r_s):
                 continue
             for stat, q in (("p50", 50), ("p99", 99)):

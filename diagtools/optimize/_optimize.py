@@ -95,6 +95,7 @@ def optimize(
     candidates: dict[str, Any] | None = None,
     n_boot: int = 500,
     confidence: float = 0.95,
+    clock: str = "wall",
     progress: bool = True,
     random_state: int = 0,
 ) -> OptimizationResult:
@@ -144,6 +145,11 @@ def optimize(
         Bootstrap resamples (latency ratios, r2).
     confidence : float, default=0.95
         Level of the intervals.
+    clock : {"wall", "cpu"}, default="wall"
+        What the latency ratios compare: wall-clock time (what a caller waits) or the calls'
+        process CPU time. On a busy shared machine long calls are preempted more often than
+        short ones, which inflates wall-clock speed-ups; ``"cpu"`` is immune to that (and
+        charges a multi-threaded variant for every core it uses).
     progress : bool, default=True
         Show a tqdm progress bar.
     random_state : int, default=0
@@ -182,6 +188,8 @@ def optimize(
 
     start = time.perf_counter()
     n, sizes, fams = _check(model, X, y, X_train, y_train, margin, budget, batch_sizes, families, alpha)
+    if clock not in ("wall", "cpu"):
+        raise DiagnosticInputError(f"clock must be 'wall' or 'cpu', got {clock!r}.")
     from diagtools.models import adapt_model
 
     y_arr = np.asarray(y)
@@ -298,7 +306,8 @@ def optimize(
     smallest: dict[str, float] = {}
     q_frame, q_comp = quality_rows(y_eval, preds, "reference", task=task, margin=margin, confidence=confidence,
                                    n_boot=n_boot, random_state=random_state, alpha=alpha, smallest=smallest)
-    l_frame, l_comp = latency_rows(profiles, "reference", n_boot=n_boot, confidence=confidence, random_state=random_state)
+    l_frame, l_comp = latency_rows(profiles, "reference", n_boot=n_boot, confidence=confidence,
+                                   random_state=random_state, clock=clock)
     size_rows = []
     for name, m in models.items():
         size = _pickle_size(m)
@@ -340,6 +349,6 @@ def optimize(
         frame=frame, comparison=comparison, variants=variants, reference="reference", primary=primary,
         recommended=best, notes=notes, models=models, n_samples=n,
         params={"margin": margin, "budget": budget, "alpha": alpha, "batch_sizes": list(sizes),
-                "families": list(fams), "n_boot": n_boot, "confidence": confidence, "random_state": random_state,
+                "families": list(fams), "n_boot": n_boot, "clock": clock, "confidence": confidence, "random_state": random_state,
                 "task": task, "elapsed_s": elapsed, "bottleneck": None if steps is None else steps.bottleneck()},
     )

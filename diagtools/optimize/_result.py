@@ -17,13 +17,13 @@ __all__ = ["OptimizationResult"]
 _POINTS = ("accuracy", "balanced_accuracy", "f1_macro")
 
 
-def _speed_text(rel: float, lo: float, hi: float, batch: int) -> str:
+def _speed_text(rel: float, lo: float, hi: float, batch: int, clock: str = "wall") -> str:
     """"31% faster (95% CI 28-34%)" for a relative change of latency; "12x as fast" beyond 2x,
     where percentages of a shrinking latency stop reading well (99% vs 99.5%)."""
+    at = f"p50{' CPU time' if clock == 'cpu' else ''}, batch {batch}"
     if rel <= -0.5:
-        return (f"{1 / (1 + rel):.3g}x as fast at p50, batch {batch} (95% CI {1 / (1 + hi):.3g}x-"
-                f"{1 / (1 + lo):.3g}x)")
-    return f"{-rel:.0%} faster at p50, batch {batch} (95% CI {-hi:.0%}-{-lo:.0%})"
+        return f"{1 / (1 + rel):.3g}x as fast at {at} (95% CI {1 / (1 + hi):.3g}x-{1 / (1 + lo):.3g}x)"
+    return f"{-rel:.0%} faster at {at} (95% CI {-hi:.0%}-{-lo:.0%})"
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class OptimizationResult(Result):
         **non-inferiority** p-value at ``margin``; ``p_two_sided`` is the exact McNemar p-value
         (the usual "is it different" test). Per-class ``recall[...]``: McNemar p-values with
         Benjamini-Hochberg q-values per variant. ``p50_ms`` / ``p99_ms``: the relative change
-        ``variant / reference - 1`` with a bootstrap interval (-0.3 = 30% lower latency).
+        ``variant / reference - 1`` with a bootstrap interval (-0.3 = 30% lower latency), of wall
+        or CPU time as ``params["clock"]`` says.
     variants : pandas.DataFrame
         One row per candidate: ``variant, family, base, description, params, status, reason,
         fit_seconds, n_changed, n_changed_vs_base, smallest_margin, non_inferior, faster,
@@ -160,7 +161,7 @@ class OptimizationResult(Result):
                 continue
             change, margin = self._quality_text(q)
             rel, lo, hi = lat["difference"], lat["ci_low"], lat["ci_high"]
-            speed = _speed_text(rel, lo, hi, int(b0))
+            speed = _speed_text(rel, lo, hi, int(b0), str(self.params.get("clock", "wall")))
             if name == self.recommended:
                 what = str(v["description"])
                 if v["base"] != self.reference:  # a derived variant: say the whole recipe
