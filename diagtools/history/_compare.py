@@ -406,7 +406,7 @@ def compare_runs(
     >>> from diagtools.history import History, compare_runs
     >>> hist = History(pathlib.Path(tempfile.mkdtemp()) / "bench.db")
     >>> rng = np.random.default_rng(0)
-    >>> for name, slow in (("main", 1.0), ("pr", 1.3)):
+    >>> for name, slow in (("main", 1.0), ("pr", 1.6)):
     ...     lat = pd.DataFrame({"batch_size": 1, "latency_ms": slow * rng.lognormal(0, 0.05, 100)})
     ...     _ = hist.record(name=name, latency=lat, git_commit=None)
     >>> compare_runs(hist.latest("main"), hist.latest("pr")).regressed

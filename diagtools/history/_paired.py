@@ -179,7 +179,7 @@ def paired_statistics(
     ...                        "wall_b": 1.3 * a * rng.lognormal(0, 0.02, 20), "cpu_a": a, "cpu_b": 1.3 * a,
     ...                        "busy_a": 0.0, "busy_b": 0.0})
     >>> row = paired_statistics(blocks).iloc[0]
-    >>> round(row["estimate"], 1), bool(row["regressed"])
+    >>> round(float(row["estimate"]), 1), bool(row["regressed"])
     (1.3, True)
     """
     rows = []
