@@ -354,6 +354,19 @@ def _cases() -> list[tuple[str, Callable[[dict[str, Any]], Any], str]]:
     add("cv-single", "models", lambda d: cv_({"a": d["clf"]}, d["Xn"], d["y"]))
     add("cv-random_state", "random_state", cvk(random_state="x"))
 
+    # --- more latency budgets ----------------------------------------------------------------
+    add("pl-min_time-gt-max_time", "min_time", lambda d: pl(d["clf"], d["Xn"], batch_sizes=(1,), min_time=5.0, max_time=1.0))
+    add("pl-batch-float", "batch_sizes", plk(batch_sizes=(1.5,)))
+    add("ps-min_time-gt-max_time", "min_time", lambda d: ps(d["pipe"], d["Xn"], min_time=3.0, max_time=1.0))
+    add("ps-min_time", "min_time", lambda d: ps(d["pipe"], d["Xn"], min_time=-0.1))
+    add("cv-min_time", "min_time", cvk_raw(min_time=-1.0))
+    add("cv-max_time", "max_time", cvk_raw(max_time=0.0))
+    add("cv-min_time-gt-max_time", "min_time", cvk_raw(min_time=2.0, max_time=1.0))
+    add("lt-threads", "threads", ltk(threads=0))
+    add("lt-duration-gt-max_time", "duration", ltk(duration=60.0, max_time=10.0))
+    add("lt-min_queries-huge", "min_queries", ltk(min_queries=10**8))
+    add("pm-batch-big", "batch_sizes", lambda d: pm(d["clf"], d["Xn"], batch_sizes=(10_000,)))
+
     # --- column names ------------------------------------------------------------------------
     clash = lambda d: d["X"][["a", "b"]].set_axis([1, "1"], axis=1)  # noqa: E731
     add("names-clash-slices", "X", lambda d: sm(None, clash(d), d["y"], y_pred=d["pred"], n_boot=20))

@@ -10,7 +10,8 @@ from typing import Any
 
 from diagtools.errors import DiagnosticInputError
 
-__all__ = ["check_batch_sizes", "check_method", "check_n_rows", "check_number", "check_threads", "take_rows"]
+__all__ = ["check_batch_sizes", "check_method", "check_n_rows", "check_number", "check_threads", "check_time_budget",
+           "take_rows"]
 
 
 def check_n_rows(X: Any, name: str = "X") -> int:
@@ -93,6 +94,15 @@ def check_number(value: Any, name: str, *, low: float = 0.0, inclusive: bool = T
         rng = f"{'>=' if inclusive else '>'} {low:g}" + (f" and < {high:g}" if high is not None else "")
         raise DiagnosticInputError(f"{name} must be {what} {rng}, got {value!r}.")
     return value
+
+
+def check_time_budget(min_time: float, max_time: float) -> None:
+    """``min_time`` must fit inside ``max_time`` (a longer minimum could never be reached)."""
+    if min_time > max_time:
+        raise DiagnosticInputError(
+            f"min_time={min_time:g} s is longer than max_time={max_time:g} s. Pass min_time <= max_time, "
+            "e.g. min_time=0.2, max_time=2.0."
+        )
 
 
 def check_threads(threads: Any) -> int | None:

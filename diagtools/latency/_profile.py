@@ -18,6 +18,7 @@ from diagtools.latency._checks import (
     check_n_rows,
     check_number,
     check_threads,
+    check_time_budget,
     take_rows,
 )
 from diagtools.latency._timing import detect_warmup, loop_overhead_ns, thread_limits, time_calls
@@ -371,6 +372,7 @@ def profile_latency(
     check_number(min_runs, "min_runs", low=1, integer=True)
     check_number(min_time, "min_time", low=0.0)
     check_number(max_time, "max_time", low=0.0, inclusive=False)
+    check_time_budget(min_time, max_time)
     check_number(n_boot, "n_boot", low=1, integer=True)
     check_random_state(random_state, allow_none=False)
     check_number(confidence, "confidence", low=0.0, inclusive=False, high=1.0)

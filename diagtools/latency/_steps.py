@@ -10,7 +10,7 @@ import pandas as pd
 
 from diagtools._result import Finding, Result, rank_findings
 from diagtools.errors import DiagnosticInputError
-from diagtools.latency._checks import check_batch_sizes, check_n_rows, check_number, check_threads
+from diagtools.latency._checks import check_batch_sizes, check_n_rows, check_number, check_threads, check_time_budget
 from diagtools.latency._timing import thread_limits, time_calls
 
 __all__ = ["StepProfile", "profile_steps"]
@@ -213,6 +213,7 @@ def profile_steps(
     check_number(min_runs, "min_runs", low=1, integer=True)
     check_number(min_time, "min_time", low=0.0)
     check_number(max_time, "max_time", low=0.0, inclusive=False)
+    check_time_budget(min_time, max_time)
     threads = check_threads(threads)
     rows = []
     with thread_limits(threads):

@@ -21,7 +21,13 @@ from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import benjamini_hochberg, bootstrap_p_value
 from diagtools._validation import check_random_state
 from diagtools.errors import DiagnosticInputError
-from diagtools.latency._checks import check_batch_sizes, check_method, check_n_rows, check_number
+from diagtools.latency._checks import (
+    check_batch_sizes,
+    check_method,
+    check_n_rows,
+    check_number,
+    check_time_budget,
+)
 from diagtools.latency._memory import model_size
 from diagtools.latency._profile import profile_latency
 
@@ -358,6 +364,10 @@ def compare_variants(
                                    "Pass {variant name: path of its saved file}.")
     sizes = {k: model_size(models[k], path=model_files.get(k)) for k in models}  # a bad path fails early
     check_number(n_boot, "n_boot", low=1, integer=True)
+    check_number(min_runs, "min_runs", low=1, integer=True)
+    check_number(min_time, "min_time", low=0.0)
+    check_number(max_time, "max_time", low=0.0, inclusive=False)
+    check_time_budget(min_time, max_time)
     check_random_state(random_state, allow_none=False)
     check_number(alpha, "alpha", low=0.0, inclusive=False, high=1.0)
     order = [reference] + [k for k in models if k != reference]
