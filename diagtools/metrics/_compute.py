@@ -37,6 +37,8 @@ COMPARE_COLUMNS = ["metric", "estimate_a", "estimate_b", "difference", "ci_low",
 CURVE_COLUMNS = ["curve", "x", "estimate", "ci_low", "ci_high"]
 CONFUSION_COLUMNS = ["true_label", "pred_label", "count"]
 SAMPLE_ROWS = 2000
+#: rows x resamples x predictors from which the bootstrap shows a progress bar by default
+PROGRESS_CELLS = 30_000_000
 
 
 # -- point estimates (scikit-learn) -----------------------------------------------------------
@@ -153,6 +155,7 @@ def _run(
     confidence: float,
     random_state: int,
     curves: bool,
+    progress: bool | None = False,
 ) -> dict[str, Any]:
     """Validate, compute point estimates and paired bootstrap samples for every predictor.
 
@@ -176,14 +179,17 @@ def _run(
                 V.check_same_length(p[key], y, name=key if name == first else f"baselines[{name!r}][{key!r}]",
                                     ref_name="y_true")
     task = V.check_task(y, task, "y_true")
+    if progress is None:
+        progress = len(y) * n_boot * len(predictors) >= PROGRESS_CELLS
     if task == "regression":
-        return _run_regression(y, predictors, metrics, n_boot, confidence, random_state)
-    return _run_classification(y, predictors, labels, metrics, n_boot, confidence, random_state, curves)
+        return _run_regression(y, predictors, metrics, n_boot, confidence, random_state, bool(progress))
+    return _run_classification(y, predictors, labels, metrics, n_boot, confidence, random_state, curves,
+                               bool(progress))
 
 
 def _run_classification(
     y: np.ndarray, predictors: dict[str, dict[str, Any]], labels: Any, metrics: list[str] | None,
-    n_boot: int, confidence: float, random_state: int, curves: bool,
+    n_boot: int, confidence: float, random_state: int, curves: bool, progress: bool = False,
 ) -> dict[str, Any]:
     n = len(y)
     first = next(iter(predictors))
@@ -230,7 +236,7 @@ def _run_classification(
                 crv = E.classification_curves(prep, sums, which)
         return out, crv
 
-    samples, curve_samples = _bootstrap(n, n_boot, random_state, boot)
+    samples, curve_samples = _bootstrap(n, n_boot, random_state, boot, progress)
     ones = np.ones((n, 1))
     point_curves = E.classification_curves(preps[first], E.weighted_sums(preps[first].S, ones), which) if which else {}
     cm = np.bincount(yc * k + codes[first], minlength=k * k).reshape(k, k)
@@ -246,7 +252,7 @@ def _run_classification(
 
 def _run_regression(
     y: np.ndarray, predictors: dict[str, dict[str, Any]], metrics: list[str] | None,
-    n_boot: int, confidence: float, random_state: int,
+    n_boot: int, confidence: float, random_state: int, progress: bool = False,
 ) -> dict[str, Any]:
     n = len(y)
     first = next(iter(predictors))
@@ -265,7 +271,7 @@ def _run_regression(
         W = counts.astype(float)
         return {name: E.regression_metrics(prep, W) for name, prep in preps.items()}, {}
 
-    samples, _ = _bootstrap(n, n_boot, random_state, boot)
+    samples, _ = _bootstrap(n, n_boot, random_state, boot, progress)
     rng = np.random.default_rng(random_state)
     idx = np.sort(rng.choice(n, size=min(n, SAMPLE_ROWS), replace=False))
     p0 = predictors[first]["y_pred"]
@@ -274,18 +280,28 @@ def _run_regression(
     return _assemble("regression", [], n, points, samples, metrics, confidence, sample=sample)
 
 
-def _bootstrap(n: int, n_boot: int, random_state: int, boot: Any) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
+def _bootstrap(n: int, n_boot: int, random_state: int, boot: Any, progress: bool = False
+               ) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
     """Run ``boot`` on chunks of resampling counts; concatenate per predictor and metric."""
     parts: dict[str, dict[str, list[np.ndarray]]] = {}
     cparts: dict[str, list[Any]] = {}
+    bar = None
+    if progress and n_boot > 0:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_boot, desc="bootstrap", unit="resample")
     if n_boot > 0:
         for counts in bootstrap_counts(n, n_boot, random_state=random_state):
+            if bar is not None:
+                bar.update(len(counts))
             res, crv = boot(counts)
             for name, d in res.items():
                 for key, val in d.items():
                     parts.setdefault(name, {}).setdefault(key, []).append(val)
             for key, (x, yv) in crv.items():
                 cparts.setdefault(key, []).append((x, yv))
+    if bar is not None:
+        bar.close()
     samples = {name: {k: np.concatenate(v) for k, v in d.items()} for name, d in parts.items()}
     curves = {}
     for key, lst in cparts.items():
@@ -442,6 +458,7 @@ def evaluate_predictions(
     confidence: float = 0.95,
     random_state: int = 0,
     name: str = "model",
+    progress: bool | None = None,
 ) -> EvaluationResult:
     """Evaluate precomputed predictions: metrics with bootstrap intervals, paired baselines.
 
@@ -474,6 +491,9 @@ def evaluate_predictions(
         Seed of the resampling.
     name : str, default="model"
         Name of the model in ``.frame``.
+    progress : bool, optional
+        Show a progress bar over the bootstrap resamples. Default: on when rows x resamples
+        reach :data:`PROGRESS_CELLS` (about two seconds of work).
 
     Returns
     -------
@@ -504,7 +524,7 @@ def evaluate_predictions(
         predictors[str(bname)] = value
     out = _run(
         y_true, predictors, task=task, labels=labels, metrics=metrics, n_boot=n_boot,
-        confidence=confidence, random_state=random_state, curves=True,
+        confidence=confidence, random_state=random_state, curves=True, progress=progress,
     )
     return EvaluationResult(
         frame=out["frame"],

@@ -15,6 +15,12 @@ from diagtools.metrics._inputs import _check_confidence
 from diagtools.metrics._result import EvaluationResult
 
 N_FOLDS = 5
+#: Rows the automatic baselines are fitted on at most when no training data is given.
+BASELINE_ROWS = 50_000
+#: Rows scored at once by a baseline (bounds the memory of one-hot encodings).
+SCORE_BLOCK = 200_000
+#: Rows from which ``evaluate`` shows a progress bar by default.
+PROGRESS_ROWS = 200_000
 
 
 def _is_regressor(model: Any) -> bool:
@@ -110,18 +116,80 @@ def _linear_reference(task: str, X: Any, random_state: int) -> Any:
     return make_pipeline(prep, head)
 
 
-def _auto_baselines(task: str, X: Any, y: np.ndarray, X_train: Any, y_train: Any, random_state: int) -> tuple[dict[str, Any], str]:
-    """Fit the Dummy and linear references; predictions on X (out-of-fold when no training data)."""
-    from sklearn.base import clone
-    from sklearn.dummy import DummyClassifier, DummyRegressor
-    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+def _stratified_sample(y: np.ndarray, size: int, task: str, random_state: int) -> np.ndarray:
+    """Sorted row indices of a sample of ``size`` rows, stratified by class for classification."""
+    from sklearn.model_selection import train_test_split
 
+    idx = np.arange(len(y))
+    strat = y if task == "classification" and np.unique(y, return_counts=True)[1].min() >= 2 else None
+    sample, _ = train_test_split(idx, train_size=size, stratify=strat, random_state=random_state)
+    return np.sort(sample)
+
+
+def _rows(X: Any, idx: np.ndarray) -> Any:
+    return X.iloc[idx] if isinstance(X, pd.DataFrame) else X[idx]
+
+
+def _cross_fit(task: str, est: Any, X: Any, y: np.ndarray, sample: np.ndarray, random_state: int
+               ) -> dict[str, Any]:
+    """Out-of-sample predictions on every row from ``N_FOLDS`` fits on the sample rows only.
+
+    Fold ``f``'s model is fitted on the sample minus fold ``f`` and scores fold ``f`` of the
+    sample plus the rows outside the sample that were dealt to fold ``f`` (at random), so no
+    row is ever scored by a model that saw it, and the fitting cost is bounded by the sample.
+    Scoring runs in blocks of :data:`SCORE_BLOCK` rows to bound the memory of dense encodings.
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    n = len(y)
+    fold = np.empty(n, dtype=np.int64)
+    rng = np.random.default_rng(random_state)
+    fold[:] = rng.integers(0, N_FOLDS, n)  # the rows outside the sample
+    cv = (StratifiedKFold(N_FOLDS, shuffle=True, random_state=random_state) if task == "classification"
+          else KFold(N_FOLDS, shuffle=True, random_state=random_state))
+    ys = y[sample]
+    classes = np.unique(y) if task == "classification" else None
+    for f, (_, te) in enumerate(cv.split(np.zeros(len(sample)), ys)):
+        fold[sample[te]] = f
+    in_sample = np.zeros(n, dtype=bool)
+    in_sample[sample] = True
+    pred = np.empty(n, dtype=y.dtype if task == "classification" else float)
+    proba = np.zeros((n, len(classes))) if classes is not None else None
+    for f in range(N_FOLDS):
+        fit_rows = sample[fold[sample] != f]
+        model = clone(est).fit(_rows(X, fit_rows), ys[fold[sample] != f])
+        rows = np.flatnonzero(fold == f)
+        for start in range(0, len(rows), SCORE_BLOCK):
+            block = rows[start:start + SCORE_BLOCK]
+            Xb = _rows(X, block)
+            if classes is None:
+                pred[block] = model.predict(Xb)
+            else:
+                cols = pd.Index(classes).get_indexer(model.classes_)
+                proba[np.ix_(block, cols)] = model.predict_proba(Xb)
+    if classes is None:
+        return {"y_pred": pred, "y_score": None, "classes": None}
+    return {"y_pred": classes[proba.argmax(axis=1)], "y_score": proba, "classes": classes}
+
+
+def _auto_baselines(task: str, X: Any, y: np.ndarray, X_train: Any, y_train: Any, random_state: int,
+                    max_rows: int | None = None) -> tuple[dict[str, Any], str, int | None]:
+    """Fit the Dummy and linear references; predictions on X (out-of-sample when no training data).
+
+    Returns the predictions per baseline, how they were fitted (in words) and the number of
+    rows they were fitted on when that is a sample of the evaluation data (else None).
+    """
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+
+    max_rows = BASELINE_ROWS if max_rows is None else max_rows
     dummy_name = "majority_class" if task == "classification" else "mean"
     models = {
         dummy_name: DummyClassifier(strategy="prior") if task == "classification" else DummyRegressor(),
         "linear": _linear_reference(task, X, random_state),
     }
     out: dict[str, Any] = {}
+    sample_rows = None
     with warnings.catch_warnings():
         # the references are a yardstick: convergence or unknown-category notices are not the user's concern
         warnings.simplefilter("ignore")
@@ -132,17 +200,20 @@ def _auto_baselines(task: str, X: Any, y: np.ndarray, X_train: Any, y_train: Any
                 out[bname] = o
             how = "fitted on X_train/y_train"
         else:
-            cv = (StratifiedKFold(N_FOLDS, shuffle=True, random_state=random_state) if task == "classification"
-                  else KFold(N_FOLDS, shuffle=True, random_state=random_state))
+            n = len(y)
+            # The cost of the references must not grow with the evaluation data: past max_rows
+            # they are fitted on a stratified sample and score every other row out of sample.
+            sample = np.arange(n) if n <= max_rows else _stratified_sample(y, max_rows, task, random_state)
             for bname, est in models.items():
-                if task == "classification":
-                    proba = cross_val_predict(clone(est), X, y, cv=cv, method="predict_proba")
-                    classes = np.unique(y)
-                    out[bname] = {"y_pred": classes[proba.argmax(axis=1)], "y_score": proba, "classes": classes}
-                else:
-                    out[bname] = {"y_pred": cross_val_predict(clone(est), X, y, cv=cv), "y_score": None, "classes": None}
-            how = f"fitted by {N_FOLDS}-fold cross_val_predict on the evaluation data (no X_train given)"
-    return out, how
+                out[bname] = _cross_fit(task, est, X, y, sample, random_state)
+            if n <= max_rows:
+                how = f"fitted by {N_FOLDS}-fold cross_val_predict on the evaluation data (no X_train given)"
+            else:
+                sample_rows = len(sample)
+                how = (f"fitted by {N_FOLDS}-fold cross-fitting on a {'stratified ' if task == 'classification' else ''}"
+                       f"sample of {sample_rows:,} of the {n:,} evaluation rows (no X_train given); "
+                       "every row is scored by a fold model that did not see it")
+    return out, how, sample_rows
 
 
 def evaluate(
@@ -159,6 +230,7 @@ def evaluate(
     confidence: float = 0.95,
     random_state: int = 0,
     name: str = "model",
+    progress: bool | None = None,
 ) -> EvaluationResult:
     """Evaluate a fitted model: metrics with bootstrap intervals, compared with baselines.
 
@@ -175,7 +247,11 @@ def evaluate(
         Evaluation targets.
     X_train, y_train : optional
         Training data for the ``"auto"`` baselines. Without them the baselines are fitted by
-        5-fold ``cross_val_predict`` on the evaluation data (recorded in ``params``).
+        5-fold ``cross_val_predict`` on the evaluation data; past 50,000 rows by 5-fold
+        cross-fitting on a stratified sample of 50,000 rows, every other row being scored by a
+        fold model (so their cost stops growing with the data). How they were fitted is in
+        ``params["baselines_fitted"]`` (and ``params["baselines_sample_rows"]``), and a finding
+        says so.
     baselines : "auto", dict or None, default="auto"
         ``"auto"``: a Dummy model (``majority_class``: class priors; ``mean`` for regression)
         and a simple linear reference ``linear`` (LogisticRegression / Ridge after imputation,
@@ -193,6 +269,9 @@ def evaluate(
         Seed of the resampling and of the baselines' folds.
     name : str, default="model"
         Name of the model in the result.
+    progress : bool, optional
+        Show a progress bar (the steps, then the bootstrap resamples). Default: on from
+        :data:`PROGRESS_ROWS` rows.
 
     Returns
     -------
@@ -256,20 +335,34 @@ def evaluate(
         from diagtools.models import adapt_model
 
         y_arr = adapt_model(model).align_labels(y_arr)  # e.g. booleans for a model that states 0/1
+    if progress is None:
+        progress = len(y_arr) >= PROGRESS_ROWS
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=2, desc="evaluate: model outputs", unit="step")
     out = _model_outputs(model, X, task, y=y_arr)
+    if bar is not None:
+        bar.update(1)
+        bar.set_description("evaluate: baselines")
     refs: dict[str, Any] = {}
     how = "none"
+    sample_rows = None
     if baselines == "auto":
         # the reference models are ours: fit them on text column names (int, tuple or
         # MultiIndex names trip scikit-learn's column selectors); the user's model saw X as given
         Xb = V.string_columns(X, "X")[0] if isinstance(X, pd.DataFrame) else X
         Xtb = V.string_columns(X_train, "X_train")[0] if isinstance(X_train, pd.DataFrame) else X_train
-        refs, how = _auto_baselines(task, Xb, y_arr, Xtb, y_train, random_state)
+        refs, how, sample_rows = _auto_baselines(task, Xb, y_arr, Xtb, y_train, random_state)
     elif isinstance(baselines, dict):
         for bname, est in baselines.items():
             V.check_fitted(est, f"baselines[{bname!r}]")
             refs[str(bname)] = _model_outputs(est, X, task, f"baselines[{bname!r}]")
         how = "given fitted models"
+    if bar is not None:
+        bar.update(1)
+        bar.close()
 
     labels = None
     if task == "classification":
@@ -288,9 +381,10 @@ def evaluate(
         baselines={b: {"y_pred": r["y_pred"], "y_score": _align_scores(r, labels) if labels is not None else None}
                    for b, r in refs.items()},
         metrics=metrics, n_boot=n_boot, confidence=confidence, random_state=random_state, name=name,
+        progress=progress,
     )
     params = dict(res.params)
-    params.update({"baselines_fitted": how, "model_class": type(model).__name__})
+    params.update({"baselines_fitted": how, "baselines_sample_rows": sample_rows, "model_class": type(model).__name__})
     import dataclasses
 
     return dataclasses.replace(res, params=params)

@@ -286,6 +286,16 @@ class EvaluationResult(Result):
         for base in dict.fromkeys(comp["baseline"]) if len(comp) else []:
             rows = comp[comp["baseline"] == base].set_index("metric")
             out.extend(self._baseline_findings(base, rows))
+        sampled = self.params.get("baselines_sample_rows")
+        if sampled and len(comp):
+            out.append(Finding(
+                "metrics", "info",
+                f"Baselines fitted on a sample of {int(sampled):,} of the {self.n_samples:,} rows",
+                "No training data was given, so the baselines were fitted on the evaluation data: on a "
+                "stratified sample, by cross-fitting, with every row scored by a model that did not see it. "
+                "Their metrics and the comparisons use all rows.",
+                evidence={"baselines_sample_rows": int(sampled), "n": self.n_samples},
+            ))
         out.extend(self._calibration_findings())
         out.extend(self._recall_findings())
         if self.task == "regression":
