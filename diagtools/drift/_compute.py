@@ -321,6 +321,12 @@ def detect_drift(
         target = column_label(target)
     if columns is not None:
         columns = [column_label(c) for c in ([columns] if isinstance(columns, str) else columns)]
+        if not columns:
+            raise DiagnosticInputError("columns is empty. Pass at least one column to test, or columns=None for all.")
+    if domain_classifier is not None and not isinstance(domain_classifier, (bool, np.bool_)):
+        raise DiagnosticInputError(
+            f"domain_classifier must be True, False or None (automatic), got {domain_classifier!r}."
+        )
     frames = {"reference": reference, "current": current}
     ref_cols = list(reference.columns)
     if target is not None and target not in ref_cols:

@@ -42,6 +42,14 @@ def check_explain_args(model: Any, X: Any, background: Any, *, budget: Any, clas
                     else "Pass the index of a class in model.classes_.")
     if isinstance(X, pd.DataFrame):
         V.check_unique_columns(X, "X")
+        fitted = getattr(model, "feature_names_in_", None)
+        if fitted is not None:
+            missing = [c for c in fitted if c not in X.columns]
+            if missing:
+                raise DiagnosticInputError(
+                    f"X lacks column(s) {missing[:5]!r} the model was fitted on. Pass X with the model's "
+                    f"columns ({len(fitted)}: {list(fitted)[:5]!r}{' ...' if len(fitted) > 5 else ''})."
+                )
     if background is None:
         return None
     width = X.shape[1] if hasattr(X, "shape") and len(np.shape(X)) == 2 else None

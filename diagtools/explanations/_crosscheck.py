@@ -126,6 +126,10 @@ def cross_check(
 
     check_fitted(model)
     X = check_tabular(X, "X")
+    if explanation is not None and not isinstance(explanation, Explanation):
+        raise DiagnosticInputError(
+            f"explanation must be the result of explain(...) or None, got {type(explanation).__name__}."
+        )
     check_int(n_repeats, "n_repeats", low=1, hint="Pass e.g. n_repeats=5.")
     if max_rows is not None:
         check_int(max_rows, "max_rows", low=2, hint="Pass e.g. max_rows=2000, or None for every row.")
