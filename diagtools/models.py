@@ -40,7 +40,7 @@ import pandas as pd
 
 from diagtools.errors import DiagnosticInputError
 
-__all__ = ["OUTPUT_LABELS", "ModelAdapter", "adapt_model"]
+__all__ = ["OUTPUT_LABELS", "ModelAdapter", "adapt_model", "as_estimator"]
 
 #: Axis label of each output space (what one unit of SHAP value means).
 OUTPUT_LABELS = {
@@ -407,6 +407,54 @@ class ModelAdapter:
         if self.task == "binary" and out.ndim == 2 and out.shape[1] == 2:
             out = out[:, 1]
         return out
+
+
+def as_estimator(model: Any) -> Any:
+    """A scikit-learn estimator view of a fitted model, for utilities that insist on one.
+
+    scikit-learn's ``permutation_importance`` and scorers accept only objects with ``fit`` and
+    scikit-learn tags; an onnxruntime wrapper has neither. A scikit-learn estimator is returned
+    as it is; anything else is wrapped (``fit`` refuses: the model is already fitted), with
+    ``predict`` / ``predict_proba`` / ``decision_function`` passed straight to the model.
+
+    Parameters
+    ----------
+    model : fitted model or ModelAdapter
+
+    Returns
+    -------
+    estimator
+    """
+    ad = adapt_model(model)
+    if ad.family != "generic" and ad.model is not None and hasattr(ad.model, "fit"):
+        return ad.model
+    return _fitted_view(ad)
+
+
+def _fitted_view(ad: ModelAdapter) -> Any:
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+    base = ClassifierMixin if ad.is_classifier else RegressorMixin
+
+    class FittedModel(base, BaseEstimator):  # type: ignore[misc, valid-type]
+        """scikit-learn view of a fitted model that scikit-learn cannot refit."""
+
+        def __init__(self, adapter: Any = None) -> None:
+            self.adapter = adapter
+
+        def fit(self, X: Any, y: Any = None) -> Any:
+            raise NotImplementedError("this model is already fitted and cannot be refitted by diagtools")
+
+        def predict(self, X: Any) -> np.ndarray:
+            return self.adapter.predict(X)
+
+    view = FittedModel(ad)
+    if ad.is_classifier and ad.classes is not None:
+        view.classes_ = np.asarray(ad.classes)
+    if ad.score_method is not None:
+        setattr(view, ad.score_method, lambda X: ad.scores(X))
+    view.is_fitted_ = True
+    return view
 
 
 def adapt_model(model: Any, *, classes: Any = None, y: Any = None, task: str | None = None) -> ModelAdapter:

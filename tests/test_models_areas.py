@@ -145,3 +145,52 @@ def test_sizes_of_a_native_wrapper_are_unknown_not_wrong_and_never_crash(tmp_pat
         dt.compare_variants({"sklearn": sk, "onnx": wrapper}, X, y, model_files={"onx": onnx_file})
     with pytest.raises(dt.DiagnosticInputError, match="model_path: no file"):
         dt.profile_memory(wrapper, X, batch_sizes=(1,), model_path=tmp_path / "missing.onnx")
+
+
+def _report(model, X, y, n_train):
+    Xtr, ytr = X.iloc[:n_train], y[:n_train]
+    Xte, yte = X.iloc[n_train:].reset_index(drop=True), y[n_train:]
+    return dt.run_diagnostics(model, Xte, pd.Series(yte, name=TARGET), X_train=Xtr, y_train=pd.Series(ytr),
+                              reference=Xtr.assign(**{TARGET: ytr}), target=TARGET, n_boot=100)
+
+
+def test_full_report_on_an_onnx_wrapper_with_string_columns_and_labels():
+    X, y = adult_like(1200, seed=30, categorical=False)
+    X.loc[X.index[::17], "workclass"] = "?"
+    model = _onnx(X.iloc[:700], y[:700])
+    rep = _report(model, X, y, 700)
+    assert rep.failed == {}, rep.failed
+    statuses = rep.status()["sections"]
+    assert {"metrics", "fit", "slices", "drift", "explanations"} <= {k for k, v in statuses.items() if v == "ok"}
+    assert "cannot be refitted" in rep.sections["fit"].note
+
+
+@pytest.mark.slow
+def test_full_report_on_lightgbm_with_pandas_categoricals():
+    X, y = adult_like(1200, seed=31)
+    model = _lightgbm(X.iloc[:700], y[:700])
+    rep = _report(model, X, y, 700)
+    assert rep.failed == {}, rep.failed
+    ex = rep.sections["explanations"].results["explanation"]
+    assert ex.params["output"] == "log-odds" and ex.params["additivity_gap"] <= 1e-6
+
+
+def test_as_estimator_gives_scikit_learn_a_fitted_view():
+    from sklearn.inspection import permutation_importance
+
+    from diagtools.models import adapt_model, as_estimator
+
+    X, y = adult_like(300, seed=32, categorical=False)
+    wrapper = _onnx(X, y)
+    view = as_estimator(adapt_model(wrapper, y=y))
+    np.testing.assert_array_equal(view.predict(X), wrapper.predict(X))
+    np.testing.assert_allclose(view.predict_proba(X), wrapper.predict_proba(X))
+    assert list(view.classes_) == list(LABELS)
+    with pytest.raises(NotImplementedError, match="already fitted"):
+        view.fit(X, y)
+    pi = permutation_importance(view, X, y, n_repeats=2, random_state=0)
+    assert pi.importances.shape == (X.shape[1], 2)
+    from sklearn.linear_model import LogisticRegression
+
+    sk = one_hot_pipeline(LogisticRegression(max_iter=2000), sparse=False).fit(X, y)
+    assert as_estimator(sk) is sk

@@ -15,6 +15,7 @@ from diagtools._stats import percentile_interval
 from diagtools._validation import check_fitted, check_int, check_n_jobs, check_random_state, check_real, check_tabular
 from diagtools.errors import DiagnosticInputError
 from diagtools.explanations._explain import AREA, Explanation, explain
+from diagtools.models import adapt_model, as_estimator
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,9 @@ def cross_check(
     rows = np.sort(rng.choice(len(X), size=max_rows, replace=False)) if max_rows and len(X) > max_rows else np.arange(len(X))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pi = permutation_importance(model, X.iloc[rows], y[rows], scoring=scoring, n_repeats=n_repeats,
+        # an onnxruntime wrapper has no fit: scikit-learn gets a fitted view of it (same predictions)
+        pi = permutation_importance(as_estimator(adapt_model(model, y=y)), X.iloc[rows], y[rows], scoring=scoring,
+                                    n_repeats=n_repeats,
                                     n_jobs=n_jobs, random_state=random_state)
     cols = [str(c) for c in X.columns]
     perm = pd.DataFrame(pi.importances.T, columns=cols)

@@ -141,9 +141,10 @@ def diagnose_fitted(
     for name, (a, b) in {"y_train": (X_train, y_train_arr), "y": (X, y_arr)}.items():
         if len(a) != len(b):
             raise DiagnosticInputError(f"{name} has {len(b)} values but its X has {len(a)} rows. Pass one label per row.")
-    kind = "r2" if adapt_model(model, y=y_train_arr).task == "regression" else "accuracy"
-    pred_train = np.asarray(model.predict(X_train))
-    pred = np.asarray(model.predict(X))
+    ad = adapt_model(model, y=y_train_arr)  # the model states its task; y only fills the gap (wrappers)
+    kind = "r2" if ad.task == "regression" else "accuracy"
+    pred_train = ad.predict(X_train)
+    pred = ad.predict(X)
     t, tb = _scores(kind, y_train_arr, pred_train, n_boot, confidence, random_state)
     v, vb = _scores(kind, y_arr, pred, n_boot, confidence, random_state + 1)
     if kind == "accuracy":
