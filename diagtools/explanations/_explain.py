@@ -362,6 +362,8 @@ def explain(
         Rows to explain (sampled down to ``max_rows``), passed to the model as given.
     background : DataFrame or array, optional
         Background rows for linear and model-agnostic explainers (default: up to 100 rows of X).
+        A DataFrame is matched to X by column name (any order); an array must have X's
+        columns, in X's order.
     max_rows : int or None, default=1000
         Rows explained (a seeded random sample); None explains all.
     budget : int, optional
