@@ -531,13 +531,22 @@ def _fit(ctx: _Context, out: SectionOutcome) -> None:
     # A gradient-boosting reference sees free text as one arbitrary code per message: it would
     # score near chance and say nothing about capacity, so text models go without it.
     text = text_columns(inp.X_train)
-    # learning curves refit copies of the model: a model scikit-learn cannot clone (an onnxruntime
-    # wrapper) still gets the verdict on the model as trained, without the "more data" slope
+    # Learning curves refit copies of the model: a model scikit-learn cannot clone or refit (an
+    # onnxruntime wrapper, a remote model) still gets the verdict on the model as trained, without
+    # the "more data" slope.
     refittable = hasattr(inp.model, "get_params") and hasattr(inp.model, "fit")
-    curve = diagnose_fit(
-        _refit_copy(inp.model), X_train, y_train, cv=3, train_sizes=(0.25, 0.5, 1.0), n_jobs=2,
-        reference=None if text else "auto", random_state=ctx.random_state, progress=False,
-    ) if refittable else None
+    curve, no_curve = None, ""
+    if not refittable:
+        no_curve = (f" No learning curves: {type(inp.model).__name__} cannot be refitted by scikit-learn (no "
+                    "get_params/fit), so 'would more data help' is not answered.")
+    else:
+        try:
+            curve = diagnose_fit(
+                _refit_copy(inp.model), X_train, y_train, cv=3, train_sizes=(0.25, 0.5, 1.0), n_jobs=2,
+                reference=None if text else "auto", random_state=ctx.random_state, progress=False,
+            )
+        except (TypeError, DiagnosticInputError) as exc:
+            no_curve = f" No learning curves: the model could not be refitted ({type(exc).__name__}: {exc})"
     # The verdict is about the model as trained: its gap on all of its training rows vs the
     # held-out evaluation rows. The sampled curves only say whether more data would help.
     out.results["fit"] = diagnose_fitted(
@@ -546,6 +555,11 @@ def _fit(ctx: _Context, out: SectionOutcome) -> None:
     )
     out.rows_used = out.rows_total = len(inp.X_train)
     sampled = len(X_train) < len(inp.X_train)
+    if curve is None:
+        out.note = (f"The verdict reads the fitted model itself: its score on all {len(inp.X_train):,} training rows "
+                    f"against its score on the {len(inp.X):,} evaluation rows (bootstrap intervals over rows), and a "
+                    f"trivial baseline.{no_curve}")
+        return
     out.note = (
         f"The verdict reads the fitted model itself: its score on all {len(inp.X_train):,} training rows against its "
         f"score on the {len(inp.X):,} evaluation rows (bootstrap intervals over rows), and a trivial baseline. "
@@ -555,9 +569,6 @@ def _fit(ctx: _Context, out: SectionOutcome) -> None:
         + ("no reference model (free text)." if text else "a gradient-boosting reference model.")
         + " Rules in diagtools.fit.diagnose_fitted."
     )
-    if not refittable:
-        out.note += (f" No learning curves: {type(inp.model).__name__} cannot be refitted by scikit-learn (no "
-                     "get_params/fit), so 'would more data help' is not answered.")
 
 
 @_section("slices", ("metrics", ("plot", "plot_heatmap")), ("search", ("plot", "plot_cohorts")))

@@ -411,3 +411,30 @@ def test_adult_question_marks_are_missing() -> None:
     res = check_data(train, target="income", checks="missing")
     miss = res.frame[res.frame["check"] == "missing"].set_index("column")["count"]
     assert (miss["workclass"], miss["occupation"], miss["native-country"]) == (1_836, 1_843, 583)
+
+
+def test_fit_verdict_without_refitting_a_wrapped_model() -> None:
+    """A model that cannot be cloned (a runtime wrapper) still gets the verdict of the model as trained."""
+    from sklearn.datasets import make_classification
+
+    from diagtools.report import run_diagnostics
+
+    class Wrapped:  # predict/predict_proba only, like an onnxruntime session wrapper
+        def __init__(self, model: LogisticRegression) -> None:
+            self._model = model
+
+        def predict(self, X: pd.DataFrame) -> np.ndarray:
+            return self._model.predict(X)
+
+        def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+            return self._model.predict_proba(X)
+
+    X, y = make_classification(3_000, random_state=0)
+    X = pd.DataFrame(X, columns=[f"x{i}" for i in range(20)])
+    inner = LogisticRegression().fit(X.iloc[:2_000], y[:2_000])
+    report = run_diagnostics(Wrapped(inner), X.iloc[2_000:], y[2_000:], X_train=X.iloc[:2_000], y_train=y[:2_000],
+                             sections=["fit"], n_boot=50)
+    fit = report["fit"].results["fit"]
+    assert report["fit"].status == "ok" and "No learning curves" in report["fit"].note
+    assert fit.verdict == "good fit" and fit.curve is None
+    assert fit.evidence("validation_score")["estimate"] == pytest.approx(inner.score(X.iloc[2_000:], y[2_000:]))
