@@ -13,9 +13,10 @@ drift against the training data, latency, explanations) at the default budgets. 
 is the model's own fit on the training data: the report is a fixed multiple of it, because
 the fit, data-quality and drift sections refit small models of the same kind.
 
-Prints wall time per section and in total, the ratio to the floor, the peak RSS of the
-process (``resource.getrusage``, which includes the data and the fitted model) and the
-report's findings. The machine may be shared: quote the ratio and rerun when in doubt.
+Prints wall time per section and in total, the ratio to the floor, the CPU time of the
+process and its joblib workers (on a machine shared with other jobs, wall time stretches and
+CPU time does not), the load average, the peak RSS of the process (``resource.getrusage``,
+which includes the data and the fitted model) and the report's findings.
 
 Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_text_report.py`` (``--rows 4000`` for a
 quick look).
@@ -24,6 +25,7 @@ quick look).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import sys
@@ -73,6 +75,18 @@ def synthetic(rows: int, n_classes: int = 77, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"text": texts, "intent": [f"intent_{c:02d}" for c in y]})
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and its live and finished children (joblib workers)."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2]) + me.cpu_times().children_user + me.cpu_times().children_system
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            total += sum(child.cpu_times()[:2])
+    return total
+
+
 def peak_rss_mb() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return usage / 1024 if sys.platform != "darwin" else usage / 1024**2
@@ -108,12 +122,17 @@ def main() -> None:
     model.fit(train[["text"]], train["intent"])
     fit_s = time.perf_counter() - start
     rss_before = peak_rss_mb()
+    cpu_before = cpu_seconds()
     start = time.perf_counter()
     report = run_diagnostics(model, test[["text"]], test["intent"], X_train=train[["text"]], y_train=train["intent"],
                              reference=train, target="intent", sections=args.sections, n_boot=200,
                              model_name="tfidf-logreg", data_name=source)
     total = time.perf_counter() - start
-    print(f"\nmodel fit (floor): {fit_s:.1f} s")
+    cpu = cpu_seconds() - cpu_before
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nmodel fit (floor): {fit_s:.1f} s; load average {load:.1f} on {os.cpu_count()} cores "
+          "(a busy shared machine stretches wall times: compare the CPU time)")
+    print(f"report CPU time (this process and its workers): {cpu:.1f} s")
     print(f"report: {total:.1f} s = {total / fit_s:.1f}x the model fit; peak RSS {peak_rss_mb():,.0f} MB "
           f"(before the report: {rss_before:,.0f} MB)")
     for name, o in report.sections.items():
