@@ -778,7 +778,12 @@ def _explanations(ctx: _Context, out: SectionOutcome) -> None:
         out.results["cross_check"] = cross_check(
             inp.model, X, y, explanation=explanation, n_repeats=2, max_rows=min(500, budget), random_state=ctx.random_state
         )
-    out.rows_used, out.rows_total = len(X), len(inp.X)
+    # rows used = rows SHAP actually explained (not the sample they were drawn from)
+    out.rows_used, out.rows_total = explanation.n_samples, len(inp.X)
+    cc = out.results.get("cross_check")
+    out.note = (f"SHAP values for {explanation.n_samples:,} rows ({explanation.params['class_explained']}, "
+                f"{explanation.params['output']})"
+                + (f"; permutation importance cross-check on {cc.n_samples:,} rows." if cc is not None else "."))
     slices = ctx.outcomes.get("slices")
     worst = slices.context.get("worst_slice") if slices is not None else None
     if worst is not None:
@@ -787,7 +792,7 @@ def _explanations(ctx: _Context, out: SectionOutcome) -> None:
             inp.model, inp.X, np.asarray(mask), name=description, max_rows=min(400, budget),
             n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
         )
-        out.note = f"The slice explained is the worst slice found: {description}."
+        out.note += f" The slice explained is the worst slice found: {description}."
 
 
 def _check_numbers(n_boot: Any, random_state: Any, budgets: Any) -> None:
