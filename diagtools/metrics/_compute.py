@@ -459,13 +459,19 @@ def evaluate_predictions(
     random_state: int = 0,
     name: str = "model",
     progress: bool | None = None,
+    data: Any = None,
+    chunk_rows: int = 250_000,
 ) -> EvaluationResult:
     """Evaluate precomputed predictions: metrics with bootstrap intervals, paired baselines.
 
+    With ``data`` the predictions are columns of a table that may not fit in memory (a dask
+    DataFrame, or parquet / CSV files), and ``y_true``, ``y_pred``, ``y_score`` (and the
+    baselines' entries) name its columns; see "Large data" below.
+
     Parameters
     ----------
-    y_true : array-like of shape (n,)
-        True targets.
+    y_true : array-like of shape (n,), or str with ``data``
+        True targets (with ``data``: the name of their column).
     y_pred : array-like of shape (n,), optional
         Predicted labels (classification) or values (regression). For classification it may
         be omitted when ``y_score`` holds probabilities (the arg-max class is used).
@@ -492,12 +498,33 @@ def evaluate_predictions(
     name : str, default="model"
         Name of the model in ``.frame``.
     progress : bool, optional
-        Show a progress bar over the bootstrap resamples. Default: on when rows x resamples
-        reach :data:`PROGRESS_CELLS` (about two seconds of work).
+        Show a progress bar over the bootstrap resamples (with ``data``: over the chunks, or
+        dask's progress bar on a cluster). Default: on when rows x resamples reach
+        :data:`PROGRESS_CELLS` (about two seconds of work).
+    data : dask DataFrame, pandas DataFrame, or str / path, optional
+        The table holding the columns named by ``y_true``, ``y_pred`` and ``y_score``
+        (classification only): a dask DataFrame (one task per partition, merged by a tree
+        reduction on the active scheduler, e.g. a ``dask.distributed`` client), a parquet or
+        CSV file, folder or glob (read in chunks of ``chunk_rows`` rows, constant memory), or a
+        pandas DataFrame.
+    chunk_rows : int, default=250_000
+        Rows per chunk of the file reader.
 
     Returns
     -------
     EvaluationResult
+
+    Notes
+    -----
+    Large data (``data=``): every metric comes from statistics that merge across chunks and
+    partitions, and the intervals from a Poisson bootstrap whose weights are keyed by the
+    global row position and the seed, so the result is the same for any partitioning and any
+    back end. Accuracy, balanced accuracy, precision / recall / F1, log loss, Brier score and
+    ECE equal the in-memory values (to floating-point summation); ROC-AUC and PR-AUC use 2,000
+    fixed score bins and the result states their error bound
+    (``params["large"]["binning_bounds"]``, see :mod:`diagtools.metrics._mergeable`). A 1-D
+    ``y_score`` column in [0, 1] is the probability of the second label; scores outside
+    [0, 1] are ranking scores (ROC-AUC, PR-AUC only).
 
     Examples
     --------
@@ -522,14 +549,28 @@ def evaluate_predictions(
         if bname == name:
             raise DiagnosticInputError(f"baseline name {bname!r} is the model's name. Rename one of them.")
         predictors[str(bname)] = value
-    out = _run(
-        y_true, predictors, task=task, labels=labels, metrics=metrics, n_boot=n_boot,
-        confidence=confidence, random_state=random_state, curves=True, progress=progress,
-    )
+    if data is not None:
+        from diagtools.metrics._large import run_large
+
+        metrics = _check_metrics(metrics)
+        _check_confidence(confidence, n_boot, random_state)
+        if not isinstance(chunk_rows, (int, np.integer)) or isinstance(chunk_rows, bool) or chunk_rows < 1:
+            raise DiagnosticInputError(f"chunk_rows must be a positive int, got {chunk_rows!r}.")
+        out = run_large(data, y_true, predictors, task=task, labels=labels, metrics=metrics, n_boot=n_boot,
+                        confidence=confidence, random_state=random_state, progress=progress,
+                        chunk_rows=int(chunk_rows))
+    else:
+        out = _run(
+            y_true, predictors, task=task, labels=labels, metrics=metrics, n_boot=n_boot,
+            confidence=confidence, random_state=random_state, curves=True, progress=progress,
+        )
+    params = {"n_boot": int(n_boot), "confidence": float(confidence), "random_state": random_state,
+              "metrics": metrics, "score_kinds": out["score_kinds"], "baselines": list(predictors)[1:]}
+    if "large" in out:
+        params["large"] = out["large"]
     return EvaluationResult(
         frame=out["frame"],
-        params={"n_boot": int(n_boot), "confidence": float(confidence), "random_state": random_state,
-                "metrics": metrics, "score_kinds": out["score_kinds"], "baselines": list(predictors)[1:]},
+        params=params,
         n_samples=out["n"],
         comparison=out["comparison"],
         curves=out["curves"],

@@ -296,6 +296,18 @@ class EvaluationResult(Result):
                 "Their metrics and the comparisons use all rows.",
                 evidence={"baselines_sample_rows": int(sampled), "n": self.n_samples},
             ))
+        bound = (self.params.get("large") or {}).get("binning_bounds", {}).get(self.name, {})
+        if bound:
+            worst = max(bound.values())
+            out.append(Finding(
+                "metrics", "info",
+                f"ROC-AUC / PR-AUC from {self.params['large']['score_bins']:,} score bins: within "
+                f"{worst:.2g} of the exact values",
+                "The large-data path computes ranking metrics from fixed score bins that merge across "
+                "chunks; the bound is the largest possible difference from the unbinned value "
+                + ", ".join(f"({_nice(m)} ±{b:.2g})" for m, b in bound.items()) + ".",
+                evidence={"bounds": bound, "backend": self.params["large"]["backend"]},
+            ))
         out.extend(self._calibration_findings())
         out.extend(self._recall_findings())
         if self.task == "regression":

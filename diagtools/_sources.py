@@ -1,0 +1,173 @@
+"""Data sources for large data: pandas in memory, a chunked file reader, Dask DataFrames.
+
+Every data-sized computation is a function ``stats(frame, first_row) -> statistics`` on one
+chunk (a pandas DataFrame holding only the needed columns, ``first_row`` its global row
+position) whose results merge by a ``merge(a, b)`` function. A :class:`Source` runs such a
+computation over its chunks:
+
+- ``"pandas"``: one chunk, the frame itself;
+- ``"chunked"``: parquet / CSV files read batch by batch with pyarrow (constant memory; files
+  in sorted path order, rows in file order);
+- ``"dask"``: one chunk per partition, through ``to_delayed`` (the statistics of each partition
+  are computed where it lives) and a tree reduction of the merges on the active scheduler
+  (a ``dask.distributed`` client when one is running).
+
+The global row position of each row is the same in the three back ends, so statistics keyed
+by it (the Poisson bootstrap) do not depend on the back end or the partitioning.
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools.errors import DiagnosticInputError
+
+#: Rows per batch of the chunked file reader.
+CHUNK_ROWS = 250_000
+
+
+def is_dask_frame(obj: Any) -> bool:
+    """Whether ``obj`` is a ``dask.dataframe`` DataFrame (without importing dask)."""
+    mod = type(obj).__module__ or ""
+    return mod.startswith("dask") and hasattr(obj, "npartitions") and hasattr(obj, "to_delayed")
+
+
+def _files(path: str | os.PathLike[str], name: str) -> tuple[list[str], str]:
+    text = os.fspath(path)
+    if any(ch in text for ch in "*?["):
+        files = sorted(_glob.glob(text, recursive=True))
+    elif Path(text).is_dir():
+        files = sorted(str(p) for p in Path(text).rglob("*") if p.suffix.lower() in (".parquet", ".pq", ".csv"))
+    else:
+        files = [text] if Path(text).is_file() else []
+    if not files:
+        raise DiagnosticInputError(
+            f"{name}={text!r} matches no file. Pass a parquet or CSV file, a folder of them, or a glob "
+            "such as 'events/*.parquet'."
+        )
+    kinds = {"csv" if f.lower().endswith(".csv") else "parquet" for f in files}
+    if len(kinds) > 1:
+        raise DiagnosticInputError(
+            f"{name}={text!r} mixes CSV and parquet files. Pass one format (e.g. 'events/*.parquet')."
+        )
+    return files, kinds.pop()
+
+
+@dataclass
+class Source:
+    """Where the rows live; see the module docstring for the back ends."""
+
+    backend: str
+    data: Any
+    files: list[str] = field(default_factory=list)
+    fmt: str = "parquet"
+    chunk_rows: int = CHUNK_ROWS
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names."""
+        if self.backend in ("pandas", "dask"):
+            return [str(c) for c in self.data.columns]
+        return list(self._dataset().schema.names)
+
+    def _dataset(self) -> Any:
+        import pyarrow.dataset as ds
+
+        return ds.dataset(self.files, format=self.fmt)
+
+    def check_columns(self, needed: dict[str, str]) -> None:
+        """Raise a clear error when a named column (argument -> column) is missing."""
+        have = self.columns
+        for arg, col in needed.items():
+            if col not in have:
+                import difflib
+
+                close = difflib.get_close_matches(str(col), have, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else f" Available: {have[:20]}."
+                raise DiagnosticInputError(
+                    f"{arg}={col!r} is not a column of the data (with data= given, {arg} names a column).{hint}"
+                )
+
+    def run(self, columns: list[str], stats: Callable[[pd.DataFrame, int], Any],
+            merge: Callable[[Any, Any], Any], *, progress: bool = False, desc: str = "chunks") -> Any:
+        """Compute ``stats`` on every chunk (with its first global row) and merge the results."""
+        if self.backend == "pandas":
+            return stats(self.data[columns], 0)
+        if self.backend == "dask":
+            return _run_dask(self.data[columns], stats, merge, progress)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(desc=desc, unit="row", unit_scale=True)
+        scanner = self._dataset().scanner(columns=columns, batch_size=self.chunk_rows, use_threads=False)
+        total, start = None, 0
+        for batch in scanner.to_batches():
+            if batch.num_rows == 0:
+                continue
+            part = stats(batch.to_pandas(), start)
+            total = part if total is None else merge(total, part)
+            start += batch.num_rows
+            if bar is not None:
+                bar.update(batch.num_rows)
+        if bar is not None:
+            bar.close()
+        if total is None:
+            raise DiagnosticInputError("the data has no rows. Pass files with at least one row.")
+        return total
+
+
+def _run_dask(frame: Any, stats: Callable[[pd.DataFrame, int], Any], merge: Callable[[Any, Any], Any],
+              progress: bool) -> Any:
+    """Statistics per partition (at their global row offsets), merged by a binary tree."""
+    import dask
+
+    parts = frame.to_delayed()
+    lengths = dask.compute(*[dask.delayed(len)(p) for p in parts])
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
+    level = [dask.delayed(stats)(p, int(o)) for p, o in zip(parts, offsets, strict=True)]
+    if not level:
+        raise DiagnosticInputError("the dask DataFrame has no partitions. Pass data with at least one row.")
+    while len(level) > 1:  # tree reduction: log2(partitions) rounds of pairwise merges
+        nxt = [dask.delayed(merge)(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    if progress:
+        try:
+            from distributed import get_client
+            from distributed import progress as dprogress
+
+            client = get_client()
+            fut = client.compute(level[0])
+            dprogress(fut)
+            return fut.result()
+        except (ImportError, ValueError):
+            from dask.diagnostics import ProgressBar
+
+            with ProgressBar():
+                return level[0].compute()
+    return level[0].compute()
+
+
+def as_source(data: Any, name: str = "data", *, chunk_rows: int = CHUNK_ROWS) -> Source:
+    """A :class:`Source` from a pandas DataFrame, a dask DataFrame, or a file path / folder / glob."""
+    if isinstance(data, pd.DataFrame):
+        return Source("pandas", data)
+    if is_dask_frame(data):
+        return Source("dask", data)
+    if isinstance(data, (str, os.PathLike)):
+        files, fmt = _files(data, name)
+        return Source("chunked", None, files=files, fmt=fmt, chunk_rows=int(chunk_rows))
+    raise DiagnosticInputError(
+        f"{name} must be a pandas DataFrame, a dask DataFrame, or a parquet/CSV path, folder or glob; "
+        f"got {type(data).__name__}."
+    )

@@ -1,0 +1,220 @@
+"""``evaluate_predictions(data=...)``: columns of a large table, through mergeable statistics.
+
+Two passes over the chunks of a :class:`diagtools._sources.Source` (pandas, chunked files or
+Dask): the first collects the labels, the row count and the range of the scores (all
+mergeable), the second the statistics of :mod:`diagtools.metrics._mergeable` with the Poisson
+bootstrap keyed by global row position. Results do not depend on the back end or on the
+partitioning; see that module for what is exact and the bounds of what is binned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools._sources import CHUNK_ROWS, as_source
+from diagtools.errors import DiagnosticInputError
+from diagtools.metrics import _engine as E
+from diagtools.metrics import _mergeable as G
+
+#: Distinct values of ``y_true`` above which the task cannot be classification.
+MAX_CLASSES = 1000
+
+
+def _names(value: Any, arg: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise DiagnosticInputError(
+        f"{arg} must name a column of data (or, for y_score with several classes, a list of column "
+        f"names, one per class), got {type(value).__name__}. Pass e.g. {arg}='prediction'."
+    )
+
+
+def _first_pass(src: Any, y_col: str, pred_cols: list[str], score_cols: dict[str, list[str]],
+                progress: bool) -> dict[str, Any]:
+    """Labels, row count, score ranges and whether multi-column scores sum to one (mergeable)."""
+    cols = list(dict.fromkeys([y_col, *pred_cols, *(c for cs in score_cols.values() for c in cs)]))
+
+    def stats(frame: pd.DataFrame, first_row: int) -> dict[str, Any]:
+        if frame[y_col].isna().any():
+            raise DiagnosticInputError(
+                f"y_true column {y_col!r} contains missing values (first near row {first_row:,}). "
+                "Drop or fill those rows first."
+            )
+        labels = {c: set(pd.unique(frame[c].dropna()).tolist()) for c in [y_col, *pred_cols]}
+        ranges, sums_to_one = {}, {}
+        for name, cs in score_cols.items():
+            s = frame[cs].to_numpy(dtype=float)
+            if not np.isfinite(s).all():
+                raise DiagnosticInputError(
+                    f"y_score columns {cs} of {name!r} contain NaN or infinite values (near row {first_row:,}). "
+                    "Pass finite scores."
+                )
+            ranges[name] = (float(s.min()), float(s.max())) if len(s) else (np.inf, -np.inf)
+            sums_to_one[name] = bool(np.allclose(s.sum(axis=1), 1.0, atol=1e-6)) if len(cs) > 1 else True
+        return {"n": len(frame), "labels": labels, "ranges": ranges, "one": sums_to_one}
+
+    def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "n": a["n"] + b["n"],
+            "labels": {c: a["labels"][c] | b["labels"][c] for c in a["labels"]},
+            "ranges": {k: (min(a["ranges"][k][0], b["ranges"][k][0]), max(a["ranges"][k][1], b["ranges"][k][1]))
+                       for k in a["ranges"]},
+            "one": {k: a["one"][k] and b["one"][k] for k in a["one"]},
+        }
+
+    return src.run(cols, stats, merge, progress=progress, desc="evaluate_predictions: labels")
+
+
+def run_large(
+    data: Any, y_true: Any, predictors: dict[str, dict[str, Any]], *, task: str | None, labels: Any,
+    metrics: list[str] | None, n_boot: int, confidence: float, random_state: int, progress: bool | None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> dict[str, Any]:
+    """The ``data=`` path of :func:`evaluate_predictions` (same output as its in-memory ``_run``)."""
+    from diagtools.metrics._compute import _assemble, _check_known, _classification_names, _curve_frame, _keep
+
+    src = as_source(data, "data", chunk_rows=chunk_rows)
+    if task == "regression":
+        raise DiagnosticInputError(
+            "task='regression' is not available with data= (large-data metrics are classification "
+            "metrics). Load the columns and pass arrays: evaluate_predictions(y_true=..., y_pred=...)."
+        )
+    y_col = _names(y_true, "y_true")
+    if len(y_col) != 1:
+        raise DiagnosticInputError("y_true must name one column of data, e.g. y_true='label'.")
+    y_col = y_col[0]
+    first = next(iter(predictors))
+    preds: dict[str, str | None] = {}
+    scores: dict[str, list[str]] = {}
+    needed = {"y_true": y_col}
+    for name, p in predictors.items():
+        def arg(key: str, name: str = name) -> str:
+            return key if name == first else f"baselines[{name!r}][{key!r}]"
+
+        pc = _names(p.get("y_pred"), arg("y_pred"))
+        sc = _names(p.get("y_score"), arg("y_score"))
+        if not pc and not sc:
+            raise DiagnosticInputError(
+                f"{'y_pred' if name == first else f'baselines[{name!r}]'} is missing: name the column of "
+                "predicted labels (y_pred=) and/or of the scores (y_score=)."
+            )
+        preds[name] = pc[0] if pc else None
+        if sc:
+            scores[name] = sc
+        needed.update({arg("y_pred"): c for c in pc})
+        needed.update({f"{arg('y_score')}[{i}]" if len(sc) > 1 else arg("y_score"): c for i, c in enumerate(sc)})
+    src.check_columns(needed)
+    show = bool(progress)
+    info = _first_pass(src, y_col, [c for c in preds.values() if c], scores, show)
+    n = info["n"]
+    if n == 0:
+        raise DiagnosticInputError("the data has no rows. Pass data with at least one row.")
+    values = set().union(*info["labels"].values())
+    if labels is not None:
+        labs = list(labels)
+        unknown = values - set(labs)
+        if unknown:
+            raise DiagnosticInputError(
+                f"y_true / y_pred hold values {sorted(map(str, unknown))[:5]} not in labels. Add them to labels."
+            )
+    else:
+        if len(info["labels"][y_col]) > MAX_CLASSES:
+            raise DiagnosticInputError(
+                f"y_true has more than {MAX_CLASSES} distinct values: this looks like a regression target, "
+                "and data= supports classification. Pass arrays for regression."
+            )
+        try:
+            labs = sorted(values)
+        except TypeError as exc:
+            raise DiagnosticInputError("y_true and y_pred hold labels of different types (e.g. str and int).") from exc
+    if len(labs) < 2:
+        raise DiagnosticInputError(f"y_true has one class only ({labs}). Metrics need at least two classes.")
+    k = len(labs)
+    label_names = [str(v) for v in labs]
+    layouts: dict[str, G.Layout] = {}
+    for name in predictors:
+        sc = scores.get(name, [])
+        if sc and len(sc) not in ((1, 2) if k == 2 else (k,)):
+            raise DiagnosticInputError(
+                f"y_score of {name!r} names {len(sc)} columns but the task has {k} classes. Name one column "
+                f"per class ({k}), in the order of labels" + (", or the score of the positive class." if k == 2 else ".")
+            )
+        lo, hi = info["ranges"].get(name, (0.0, 1.0))
+        is_proba = bool(sc) and lo >= 0.0 and hi <= 1.0 and info["one"].get(name, True)
+        if not sc and preds[name] is None:
+            raise DiagnosticInputError(f"{name!r} needs y_pred or y_score columns.")
+        layouts[name] = G.layout(label_names, has_proba=is_proba, has_score=bool(sc),
+                                 score_range=None if is_proba else (lo, hi))
+        if name == first:
+            _check_known(metrics, _classification_names(label_names, bool(sc), is_proba), "classification")
+    index = pd.Index(labs)
+
+    def encode(col: pd.Series, arg: str) -> np.ndarray:
+        codes = index.get_indexer(col)
+        if (codes < 0).any():
+            raise DiagnosticInputError(f"{arg} holds values outside the labels, e.g. {col[codes < 0].iloc[0]!r}.")
+        return codes
+
+    cols = list(dict.fromkeys([y_col, *(c for c in preds.values() if c), *(c for cs in scores.values() for c in cs)]))
+
+    def stats(frame: pd.DataFrame, first_row: int) -> dict[str, np.ndarray]:
+        y = encode(frame[y_col], "y_true")
+        rows = first_row + np.arange(len(frame))
+        out = {}
+        for name, lay in layouts.items():
+            sc = scores.get(name, [])
+            s = frame[sc].to_numpy(dtype=float) if sc else None
+            if s is not None and s.shape[1] == 1:
+                s = s[:, 0]
+            proba = score = None
+            if lay.prep.has_proba:
+                proba = s if s.ndim == 2 else np.column_stack([1.0 - s, s])
+            elif s is not None:
+                score = s if s.ndim == 1 or k > 2 else s[:, 1]
+            if preds[name] is not None:
+                pc = encode(frame[preds[name]], "y_pred")
+            elif proba is not None:
+                pc = proba.argmax(axis=1)
+            else:
+                pc = (score > 0).astype(np.int64) if score.ndim == 1 else score.argmax(axis=1)
+            out[name] = G.chunk_sums(lay, y, pc, proba, score, rows, n_boot, random_state)
+        return out
+
+    def merge(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {name: a[name] + b[name] for name in a}
+
+    sums = src.run(cols, stats, merge, progress=show, desc="evaluate_predictions: statistics")
+    ap = _keep("pr_auc", metrics)
+    which = frozenset(c for c, m in (("roc", "roc_auc"), ("pr", "pr_auc"), ("reliability", "ece")) if _keep(m, metrics))
+    points, samples, bounds = {}, {}, {}
+    point_curves, curve_samples = {}, {}
+    for name, lay in layouts.items():
+        vals = E.classification_metrics(lay.prep, sums[name], ap=ap)
+        names = _classification_names(label_names, lay.prep.has_score, lay.prep.has_proba)
+        points[name] = {m: float(vals[m][0]) for m in names if m in vals and _keep(m, metrics)}
+        samples[name] = {m: v[1:] for m, v in vals.items()}
+        bounds[name] = G.binning_bounds(lay, sums[name])
+        if name == first and which:
+            point_curves = E.classification_curves(lay.prep, sums[name][:, :1], which)
+            curve_samples = {c: yv for c, (_, yv) in E.classification_curves(lay.prep, sums[name][:, 1:], which).items()}
+    cm = sums[first][layouts[first].prep.blocks["conf"], 0].round().astype(np.int64)
+    confusion = pd.DataFrame({"true_label": np.repeat(label_names, k), "pred_label": np.tile(label_names, k),
+                              "count": cm})
+    out = _assemble(
+        "classification", label_names, n, points, samples if n_boot > 0 else {}, metrics, confidence,
+        curves=_curve_frame(point_curves, curve_samples if n_boot > 0 else {}, confidence), confusion=confusion,
+        score_kinds={nm: ("proba" if lay.prep.has_proba else "score" if lay.prep.has_score else "none")
+                     for nm, lay in layouts.items()},
+    )
+    out["large"] = {
+        "backend": src.backend, "bootstrap": "poisson", "score_bins": G.SCORE_BINS,
+        "binning_bounds": {nm: b for nm, b in bounds.items() if b},
+    }
+    return out

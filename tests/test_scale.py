@@ -1,0 +1,229 @@
+"""Large data: Poisson bootstrap keyed by row, mergeable statistics, chunked files and Dask."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn import metrics as M
+
+from diagtools._stats import poisson_weights
+from diagtools.errors import DiagnosticInputError
+from diagtools.metrics import _engine as E
+from diagtools.metrics import _mergeable as G
+from diagtools.metrics import evaluate_predictions
+
+EXACT = ["accuracy", "balanced_accuracy", "precision[1]", "recall[1]", "f1[1]", "f1_macro", "precision_weighted"]
+SUMS = ["log_loss", "brier", "ece"]
+
+
+def _binary(n: int, seed: int = 0, ties: bool = False):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    s = np.clip(0.35 * y + 0.65 * rng.random(n), 0, 1)
+    if ties:  # clustered scores: many rows share a bin, the binning bound is not trivially small
+        s = np.round(s, 2)
+    return y, (s > 0.5).astype(int), s
+
+
+# -- the counter-based Poisson weights -----------------------------------------------------------
+def test_poisson_weights_depend_only_on_seed_row_and_resample():
+    rows = np.arange(5_000)
+    w = poisson_weights(rows, 37, random_state=7)
+    assert w.shape == (37, 5_000) and w.dtype == np.uint8
+    for part in np.array_split(rows, 8):
+        np.testing.assert_array_equal(poisson_weights(part, 37, random_state=7), w[:, part])
+    shuffled = np.random.default_rng(0).permutation(rows)
+    np.testing.assert_array_equal(poisson_weights(shuffled, 37, random_state=7), w[:, shuffled])
+    np.testing.assert_array_equal(poisson_weights(rows, 12, random_state=7), w[:12])  # prefix of resamples
+    assert not np.array_equal(poisson_weights(rows, 37, random_state=8), w)
+
+
+def test_poisson_weights_follow_poisson_one():
+    w = poisson_weights(np.arange(200_000), 8, random_state=0).ravel()
+    freq = np.bincount(w, minlength=8)[:6] / len(w)
+    np.testing.assert_allclose(freq, stats.poisson.pmf(np.arange(6), 1.0), atol=1e-3)
+    assert abs(w.mean() - 1.0) < 0.003 and abs(w.var() - 1.0) < 0.006
+    # independent across rows and resamples
+    a = w.reshape(8, -1).astype(float)
+    assert abs(np.corrcoef(a[0], a[1])[0, 1]) < 0.01
+    assert abs(np.corrcoef(a[:, :-1].ravel(), a[:, 1:].ravel())[0, 1]) < 0.01
+
+
+# -- mergeable statistics --------------------------------------------------------------------------
+def _sums(lay, y, pred, proba, score, splits, n_boot=200, seed=3):
+    parts = [G.chunk_sums(lay, y[p], pred[p], None if proba is None else proba[p],
+                          None if score is None else score[p], p, n_boot, seed)
+             for p in np.array_split(np.arange(len(y)), splits)]
+    return G.merge(parts)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_binary_metrics_exact_or_within_the_stated_bound(ties):
+    y, pred, s = _binary(30_000, ties=ties)
+    proba = np.column_stack([1 - s, s])
+    lay = G.layout(["0", "1"], has_proba=True, has_score=True)
+    sums = _sums(lay, y, pred, proba, None, 1, n_boot=0)
+    got = {m: v[0] for m, v in E.classification_metrics(lay.prep, sums).items()}
+    assert got["accuracy"] == M.accuracy_score(y, pred)
+    assert got["balanced_accuracy"] == pytest.approx(M.balanced_accuracy_score(y, pred), abs=1e-12)
+    assert got["f1[1]"] == pytest.approx(M.f1_score(y, pred), abs=1e-12)
+    assert got["precision_weighted"] == pytest.approx(M.precision_score(y, pred, average="weighted"), abs=1e-12)
+    assert got["log_loss"] == pytest.approx(M.log_loss(y, proba), abs=1e-12)
+    assert got["brier"] == pytest.approx(M.brier_score_loss(y, s), abs=1e-12)
+    exact = E.prepare_classification(y, pred, ["0", "1"], proba=proba)
+    ece = E.classification_metrics(exact, E.weighted_sums(exact.S, np.ones((len(y), 1))))["ece"][0]
+    assert got["ece"] == pytest.approx(ece, abs=1e-12)
+    bound = G.binning_bounds(lay, sums)
+    err_auc = abs(got["roc_auc"] - M.roc_auc_score(y, s))
+    err_ap = abs(got["pr_auc"] - M.average_precision_score(y, s))
+    assert err_auc <= bound["roc_auc"] and err_ap <= bound["pr_auc"]
+    if not ties:
+        assert bound["roc_auc"] < 1e-3 and err_auc < 1e-5
+
+
+def test_decision_scores_use_their_range_and_keep_the_bound():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 20_000)
+    score = 4.0 * y + rng.normal(scale=3.0, size=len(y))  # log-odds, not probabilities
+    lay = G.layout(["0", "1"], has_proba=False, has_score=True, score_range=(score.min(), score.max()))
+    sums = _sums(lay, y, (score > 0).astype(int), None, score, 4, n_boot=0)
+    auc = E.classification_metrics(lay.prep, sums)["roc_auc"][0]
+    assert abs(auc - M.roc_auc_score(y, score)) <= G.binning_bounds(lay, sums)["roc_auc"] < 1e-3
+
+
+def test_statistics_are_identical_for_1_3_and_8_partitions():
+    y, pred, s = _binary(12_000, seed=2)
+    proba = np.column_stack([1 - s, s])
+    lay = G.layout(["0", "1"], has_proba=True, has_score=True)
+    ref = _sums(lay, y, pred, proba, None, 1)
+    for splits in (3, 8):
+        other = _sums(lay, y, pred, proba, None, splits)
+        counts = [lay.prep.blocks[b] for b in ("conf", "bin_n", "auc1")]
+        for block in counts:  # integer counts: exactly equal
+            np.testing.assert_array_equal(other[block], ref[block])
+        np.testing.assert_allclose(other, ref, rtol=1e-12, atol=1e-9)  # sums: up to summation order
+        m_ref, m_other = E.classification_metrics(lay.prep, ref), E.classification_metrics(lay.prep, other)
+        for m in ["accuracy", "f1[1]", "roc_auc", "pr_auc"]:
+            np.testing.assert_array_equal(m_other[m], m_ref[m])
+        for m in SUMS:
+            np.testing.assert_allclose(m_other[m], m_ref[m], rtol=1e-12)
+
+
+def test_poisson_intervals_cover_the_truth():
+    # 60 samples of 3,000 rows from a model with a known accuracy of 0.8
+    rng = np.random.default_rng(5)
+    lay = G.layout(["0", "1"], has_proba=False, has_score=False)
+    hits = 0
+    for rep in range(60):
+        y = rng.integers(0, 2, 3_000)
+        pred = np.where(rng.random(3_000) < 0.8, y, 1 - y)
+        sums = G.chunk_sums(lay, y, pred, None, None, np.arange(3_000), 300, rep)
+        acc = E.classification_metrics(lay.prep, sums)["accuracy"]
+        lo, hi = np.percentile(acc[1:], [2.5, 97.5])
+        hits += lo <= 0.8 <= hi
+        # the spread matches the binomial standard error
+        assert 0.6 < acc[1:].std() / np.sqrt(0.8 * 0.2 / 3_000) < 1.4
+    assert hits >= 51  # 95% nominal; P(fewer than 51 of 60) < 1% for a correct interval
+
+
+# -- evaluate_predictions(data=...) ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def table():
+    rng = np.random.default_rng(11)
+    n = 200_000
+    y = rng.choice(["no", "yes"], n, p=[0.7, 0.3])
+    s = np.clip(0.3 * (y == "yes") + 0.7 * rng.random(n), 0, 1)
+    return pd.DataFrame({"label": y, "pred": np.where(s > 0.5, "yes", "no"), "score": s,
+                         "other": np.clip(s + rng.normal(scale=0.2, size=n), 0, 1)})
+
+
+def _evaluate(data, **kw):
+    return evaluate_predictions("label", y_pred="pred", y_score="score", data=data, n_boot=200,
+                                baselines={"other": {"y_score": "other"}}, progress=False, **kw)
+
+
+def _same(a, b):
+    pd.testing.assert_frame_equal(a.frame, b.frame, rtol=1e-12, atol=1e-12)
+    pd.testing.assert_frame_equal(a.comparison, b.comparison, rtol=1e-12, atol=1e-12)
+    pd.testing.assert_frame_equal(a.confusion, b.confusion)
+    pd.testing.assert_frame_equal(a.curves, b.curves, rtol=1e-12, atol=1e-12)
+    assert [f.title for f in a.findings()] == [f.title for f in b.findings()]
+
+
+@pytest.fixture(scope="module")
+def in_memory(table):
+    return _evaluate(table)
+
+
+def test_data_path_matches_in_memory_exact_metrics(table, in_memory):
+    exact = evaluate_predictions(table["label"], y_pred=table["pred"], y_score=table["score"], n_boot=0)
+    a = in_memory.frame.set_index("metric").query("model == 'model'")["estimate"]
+    b = exact.frame.set_index("metric")["estimate"]
+    for m in ["accuracy", "balanced_accuracy", "precision[yes]", "recall[no]", "f1[yes]", *SUMS]:
+        assert a[m] == pytest.approx(b[m], abs=1e-12), m
+    bound = in_memory.params["large"]["binning_bounds"]["model"]
+    for m in ("roc_auc", "pr_auc"):
+        assert abs(a[m] - b[m]) <= bound[m]
+    assert in_memory.confusion["count"].sum() == len(table)
+    titles = [f.title for f in in_memory.findings()]
+    assert any(t.startswith("ROC-AUC / PR-AUC from 2,000 score bins") for t in titles)
+    assert in_memory.to_dict()["params"]["large"]["backend"] == "pandas"
+
+
+def test_parquet_glob_and_csv_chunks_give_the_same_result(table, in_memory, tmp_path):
+    for i, part in enumerate(np.array_split(np.arange(len(table)), 3)):
+        table.iloc[part].to_parquet(tmp_path / f"part-{i}.parquet")
+    res = _evaluate(str(tmp_path / "*.parquet"), chunk_rows=30_001)
+    assert res.params["large"]["backend"] == "chunked"
+    _same(res, in_memory)
+    small = table.iloc[:20_000]
+    small.to_csv(tmp_path / "small.csv", index=False)
+    _same(_evaluate(str(tmp_path / "small.csv"), chunk_rows=7_000), _evaluate(small))
+
+
+def test_dask_cluster_gives_the_same_result(table, in_memory):
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    # processes=False: worker processes take minutes to start on a loaded 2-core machine
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        ddf = dd.from_pandas(table, npartitions=8)
+        assert ddf.npartitions == 8
+        res = _evaluate(ddf)
+    assert res.params["large"]["backend"] == "dask"
+    _same(res, in_memory)
+
+
+def test_multiclass_probability_columns():
+    rng = np.random.default_rng(4)
+    n = 6_000
+    p = rng.dirichlet([1, 1, 1], n)
+    y = np.array([rng.choice(3, p=row) for row in p])
+    df = pd.DataFrame({"y": y, "p0": p[:, 0], "p1": p[:, 1], "p2": p[:, 2]})
+    res = evaluate_predictions("y", y_score=["p0", "p1", "p2"], data=df, n_boot=50, progress=False)
+    est = res.frame.set_index("metric")["estimate"]
+    assert est["accuracy"] == pytest.approx(M.accuracy_score(y, p.argmax(axis=1)), abs=1e-12)
+    assert est["log_loss"] == pytest.approx(M.log_loss(y, p), abs=1e-12)
+    bound = res.params["large"]["binning_bounds"]["model"]["roc_auc"]
+    exact = np.mean([M.roc_auc_score(y == c, p[:, c]) for c in range(3)])
+    assert abs(est["roc_auc"] - exact) <= bound
+
+
+def test_large_data_errors(table, tmp_path):
+    with pytest.raises(DiagnosticInputError, match="Did you mean 'score'"):
+        evaluate_predictions("label", y_pred="pred", y_score="scor", data=table)
+    with pytest.raises(DiagnosticInputError, match="matches no file"):
+        evaluate_predictions("label", y_pred="pred", data=str(tmp_path / "none-*.parquet"))
+    with pytest.raises(DiagnosticInputError, match="regression"):
+        evaluate_predictions("score", y_pred="other", data=table, task="regression")
+    with pytest.raises(DiagnosticInputError, match="name a column"):
+        evaluate_predictions("label", y_pred=np.zeros(3), data=table)
+    with pytest.raises(DiagnosticInputError, match="chunk_rows"):
+        evaluate_predictions("label", y_pred="pred", data=table, chunk_rows=0)
+
+
+def test_baseline_column_errors_name_the_baseline(table):
+    with pytest.raises(DiagnosticInputError, match=r"baselines\['b'\]\['y_score'\]='nope'"):
+        evaluate_predictions("label", y_pred="pred", data=table, baselines={"b": {"y_score": "nope"}})
