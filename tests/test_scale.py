@@ -227,3 +227,70 @@ def test_large_data_errors(table, tmp_path):
 def test_baseline_column_errors_name_the_baseline(table):
     with pytest.raises(DiagnosticInputError, match=r"baselines\['b'\]\['y_score'\]='nope'"):
         evaluate_predictions("label", y_pred="pred", data=table, baselines={"b": {"y_score": "nope"}})
+
+
+# -- slice_metrics on files and dask -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sliced():
+    rng = np.random.default_rng(21)
+    n = 200_000
+    region = rng.choice(["north", "south", "east", "west"], n)
+    channel = rng.choice(["web", "phone", "branch"], n)
+    income = rng.lognormal(10, 0.5, n)
+    y = rng.integers(0, 2, n)
+    wrong = rng.random(n) < np.where((region == "north") & (channel == "phone"), 0.35, 0.1)
+    return pd.DataFrame({"region": region, "channel": channel, "income": income, "y": y,
+                         "pred": np.where(wrong, 1 - y, y)})
+
+
+def _slices(X, y, y_pred, **kw):
+    from diagtools.slices import slice_metrics
+
+    return slice_metrics(None, X, y, y_pred=y_pred, by=["region", "channel", "income"],
+                         metrics=["accuracy", "f1"], n_boot=100, **kw)
+
+
+def _same_slices(a, b):
+    pd.testing.assert_frame_equal(a.frame, b.frame, rtol=1e-12, atol=1e-12)
+    assert [f.title for f in a.findings()] == [f.title for f in b.findings()]
+
+
+def test_slice_metrics_on_files_and_dask_equal_in_memory(sliced, tmp_path):
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    mem = _slices(sliced, sliced["y"], sliced["pred"])
+    assert any("north" in f.title and "phone" in f.title for f in mem.findings())
+    for i, part in enumerate(np.array_split(np.arange(len(sliced)), 4)):
+        sliced.iloc[part].to_parquet(tmp_path / f"p{i}.parquet")
+    _same_slices(_slices(str(tmp_path), "y", "pred", chunk_rows=45_000), mem)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        _same_slices(_slices(dd.from_pandas(sliced, npartitions=8), "y", "pred"), mem)
+
+
+def test_slice_metrics_applies_a_model_per_chunk(sliced, tmp_path):
+    from sklearn.tree import DecisionTreeClassifier
+
+    small = sliced.iloc[:30_000].copy()
+    small["flag"] = (small["region"] == "north").astype(int)
+    X = small[["income", "flag"]]
+    model = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, small["y"])
+    small[["income", "flag", "y"]].to_parquet(tmp_path / "x.parquet")
+    from diagtools.slices import slice_metrics
+
+    files = slice_metrics(model, str(tmp_path / "x.parquet"), "y", by=["income", "flag"], metrics="accuracy",
+                          chunk_rows=7_000)
+    mem = slice_metrics(model, X, small["y"], by=["income", "flag"], metrics="accuracy")
+    _same_slices(files, mem)
+
+
+def test_slice_metrics_large_errors(sliced, tmp_path):
+    from diagtools.slices import slice_metrics
+
+    sliced.iloc[:100].to_parquet(tmp_path / "a.parquet")
+    with pytest.raises(DiagnosticInputError, match="by is required"):
+        slice_metrics(None, str(tmp_path), "y", y_pred="pred")
+    with pytest.raises(DiagnosticInputError, match="Did you mean 'region'"):
+        slice_metrics(None, str(tmp_path), "y", y_pred="pred", by=["regoin"])
+    with pytest.raises(DiagnosticInputError, match="y must name"):
+        slice_metrics(None, str(tmp_path), sliced["y"], y_pred="pred", by=["region"])

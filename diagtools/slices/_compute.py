@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -256,6 +257,8 @@ def slice_metrics(
     alpha: float = 0.05,
     task: str | None = None,
     random_state: int = 0,
+    chunk_rows: int = 250_000,
+    progress: bool | None = None,
 ) -> SliceResult:
     """Compute metrics per slice (each column and crosses of columns), tested against the rest.
 
@@ -263,11 +266,14 @@ def slice_metrics(
     ----------
     model : fitted model or None
         Anything with ``predict``; ``None`` when ``y_pred`` is given.
-    X : DataFrame of shape (n_samples, n_columns)
-        The model's input (and the columns to slice by).
-    y : array-like of shape (n_samples,)
-        True targets.
-    y_pred : array-like of shape (n_samples,), optional
+    X : DataFrame of shape (n_samples, n_columns), dask DataFrame, or str / path
+        The model's input (and the columns to slice by). For data larger than memory: a dask
+        DataFrame or a parquet / CSV file, folder or glob; then ``y`` and ``y_pred`` name
+        columns, ``by`` is required, and a model is applied chunk by chunk (on every column
+        but ``y``). See Notes.
+    y : array-like of shape (n_samples,), or str
+        True targets (the column name for a dask DataFrame or files).
+    y_pred : array-like of shape (n_samples,), or str, optional
         Predictions, for a model that is not in Python (then ``model`` may be ``None``).
     by : list of str, optional
         Columns to slice by; every column of ``X`` by default. Numeric columns with more
@@ -291,6 +297,10 @@ def slice_metrics(
         False discovery rate (Benjamini-Hochberg over every slice x metric tested).
     task : {"classification", "regression"}, optional
     random_state : int, default=0
+    chunk_rows : int, default=250_000
+        Rows per chunk when reading files.
+    progress : bool, optional
+        Progress bar over the chunks (dask's on a cluster); files and dask only.
 
     Returns
     -------
@@ -312,6 +322,12 @@ def slice_metrics(
     Wilson intervals and a two-sided Fisher exact test, means a Welch t-test, F1 and balanced
     accuracy a multinomial bootstrap. Benjamini & Hochberg (1995) controls the FDR.
 
+    Large data: the per-slice statistics of every chunk (file batch or dask partition) are
+    added up (:meth:`SliceStats.merge`), so the result equals the in-memory one with the same
+    cut points. Numeric cut points are the quantiles of a uniform sample of 200,000 rows
+    (every row below that, hence the same as in memory) that does not depend on the
+    partitioning.
+
     Examples
     --------
     >>> from diagtools.datasets import load_loans
@@ -321,6 +337,18 @@ def slice_metrics(
     >>> float(res.frame["estimate"].min())
     1.0
     """
+    from diagtools._sources import is_dask_frame
+
+    if isinstance(X, (str, os.PathLike)) or is_dask_frame(X):
+        from diagtools.slices._large import slice_stats_source
+
+        I.V.check_random_state(random_state)
+        crosses = I.check_int(crosses, "crosses", 1, 3, "Pass 1 (single columns), 2 (pairs) or 3.")
+        I.check_int(chunk_rows, "chunk_rows", 1, None, "Pass a positive number of rows.")
+        stats = slice_stats_source(model, X, y, y_pred, by=by, bins=bins, crosses=crosses, task=task,
+                                   progress=bool(progress), chunk_rows=int(chunk_rows))
+        return metrics_from_stats(stats, metrics=metrics, min_size=min_size, n_boot=n_boot,
+                                  confidence=confidence, alpha=alpha, random_state=random_state)
     X_user, X = X, I.check_frame(X)
     I.V.check_random_state(random_state)
     columns = I.resolve_columns(X, by)
