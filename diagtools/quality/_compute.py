@@ -252,7 +252,9 @@ def check_data(
         Unfitted scikit-learn estimator taking the raw feature frame; it is cloned and
         cross-validated on ``train``. Its out-of-fold predictions give the full-model score that
         one-column scores are compared with, and the probabilities for label noise. Default: a
-        small HistGradientBoosting model on the features with categories encoded.
+        small HistGradientBoosting model on the features with categories encoded; with free-text
+        columns (many distinct multi-word strings), TF-IDF of the words with a logistic
+        regression (Ridge for regression), other columns one-hot encoded or scaled.
     checks : str or list of str, optional
         Checks to run (default all): names from :data:`CHECKS` or groups from
         :data:`CHECK_GROUPS` (``"integrity"``, ``"leakage"``, ``"fast"``: everything without a
@@ -315,7 +317,12 @@ def check_data(
     so duplicate and cross-split checks are vectorised and never copy the table. Label-noise
     candidates follow confident learning (Northcutt, Jiang and Chuang, 2021, JAIR 70:1373-1411),
     implemented with per-class thresholds on out-of-fold probabilities (see
-    ``diagtools.quality._label_noise``).
+    ``diagtools.quality._label_noise``). They are *claimed* as label noise only where a pair of
+    classes has more confident disagreements than the model's own temperature-calibrated
+    probabilities predict (``noise_pairs``): a weak model or overlapping classes produce many
+    candidates on correct labels. Free-text columns skip the row-ID, cardinality, mixed-type,
+    outlier and one-column leakage checks; strings such as ``"?"``, ``"NA"`` or ``"null"``
+    count as missing values.
 
     Examples
     --------

@@ -45,7 +45,8 @@ class DataQualityResult(Result):
         row-level checks; ``split`` is ``"train"``, ``"test"`` or ``"all"`` (both together).
         Checks and the meaning of ``count`` / ``estimate`` (interval: Wilson unless noted):
 
-        - ``missing``: missing values / their share (``p_value``: test vs train rates);
+        - ``missing``: missing values, NaN or a marker string such as ``"?"``, ``"NA"``, ``"null"``
+          or an empty string (named in ``detail``) / their share (``p_value``: test vs train rates);
         - ``constant``: rows holding the dominant value / its share;
         - ``mixed_types``: values of the minority type / share of non-missing values;
         - ``high_cardinality``: distinct values / distinct values per row;
@@ -59,7 +60,8 @@ class DataQualityResult(Result):
           bootstrap interval; ``p_value``: paired bootstrap test vs the full model);
         - ``full_model``: rows / cross-validated score of the model on all features;
         - ``label_noise``: candidates with this given label (``column``) / estimated noise rate
-          of the class (confident learning);
+          of the class (confident learning); flagged only when the class is the given label of a
+          pair with significantly more confident disagreements than expected (``noise_pairs``);
         - ``removal_impact``: test rows kept / change of the test metric when the flagged rows
           (``column="*"``) or a leaking column are removed (bootstrap interval).
 
