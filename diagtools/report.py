@@ -506,7 +506,7 @@ def _data_quality(ctx: _Context, out: SectionOutcome) -> None:
         X_train, y_train = _sample(inp.X_train, inp.y_train, budget, ctx.random_state)
         train = X_train.assign(**{inp.target: y_train.to_numpy()})
         rows_total, rows_used = rows_total + len(inp.X_train), rows_used + len(X_train)
-        out.note = "Training and evaluation data compared for leakage; label noise searched in the evaluation data."
+        out.note = "Training and evaluation data compared for leakage; label noise searched in the training data."
         result = check_data(train, test, target=inp.target, cv=3, n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state)
     else:
         out.note = "Without training data, only the evaluation data's integrity and label noise are checked."
