@@ -146,8 +146,8 @@ def cross_check(
             raise DiagnosticInputError(
                 f"scoring {scoring!r} is not a scikit-learn scorer ({exc}). Pass e.g. 'accuracy', 'roc_auc' or 'r2'."
             ) from exc
-    if not isinstance(X, pd.DataFrame):
-        X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    # X reaches the model as given (an array stays an array); only the names are made up
+    cols = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else [f"x{i}" for i in range(X.shape[1])]
     y = np.asarray(y)
     if len(y) != len(X):
         raise DiagnosticInputError(f"y has {len(y)} rows but X has {len(X)}. Pass y for the same rows, in the same order.")
@@ -158,10 +158,10 @@ def cross_check(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # an onnxruntime wrapper has no fit: scikit-learn gets a fitted view of it (same predictions)
-        pi = permutation_importance(as_estimator(adapt_model(model, y=y)), X.iloc[rows], y[rows], scoring=scoring,
+        pi = permutation_importance(as_estimator(adapt_model(model, y=y)),
+                                    X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows], y[rows], scoring=scoring,
                                     n_repeats=n_repeats,
                                     n_jobs=n_jobs, random_state=random_state)
-    cols = [str(c) for c in X.columns]
     perm = pd.DataFrame(pi.importances.T, columns=cols)
     imp = explanation.frame.set_index("feature")["estimate"]
     # Map SHAP groups back to original columns: a group "a+b" counts for each of its members.
