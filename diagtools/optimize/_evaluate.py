@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
@@ -111,34 +109,42 @@ def _thin(values: np.ndarray) -> np.ndarray:
     return values[np.linspace(0, len(values) - 1, _MAX_CALLS).astype(int)]
 
 
-def latency_rows(profiles: dict[str, Any], reference: str, *, n_boot: int, confidence: float,
+def latency_rows(samples: dict[str, pd.DataFrame], reference: str, *, n_boot: int, confidence: float,
                  random_state: int, clock: str = "wall") -> tuple[list[tuple], list[tuple]]:
     """Frame rows (p50, p99, throughput, CPU-seconds per 1k predictions) and the p50/p99 ratios.
 
-    The ratio ``variant / reference - 1`` at each batch size gets a two-sample bootstrap
-    interval over the timed calls (``compare_variants``' machinery) and a two-sided p-value;
-    ``clock="cpu"`` takes the ratios of the calls' process CPU times instead of wall times.
+    ``samples`` holds each model's timed calls (``batch_size, latency_ms, cpu_ms``), pooled over
+    interleaved rounds. Percentiles and throughput get percentile-bootstrap intervals; the ratio
+    ``variant / reference - 1`` at each batch size a two-sample bootstrap interval over the
+    timed calls (``compare_variants``' machinery) and a two-sided p-value; ``clock="cpu"`` takes
+    the ratios of the calls' process CPU times instead of wall times.
     """
     column = "cpu_ms" if clock == "cpu" else "latency_ms"
     rng = np.random.default_rng(random_state)
     a = (1 - confidence) / 2
     frame: list[tuple] = []
     comp: list[tuple] = []
-    for k, res in profiles.items():
-        f = res.frame
-        for _, r in f[f["statistic"].isin(["p50", "p99", "throughput"])].iterrows():
-            metric = "throughput_rps" if r["statistic"] == "throughput" else f"{r['statistic']}_ms"
-            frame.append((k, metric, float(r["batch_size"]), r["estimate"], r["ci_low"], r["ci_high"], int(r["n"])))
-        for b, g in res.samples.groupby("batch_size"):
+    for k, calls in samples.items():
+        for b, g in calls.groupby("batch_size"):
+            w = _thin(g["latency_ms"].to_numpy())
+            idx = rng.integers(0, len(w), (n_boot, len(w)))
+            for stat, q in (("p50", 50), ("p99", 99)):
+                boot_q = np.percentile(w[idx], q, axis=1)
+                frame.append((k, f"{stat}_ms", float(b), float(np.percentile(w, q)), float(np.quantile(boot_q, a)),
+                              float(np.quantile(boot_q, 1 - a)), len(g)))
+            boot_m = w[idx].mean(axis=1)
+            frame.append((k, "throughput_rps", float(b), float(b) * 1e3 / float(w.mean()),
+                          float(b) * 1e3 / float(np.quantile(boot_m, 1 - a)), float(b) * 1e3 / float(np.quantile(boot_m, a)),
+                          len(g)))
             cpu = _thin(g["cpu_ms"].to_numpy()) / float(b)  # ms of CPU per row = s per 1k rows
             boot = cpu[rng.integers(0, len(cpu), (n_boot, len(cpu)))].mean(axis=1)
             frame.append((k, "cpu_s_per_1k", float(b), float(cpu.mean()), float(np.quantile(boot, a)),
                           float(np.quantile(boot, 1 - a)), len(cpu)))
-    ref = profiles[reference].samples
-    for k, res in profiles.items():
+    ref = samples[reference]
+    for k, calls in samples.items():
         if k == reference:
             continue
-        for b, g in res.samples.groupby("batch_size"):
+        for b, g in calls.groupby("batch_size"):
             r_s = _thin(ref[ref["batch_size"] == b][column].to_numpy())
             v_s = _thin(g[column].to_numpy())
             if not len(r_s):

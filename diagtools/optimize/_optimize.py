@@ -295,18 +295,25 @@ def optimize(
     # At least 0.15 s per variant and batch size: a shorter timing gives intervals too wide to
     # call anything faster, so the budget is overrun a little rather than the timing wasted.
     per = float(np.clip(left * 0.8 / (len(models) * len(sizes)), 0.15, 1.0))
-    profiles = {}
-    bar = tqdm(total=len(models), desc="optimize: timing variants", disable=not progress, leave=False)
-    for j, (name, m) in enumerate(models.items()):
-        profiles[name] = profile_latency(m, X_eval, batch_sizes=sizes, min_runs=20, min_time=min(0.2, per / 2),
-                                         max_time=per, n_boot=200, confidence=confidence, random_state=random_state + j)
-        bar.update(1)
+    # Interleaved rounds: every model is timed in each round, so a machine that gets busier or
+    # quieter during the run slows all of them alike instead of favouring whichever came last.
+    rounds = 3
+    pooled: dict[str, list[pd.DataFrame]] = {name: [] for name in models}
+    bar = tqdm(total=rounds * len(models), desc="optimize: timing variants", disable=not progress, leave=False)
+    for r in range(rounds):
+        for j, (name, m) in enumerate(models.items()):
+            res = profile_latency(m, X_eval, batch_sizes=sizes, min_runs=8, min_time=min(0.2, per / 2) / rounds,
+                                  max_time=per / rounds, n_boot=1, confidence=confidence,
+                                  random_state=random_state + 100 * r + j)
+            pooled[name].append(res.samples)
+            bar.update(1)
     bar.close()
+    timed = {name: pd.concat(parts, ignore_index=True) for name, parts in pooled.items()}
 
     smallest: dict[str, float] = {}
     q_frame, q_comp = quality_rows(y_eval, preds, "reference", task=task, margin=margin, confidence=confidence,
                                    n_boot=n_boot, random_state=random_state, alpha=alpha, smallest=smallest)
-    l_frame, l_comp = latency_rows(profiles, "reference", n_boot=n_boot, confidence=confidence,
+    l_frame, l_comp = latency_rows(timed, "reference", n_boot=n_boot, confidence=confidence,
                                    random_state=random_state, clock=clock)
     size_rows = []
     for name, m in models.items():
