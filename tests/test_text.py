@@ -438,3 +438,35 @@ def test_fit_verdict_without_refitting_a_wrapped_model() -> None:
     assert report["fit"].status == "ok" and "No learning curves" in report["fit"].note
     assert fit.verdict == "good fit" and fit.curve is None
     assert fit.evidence("validation_score")["estimate"] == pytest.approx(inner.score(X.iloc[2_000:], y[2_000:]))
+
+
+def test_expected_disagreements_match_simulation() -> None:
+    """When labels are drawn from the probabilities, observed confident disagreements match the expectation."""
+    from diagtools.quality._label_noise import noise_excess
+
+    rng = np.random.default_rng(0)
+    # unequal class sizes, so that a transposed (given, suggested) table would not match
+    proba = rng.dirichlet([3.0, 1.0, 0.5, 0.3], size=2_000)
+    observed, expected = np.zeros((4, 4)), np.zeros((4, 4))
+    for _ in range(100):
+        labels = (rng.random((len(proba), 1)) > proba.cumsum(1)).sum(1)
+        pairs = noise_excess(proba, labels)
+        np.add.at(observed, (pairs["given"], pairs["suggested"]), pairs["observed"])
+        np.add.at(expected, (pairs["given"], pairs["suggested"]), pairs["expected"])
+    big = expected >= 100 * 20  # pairs expecting at least 20 rows per draw
+    assert big.sum() >= 4
+    np.testing.assert_allclose(observed[big], expected[big], rtol=0.1)
+
+
+def test_placeholder_figures_are_not_drawn(pyplot: object) -> None:
+    import matplotlib.pyplot as plt
+
+    from diagtools.report import _placeholder
+
+    fig, ax = plt.subplots()
+    ax.text(0.5, 0.5, "no curve for this task", transform=ax.transAxes)
+    assert _placeholder(fig)
+    fig2, (a, b) = plt.subplots(1, 2)
+    a.bar([0, 1], [1, 2])
+    b.axis("off")
+    assert not _placeholder(fig2)
