@@ -294,3 +294,22 @@ def test_slice_metrics_large_errors(sliced, tmp_path):
         slice_metrics(None, str(tmp_path), "y", y_pred="pred", by=["regoin"])
     with pytest.raises(DiagnosticInputError, match="y must name"):
         slice_metrics(None, str(tmp_path), sliced["y"], y_pred="pred", by=["region"])
+
+
+def test_large_in_memory_uses_the_same_poisson_intervals(monkeypatch):
+    from diagtools.metrics import _compute
+
+    monkeypatch.setattr(_compute, "POISSON_ROWS", 1_000)
+    y, pred, s = _binary(5_000, seed=9)
+    df = pd.DataFrame({"y": y, "p": pred, "s": s})
+    mem = evaluate_predictions(y, y_pred=pred, y_score=s, n_boot=150, progress=False)
+    big = evaluate_predictions("y", y_pred="p", y_score="s", data=df, n_boot=150, progress=False)
+    assert mem.params["bootstrap"] == big.params["bootstrap"] == "poisson"
+    pd.testing.assert_frame_equal(mem.frame[["ci_low", "ci_high"]], big.frame[["ci_low", "ci_high"]], rtol=1e-12)
+    a, b = mem.frame.set_index("metric")["estimate"], big.frame.set_index("metric")["estimate"]
+    assert a["roc_auc"] == pytest.approx(M.roc_auc_score(y, s), abs=1e-12)  # exact in memory
+    assert abs(a["roc_auc"] - b["roc_auc"]) <= big.params["large"]["binning_bounds"]["model"]["roc_auc"]
+    for m in ["accuracy", "f1[1]", *SUMS]:
+        assert a[m] == pytest.approx(b[m], abs=1e-12)
+    small = evaluate_predictions(y[:500], y_pred=pred[:500], n_boot=50)
+    assert small.params["bootstrap"] == "multinomial"

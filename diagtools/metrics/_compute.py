@@ -39,6 +39,8 @@ CONFUSION_COLUMNS = ["true_label", "pred_label", "count"]
 SAMPLE_ROWS = 2000
 #: rows x resamples x predictors from which the bootstrap shows a progress bar by default
 PROGRESS_CELLS = 30_000_000
+#: Rows from which classification intervals come from the Poisson bootstrap on mergeable statistics
+POISSON_ROWS = 100_000
 
 
 # -- point estimates (scikit-learn) -----------------------------------------------------------
@@ -208,7 +210,7 @@ def _run_classification(
     k = len(labs)
     label_names = [str(v) for v in labs]
     yc = _encode(y, labs, "y_true")
-    preps, points, codes = {}, {}, {}
+    preps, points, codes, inputs = {}, {}, {}, {}
     for name, p in predictors.items():
         sname = "y_score" if name == first else f"baselines[{name!r}]['y_score']"
         proba, score = _prepare_score(p.get("y_score"), n, k, sname)
@@ -224,6 +226,7 @@ def _run_classification(
         prep = E.prepare_classification(yc, pc, label_names, proba=proba, score=score)
         preps[name] = prep
         codes[name] = pc
+        inputs[name] = (pc, proba, score)
         points[name] = _point_classification(yc, pc, label_names, proba, score, prep, metrics)
 
     def boot(counts: np.ndarray) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
@@ -236,7 +239,11 @@ def _run_classification(
                 crv = E.classification_curves(prep, sums, which)
         return out, crv
 
-    samples, curve_samples = _bootstrap(n, n_boot, random_state, boot, progress)
+    if n >= POISSON_ROWS and n_boot > 0:
+        samples, curve_samples = _poisson_samples(yc, inputs, label_names, n_boot, random_state, which, ap,
+                                                  progress)
+    else:
+        samples, curve_samples = _bootstrap(n, n_boot, random_state, boot, progress)
     ones = np.ones((n, 1))
     point_curves = E.classification_curves(preps[first], E.weighted_sums(preps[first].S, ones), which) if which else {}
     cm = np.bincount(yc * k + codes[first], minlength=k * k).reshape(k, k)
@@ -248,6 +255,41 @@ def _run_classification(
         curves=_curve_frame(point_curves, curve_samples, confidence), confusion=confusion,
         score_kinds={nm: ("proba" if pr.has_proba else "score" if pr.has_score else "none") for nm, pr in preps.items()},
     )
+
+
+def _poisson_samples(
+    yc: np.ndarray, inputs: dict[str, tuple[np.ndarray, Any, Any]], label_names: list[str], n_boot: int,
+    random_state: int, which: frozenset[str], ap: bool, progress: bool,
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray]]:
+    """Bootstrap samples from the mergeable statistics (Poisson weights keyed by row, fixed score bins).
+
+    Used from :data:`POISSON_ROWS` rows on: the cost per row and resample is a handful of
+    sparse multiply-adds, with no per-resample sort of the scores; the point estimates stay
+    exact, only the resampled ROC-AUC / PR-AUC use the fixed score bins.
+    """
+    from diagtools.metrics import _mergeable as G
+
+    first = next(iter(inputs))
+    designs = []
+    for pc, proba, score in inputs.values():
+        rng_ = None if proba is not None or score is None else (float(np.min(score)), float(np.max(score)))
+        lay = G.layout(label_names, has_proba=proba is not None, has_score=score is not None or proba is not None,
+                       score_range=rng_)
+        designs.append((lay, G.design(lay, yc, pc, proba, score)))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(yc), desc="bootstrap (Poisson)", unit="row", unit_scale=True)
+    sums = G.many_sums(designs, np.arange(len(yc)), n_boot, random_state, bar)
+    if bar is not None:
+        bar.close()
+    samples, curves = {}, {}
+    for name, (lay, _), st in zip(inputs, designs, sums, strict=True):
+        samples[name] = {m: v[1:] for m, v in E.classification_metrics(lay.prep, st, ap=ap).items()}
+        if name == first and which:
+            curves = {c: yv for c, (_, yv) in E.classification_curves(lay.prep, st[:, 1:], which).items()}
+    return samples, curves
 
 
 def _run_regression(
@@ -490,7 +532,9 @@ def evaluate_predictions(
     metrics : list of str, optional
         Metric names to keep (``"recall"`` keeps every per-class recall). All when None.
     n_boot : int, default=1000
-        Bootstrap resamples (0 skips the intervals).
+        Bootstrap resamples (0 skips the intervals). Classification from 100,000 rows on (and
+        always with ``data``) uses the Poisson bootstrap keyed by row position (see Notes);
+        ``params["bootstrap"]`` says which.
     confidence : float, default=0.95
         Level of the intervals.
     random_state : int, default=0
@@ -566,6 +610,8 @@ def evaluate_predictions(
         )
     params = {"n_boot": int(n_boot), "confidence": float(confidence), "random_state": random_state,
               "metrics": metrics, "score_kinds": out["score_kinds"], "baselines": list(predictors)[1:]}
+    params["bootstrap"] = ("poisson" if "large" in out or (out["task"] == "classification" and out["n"] >= POISSON_ROWS)
+                           else "multinomial")
     if "large" in out:
         params["large"] = out["large"]
     return EvaluationResult(

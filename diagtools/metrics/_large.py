@@ -167,7 +167,7 @@ def run_large(
     def stats(frame: pd.DataFrame, first_row: int) -> dict[str, np.ndarray]:
         y = encode(frame[y_col], "y_true")
         rows = first_row + np.arange(len(frame))
-        out = {}
+        designs = {}
         for name, lay in layouts.items():
             sc = scores.get(name, [])
             s = frame[sc].to_numpy(dtype=float) if sc else None
@@ -184,8 +184,9 @@ def run_large(
                 pc = proba.argmax(axis=1)
             else:
                 pc = (score > 0).astype(np.int64) if score.ndim == 1 else score.argmax(axis=1)
-            out[name] = G.chunk_sums(lay, y, pc, proba, score, rows, n_boot, random_state)
-        return out
+            designs[name] = (lay, G.design(lay, y, pc, proba, score))
+        # one draw of the weights per block of rows, shared by every predictor (paired)
+        return dict(zip(designs, G.many_sums(list(designs.values()), rows, n_boot, random_state), strict=True))
 
     def merge(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {name: a[name] + b[name] for name in a}

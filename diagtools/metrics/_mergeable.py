@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -161,10 +162,23 @@ def chunk_sums(lay: Layout, y: np.ndarray, pred: np.ndarray, proba: np.ndarray |
     n_boot : int
     random_state : int
     """
-    S = design(lay, y, pred, proba, score)
-    out = np.zeros((lay.m, 1 + n_boot))
-    for sl in row_chunks(len(y), n_boot):
-        out += S[:, sl] @ weights(rows[sl], n_boot, random_state)
+    return many_sums([(lay, design(lay, y, pred, proba, score))], rows, n_boot, random_state)[0]
+
+
+def many_sums(designs: list[tuple[Layout, sparse.csr_matrix]], rows: np.ndarray, n_boot: int,
+              random_state: int, progress: Any = None) -> list[np.ndarray]:
+    """Statistics of several predictors on the same rows and the same weights (paired).
+
+    The weights are drawn once per block of rows and shared by every predictor's design.
+    ``progress`` is an optional tqdm bar updated with the rows done.
+    """
+    out = [np.zeros((lay.m, 1 + n_boot)) for lay, _ in designs]
+    for sl in row_chunks(len(rows), n_boot):
+        W = weights(rows[sl], n_boot, random_state)
+        for acc, (_, S) in zip(out, designs, strict=True):
+            acc += S[:, sl] @ W
+        if progress is not None:
+            progress.update(sl.stop - sl.start)
     return out
 
 
