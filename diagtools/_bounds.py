@@ -30,9 +30,18 @@ METRIC_BOUNDS: dict[str, tuple[float, float]] = {
         ("accuracy", "balanced_accuracy", "top_k_accuracy", "precision", "recall", "f1", "jaccard", "roc_auc",
          "pr_auc", "average_precision", "ece", "error_rate", "fpr", "fnr", "tpr",
          "tnr", "specificity", "sensitivity", "selection_rate", "coverage", "hamming_loss", "zero_one_loss",
-         "positive_rate", "missing_rate", "share", "d2_absolute_error_score"),
+         "positive_rate", "missing_rate", "share", "d2_absolute_error_score", "base_rate"),
         UNIT,
     ),
+    # fairness disparity measures: a gap between two rates, or the smaller rate over the larger
+    **dict.fromkeys(
+        ("demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
+         "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
+         "predictive_parity_difference", "mae_ratio"),
+        UNIT,
+    ),
+    # largest minus smallest group value: never negative
+    **dict.fromkeys(("mean_error_difference", "mae_difference"), NONNEGATIVE),
     # multiclass Brier sums the squared errors over classes: 0 (perfect) to 2 (sure and wrong)
     **dict.fromkeys(("brier", "brier_score", "brier_score_loss"), (0.0, 2.0)),
     **dict.fromkeys(("r2", "explained_variance"), (-INF, 1.0)),

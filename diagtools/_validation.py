@@ -17,7 +17,8 @@ from diagtools.errors import DiagnosticInputError
 MSG_LENGTH = "{name} has {got} rows but {ref_name} has {want}. Pass {name} for the same rows, in the same order."
 MSG_EMPTY = "{name} is empty (0 rows). Pass at least one row of data."
 MSG_NAN = "{name} contains {count} missing value(s) (NaN/None), first at position {first}. Drop or impute those rows before diagnosing."
-MSG_COLUMN = "{name}: no column {column!r}{hint}. Available columns: {available}."
+# {hint} is closest_hint(...): it ends the sentence itself ("; did you mean 'x'?" or ".").
+MSG_COLUMN = "{name}: no column {column!r}{hint} Available columns: {available}."
 MSG_UNFITTED = "model ({cls}) is not fitted. Fit it first (model.fit(X_train, y_train)) or pass a fitted model."
 MSG_NO_PREDICT = "model ({cls}) has no predict method. Pass a fitted estimator with predict (and predict_proba for scores)."
 MSG_TASK = "{name} looks like {got} but task={want!r} was requested. {fix}"
@@ -120,6 +121,25 @@ def check_n_jobs(value: Any, name: str = "n_jobs") -> int | None:
             f"{name} must be None, a positive integer or -1 (all cores), got {value!r}. Pass e.g. {name}=1."
         )
     return int(value)
+
+
+# -- names: "did you mean" -------------------------------------------------------------------
+def closest_hint(value: Any, options: Iterable[Any]) -> str:
+    """End a "not found" sentence: ``"; did you mean 'x'?"`` for the closest option, else ``"."``.
+
+    Every "no column / parameter / section / run named ..." message puts this right after the
+    unknown name and starts its next sentence after it, so the sentence ends exactly once
+    (never "did you mean 'income'?." nor a missing stop).
+
+    Examples
+    --------
+    >>> f"no column 'Income'{closest_hint('Income', ['income', 'age'])} Available: ..."
+    "no column 'Income'; did you mean 'income'? Available: ..."
+    >>> f"no column 'zzz'{closest_hint('zzz', ['income'])} Available: ..."
+    "no column 'zzz'. Available: ..."
+    """
+    close = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
+    return f"; did you mean {close[0]!r}?" if close else "."
 
 
 # -- column names ---------------------------------------------------------------------------
@@ -228,8 +248,7 @@ def check_columns(data: pd.DataFrame, columns: Iterable[Any], *, name: str) -> l
     available = [str(c) for c in data.columns]
     for col in cols:
         if col not in data.columns:
-            close = difflib.get_close_matches(str(col), available, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = closest_hint(col, available)
             shown = ", ".join(repr(c) for c in available[:20]) + (" ..." if len(available) > 20 else "")
             raise DiagnosticInputError(MSG_COLUMN.format(name=name, column=col, hint=hint, available=shown))
     return cols

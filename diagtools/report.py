@@ -884,11 +884,11 @@ def run_diagnostics(
         if sections is None else list(sections)
     for name in chosen:
         if name not in SECTIONS:
-            import difflib
+            from diagtools._validation import closest_hint
 
-            close = difflib.get_close_matches(name, list(SECTIONS), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise DiagnosticInputError(f"sections: unknown section {name!r}{hint} Choose from {', '.join(SECTIONS)}.")
+            raise DiagnosticInputError(
+                f"sections: unknown section {name!r}{closest_hint(name, SECTIONS)} Choose from {', '.join(SECTIONS)}."
+            )
     check_same_length(y, X, name="y", ref_name="X")
     _check_numbers(n_boot, random_state, budgets)
     if slice_columns:
@@ -1341,9 +1341,7 @@ def _check_render_inputs(
     keep_notebook: Any,
 ) -> None:
     """Every check that needs no kernel, so a typo fails in a second with one clear line and writes nothing."""
-    import difflib
-
-    from diagtools._validation import check_columns
+    from diagtools._validation import check_columns, closest_hint
     from diagtools.io import check_model_file
 
     for arg, flag, path in (("model_path", "--model", model_path), ("data_path", "--data", data_path),
@@ -1366,10 +1364,9 @@ def _check_render_inputs(
             raise DiagnosticInputError(f"--sections (sections) is empty. Choose from {', '.join(SECTIONS)}, or omit it for all.")
         for name in chosen:
             if name not in SECTIONS:
-                close = difflib.get_close_matches(str(name), list(SECTIONS), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else "."
                 raise DiagnosticInputError(
-                    f"--sections (sections): unknown section {name!r}{hint} Choose from {', '.join(SECTIONS)}."
+                    f"--sections (sections): unknown section {name!r}{closest_hint(name, SECTIONS)} "
+                    f"Choose from {', '.join(SECTIONS)}."
                 )
         for name, (arg, flag) in (("fit", ("train_path", "--train")), ("drift", ("reference_path", "--reference"))):
             needed = train_path if name == "fit" else reference_path

@@ -434,6 +434,14 @@ def _cases() -> list[tuple[str, Callable[[dict[str, Any]], Any], str]]:
     add("hr-metrics-dict", "metrics", lambda d: hist(d).record(name="m", metrics={"accuracy": 0.9}))
     add("hr-name-empty", "name", lambda d: hist(d).record(name="", metrics=ev_small(d)))
     add("hr-name-int", "name", lambda d: hist(d).record(name=3, metrics=ev_small(d)))
+    add("hr-n_boot-zero", "n_boot", lambda d: hist(d).record(name="m", latency=lat([1.0, 2.0]), n_boot=0))
+    add("hr-n_boot-float", "n_boot", lambda d: hist(d).record(name="m", latency=lat([1.0, 2.0]), n_boot=2.5))
+    add("hr-random_state-text", "random_state",
+        lambda d: hist(d).record(name="m", latency=lat([1.0, 2.0]), random_state="x"))
+    add("hr-random_state-negative", "random_state",
+        lambda d: hist(d).record(name="m", latency=lat([1.0, 2.0]), random_state=-1))
+    add("hr-tags-string", "tags", lambda d: hist(d).record(name="m", metrics=ev_small(d), tags="abc"))
+    add("hr-tags-ints", "tags", lambda d: hist(d).record(name="m", metrics=ev_small(d), tags=[1, 2]))
 
     def runs(d: dict[str, Any]) -> tuple[Any, Any]:
         h = hist(d)
@@ -443,6 +451,16 @@ def _cases() -> list[tuple[str, Callable[[dict[str, Any]], Any], str]]:
     add("cr-metric_tolerance", "metric_tolerance", lambda d: dt.compare_runs(*runs(d), metric_tolerance=-1))
     add("cr-latency_tolerance", "latency_tolerance", lambda d: dt.compare_runs(*runs(d), latency_tolerance=-0.5))
     add("cr-alpha", "alpha", lambda d: dt.compare_runs(*runs(d), alpha=0.0))
+    add("cr-alpha-text", "alpha", lambda d: dt.compare_runs(*runs(d), alpha="0.05"))
+    add("cr-metric_tolerance-nan", "metric_tolerance", lambda d: dt.compare_runs(*runs(d), metric_tolerance=np.nan))
+    add("cr-n_boot-zero", "n_boot", lambda d: dt.compare_runs(*runs(d), n_boot=0))
+    add("cr-n_boot-float", "n_boot", lambda d: dt.compare_runs(*runs(d), n_boot=10.5))
+    add("cr-confidence-above-one", "confidence", lambda d: dt.compare_runs(*runs(d), confidence=1.5))
+    add("cr-confidence-zero", "confidence", lambda d: dt.compare_runs(*runs(d), confidence=0.0))
+    add("cr-random_state-text", "random_state", lambda d: dt.compare_runs(*runs(d), random_state="x"))
+    add("cr-run_spread-negative", "run_spread", lambda d: dt.compare_runs(*runs(d), run_spread=-0.1))
+    add("cr-run-ids-not-runs", "baseline", lambda d: dt.compare_runs(1, 2))
+    add("cr-candidate-id", "candidate", lambda d: dt.compare_runs(runs(d)[0], 2))
 
     # --- io (the path argument is named by its value) -----------------------------------------
     add("lm-missing", "model.skops", lambda d: dt.load_model("/nonexistent/model.skops"))
@@ -470,6 +488,36 @@ def test_bad_input_names_the_argument(call: Callable[[dict[str, Any]], Any], arg
     with pytest.raises(DiagnosticInputError) as info:
         call(d)
     assert re.search(rf"\b{re.escape(arg)}\b", str(info.value)), str(info.value)
+
+
+# --- "did you mean": one sentence end, never "?." --------------------------------------------------
+def test_did_you_mean_message_shape():
+    d = ctx()
+    frame = d["X"].assign(income=d["yv"])
+    with pytest.raises(DiagnosticInputError) as info:
+        dt.check_data(frame, target="Income", n_boot=20)
+    assert str(info.value) == (
+        "target: no column 'Income'; did you mean 'income'? Available columns: 'a', 'b', 'region', 'income'."
+    )
+    with pytest.raises(DiagnosticInputError) as info:
+        dt.check_data(frame, target="zzz", n_boot=20)
+    assert str(info.value) == "target: no column 'zzz'. Available columns: 'a', 'b', 'region', 'income'."
+
+
+@pytest.mark.parametrize("call", [
+    pytest.param(lambda d: dt.slice_metrics(None, d["X"], d["y"], y_pred=d["pred"], by=["regon"]), id="column"),
+    pytest.param(lambda d: dt.validation_curve(d["tree"], d["Xn"], d["y"], param_name="max_dept",
+                                               param_range=[1, 2], cv=3), id="parameter"),
+    pytest.param(lambda d: dt.run_diagnostics(d["clf"], d["Xn"], d["y"], sections=["metrcs"]), id="section"),
+    pytest.param(lambda d: dt.compare_variants({"a": d["clf"], "b": d["pipe"]}, d["Xn"], d["y"], reference="aa"),
+                 id="variant"),
+])
+def test_did_you_mean_ends_the_sentence_once(call):
+    with pytest.raises(DiagnosticInputError) as info:
+        call(ctx())
+    msg = str(info.value)
+    assert re.search(r"; did you mean '[^']+'\? [A-Z]", msg), msg
+    assert "?." not in msg and ".." not in msg
 
 
 # --- load_test: bounded queries and a bounded wait -----------------------------------------------

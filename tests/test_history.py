@@ -405,9 +405,9 @@ def test_paired_bootstrap_interval_matches_analytic():
 def test_compare_bad_input(tmp_path):
     hist = History(tmp_path / "b.db")
     r = hist.get(_record(hist, "main", metrics=_metrics(0.9)))
-    with pytest.raises(DiagnosticInputError, match="metric_tolerance must be a number >= 0"):
+    with pytest.raises(DiagnosticInputError, match="metric_tolerance must be a finite number >= 0"):
         compare_runs(r, r, metric_tolerance=-0.1)
-    with pytest.raises(DiagnosticInputError, match=r"alpha must be in \(0, 1\)"):
+    with pytest.raises(DiagnosticInputError, match=r"alpha must be a number in \(0, 1\)"):
         compare_runs(r, r, alpha=1.5)
     with pytest.raises(DiagnosticInputError, match="not stored in both runs"):
         compare_runs(r, r, metrics=["roc_auc"])

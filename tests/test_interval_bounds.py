@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from diagtools._bounds import clip_interval, metric_bounds
 from diagtools.errors import DiagnosticWarning
+from diagtools.fairness import assess_fairness_predictions
 from diagtools.fit import learning_curve, validation_curve
 from diagtools.metrics import evaluate_predictions
 from diagtools.slices import slice_metrics
@@ -137,6 +138,65 @@ def test_slice_metrics_regression_errors_nonnegative(n, noise, confidence, seed)
         res = slice_metrics(None, X, y, y_pred=pred, task="regression", n_boot=30, min_size=3,
                             confidence=confidence, random_state=seed)
     assert _assert_inside(res.frame, "metric") > 0
+
+
+@SETTINGS
+@given(n=st.integers(12, 120), p_correct=st.sampled_from([0.0, 0.5, 0.9, 1.0]), p_pos=st.sampled_from([0.05, 0.5, 0.95]),
+       with_score=st.booleans(), confidence=confidences, seed=st.integers(0, 10_000))
+def test_fairness_classification_intervals_inside(n, p_correct, p_pos, with_score, confidence, seed):
+    """Group rates (Wilson), ECE and every disparity measure stay in [0, 1], groups as small as 1 row."""
+    rng = np.random.default_rng(seed)
+    groups = pd.DataFrame({"g": rng.choice(["a", "b", "c"], n, p=[0.6, 0.3, 0.1]), "h": rng.choice(["x", "y"], n)})
+    y = (rng.random(n) < p_pos).astype(int)
+    y[:2] = [0, 1]
+    pred = np.where(rng.random(n) < p_correct, y, 1 - y)
+    score = np.clip(0.5 * pred + 0.5 * rng.random(n), 0, 1) if with_score else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = assess_fairness_predictions(y, pred, sensitive_features=groups, y_score=score, min_group_size=1,
+                                          n_boot=30, confidence=confidence, random_state=seed)
+    rates = res.groups
+    assert set(rates["metric"]) >= {"selection_rate", "base_rate", "tpr", "fpr", "precision", "error_rate"}
+    assert all(metric_bounds(m) == (0.0, 1.0) for m in rates["metric"])  # every group metric here is a rate
+    assert _assert_inside(rates, "metric") == len(rates)
+    assert _assert_inside(res.overall, "metric") == len(res.overall)
+    assert _assert_inside(res.frame, "measure") == len(res.frame)
+
+
+@SETTINGS
+@given(n=st.integers(6, 80), scale=st.sampled_from([0.0, 1e-3, 1.0, 100.0]), confidence=confidences,
+       seed=st.integers(0, 10_000))
+def test_fairness_regression_intervals_inside(n, scale, confidence, seed):
+    """The Student-t interval of a group MAE never goes below 0 (a few rows, heavy-tailed errors)."""
+    rng = np.random.default_rng(seed)
+    groups = pd.Series(rng.choice(["a", "b"], n), name="g")
+    y = rng.normal(size=n) * 10
+    pred = y + scale * rng.standard_t(1.5, size=n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = assess_fairness_predictions(y, pred, sensitive_features=groups, task="regression", min_group_size=1,
+                                          n_boot=30, confidence=confidence, random_state=seed)
+    mae = res.groups[res.groups["metric"] == "mae"]
+    assert _assert_inside(mae, "metric") == len(mae) > 0
+    assert _assert_inside(res.frame, "measure") == len(res.frame)
+
+
+def test_fairness_mae_t_interval_is_clipped_at_zero():
+    """Ground truth: one large error among small ones; the plain t-interval of the MAE crosses 0."""
+    from scipy import stats
+
+    y = np.zeros(6)
+    pred = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 6.0])
+    groups = pd.Series(["a"] * 6, name="g")
+    res = assess_fairness_predictions(y, pred, sensitive_features=groups, task="regression", min_group_size=1,
+                                      n_boot=30)
+    row = res.groups[(res.groups["metric"] == "mae") & (res.groups["feature"] == "g")].iloc[0]
+    a = np.abs(pred - y)
+    half = stats.t.ppf(0.975, 5) * a.std(ddof=1) / np.sqrt(6)
+    assert a.mean() - half < 0  # the unclipped interval would claim a negative MAE
+    assert row["estimate"] == pytest.approx(1.0)
+    assert row["ci_low"] == 0.0
+    assert row["ci_high"] == pytest.approx(a.mean() + half)
 
 
 def test_learning_curve_accuracy_interval_never_above_one():

@@ -35,6 +35,7 @@ from scipy import sparse
 from scipy import stats as sps
 
 from diagtools import _validation as V
+from diagtools._bounds import clip_interval, metric_bounds
 from diagtools._stats import benjamini_hochberg, bootstrap_counts, percentile_interval, wilson_interval
 from diagtools.errors import DiagnosticInputError
 from diagtools.fairness import _inputs as I
@@ -218,7 +219,7 @@ def _classification(
             mask = _measure_mask(measure, counts, min_size)
             est = float(M.measure_value(measure, values, mask))
             samples = M.measure_value(measure, boot_values, mask)
-            lo, hi = bc_interval(samples, est, confidence)
+            lo, hi = clip_interval(*bc_interval(samples, est, confidence), metric_bounds(measure.name))
             p = _permutation_p(measure, counts, mask, est, n_boot, rng_perm)
             measure_rows.append(_measure_row(feat, measure, values, mask, size, est, lo, hi, p, min_size))
     return group_rows, measure_rows
@@ -330,10 +331,10 @@ def _regression(
             with np.errstate(all="ignore"):
                 t = sps.t.ppf(0.5 + confidence / 2, np.maximum(cnt - 1, 1))
                 half = t * np.sqrt(np.maximum(var, 0) / cnt)
+            # a t-interval can cross the metric's range (an MAE below 0): clip it (diagtools._bounds)
+            low, high = clip_interval(values[metric] - half, values[metric] + half, metric_bounds(metric))
             for j, label in enumerate(feat.labels):
-                lo, hi = values[metric][j] - half[j], values[metric][j] + half[j]
-                if metric == "mae":
-                    lo = max(lo, 0.0)
+                lo, hi = low[j], high[j]
                 group_rows.append({
                     "feature": feat.name, "group": label, "metric": metric, "estimate": float(values[metric][j]),
                     "ci_low": float(lo), "ci_high": float(hi), "n": int(cnt[j]), "group_size": int(cnt[j]),
@@ -345,7 +346,7 @@ def _regression(
         for measure in M.REGRESSION_MEASURES:
             est = float(M.measure_value(measure, values, mask))
             samples = M.measure_value(measure, boot, mask)
-            lo, hi = bc_interval(samples, est, confidence)
+            lo, hi = clip_interval(*bc_interval(samples, est, confidence), metric_bounds(measure.name))
             metric = measure.metrics[0]
             var = var_e if metric == "mean_error" else var_a
             p = _welch_anova(cnt[mask], values[metric][mask], var[mask]) if mask.sum() >= 2 else float("nan")

@@ -9,7 +9,6 @@ step, a tidy frame, intervals across folds and a progress bar for long sweeps.
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from diagtools._validation import (
     check_same_length,
     check_tabular,
     check_unique_columns,
+    closest_hint,
 )
 from diagtools.errors import DiagnosticInputError
 from diagtools.fit._result import LearningCurveResult, ValidationCurveResult
@@ -38,7 +38,7 @@ MSG_NO_FIT = "model ({cls}) has no fit method. Pass an unfitted scikit-learn sty
 MSG_CLONE = "model ({cls}) cannot be cloned ({exc}). Pass a scikit-learn compatible estimator (get_params/set_params)."
 MSG_FIT_FAILED = "model ({cls}) failed to fit on the cross-validation folds: {exc}. Check that X, y suit this model (categorical columns need an encoder, e.g. a Pipeline with OrdinalEncoder)."
 MSG_TRAIN_SIZES = "train_sizes must be fractions in (0, 1] or row counts in [1, {n_max}] (the smallest training fold), got {got!r}. Pass e.g. train_sizes=(0.1, 0.5, 1.0)."
-MSG_PARAM = "param_name: {cls} has no parameter {name!r}{hint}. Parameters: {available}."
+MSG_PARAM = "param_name: {cls} has no parameter {name!r}{hint} Parameters: {available}."
 MSG_PARAM_RANGE = "param_range must hold at least 2 values to sweep, got {got!r}. Pass e.g. param_range=[1, 2, 4, 8]."
 MSG_SCORING = "scoring {got!r} is not a scikit-learn scorer ({exc}). Pass a name such as 'accuracy', 'roc_auc' or 'r2', or a callable scorer."
 MSG_CV = "cv must be an int >= 2, a scikit-learn splitter or an iterable of (train, test) index pairs, got {got!r}."
@@ -153,8 +153,7 @@ def check_param(model: Any, param_name: str, param_range: Any) -> list[Any]:
     params = model.get_params(deep=True)
     if param_name not in params:
         names = sorted(params)
-        close = difflib.get_close_matches(str(param_name), names, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = closest_hint(param_name, names)
         shown = ", ".join(repr(n) for n in names[:15]) + (" ..." if len(names) > 15 else "")
         raise DiagnosticInputError(MSG_PARAM.format(cls=type(model).__name__, name=param_name, hint=hint, available=shown))
     values = list(param_range) if param_range is not None and not isinstance(param_range, (str, bytes)) else []

@@ -397,7 +397,9 @@ def compare_runs(
     Raises
     ------
     DiagnosticInputError
-        When a tolerance or spread is negative or alpha is not in (0, 1).
+        When ``baseline`` or ``candidate`` is not a :class:`Run`, a tolerance or spread is
+        negative, ``alpha`` or ``confidence`` is not in (0, 1), ``n_boot`` < 1 or
+        ``random_state`` is not a seed.
 
     Examples
     --------
@@ -412,12 +414,27 @@ def compare_runs(
     >>> compare_runs(hist.latest("main"), hist.latest("pr")).regressed
     True
     """
-    for value, label in ((metric_tolerance, "metric_tolerance"), (latency_tolerance, "latency_tolerance")):
-        if not np.isfinite(value) or value < 0:
-            raise DiagnosticInputError(f"{label} must be a number >= 0, got {value!r}. Pass e.g. {label}=0.01.")
-    if not 0 < alpha < 1:
-        raise DiagnosticInputError(f"alpha must be in (0, 1), got {alpha!r}. Pass e.g. alpha=0.05.")
+    from diagtools import _validation as V
     from diagtools.history._results import RunComparison
+    from diagtools.history._store import Run
+
+    for run, label in ((baseline, "baseline"), (candidate, "candidate")):
+        if not isinstance(run, Run):
+            raise DiagnosticInputError(
+                f"{label} must be a stored Run, got {type(run).__name__} {run!r}. Pass history.get(run_id) or "
+                "history.latest(name), or compare by id or name with history.compare(baseline, candidate)."
+            )
+    V.check_real(metric_tolerance, "metric_tolerance", low=0.0, hint="Pass e.g. metric_tolerance=0.01.")
+    V.check_real(latency_tolerance, "latency_tolerance", low=0.0, hint="Pass e.g. latency_tolerance=0.10.")
+    V.check_probability(alpha, "alpha")
+    V.check_n_boot(n_boot)
+    V.check_probability(confidence, "confidence")
+    V.check_random_state(random_state)
+    if run_spread is not None:
+        spreads = run_spread.items() if isinstance(run_spread, dict) else [(None, run_spread)]
+        for batch, value in spreads:
+            V.check_real(value, "run_spread" if batch is None else f"run_spread[{batch!r}]", low=0.0,
+                         hint="It is the sd of a log median latency: pass e.g. run_spread=0.1.")
 
     rows: list[dict[str, Any]] = []
     ma, mb = _primary_metrics(baseline), _primary_metrics(candidate)

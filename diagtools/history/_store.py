@@ -411,7 +411,8 @@ class History:
         Raises
         ------
         DiagnosticInputError
-            When ``name`` is empty or a frame lacks its required columns.
+            When ``name`` is empty, a frame lacks its required columns, ``tags`` is not a list
+            of strings, ``n_boot`` < 1 or ``random_state`` is not a non-negative integer seed.
         """
         if not isinstance(name, str) or not name.strip():
             raise DiagnosticInputError(f"name must be a non-empty string, got {name!r}. Pass e.g. name='main'.")
@@ -419,6 +420,11 @@ class History:
             raise DiagnosticInputError(
                 f"name must not be a number, got {name!r} (numbers mean run ids). Pass e.g. name='main-{name}'."
             )
+        from diagtools import _validation as V
+
+        n_boot = V.check_n_boot(n_boot)
+        random_state = V.check_random_state(random_state, allow_none=False)
+        tags = _check_tags(tags)
         metric_frame = _metric_frame(metrics)
         sample_frame = _sample_frame(latency)
         y_true = None if y is None else _flat(y)
@@ -598,13 +604,13 @@ class History:
         with self._read() as con:
             row = con.execute("SELECT MAX(id) FROM runs WHERE name = ?", (name,)).fetchone()
         if row is None or row[0] is None:
-            import difflib
+            from diagtools._validation import closest_hint
 
             names = self.names()
-            close = difflib.get_close_matches(str(name), names, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
             shown = ", ".join(repr(n) for n in names[:10]) or "none yet"
-            raise DiagnosticInputError(f"no run named {name!r} in {self.path.name}{hint} Stored names: {shown}.")
+            raise DiagnosticInputError(
+                f"no run named {name!r} in {self.path.name}{closest_hint(name, names)} Stored names: {shown}."
+            )
         return self.get(int(row[0]))
 
     def resolve(self, ref: int | str) -> Run:
@@ -798,6 +804,23 @@ class History:
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _check_tags(tags: Any) -> list[str]:
+    """Tags are a list of strings: a bare string would be stored letter by letter."""
+    if tags is None:
+        return []
+    if isinstance(tags, (str, bytes)) or not isinstance(tags, (list, tuple, set, frozenset)):
+        raise DiagnosticInputError(
+            f"tags must be a list of strings, got {type(tags).__name__} {tags!r}. Pass e.g. tags=['nightly']."
+        )
+    bad = [t for t in tags if not isinstance(t, str)]
+    if bad:
+        raise DiagnosticInputError(
+            f"tags must be a list of strings, got {bad[0]!r} ({type(bad[0]).__name__}) among them. "
+            f"Pass e.g. tags=[{str(bad[0])!r}]."
+        )
+    return list(tags)
+
+
 def _foreign(path: Path, why: str) -> DiagnosticInputError:
     return DiagnosticInputError(
         f"db: {path} is not a diagtools history file: {why}. It was left untouched. "

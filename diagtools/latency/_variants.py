@@ -10,7 +10,6 @@ resampling both sets of timed calls.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -19,7 +18,7 @@ import pandas as pd
 
 from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import benjamini_hochberg, bootstrap_p_value
-from diagtools._validation import check_random_state
+from diagtools._validation import check_random_state, closest_hint
 from diagtools.errors import DiagnosticInputError
 from diagtools.latency._checks import (
     check_batch_sizes,
@@ -347,9 +346,9 @@ def compare_variants(
     if reference is None:
         reference = names[0]
     if reference not in models:
-        close = difflib.get_close_matches(str(reference), names, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise DiagnosticInputError(f"reference: no variant {reference!r}{hint}. Variants: {names}.")
+        raise DiagnosticInputError(
+            f"reference: no variant {reference!r}{closest_hint(reference, names)} Variants: {names}."
+        )
     for name, model in models.items():
         check_method(model, "predict", name=f"models[{name!r}]")
     n = check_n_rows(X)
