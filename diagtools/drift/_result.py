@@ -275,7 +275,17 @@ class DriftResult(Result):
         if len(pred):
             p = pred.iloc[0]
             m0, m1 = self._mean(PREDICTION_COLUMN, "reference"), self._mean(PREDICTION_COLUMN, "current")
-            if p["drifted"]:
+            if p["drifted"] and self.params.get("reference_in_sample"):
+                # scores on the rows a model was trained on are more confident than on any new rows:
+                # that difference is the model's optimism, not drift
+                out.append(Finding("drift", "low",
+                                   f"In-sample reference (the model was trained on it): model scores differ "
+                                   f"({_size_word(p['effect'], p['threshold'])}): mean score {m1:.3g} vs {m0:.3g} on reference, "
+                                   f"Wasserstein {p['effect']:.3f} reference SDs, {_q_text(p['q_value'])}",
+                                   "Scores on training rows are optimistic, so part or all of this is overfitting rather "
+                                   "than drift. Compare against held-out reference data to separate the two.",
+                                   {"effect": p["effect"]}))
+            elif p["drifted"]:
                 out.append(Finding("drift", "medium",
                                    f"Model scores drifted ({_size_word(p['effect'], p['threshold'])}): mean score {m1:.3g} vs "
                                    f"{m0:.3g} on reference, Wasserstein {p['effect']:.3f} reference SDs, {_q_text(p['q_value'])}",
