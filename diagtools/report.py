@@ -1506,6 +1506,10 @@ def export_html(
             data = output.get("data", {})
             if "application/vnd.jupyter.widget-view+json" in data:
                 continue  # a live control: nothing to show without a kernel
+            if "text/plain" in data and "sk-top-container" in "".join(data.get("text/html", "")):
+                # scikit-learn's estimator diagram links every step to its online docs: keep the
+                # plain repr, which needs nothing from the network.
+                data.pop("text/html")
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
                 continue  # progress bars and warnings from the run are not part of the report
             kept.append(output)

@@ -112,3 +112,24 @@ def test_template_defaults_diagnose_the_demo_without_files():
     assert (inputs.X["purpose"] == "crypto").any()  # the drifted current window
     with pytest.raises(DiagnosticInputError, match="data_path is None but model_path is given"):
         load_inputs(model_path="model.skops", data_path=None, target=LOANS_TRUTH.target)
+
+
+def test_exported_html_keeps_sklearn_diagrams_offline(tmp_path):
+    """A displayed pipeline shows as its plain repr: the diagram links to scikit-learn's online docs."""
+    import nbformat
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.utils import estimator_html_repr
+
+    from diagtools.report import export_html
+
+    pipe = make_pipeline(StandardScaler())
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("pipe")
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/html": estimator_html_repr(pipe),
+                                                                   "text/plain": repr(pipe)}, execution_count=1)]
+    nb.cells = [cell]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, str(path))
+    html = export_html(path, tmp_path / "nb.html").read_text(encoding="utf-8")
+    assert "scikit-learn.org" not in html and "StandardScaler" in html
