@@ -194,3 +194,20 @@ def test_as_estimator_gives_scikit_learn_a_fitted_view():
 
     sk = one_hot_pipeline(LogisticRegression(max_iter=2000), sparse=False).fit(X, y)
     assert as_estimator(sk) is sk
+
+
+def test_boosters_with_native_handles_that_pickle_themselves_have_a_size():
+    import lightgbm as lgb
+    import xgboost as xgb
+
+    from diagtools.latency import model_size
+
+    X, y = adult_like(400, seed=33)
+    xm = xgb.XGBClassifier(n_estimators=10, enable_categorical=True, n_jobs=1).fit(X, y == ">50K")
+    lm = lgb.LGBMClassifier(n_estimators=10, verbose=-1).fit(X, y)
+    for model in (xm, lm):
+        sizes = model_size(model)  # ctypes handles inside, but the boosters pickle their model themselves
+        assert sizes["size_bytes"] and sizes["size_source"] in ("skops", "pickle"), sizes
+    res = dt.compare_variants({"a": xm, "b": xm}, X, y == ">50K", n_boot=50, min_runs=5, min_time=0.0, max_time=0.1)
+    acc = res.frame[(res.frame["metric"] == "accuracy") & (res.frame["variant"] == "a")]["estimate"].iloc[0]
+    assert acc == pytest.approx(accuracy_score((y == ">50K").astype(int), xm.predict(X)))

@@ -16,7 +16,6 @@ from diagtools._validation import check_fitted, check_tabular
 from diagtools.errors import DiagnosticInputError
 from diagtools.explanations._checks import check_explain_args
 from diagtools.explanations._shap import (
-    ADDITIVITY_TOL,
     Computed,
     additivity_gap,
     import_shap,
@@ -451,10 +450,10 @@ def explain(
     if comp is not None:
         chosen = _explained_index(ad, Xs, comp, class_index)
         gap, n_checked = additivity_gap(comp, chosen, random_state)
-        if not gap <= ADDITIVITY_TOL:
+        if not gap <= comp.tol:
             failure = (f"base value + sum of {comp.explainer_class} values differs from the model's raw output "
                        f"({comp.output_space}) by up to {gap:.3g} (relative) on {n_checked} rows, above the "
-                       f"{ADDITIVITY_TOL:g} tolerance: those values explain a different model. The model-agnostic "
+                       f"{comp.tol:g} tolerance: those values explain a different model. The model-agnostic "
                        "explainer below calls the model itself on the original rows.")
             failed_gap, failed_kind, comp = gap, comp.kind, None
     if comp is None:
@@ -480,7 +479,7 @@ def explain(
               "max_rows": max_rows, "budget": budget, "n_boot": n_boot, "random_state": random_state,
               "class_index": class_index, "class_explained": what, "estimator": ad.name, "family": ad.family,
               "task": ad.task, "n_rows_X": n, "additivity_gap": None if np.isnan(gap) else gap,
-              "additivity_rows": n_checked, "fallback": failure, "failed_explainer": failed_kind,
+              "additivity_rows": n_checked, "additivity_tol": comp.tol, "fallback": failure, "failed_explainer": failed_kind,
               "failed_gap": failed_gap}
     return Explanation(frame=frame, params=params, n_samples=len(rows), shap_values=grouped.reset_index(drop=True),
                        shap_expanded=expanded, feature_values=feature_values,

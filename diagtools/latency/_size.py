@@ -22,6 +22,20 @@ NATIVE_MODULES = ("onnxruntime", "torch", "tensorflow", "ctypes", "tflite_runtim
 _SCAN_LIMIT = 5000
 
 
+def _serialises_itself(obj: Any) -> bool:
+    """True when the object's own class (not object, not scikit-learn's generic one) defines how it pickles.
+
+    LightGBM and XGBoost boosters hold ctypes handles yet pickle their whole model through
+    ``__getstate__``: their pickled size is right, and the scan does not look inside them.
+    """
+    t = type(obj)
+    for name in ("__reduce__", "__reduce_ex__", "__getstate__"):
+        owner = next((k for k in t.__mro__ if name in vars(k)), None)
+        if owner is not None and owner.__module__.split(".")[0] not in ("builtins", "sklearn", "copyreg"):
+            return True
+    return False
+
+
 def _native_handles(model: Any, depth: int = 4) -> list[str]:
     """Types of native runtime objects reachable from ``model`` through attributes and containers."""
     found: list[str] = []
@@ -36,7 +50,7 @@ def _native_handles(model: Any, depth: int = 4) -> list[str]:
         if root in NATIVE_MODULES:
             found.append(f"{type(obj).__module__}.{type(obj).__name__}")
             continue
-        if d >= depth or type(obj).__module__ in ("numpy", "pandas.core.frame", "pandas.core.series"):
+        if d >= depth or _serialises_itself(obj):
             continue
         if isinstance(obj, dict):
             children = list(obj.values())

@@ -370,7 +370,11 @@ def compare_variants(
     check_random_state(random_state, allow_none=False)
     check_number(alpha, "alpha", low=0.0, inclusive=False, high=1.0)
     order = [reference] + [k for k in models if k != reference]
-    preds = {k: np.asarray(models[k].predict(X)) for k in order}
+    from diagtools.models import adapt_model
+
+    # booleans for a model that states 0/1 labels (XGBoost): compare like with like
+    y = adapt_model(models[reference]).align_labels(np.asarray(y))
+    preds = {k: adapt_model(models[k]).predict(X) for k in order}
     ev = evaluate_predictions(
         y, y_pred=preds[reference], baselines={k: {"y_pred": preds[k]} for k in order[1:]},
         metrics=metrics, n_boot=n_boot, confidence=confidence, random_state=random_state,
