@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NoReturn
+
+from diagtools.errors import DiagnosticInputError
 
 #: Exit codes of every command (also in each command's --help and in README).
 EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -88,6 +91,63 @@ def float_in(low: float, high: float, example: float, *, low_open: bool = False,
 
     parse.__name__ = f"number in {shown}"
     return parse
+
+
+#: The one mapping from what the user typed (a flag, or a positional's metavar) to the library
+#: argument names whose errors it answers for. A library error starts with its argument
+#: ("model: file not found ...", "run_id: no run 7 ..."); on the command line it must name the
+#: flag the user typed instead ("--model: file not found ...").
+CLI_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "--model": ("model",),
+    "--baseline-model": ("model", "baseline_model"),
+    "--data": ("data",),
+    "--db": ("db", "path"),
+    "--name": ("name",),
+    "--baseline-name": ("baseline_name",),
+    "--tags": ("tags",),
+    "--metrics": ("metrics",),
+    "--batch-sizes": ("batch_sizes",),
+    "--n-boot": ("n_boot",),
+    "--random-state": ("random_state",),
+    "--alpha": ("alpha",),
+    "--metric-tolerance": ("metric_tolerance",),
+    "--latency-tolerance": ("latency_tolerance",),
+    "BASELINE": ("run_id", "baseline"),
+    "CANDIDATE": ("run_id", "candidate"),
+}
+
+
+def flag_message(message: str, flags: tuple[str, ...], default: str | None = None) -> str:
+    """Rewrite a library message so it starts with the flag the user typed.
+
+    The first flag in ``flags`` whose library name (:data:`CLI_ARGUMENTS`) starts the message
+    replaces that name (``"model: ..."`` -> ``"--model: ..."``, ``"n_boot must ..."`` ->
+    ``"--n-boot must ..."``). A message that starts with none of them, nor with a flag, gets
+    ``default`` in front when given (``"no run named 'x' ..."`` -> ``"BASELINE: no run named 'x' ..."``).
+
+    Examples
+    --------
+    >>> flag_message("model: file not found: m.skops. Check the path.", ("--model",))
+    '--model: file not found: m.skops. Check the path.'
+    >>> flag_message("run_id: no run 7 in h.db.", ("CANDIDATE",))
+    'CANDIDATE: no run 7 in h.db.'
+    """
+    for flag in flags:
+        for name in CLI_ARGUMENTS.get(flag, ()):
+            if message.startswith((f"{name}:", f"{name} ")):
+                return flag + message[len(name):]
+    if default is not None and not message.startswith(("-", *flags)):
+        return f"{default}: {message}"
+    return message
+
+
+@contextlib.contextmanager
+def cli_arguments(*flags: str, default: str | None = None) -> Iterator[None]:
+    """Re-raise a library ``DiagnosticInputError`` under the flag the user typed (:func:`flag_message`)."""
+    try:
+        yield
+    except DiagnosticInputError as exc:
+        raise DiagnosticInputError(flag_message(str(exc), flags, default)) from exc
 
 
 def one_line(message: object) -> str:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from diagtools._cli_common import add_trusted_type_argument, float_in, int_at_least, seed
+from diagtools._cli_common import add_trusted_type_argument, cli_arguments, float_in, int_at_least, seed
 from diagtools.errors import DiagnosticInputError
 
 if TYPE_CHECKING:
@@ -207,39 +207,45 @@ def _bench(args: argparse.Namespace) -> int:
 
     sizes = _batch_sizes(args.batch_sizes)
     out_path = _check_out(args.out)
-    data = load_data(args.data, name="data")
+    with cli_arguments("--data"):
+        data = load_data(args.data, name="data")
     check_columns(data, [args.target], name="--target")
     load_kwargs = {"trust": args.trust_pickle}
     trusted = getattr(args, "trusted_type", None)
     if trusted:
         load_kwargs["trusted"] = trusted
-    model = load_model(args.model, **load_kwargs)
+    with cli_arguments("--model"):
+        model = load_model(args.model, **load_kwargs)
+    if args.baseline_model is not None:
+        with cli_arguments("--baseline-model"):  # a bad baseline file fails here, before the history is touched
+            load_model(args.baseline_model, **load_kwargs)
     if args.sample_rows is not None and 0 < args.sample_rows < len(data):
         data = data.sample(n=args.sample_rows, random_state=args.random_state)
     X, y = data.drop(columns=[args.target]), data[args.target]
-    history = History(_db_path(args.db))
+    with cli_arguments("--db"):
+        history = History(_db_path(args.db))
     if args.baseline_model is not None:
         return _bench_paired(args, history, X, y, sizes, load_kwargs, out_path)
-    run = bench(model, X, y, history=history, name=args.name, tags=args.tags, batch_sizes=sizes,
-                n_runs=args.n_runs, n_boot=args.n_boot, model_path=args.model, cpu_hour_price=args.cpu_hour_price,
-                random_state=args.random_state)
+    with cli_arguments("--name", "--tags", "--batch-sizes", "--n-boot", "--random-state", "--db"):
+        run = bench(model, X, y, history=history, name=args.name, tags=args.tags, batch_sizes=sizes,
+                    n_runs=args.n_runs, n_boot=args.n_boot, model_path=args.model,
+                    cpu_hour_price=args.cpu_hour_price, random_state=args.random_state)
     print(_summary(run, history))
     return 0
 
 
 def _bench_paired(args: argparse.Namespace, history: History, X: object, y: object, sizes: list[int],
                   load_kwargs: dict[str, object], out_path: Path | None) -> int:
-    from diagtools.io import load_model
-
-    load_model(args.baseline_model, **load_kwargs)  # a bad baseline file fails here, before any timing
-    result = history.compare_models(
-        args.baseline_model, args.model, X, y, baseline_name=args.baseline_name, name=args.name, tags=args.tags,
-        batch_sizes=sizes, n_processes=args.processes, n_blocks=args.blocks,
-        latency_tolerance=args.latency_tolerance, metric_tolerance=args.metric_tolerance, alpha=args.alpha,
-        metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
-        cpu_hour_price=args.cpu_hour_price, n_boot=args.n_boot, load_kwargs=load_kwargs,
-        progress=sys.stderr.isatty(), random_state=args.random_state,
-    )
+    with cli_arguments("--name", "--baseline-name", "--tags", "--metrics", "--batch-sizes", "--n-boot", "--alpha",
+                       "--metric-tolerance", "--latency-tolerance", "--random-state", "--db"):
+        result = history.compare_models(
+            args.baseline_model, args.model, X, y, baseline_name=args.baseline_name, name=args.name, tags=args.tags,
+            batch_sizes=sizes, n_processes=args.processes, n_blocks=args.blocks,
+            latency_tolerance=args.latency_tolerance, metric_tolerance=args.metric_tolerance, alpha=args.alpha,
+            metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
+            cpu_hour_price=args.cpu_hour_price, n_boot=args.n_boot, load_kwargs=load_kwargs,
+            progress=sys.stderr.isatty(), random_state=args.random_state,
+        )
     text = {"json": result.to_json, "markdown": result.to_markdown}.get(args.format, result.to_text)()
     text = text if text.endswith("\n") else text + "\n"
     sys.stdout.write(text)
@@ -293,13 +299,18 @@ def _compare(args: argparse.Namespace) -> int:
     path = _db_path(args.db)
     if not path.exists():
         raise DiagnosticInputError(f"--db: no history file at {path}. Record runs first with diagtools bench --db {path}.")
-    history = History(path)
-    baseline, candidate = history.resolve(args.baseline), history.resolve(args.candidate)
-    result = compare_runs(baseline, candidate, metric_tolerance=args.metric_tolerance,
-                          latency_tolerance=args.latency_tolerance, alpha=args.alpha,
-                          metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
-                          n_boot=args.n_boot,
-                          random_state=args.random_state)
+    with cli_arguments("--db"):
+        history = History(path)
+    with cli_arguments("BASELINE", default="BASELINE"):
+        baseline = history.resolve(args.baseline)
+    with cli_arguments("CANDIDATE", default="CANDIDATE"):
+        candidate = history.resolve(args.candidate)
+    with cli_arguments("--metrics", "--metric-tolerance", "--latency-tolerance", "--alpha", "--n-boot",
+                       "--random-state"):
+        result = compare_runs(baseline, candidate, metric_tolerance=args.metric_tolerance,
+                              latency_tolerance=args.latency_tolerance, alpha=args.alpha,
+                              metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics
+                              else None, n_boot=args.n_boot, random_state=args.random_state)
     if args.format == "json":
         text = result.to_json()
     elif args.format == "markdown":

@@ -61,6 +61,8 @@ def files(tmp_path_factory) -> Path:
     (d / "a_file").write_text("I am a file, not a directory")
     (d / "a_dir").mkdir()
     History(d / "h.db")  # an empty, valid history database
+    metrics = pd.DataFrame({"metric": ["accuracy"], "estimate": [0.9], "ci_low": [0.85], "ci_high": [0.94], "n": [80]})
+    History(d / "runs.db").record(name="main", metrics=metrics, git_commit=None)  # one run, named main
     return d
 
 
@@ -134,10 +136,14 @@ CASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("templates-dest-is-a-file", ("templates", "{d}/a_file"), ("DIR",)),
     ("templates-unknown-name", ("templates", "{d}/out/t", "--only", "nope.ipynb"), ("--only",)),
     # --- bench
-    ("bench-model-missing", _replace(BENCH, "--model", "{d}/nope.skops"), ("--model", "model:")),
-    ("bench-model-untrusted-gadget", _replace(BENCH, "--model", "{d}/gadget.skops"), ("--model", "model:")),
-    ("bench-model-truncated-skops", _replace(BENCH, "--model", "{d}/truncated.skops"), ("--model", "model:")),
-    ("bench-data-missing", _replace(BENCH, "--data", "{d}/nope.csv"), ("--data", "data:")),
+    ("bench-model-missing", _replace(BENCH, "--model", "{d}/nope.skops"), ("--model",)),
+    ("bench-model-untrusted-gadget", _replace(BENCH, "--model", "{d}/gadget.skops"), ("--model",)),
+    ("bench-model-truncated-skops", _replace(BENCH, "--model", "{d}/truncated.skops"), ("--model",)),
+    ("bench-baseline-model-missing", (*BENCH, "--baseline-model", "{d}/nope.skops"), ("--baseline-model",)),
+    ("bench-data-missing", _replace(BENCH, "--data", "{d}/nope.csv"), ("--data",)),
+    ("bench-data-empty-file", _replace(BENCH, "--data", "{d}/empty.csv"), ("--data",)),
+    ("bench-db-is-dir", _replace(BENCH, "--db", "{d}/a_dir"), ("--db",)),
+    ("bench-db-not-a-history", _replace(BENCH, "--db", "{d}/d.csv"), ("--db",)),
     ("bench-target-case", _replace(BENCH, "--target", "Income"), ("--target",)),
     ("bench-n-runs-zero", (*BENCH, "--n-runs", "0"), ("--n-runs",)),
     ("bench-n-boot-negative", (*BENCH, "--n-boot", "-5"), ("--n-boot",)),
@@ -146,8 +152,12 @@ CASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("bench-random-state-negative", (*BENCH, "--random-state", "-1"), ("--random-state",)),
     # --- compare
     ("compare-db-missing", ("compare", "1", "2", "--db", "{d}/nope.db"), ("--db",)),
-    ("compare-db-not-a-history", ("compare", "1", "2", "--db", "{d}/d.csv"), ("--db", "db:")),
-    ("compare-unknown-run", ("compare", "1", "2", "--db", "{d}/h.db"), ("run_id", "BASELINE")),
+    ("compare-db-not-a-history", ("compare", "1", "2", "--db", "{d}/d.csv"), ("--db",)),
+    ("compare-unknown-run", ("compare", "1", "2", "--db", "{d}/h.db"), ("BASELINE",)),
+    ("compare-unknown-candidate-id", ("compare", "1", "7", "--db", "{d}/runs.db"), ("CANDIDATE",)),
+    ("compare-unknown-candidate-name", ("compare", "main", "mian", "--db", "{d}/runs.db"), ("CANDIDATE",)),
+    ("compare-metrics-not-stored", ("compare", "main", "1", "--db", "{d}/runs.db", "--metrics", "roc_auc"),
+     ("--metrics",)),
     ("compare-alpha-above-one", ("compare", "1", "2", "--db", "{d}/h.db", "--alpha", "2"), ("--alpha",)),
     ("compare-alpha-zero", ("compare", "1", "2", "--db", "{d}/h.db", "--alpha", "0"), ("--alpha",)),
     ("compare-metric-tolerance-negative", ("compare", "1", "2", "--db", "{d}/h.db", "--metric-tolerance", "-1"),
@@ -190,6 +200,41 @@ def test_cli_bad_input(files, capsys, argv, words):
     assert _snapshot(files) == before, "a failed command wrote or changed a file"
 
 
+# Errors raised by the library under its own argument name ("model: ...", "run_id: ...") are
+# re-labelled at the CLI boundary with what the user typed: the message starts with the flag.
+FLAG_FIRST = {
+    "bench-model-missing": "--model", "bench-model-untrusted-gadget": "--model", "bench-model-truncated-skops": "--model",
+    "bench-baseline-model-missing": "--baseline-model", "bench-data-missing": "--data", "bench-data-empty-file": "--data",
+    "bench-db-is-dir": "--db", "bench-db-not-a-history": "--db", "compare-db-not-a-history": "--db",
+    "compare-unknown-run": "BASELINE", "compare-unknown-candidate-id": "CANDIDATE",
+    "compare-unknown-candidate-name": "CANDIDATE", "compare-metrics-not-stored": "--metrics",
+}
+
+
+@pytest.mark.parametrize("case, flag", sorted(FLAG_FIRST.items()))
+def test_library_errors_start_with_the_flag(files, capsys, case, flag):
+    _, argv, _ = next(c for c in CASES if c[0] == case)
+    code = main(_argv(argv, files))
+    line = capsys.readouterr().err.strip()
+    assert code == 2
+    command = argv[0]
+    assert line.startswith(f"diagtools {command}: error: {flag}: "), line
+    for name in ("model:", "data:", "db:", "run_id", "metrics:"):  # the library's names are gone
+        assert f"error: {name}" not in line, line
+
+
+def test_flag_message_mapping():
+    from diagtools._cli_common import flag_message
+
+    assert flag_message("model: file not found: m.skops.", ("--baseline-model",)) == "--baseline-model: file not found: m.skops."
+    assert flag_message("n_boot must be an integer >= 1, got 0.", ("--name", "--n-boot")) == (
+        "--n-boot must be an integer >= 1, got 0.")
+    assert flag_message("no run named 'x' in h.db.", ("BASELINE",), default="BASELINE") == (
+        "BASELINE: no run named 'x' in h.db.")
+    assert flag_message("--target: no column 'x'.", ("--data",), default="--data") == "--target: no column 'x'."
+    assert flag_message("modelling failed.", ("--model",)) == "modelling failed."  # a word, not the name
+
+
 def test_matrix_size():
     assert len(CASES) >= 40
     assert len({c[0] for c in CASES}) == len(CASES)
@@ -205,7 +250,7 @@ def test_cli_bad_input_as_a_process(files, case):
                          text=True, timeout=120)
     _check(out.returncode, out.stderr, words)
     if case == "report-target-case":
-        assert "did you mean 'income'" in out.stderr
+        assert "no column 'Income'; did you mean 'income'? Available columns:" in out.stderr
 
 
 @pytest.mark.parametrize("case, model, data, words", [
