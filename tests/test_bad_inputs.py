@@ -490,6 +490,15 @@ def test_bad_input_names_the_argument(call: Callable[[dict[str, Any]], Any], arg
     assert re.search(rf"\b{re.escape(arg)}\b", str(info.value)), str(info.value)
 
 
+def test_matrix_size():
+    """Issue 13's bar: at least 150 library cases (the CLI half adds its own), unique ids, every area."""
+    ids = [case_id for case_id, _, _ in CASES]
+    assert len(ids) >= 150, len(ids)
+    assert len(set(ids)) == len(ids), sorted({i for i in ids if ids.count(i) > 1})
+    prefixes = {case_id.split("-")[0] for case_id in ids}
+    assert {"ep", "ev", "lc", "hr", "cr", "lm", "ld", "rd"} <= prefixes, prefixes
+
+
 # --- "did you mean": one sentence end, never "?." --------------------------------------------------
 def test_did_you_mean_message_shape():
     d = ctx()
