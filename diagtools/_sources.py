@@ -79,7 +79,12 @@ class Source:
         return list(self._dataset().schema.names)
 
     def _dataset(self) -> Any:
-        import pyarrow.dataset as ds
+        try:
+            import pyarrow.dataset as ds
+        except ImportError as exc:  # an optional dependency: say how to get it
+            raise DiagnosticInputError(
+                "reading parquet/CSV files in chunks needs pyarrow. Install it: pip install 'diagtools[dask]'."
+            ) from exc
 
         return ds.dataset(self.files, format=self.fmt)
 
@@ -142,19 +147,23 @@ def _run_dask(frame: Any, stats: Callable[[pd.DataFrame, int], Any], merge: Call
             nxt.append(level[-1])
         level = nxt
     if progress:
+        client = None
         try:
             from distributed import get_client
-            from distributed import progress as dprogress
 
             client = get_client()
-            fut = client.compute(level[0])
-            dprogress(fut)
-            return fut.result()
-        except (ImportError, ValueError):
-            from dask.diagnostics import ProgressBar
+        except (ImportError, ValueError):  # no dask.distributed client: the local schedulers
+            pass
+        if client is not None:
+            from distributed import progress as dprogress
 
-            with ProgressBar():
-                return level[0].compute()
+            fut = client.compute(level[0])
+            dprogress(fut)  # dask's own bar (a widget in a notebook)
+            return fut.result()
+        from dask.diagnostics import ProgressBar
+
+        with ProgressBar():
+            return level[0].compute()
     return level[0].compute()
 
 

@@ -93,10 +93,10 @@ def _point_classification(
             out["log_loss"] = M.log_loss(y, proba, labels=codes)
         if "brier" in want:
             out["brier"] = M.brier_score_loss(y, proba[:, 1] if k == 2 else proba, labels=codes)
-    if "ece" in want:
+    if "ece" in want and prep is not None:  # without prep: filled in from the mergeable statistics
         ones = np.ones((prep.n, 1))
         out["ece"] = float(E.classification_metrics(prep, E.weighted_sums(prep.S, ones), ap=False)["ece"][0])
-    return {m: float(out[m]) for m in names}
+    return {m: float(out.get(m, np.nan)) for m in names}
 
 
 def _interval(samples: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
@@ -210,7 +210,8 @@ def _run_classification(
     k = len(labs)
     label_names = [str(v) for v in labs]
     yc = _encode(y, labs, "y_true")
-    preps, points, codes, inputs = {}, {}, {}, {}
+    preps, points, codes, inputs, kinds = {}, {}, {}, {}, {}
+    large = n >= POISSON_ROWS and n_boot > 0
     for name, p in predictors.items():
         sname = "y_score" if name == first else f"baselines[{name!r}]['y_score']"
         proba, score = _prepare_score(p.get("y_score"), n, k, sname)
@@ -223,7 +224,10 @@ def _run_classification(
             pc = proba.argmax(axis=1)
         else:
             pc = (score > 0).astype(np.int64) if score.ndim == 1 else score.argmax(axis=1)
-        prep = E.prepare_classification(yc, pc, label_names, proba=proba, score=score)
+        # from POISSON_ROWS rows on, the mergeable statistics replace the exact design (its sort of
+        # every distinct score is the costly part); point estimates stay exact (scikit-learn)
+        prep = None if large else E.prepare_classification(yc, pc, label_names, proba=proba, score=score)
+        kinds[name] = "proba" if proba is not None else "score" if score is not None else "none"
         preps[name] = prep
         codes[name] = pc
         inputs[name] = (pc, proba, score)
@@ -239,13 +243,17 @@ def _run_classification(
                 crv = E.classification_curves(prep, sums, which)
         return out, crv
 
-    if n >= POISSON_ROWS and n_boot > 0:
-        samples, curve_samples = _poisson_samples(yc, inputs, label_names, n_boot, random_state, which, ap,
-                                                  progress)
+    if large:
+        samples, curve_samples, unit, point_curves = _poisson_samples(
+            yc, inputs, label_names, n_boot, random_state, which, ap, progress)
+        for name, pts in points.items():
+            if "ece" in pts:
+                pts["ece"] = float(unit[name]["ece"])  # same 10 bins as the exact design
     else:
         samples, curve_samples = _bootstrap(n, n_boot, random_state, boot, progress)
-    ones = np.ones((n, 1))
-    point_curves = E.classification_curves(preps[first], E.weighted_sums(preps[first].S, ones), which) if which else {}
+        ones = np.ones((n, 1))
+        point_curves = (E.classification_curves(preps[first], E.weighted_sums(preps[first].S, ones), which)
+                        if which else {})
     cm = np.bincount(yc * k + codes[first], minlength=k * k).reshape(k, k)
     confusion = pd.DataFrame(
         {"true_label": np.repeat(label_names, k), "pred_label": np.tile(label_names, k), "count": cm.ravel()}
@@ -253,19 +261,20 @@ def _run_classification(
     return _assemble(
         "classification", label_names, n, points, samples, metrics, confidence,
         curves=_curve_frame(point_curves, curve_samples, confidence), confusion=confusion,
-        score_kinds={nm: ("proba" if pr.has_proba else "score" if pr.has_score else "none") for nm, pr in preps.items()},
+        score_kinds=kinds,
     )
 
 
 def _poisson_samples(
     yc: np.ndarray, inputs: dict[str, tuple[np.ndarray, Any, Any]], label_names: list[str], n_boot: int,
     random_state: int, which: frozenset[str], ap: bool, progress: bool,
-) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray]]:
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray], dict[str, dict[str, float]], dict[str, Any]]:
     """Bootstrap samples from the mergeable statistics (Poisson weights keyed by row, fixed score bins).
 
     Used from :data:`POISSON_ROWS` rows on: the cost per row and resample is a handful of
     sparse multiply-adds, with no per-resample sort of the scores; the point estimates stay
-    exact, only the resampled ROC-AUC / PR-AUC use the fixed score bins.
+    exact, only the resampled ROC-AUC / PR-AUC use the fixed score bins. Also returns the
+    unit-weight metrics and the point curves (on the score bins).
     """
     from diagtools.metrics import _mergeable as G
 
@@ -284,12 +293,15 @@ def _poisson_samples(
     sums = G.many_sums(designs, np.arange(len(yc)), n_boot, random_state, bar)
     if bar is not None:
         bar.close()
-    samples, curves = {}, {}
+    samples, curves, unit, point_curves = {}, {}, {}, {}
     for name, (lay, _), st in zip(inputs, designs, sums, strict=True):
-        samples[name] = {m: v[1:] for m, v in E.classification_metrics(lay.prep, st, ap=ap).items()}
+        vals = E.classification_metrics(lay.prep, st, ap=ap)
+        samples[name] = {m: v[1:] for m, v in vals.items()}
+        unit[name] = {m: v[0] for m, v in vals.items()}
         if name == first and which:
             curves = {c: yv for c, (_, yv) in E.classification_curves(lay.prep, st[:, 1:], which).items()}
-    return samples, curves
+            point_curves = E.classification_curves(lay.prep, st[:, :1], which)
+    return samples, curves, unit, point_curves
 
 
 def _run_regression(
@@ -544,7 +556,7 @@ def evaluate_predictions(
     progress : bool, optional
         Show a progress bar over the bootstrap resamples (with ``data``: over the chunks, or
         dask's progress bar on a cluster). Default: on when rows x resamples reach
-        :data:`PROGRESS_CELLS` (about two seconds of work).
+        :data:`PROGRESS_CELLS` (about two seconds of work), and always for files and dask.
     data : dask DataFrame, pandas DataFrame, or str / path, optional
         The table holding the columns named by ``y_true``, ``y_pred`` and ``y_score``
         (classification only): a dask DataFrame (one task per partition, merged by a tree

@@ -111,7 +111,8 @@ def run_large(
         needed.update({arg("y_pred"): c for c in pc})
         needed.update({f"{arg('y_score')}[{i}]" if len(sc) > 1 else arg("y_score"): c for i, c in enumerate(sc)})
     src.check_columns(needed)
-    show = bool(progress)
+    # files and dask frames are large by definition: a progress bar unless asked otherwise
+    show = src.backend != "pandas" if progress is None else bool(progress)
     info = _first_pass(src, y_col, [c for c in preds.values() if c], scores, show)
     n = info["n"]
     if n == 0:

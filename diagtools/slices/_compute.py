@@ -300,7 +300,7 @@ def slice_metrics(
     chunk_rows : int, default=250_000
         Rows per chunk when reading files.
     progress : bool, optional
-        Progress bar over the chunks (dask's on a cluster); files and dask only.
+        Progress bar over the chunks (dask's on a cluster); files and dask only, on by default.
 
     Returns
     -------
@@ -346,7 +346,8 @@ def slice_metrics(
         crosses = I.check_int(crosses, "crosses", 1, 3, "Pass 1 (single columns), 2 (pairs) or 3.")
         I.check_int(chunk_rows, "chunk_rows", 1, None, "Pass a positive number of rows.")
         stats = slice_stats_source(model, X, y, y_pred, by=by, bins=bins, crosses=crosses, task=task,
-                                   progress=bool(progress), chunk_rows=int(chunk_rows))
+                                   progress=True if progress is None else bool(progress),
+                                   chunk_rows=int(chunk_rows))
         return metrics_from_stats(stats, metrics=metrics, min_size=min_size, n_boot=n_boot,
                                   confidence=confidence, alpha=alpha, random_state=random_state)
     X_user, X = X, I.check_frame(X)

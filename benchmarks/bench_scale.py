@@ -1,0 +1,193 @@
+"""Large data: the three back ends of ``evaluate_predictions`` / ``slice_metrics``, and ``evaluate``.
+
+One run, one table (rows, back end, seconds, peak RSS, ratio to the numpy floor). Seeded data:
+a binary target, a model's score (probability) and label, a reference score, and five slicing
+columns (three categorical, two numeric).
+
+* **floor**: a bare numpy pass over the same in-memory arrays: ``np.bincount`` of the
+  confusion cells and ``np.histogram`` of the scores on 2,000 bins per class, plus the
+  slice floor (one ``np.bincount`` per slicing column x confusion cell). No intervals.
+* **evaluate_predictions** (model + one baseline, ``--n-boot`` resamples, Poisson bootstrap on
+  mergeable statistics): in memory (arrays), ``chunked`` (the same columns as 8 parquet files
+  read in chunks of 250,000 rows) and ``dask`` (the 8 files through ``dask.dataframe`` on a
+  ``LocalCluster(n_workers=2, threads_per_worker=1, processes=False)``).
+* **slice_metrics** on the 5 columns (each column and every pair, accuracy and F1 with a
+  200-resample bootstrap): the same three back ends.
+* **evaluate** with a fitted ``HistGradientBoostingClassifier`` and no training data on
+  ``--evaluate-rows`` rows (auto-baselines fitted on a 50,000-row sample): its time against
+  the model's own ``predict`` + ``predict_proba`` on the same rows.
+
+Each step runs in a fresh process (``multiprocessing`` spawn), which reports its own peak RSS
+(``ru_maxrss``), so the chunked and dask rows show the memory of reading the files, not of
+holding the arrays. Times are wall-clock on whatever machine runs it; compare the ratios.
+
+Usage::
+
+    python benchmarks/bench_scale.py [--rows 2000000] [--n-boot 200] [--evaluate-rows 2000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+BY = ["region", "channel", "segment", "income", "age"]
+
+
+def make_table(n: int, seed: int = 0) -> pd.DataFrame:
+    """Seeded table: target, model label / score, a reference score, five slicing columns."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    score = np.clip(0.3 * y + 0.7 * rng.random(n), 0.0, 1.0)
+    return pd.DataFrame({
+        "y": y, "pred": (score > 0.5).astype(np.int64), "score": score,
+        "ref": np.clip(score + rng.normal(0.0, 0.25, n), 0.0, 1.0),
+        "region": rng.choice(["north", "south", "east", "west"], n),
+        "channel": rng.choice(["web", "phone", "branch"], n),
+        "segment": rng.choice([f"s{i}" for i in range(8)], n),
+        "income": rng.lognormal(10.0, 0.5, n), "age": rng.integers(18, 90, n).astype(float),
+    })
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kB on Linux
+
+
+def _step(kind: str, backend: str, args: dict[str, Any]) -> tuple[float, float, str]:
+    """Run one step in this (fresh) process: (seconds, peak RSS MB, note)."""
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    n, n_boot, files = args["rows"], args["n_boot"], args["files"]
+    note = ""
+    client = cluster = None
+    if backend == "dask":
+        import dask.dataframe as dd
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+        client = Client(cluster)
+        data: Any = dd.read_parquet(files)
+    elif backend == "chunked":
+        data = files
+    elif kind != "evaluate":
+        data = make_table(n)
+    if kind == "floor":
+        y, pred, s = data["y"].to_numpy(), data["pred"].to_numpy(), data["score"].to_numpy()
+        codes = {c: pd.factorize(data[c])[0] if data[c].dtype == object else
+                 np.minimum((data[c].rank(pct=True).to_numpy() * 5).astype(np.int64), 4) for c in BY}
+        t = time.perf_counter()
+        np.bincount(y * 2 + pred, minlength=4)
+        for cls in (0, 1):
+            np.histogram(s[y == cls], bins=2000, range=(0.0, 1.0))
+        cell = y * 2 + pred
+        for c in BY:
+            np.bincount(codes[c] * 4 + cell)
+        sec = time.perf_counter() - t
+    elif kind == "evaluate_predictions":
+        from diagtools.metrics import evaluate_predictions
+
+        t = time.perf_counter()
+        if backend == "memory":
+            res = evaluate_predictions(data["y"].to_numpy(), y_pred=data["pred"].to_numpy(),
+                                       y_score=data["score"].to_numpy(), n_boot=n_boot, progress=False,
+                                       baselines={"ref": {"y_score": data["ref"].to_numpy()}})
+        else:
+            res = evaluate_predictions("y", y_pred="pred", y_score="score", data=data, n_boot=n_boot,
+                                       progress=False, baselines={"ref": {"y_score": "ref"}})
+        sec = time.perf_counter() - t
+        auc = res.frame.set_index(["model", "metric"]).loc[("model", "roc_auc")]
+        note = f"auc {auc['estimate']:.4f} [{auc['ci_low']:.4f}, {auc['ci_high']:.4f}]"
+    elif kind == "slice_metrics":
+        from diagtools.slices import slice_metrics
+
+        t = time.perf_counter()
+        if backend == "memory":
+            res = slice_metrics(None, data[BY], data["y"], y_pred=data["pred"], by=BY, metrics=["accuracy", "f1"])
+        else:
+            res = slice_metrics(None, data, "y", y_pred="pred", by=BY, metrics=["accuracy", "f1"], progress=False)
+        sec = time.perf_counter() - t
+        note = f"{len(res.frame)} slice x metric rows"
+    else:  # evaluate with a model and no training data
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        from diagtools.metrics import evaluate
+
+        data = make_table(args["evaluate_rows"])
+        X = data[BY].astype({c: "category" for c in BY[:3]})
+        model = HistGradientBoostingClassifier(max_iter=50, categorical_features="from_dtype", random_state=0)
+        model.fit(X.iloc[:20_000], data["y"].iloc[:20_000])
+        t = time.perf_counter()
+        model.predict(X)
+        model.predict_proba(X)
+        t_pred = time.perf_counter() - t
+        t = time.perf_counter()
+        res = evaluate(model, X, data["y"], n_boot=n_boot, progress=False)
+        sec = time.perf_counter() - t
+        note = f"predict {t_pred:.1f} s, ratio {sec / t_pred:.1f}x; baselines on {res.params['baselines_sample_rows']:,} rows"
+    if client is not None:
+        client.close()
+        cluster.close()
+    return sec, _rss_mb(), note
+
+
+def _child(kind: str, backend: str, args: dict[str, Any], queue: Any) -> None:
+    try:
+        queue.put(_step(kind, backend, args))
+    except Exception as exc:  # report, do not hang the parent
+        queue.put((float("nan"), _rss_mb(), f"failed: {type(exc).__name__}: {exc}"[:120]))
+
+
+def run(kind: str, backend: str, args: dict[str, Any]) -> tuple[float, float, str]:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(kind, backend, args, queue))
+    proc.start()
+    out = queue.get()
+    proc.join()
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--n-boot", type=int, default=200)
+    parser.add_argument("--evaluate-rows", type=int, default=2_000_000)
+    parser.add_argument("--skip-evaluate", action="store_true")
+    ns = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        table = make_table(ns.rows)
+        for i, part in enumerate(np.array_split(np.arange(ns.rows), 8)):
+            table.iloc[part].to_parquet(Path(tmp) / f"part-{i}.parquet")
+        del table
+        args = {"rows": ns.rows, "n_boot": ns.n_boot, "files": str(Path(tmp) / "*.parquet"),
+                "evaluate_rows": ns.evaluate_rows}
+        steps = [("floor", "memory")]
+        steps += [(k, b) for k in ("evaluate_predictions", "slice_metrics") for b in ("memory", "chunked", "dask")]
+        if not ns.skip_evaluate:
+            steps.append(("evaluate", "memory"))
+        rows = []
+        floor = None
+        for kind, backend in steps:
+            sec, rss, note = run(kind, backend, args)
+            floor = sec if kind == "floor" else floor
+            n = ns.evaluate_rows if kind == "evaluate" else ns.rows
+            ratio = "" if kind in ("floor", "evaluate") else f"{sec / floor:,.0f}x"
+            rows.append((kind, f"{n:,}", backend, f"{sec:.2f}", f"{rss:,.0f}", ratio, note))
+            print(f"  done: {kind} / {backend}: {sec:.2f} s", file=sys.stderr, flush=True)
+    frame = pd.DataFrame(rows, columns=["step", "rows", "back end", "seconds", "peak RSS MB", "vs floor", "note"])
+    print(f"bench_scale: --rows {ns.rows:,} --n-boot {ns.n_boot} --evaluate-rows {ns.evaluate_rows:,}")
+    print(frame.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
