@@ -18,7 +18,7 @@ columns (three categorical, two numeric).
   the model's own ``predict`` + ``predict_proba`` on the same rows.
 
 Each step runs in a fresh process (``multiprocessing`` spawn), which reports its own peak RSS
-(``ru_maxrss``), so the chunked and dask rows show the memory of reading the files, not of
+(``VmHWM``), so the chunked and dask rows show the memory of reading the files, not of
 holding the arrays. Times are wall-clock on whatever machine runs it; compare the ratios.
 
 Usage::
@@ -59,6 +59,15 @@ def make_table(n: int, seed: int = 0) -> pd.DataFrame:
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process in MB: VmHWM, which (unlike ``ru_maxrss``) starts afresh at exec,
+    so a spawned step does not inherit the parent's peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kB on Linux
 
 
