@@ -313,3 +313,21 @@ def test_large_in_memory_uses_the_same_poisson_intervals(monkeypatch):
         assert a[m] == pytest.approx(b[m], abs=1e-12)
     small = evaluate_predictions(y[:500], y_pred=pred[:500], n_boot=50)
     assert small.params["bootstrap"] == "multinomial"
+
+
+def test_large_in_memory_points_are_exact_and_follow_metrics(monkeypatch):
+    from diagtools.metrics import _compute
+
+    monkeypatch.setattr(_compute, "POISSON_ROWS", 1_000)
+    y, pred, s = _binary(4_000, seed=12)
+    res = evaluate_predictions(y, y_pred=pred, y_score=s, n_boot=40, metrics=["accuracy", "roc_auc", "log_loss"])
+    est = res.frame.set_index("metric")["estimate"]
+    assert list(est.index) == ["accuracy", "roc_auc", "log_loss"]
+    assert est["accuracy"] == M.accuracy_score(y, pred)
+    assert est["roc_auc"] == pytest.approx(M.roc_auc_score(y, s), abs=1e-12)
+    assert est["log_loss"] == pytest.approx(M.log_loss(y, np.column_stack([1 - s, s])), abs=1e-12)
+    full = evaluate_predictions(y, y_pred=pred, y_score=s, n_boot=40)
+    monkeypatch.setattr(_compute, "POISSON_ROWS", 10**9)
+    exact = evaluate_predictions(y, y_pred=pred, y_score=s, n_boot=40)
+    assert list(full.frame["metric"]) == list(exact.frame["metric"])  # same rows, same order
+    np.testing.assert_allclose(full.frame["estimate"], exact.frame["estimate"], rtol=0, atol=1e-12)

@@ -231,7 +231,11 @@ def _run_classification(
         preps[name] = prep
         codes[name] = pc
         inputs[name] = (pc, proba, score)
-        points[name] = _point_classification(yc, pc, label_names, proba, score, prep, metrics)
+        if large:  # counts and sums come exactly from the mergeable statistics; the ranking metrics here
+            rank = [m for m in ("roc_auc", "pr_auc") if _keep(m, metrics)]
+            points[name] = _point_classification(yc, pc, label_names, proba, score, prep, rank) if rank else {}
+        else:
+            points[name] = _point_classification(yc, pc, label_names, proba, score, prep, metrics)
 
     def boot(counts: np.ndarray) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:
         Wt = np.ascontiguousarray(counts.T, dtype=float)  # one column per resample
@@ -246,9 +250,11 @@ def _run_classification(
     if large:
         samples, curve_samples, unit, point_curves = _poisson_samples(
             yc, inputs, label_names, n_boot, random_state, which, ap, progress)
-        for name, pts in points.items():
-            if "ece" in pts:
-                pts["ece"] = float(unit[name]["ece"])  # same 10 bins as the exact design
+        for name, (_, proba, score) in inputs.items():
+            # exact: confusion counts, log loss, Brier and ECE (the same 10 bins as the exact design)
+            names = _classification_names(label_names, score is not None, proba is not None)
+            exact = {m: float(unit[name][m]) for m in names if m in unit[name] and _keep(m, metrics)}
+            points[name] = {m: points[name].get(m, exact.get(m)) for m in names if _keep(m, metrics)}
     else:
         samples, curve_samples = _bootstrap(n, n_boot, random_state, boot, progress)
         ones = np.ones((n, 1))

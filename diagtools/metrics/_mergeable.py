@@ -173,6 +173,7 @@ def many_sums(designs: list[tuple[Layout, sparse.csr_matrix]], rows: np.ndarray,
     ``progress`` is an optional tqdm bar updated with the rows done.
     """
     out = [np.zeros((lay.m, 1 + n_boot)) for lay, _ in designs]
+    designs = [(lay, S.tocsc()) for lay, S in designs]  # column (row-block) slices of CSC are cheap
     for sl in row_chunks(len(rows), n_boot):
         W = weights(rows[sl], n_boot, random_state)
         for acc, (_, S) in zip(out, designs, strict=True):
