@@ -1498,6 +1498,8 @@ def export_html(
         # The template's default parameters are overridden by the injected cell below them:
         # showing both would tell the reader two different stories about the inputs.
         nb.cells = [cell for cell, t in zip(nb.cells, tags, strict=True) if "parameters" not in t]
+        # Exercises teach in a live notebook; a rendered report about the user's model drops them.
+        nb.cells = [cell for cell in nb.cells if not {"exercise", "answer"} & set(cell.get("metadata", {}).get("tags", []))]
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue

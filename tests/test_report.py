@@ -133,3 +133,20 @@ def test_exported_html_keeps_sklearn_diagrams_offline(tmp_path):
     nbformat.write(nb, str(path))
     html = export_html(path, tmp_path / "nb.html").read_text(encoding="utf-8")
     assert "scikit-learn.org" not in html and "StandardScaler" in html
+
+
+def test_rendered_report_on_user_data_has_no_exercises(small_case, tmp_path):
+    """The template's exercises check the demo's planted problems: a user's report neither runs nor shows them."""
+    from diagtools.io import save_model
+    from diagtools.report import render_report
+
+    model, X, y = small_case
+    X = X.rename(columns={"<script>alert(1)</script>": "b"})
+    model = LogisticRegression().fit(X, y)
+    save_model(model, tmp_path / "m.skops")
+    X.assign(label=y).to_csv(tmp_path / "d.csv", index=False)
+    out = render_report(model_path=tmp_path / "m.skops", data_path=tmp_path / "d.csv", target="label",
+                        out=tmp_path / "r.html", sections=["metrics"], n_boot=50, progress=False)
+    html = out.read_text(encoding="utf-8")
+    assert "Metrics and baselines" in html
+    assert "Exercise" not in html and "# Answer:" not in html
