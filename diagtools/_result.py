@@ -97,7 +97,7 @@ def rank_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: f.rank)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
     """Base class of every diagnostic result.
 
@@ -128,6 +128,13 @@ class Result:
         # has none, so give every subclass one before the decorator runs.
         if "__repr__" not in cls.__dict__:
             cls.__repr__ = Result.__repr__  # type: ignore[method-assign]
+        # Identity equality: a result holds DataFrames, whose ``==`` is elementwise, so the
+        # generated field-by-field __eq__ raised "truth value of a DataFrame is ambiguous".
+        # Two results are the same object or not equal; compare ``.frame`` to compare numbers.
+        # (@dataclass leaves a method alone when the class body already has it.)
+        if "__eq__" not in cls.__dict__:
+            cls.__eq__ = object.__eq__  # type: ignore[method-assign,assignment]
+            cls.__hash__ = object.__hash__  # type: ignore[method-assign,assignment]
         cls.kind = cls.__name__
         _REGISTRY[cls.__name__] = cls
 

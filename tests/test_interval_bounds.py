@@ -1,6 +1,6 @@
 """Every interval of a bounded metric stays inside the metric's range (property tests).
 
-The ranges come from ``diagtools._bounds.metric_bounds`` (accuracy, precision, recall, F1,
+The ranges come from ``diagtools._metric_registry.metric_bounds`` (accuracy, precision, recall, F1,
 AUC and rates in [0, 1]; R^2 <= 1; errors >= 0); hypothesis draws small, awkward data sets
 (few rows, near-perfect or near-useless predictions, rare classes), where normal and
 t intervals would cross a bound.
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diagtools._bounds import clip_interval, metric_bounds
+from diagtools._metric_registry import clip_interval, metric_bounds
 from diagtools.errors import DiagnosticWarning
 from diagtools.fairness import assess_fairness_predictions
 from diagtools.fit import learning_curve, validation_curve

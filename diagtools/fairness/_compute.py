@@ -35,7 +35,7 @@ from scipy import sparse
 from scipy import stats as sps
 
 from diagtools import _validation as V
-from diagtools._bounds import clip_interval, metric_bounds
+from diagtools._metric_registry import clip_interval, metric_bounds
 from diagtools._stats import benjamini_hochberg, bootstrap_counts, percentile_interval, wilson_interval
 from diagtools.errors import DiagnosticInputError
 from diagtools.fairness import _inputs as I
@@ -331,7 +331,7 @@ def _regression(
             with np.errstate(all="ignore"):
                 t = sps.t.ppf(0.5 + confidence / 2, np.maximum(cnt - 1, 1))
                 half = t * np.sqrt(np.maximum(var, 0) / cnt)
-            # a t-interval can cross the metric's range (an MAE below 0): clip it (diagtools._bounds)
+            # a t-interval can cross the metric's range (an MAE below 0): clip it (diagtools._metric_registry)
             low, high = clip_interval(values[metric] - half, values[metric] + half, metric_bounds(metric))
             for j, label in enumerate(feat.labels):
                 lo, hi = low[j], high[j]

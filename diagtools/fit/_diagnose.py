@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from diagtools._bounds import metric_bounds
+from diagtools._metric_registry import metric_bounds
 from diagtools._validation import check_real
 from diagtools.errors import DiagnosticInputError
 from diagtools.fit._curves import (

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from diagtools._bounds import clip_interval, metric_bounds
+from diagtools._metric_registry import clip_interval, metric_bounds
 from diagtools._plotting import get_ax
 from diagtools._result import Finding, Result, Severity, rank_findings
 
@@ -23,7 +23,7 @@ def fold_interval(values: np.ndarray, confidence: float = 0.95,
     Folds share training rows, so this interval is a little optimistic (Bengio & Grandvalet,
     2004); it still shows which differences are within fold-to-fold noise. The interval is
     clipped to ``bounds``, the range of the score (``metric_bounds``: accuracy never above 1,
-    R^2 never above 1), by the rule documented in ``diagtools._bounds``.
+    R^2 never above 1), by the rule documented in ``diagtools._metric_registry``.
     """
     from scipy import stats
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from diagtools._bounds import clip_interval, metric_bounds
+from diagtools._metric_registry import clip_interval, metric_bounds
 from diagtools._stats import percentile_interval, wilson_interval
 
 HIGHER, LOWER, NONE = "higher", "lower", "none"
@@ -207,7 +207,7 @@ def evaluate_metric(
     bad = ~np.isfinite(est)
     for arr in (lo, hi, p, d_lo, d_hi):
         arr[bad] = np.nan
-    # normal and t intervals can cross the metric's range near a bound: clip (diagtools._bounds)
+    # normal and t intervals can cross the metric's range near a bound: clip (diagtools._metric_registry)
     lo_b, hi_b = metric_bounds(m.name)
     lo, hi = clip_interval(lo, hi, (lo_b, hi_b))
     d_lo, d_hi = clip_interval(d_lo, d_hi, (lo_b - hi_b, hi_b - lo_b))

@@ -1,0 +1,1 @@
+"""diagtools test suite (a package so that ``tests._contract`` imports under plain ``pytest``)."""
