@@ -36,7 +36,14 @@ from scipy import stats as sps
 
 from diagtools import _validation as V
 from diagtools._metric_registry import clip_interval, metric_bounds
-from diagtools._stats import benjamini_hochberg, bootstrap_counts, percentile_interval, wilson_interval
+from diagtools._stats import (
+    benjamini_hochberg,
+    bias_corrected_interval,
+    bootstrap_counts,
+    percentile_interval,
+    t_interval,
+    wilson_interval,
+)
 from diagtools.errors import DiagnosticInputError
 from diagtools.fairness import _inputs as I
 from diagtools.fairness import _measures as M
@@ -87,24 +94,6 @@ def _features(frame: pd.DataFrame, bins: int) -> list[_Feature]:
             labels.append(" & ".join(reversed(parts)))
         out.append(_Feature(" & ".join(feat), inv.astype(np.int64), labels))
     return out
-
-
-def bc_interval(samples: np.ndarray, estimate: float, confidence: float) -> tuple[float, float]:
-    """Bias-corrected percentile interval (Efron 1981) of a bootstrap distribution.
-
-    A largest-minus-smallest gap is biased upwards in resamples (the maximum of noisy group
-    values), so plain percentiles can miss the estimate when the gap is small; the correction
-    shifts the percentiles by how far the estimate sits from the resamples' median.
-    """
-    s = samples[np.isfinite(samples)]
-    if len(s) == 0 or not np.isfinite(estimate):
-        return float("nan"), float("nan")
-    share = (np.count_nonzero(s < estimate) + 0.5 * np.count_nonzero(s == estimate)) / len(s)
-    z0 = sps.norm.ppf(np.clip(share, 1 / (len(s) + 1), len(s) / (len(s) + 1)))
-    z = sps.norm.ppf(0.5 + confidence / 2)
-    q = sps.norm.cdf([2 * z0 - z, 2 * z0 + z]) * 100
-    lo, hi = np.percentile(s, q)
-    return float(min(lo, estimate)), float(max(hi, estimate))
 
 
 # -- classification ------------------------------------------------------------------------
@@ -219,7 +208,7 @@ def _classification(
             mask = _measure_mask(measure, counts, min_size)
             est = float(M.measure_value(measure, values, mask))
             samples = M.measure_value(measure, boot_values, mask)
-            lo, hi = clip_interval(*bc_interval(samples, est, confidence), metric_bounds(measure.name))
+            lo, hi = clip_interval(*bias_corrected_interval(samples, est, confidence), metric_bounds(measure.name))
             p = _permutation_p(measure, counts, mask, est, n_boot, rng_perm)
             measure_rows.append(_measure_row(feat, measure, values, mask, size, est, lo, hi, p, min_size))
     return group_rows, measure_rows
@@ -328,11 +317,8 @@ def _regression(
             boot = {"mean_error": (block[:, 1] / block[:, 0]).T, "mae": (block[:, 2] / block[:, 0]).T}
         values = {"mean_error": mean_e, "mae": mae}
         for metric, var in (("mean_error", var_e), ("mae", var_a)):
-            with np.errstate(all="ignore"):
-                t = sps.t.ppf(0.5 + confidence / 2, np.maximum(cnt - 1, 1))
-                half = t * np.sqrt(np.maximum(var, 0) / cnt)
-            # a t-interval can cross the metric's range (an MAE below 0): clip it (diagtools._metric_registry)
-            low, high = clip_interval(values[metric] - half, values[metric] + half, metric_bounds(metric))
+            # a t-interval can cross the metric's range (an MAE below 0): clipped to it
+            low, high = t_interval(values[metric], var, cnt, confidence, bounds=metric_bounds(metric))
             for j, label in enumerate(feat.labels):
                 lo, hi = low[j], high[j]
                 group_rows.append({
@@ -346,7 +332,7 @@ def _regression(
         for measure in M.REGRESSION_MEASURES:
             est = float(M.measure_value(measure, values, mask))
             samples = M.measure_value(measure, boot, mask)
-            lo, hi = clip_interval(*bc_interval(samples, est, confidence), metric_bounds(measure.name))
+            lo, hi = clip_interval(*bias_corrected_interval(samples, est, confidence), metric_bounds(measure.name))
             metric = measure.metrics[0]
             var = var_e if metric == "mean_error" else var_a
             p = _welch_anova(cnt[mask], values[metric][mask], var[mask]) if mask.sum() >= 2 else float("nan")

@@ -99,15 +99,6 @@ def _point_classification(
     return {m: float(out.get(m, np.nan)) for m in names}
 
 
-def _interval(samples: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval along axis 0; the fast path when every sample is finite."""
-    if np.isfinite(samples).all():
-        tail = (1.0 - confidence) / 2.0 * 100.0
-        low, high = np.percentile(samples, [tail, 100.0 - tail], axis=0)
-        return low, high
-    return percentile_interval(samples, confidence, axis=0)
-
-
 def _safe(fn: Any, *args: Any) -> float:
     try:
         return float(fn(*args))
@@ -375,7 +366,7 @@ def _curve_frame(point: dict[str, Any], boots: dict[str, np.ndarray], confidence
         xs = np.asarray(x, dtype=float).ravel()
         est = np.asarray(yv, dtype=float).ravel()
         if key in boots:
-            lo, hi = _interval(boots[key], confidence)
+            lo, hi = percentile_interval(boots[key], confidence)
         else:
             lo = hi = np.full_like(est, np.nan)
         frame = pd.DataFrame({"curve": key, "x": xs, "estimate": est, "ci_low": lo, "ci_high": hi})
@@ -401,7 +392,7 @@ def _assemble(
             if m not in pts:
                 continue
             s = samples.get(model, {}).get(m)
-            lo, hi = _interval(s, confidence) if s is not None else (np.nan, np.nan)
+            lo, hi = percentile_interval(s, confidence) if s is not None else (np.nan, np.nan)
             rows.append((model, m, pts[m], float(lo), float(hi), n))
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     comp = []
@@ -413,7 +404,7 @@ def _assemble(
             diff = points[first][m] - pts[m]
             if sa is not None and sb is not None:
                 d = sa - sb
-                lo, hi = _interval(d, confidence)
+                lo, hi = percentile_interval(d, confidence)
                 p = float(bootstrap_p_value(d))
             else:
                 lo = hi = p = np.nan
