@@ -99,7 +99,8 @@ def test_leak_flagged_against_full_model_without_threshold():
     train, _ = _clean(1_500)
     rng = np.random.default_rng(1)
     train["leak"] = train[TARGET] + rng.normal(0, 0.3, len(train))  # AUC ~0.95-0.99 alone
-    res = check_data(train, target=TARGET, checks=["target_leakage"], model=_logreg(), leakage_threshold=1.01, n_boot=50)
+    res = check_data(train, target=TARGET, checks=["target_leakage"], model=_logreg(), thresholds={"leakage_threshold": 1.01},
+                     n_boot=50)
     assert res.leaking_columns == ["leak"]
 
 
@@ -291,3 +292,32 @@ def test_single_class(small):
     train = small[0].assign(**{TARGET: 0})
     with pytest.raises(DiagnosticInputError, match="single class"):
         check_data(train, target=TARGET, checks="label_noise")
+
+
+def test_thresholds_mapping_defaults_unknown_keys_and_deprecated_keywords(small):
+    from diagtools.quality import DEFAULT_THRESHOLDS
+
+    train = small[0]
+    base = check_data(train, target=TARGET, checks="outliers")
+    assert base.params["outlier_z"] == DEFAULT_THRESHOLDS["outlier_z"] == 3.5
+    # a z of 1 calls a third of any column an outlier: more flagged columns than the default
+    loose = check_data(train, target=TARGET, checks="outliers", thresholds={"outlier_z": 1.0, "outlier_share": 0.05})
+    assert loose.params["outlier_z"] == 1.0
+    assert len(loose.flagged("outliers")) > len(base.flagged("outliers"))
+    with pytest.raises(DiagnosticInputError, match=r"outlier_zz.*near_constant"):
+        check_data(train, target=TARGET, checks="outliers", thresholds={"outlier_zz": 1.0})
+    with pytest.raises(DiagnosticInputError, match=r"thresholds\['outlier_share'\]"):
+        check_data(train, target=TARGET, checks="outliers", thresholds={"outlier_share": 2.0})
+    with pytest.warns(FutureWarning, match=r"thresholds=\{'outlier_z': 1.0, 'outlier_share': 0.05\}"):
+        old = check_data(train, target=TARGET, checks="outliers", outlier_z=1.0, outlier_share=0.05)
+    pd.testing.assert_frame_equal(old.frame, loose.frame)
+    with pytest.raises(TypeError, match="outlierz"):
+        check_data(train, target=TARGET, outlierz=1.0)
+
+
+def test_area_is_quality_on_result_and_findings(planted):
+    res = planted[3]
+    assert res.area == "quality"
+    assert {f.area for f in res.findings()} == {"quality"}
+    fast = check_data(planted[0], target=TARGET, checks="fast")
+    assert fast.label_issues.empty and fast.noise_pairs.empty and fast.confidence_hist.empty

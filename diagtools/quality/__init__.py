@@ -6,8 +6,8 @@ known problems into demo data.
 
 from __future__ import annotations
 
-from diagtools.quality._compute import CHECK_GROUPS, CHECKS, check_data
+from diagtools.quality._compute import CHECK_GROUPS, CHECKS, DEFAULT_THRESHOLDS, check_data
 from diagtools.quality._plant import add_data_problems
 from diagtools.quality._result import FRAME_COLUMNS, DataQualityResult
 
-__all__ = ["CHECKS", "CHECK_GROUPS", "FRAME_COLUMNS", "DataQualityResult", "add_data_problems", "check_data"]
+__all__ = ["CHECKS", "CHECK_GROUPS", "DEFAULT_THRESHOLDS", "FRAME_COLUMNS", "DataQualityResult", "add_data_problems", "check_data"]

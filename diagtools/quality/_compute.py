@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -61,8 +62,33 @@ CHECK_GROUPS: dict[str, tuple[str, ...]] = {
 PROGRESS_COLUMNS = 50
 #: Default "too good to be true" score of one column alone, per task.
 LEAKAGE_THRESHOLDS = {"classification": 0.95, "regression": 0.9}
-#: Share of the full model's lift over chance from which one column alone is suspicious.
-SHARE_OF_FULL = 0.9
+#: What counts as a problem: the defaults of ``check_data(thresholds=...)``.
+DEFAULT_THRESHOLDS: dict[str, float | None] = {
+    # significant digits numbers are rounded to before near-duplicate matching
+    "near_digits": 3,
+    # share of the dominant value from which a column is near-constant
+    "near_constant": 0.99,
+    # distinct values per row from which a text column (with >= 50 values) is flagged
+    "high_cardinality": 0.5,
+    # robust z-score (training median and MAD) beyond which a value is an outlier
+    "outlier_z": 3.5,
+    # share of outliers from which a column is flagged
+    "outlier_share": 0.01,
+    # one-column score that is "too good to be true"; None: LEAKAGE_THRESHOLDS of the task
+    "leakage_threshold": None,
+    # share of the full model's lift over chance from which one column alone is suspicious
+    "leakage_share": 0.9,
+}
+#: Range check of each threshold: (low, high, low_open, high_open, example).
+_THRESHOLD_RANGES: dict[str, tuple[float | None, float | None, bool, bool, str]] = {
+    "near_constant": (0.0, 1.0, True, False, "0.99"),
+    "high_cardinality": (0.0, 1.0, True, False, "0.5"),
+    "outlier_z": (0.0, None, True, False, "3.5"),
+    "outlier_share": (0.0, 1.0, True, True, "0.01"),
+    # above 1 is allowed: no single column reaches it, so only the full-model rule flags
+    "leakage_threshold": (0.0, None, True, False, "0.95"),
+    "leakage_share": (0.0, 1.0, True, False, "0.9"),
+}
 #: A column that matches the full model is flagged only above this score (chance is 0.5 / 0.0):
 #: one honest dominant driver (floor area for a house price, R^2 0.67) is common and no leak.
 MIN_SUSPICIOUS = {"classification": 0.9, "regression": 0.8}
@@ -88,8 +114,42 @@ def _positive_int(value: Any, name: str, minimum: int, example: str) -> int:
     return int(value)
 
 
+def _resolve_thresholds(thresholds: Mapping[str, Any] | None, legacy: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``thresholds`` (and deprecated threshold keywords) over :data:`DEFAULT_THRESHOLDS`.
+
+    The six keywords that were thresholds before ``thresholds=`` still work and warn.
+    """
+    unexpected = sorted(set(legacy) - set(DEFAULT_THRESHOLDS))
+    if unexpected:
+        raise TypeError(f"check_data() got an unexpected keyword argument {unexpected[0]!r}")
+    if thresholds is not None and not isinstance(thresholds, Mapping):
+        raise DiagnosticInputError(
+            f"thresholds must be a dict such as {{'outlier_z': 3.5}}, got {type(thresholds).__name__}. "
+            f"Valid keys: {sorted(DEFAULT_THRESHOLDS)}."
+        )
+    given = dict(thresholds or {})
+    unknown = sorted(set(given) - set(DEFAULT_THRESHOLDS))
+    if unknown:
+        raise DiagnosticInputError(
+            f"thresholds: unknown key(s) {unknown}; expected some of {sorted(DEFAULT_THRESHOLDS)}."
+        )
+    if legacy:
+        names = ", ".join(f"{k}=" for k in legacy)
+        warnings.warn(f"check_data({names}...) is deprecated; pass thresholds={legacy!r} instead.",
+                      FutureWarning, stacklevel=3)
+        given = {**legacy, **given}
+    limits = {**DEFAULT_THRESHOLDS, **given}
+    _positive_int(limits["near_digits"], "thresholds['near_digits']", 1, "thresholds={'near_digits': 3}")
+    for key, (low, high, low_open, high_open, example) in _THRESHOLD_RANGES.items():
+        if key == "leakage_threshold" and limits[key] is None:
+            continue
+        limits[key] = check_real(limits[key], f"thresholds[{key!r}]", low=low, high=high, low_open=low_open,
+                                 high_open=high_open, hint=f"Use e.g. thresholds={{{key!r}: {example}}}.")
+    return limits
+
+
 def _validate(train: Any, test: Any, target: Any, exclude: Sequence[str], cv: Any, n_boot: Any, confidence: Any,
-              near_digits: Any, model: Any) -> list[str]:
+              model: Any) -> list[str]:
     for name, data in (("train", train), ("test", test)):
         if name == "test" and data is None:
             continue
@@ -114,7 +174,6 @@ def _validate(train: Any, test: Any, target: Any, exclude: Sequence[str], cv: An
             check_columns(test, missing[:1], name="test")
     _positive_int(cv, "cv", 2, "cv=5")
     _positive_int(n_boot, "n_boot", 1, "n_boot=200")
-    _positive_int(near_digits, "near_digits", 1, "near_digits=3")
     if not (isinstance(confidence, (float, int)) and not isinstance(confidence, bool) and 0 < confidence < 1):
         raise DiagnosticInputError(f"confidence must be a number strictly between 0 and 1, got {confidence!r}. Use e.g. 0.95.")
     if model is not None and not (hasattr(model, "fit") and hasattr(model, "predict")):
@@ -222,18 +281,14 @@ def check_data(
     cv: int = 5,
     n_boot: int = 200,
     confidence: float = 0.95,
-    near_digits: int = 3,
-    near_constant: float = 0.99,
-    high_cardinality: float = 0.5,
-    outlier_z: float = 3.5,
-    outlier_share: float = 0.01,
-    leakage_threshold: float | None = None,
+    thresholds: Mapping[str, Any] | None = None,
     n_bins: int = 32,
     max_candidates: int = 500,
     impact: bool = False,
     n_jobs: int | None = None,
     random_state: int = 0,
     progress: bool | None = None,
+    **deprecated: Any,
 ) -> DataQualityResult:
     """Check a training (and test) table for integrity problems, leakage and label noise.
 
@@ -269,19 +324,17 @@ def check_data(
         Bootstrap resamples of the score intervals.
     confidence : float, default=0.95
         Level of every interval.
-    near_digits : int, default=3
-        Significant digits numbers are rounded to for near-duplicate matching.
-    near_constant : float, default=0.99
-        Share of the dominant value from which a column counts as near-constant.
-    high_cardinality : float, default=0.5
-        Distinct values per row from which a text column (with >= 50 values) is flagged.
-    outlier_z, outlier_share : float, default=3.5, 0.01
-        Robust z-score beyond which a value is an outlier, and the share of outliers from which a
-        column is flagged.
-    leakage_threshold : float, optional
-        One-column score that is "too good to be true" (default ROC-AUC 0.95, R^2 0.9). A column
-        is also flagged when it alone reaches 90% of the full model's lift over chance
-        (``(score - chance) / (full - chance) >= 0.9``) and scores at least 0.9 AUC / 0.8 R^2.
+    thresholds : dict, optional
+        Override :data:`DEFAULT_THRESHOLDS`; unknown keys raise. Keys and defaults:
+        ``near_digits=3`` (significant digits numbers are rounded to for near-duplicate
+        matching), ``near_constant=0.99`` (share of the dominant value from which a column is
+        near-constant), ``high_cardinality=0.5`` (distinct values per row from which a text
+        column with >= 50 values is flagged), ``outlier_z=3.5`` and ``outlier_share=0.01``
+        (robust z-score beyond which a value is an outlier, and the share of outliers from which
+        a column is flagged), ``leakage_threshold=None`` (one-column score that is "too good to
+        be true"; default ROC-AUC 0.95, R^2 0.9) and ``leakage_share=0.9`` (a column is also
+        flagged when it alone reaches this share of the full model's lift over chance,
+        ``(score - chance) / (full - chance)``, and scores at least 0.9 AUC / 0.8 R^2).
     n_bins : int, default=32
         Bins of the one-column models.
     max_candidates : int, default=500
@@ -295,6 +348,10 @@ def check_data(
         Seed of folds, bootstrap and model.
     progress : bool, optional
         Progress bar over columns; default on from 50 columns.
+    **deprecated
+        The former threshold keywords (``near_digits``, ``near_constant``, ``high_cardinality``,
+        ``outlier_z``, ``outlier_share``, ``leakage_threshold``) still work and warn
+        ``FutureWarning``: pass them in ``thresholds`` instead.
 
     Returns
     -------
@@ -342,17 +399,8 @@ def check_data(
         exclude = [column_label(c) for c in ([exclude] if isinstance(exclude, str) else exclude)]
     if isinstance(test, pd.DataFrame):
         test, _ = string_columns(test, "test")
-    features = _validate(train, test, target, exclude, cv, n_boot, confidence, near_digits, model)
-    check_real(near_constant, "near_constant", low=0.0, high=1.0, low_open=True, hint="Use e.g. near_constant=0.99.")
-    check_real(high_cardinality, "high_cardinality", low=0.0, high=1.0, low_open=True,
-               hint="Use e.g. high_cardinality=0.5.")
-    check_real(outlier_z, "outlier_z", low=0.0, low_open=True, hint="Use e.g. outlier_z=3.5.")
-    check_real(outlier_share, "outlier_share", low=0.0, high=1.0, low_open=True, high_open=True,
-               hint="Use e.g. outlier_share=0.01.")
-    if leakage_threshold is not None:
-        # above 1 is allowed: no single column reaches it, so only the full-model rule flags
-        check_real(leakage_threshold, "leakage_threshold", low=0.0, low_open=True,
-                   hint="It is a ROC-AUC or R^2: use e.g. leakage_threshold=0.95.")
+    features = _validate(train, test, target, exclude, cv, n_boot, confidence, model)
+    limits = _resolve_thresholds(thresholds, deprecated)
     check_int(n_bins, "n_bins", low=2, hint="Use e.g. n_bins=32.")
     check_int(max_candidates, "max_candidates", low=1, hint="Use e.g. max_candidates=500.")
     check_n_jobs(n_jobs)
@@ -370,7 +418,7 @@ def check_data(
         if smallest < cv:
             raise DiagnosticInputError(f"cv={cv} folds but the rarest class of train[{target!r}] has {smallest} rows. "
                                        f"Use cv<={max(smallest, 2)} or drop that class.")
-    thr = float(leakage_threshold) if leakage_threshold is not None else LEAKAGE_THRESHOLDS[task]
+    thr = limits["leakage_threshold"] if limits["leakage_threshold"] is not None else LEAKAGE_THRESHOLDS[task]
     # Free text is neither a row ID nor a category with too many levels, and one message alone
     # predicting its label is the point of a text model, not leakage: those checks skip it.
     text_cols = text_columns(train, features)
@@ -378,8 +426,7 @@ def check_data(
     if progress is None:
         progress = len(features) >= PROGRESS_COLUMNS
     params = {"target": target, "task": task, "checks": list(chosen), "cv": cv, "n_boot": n_boot, "confidence": confidence,
-              "near_digits": near_digits, "near_constant": near_constant, "high_cardinality": high_cardinality,
-              "outlier_z": outlier_z, "outlier_share": outlier_share, "leakage_threshold": thr, "n_bins": n_bins,
+              **limits, "leakage_threshold": thr, "n_bins": n_bins,
               "random_state": random_state, "exclude": list(exclude), "impact": impact,
               "n_train": len(train), "n_test": 0 if test is None else len(test),
               "model": type(model).__name__ if model is not None else
@@ -407,14 +454,14 @@ def check_data(
     if {"constant", "mixed_types", "high_cardinality"} & set(chosen):
         data = train[features] if test is None else pd.concat([train[features], test[features]], ignore_index=True)
         if "constant" in chosen:
-            part, n_unique = constant_rows(data, features, near_constant, confidence, step)
+            part, n_unique = constant_rows(data, features, limits["near_constant"], confidence, step)
             rows += part
         if "mixed_types" in chosen:
             rows += mixed_type_rows(data, tabular, confidence)
         if "high_cardinality" in chosen:
-            rows += cardinality_rows(data, tabular, n_unique, high_cardinality, confidence)
+            rows += cardinality_rows(data, tabular, n_unique, limits["high_cardinality"], confidence)
     if "outliers" in chosen:
-        rows += outlier_rows(splits, tabular, outlier_z, outlier_share, confidence)
+        rows += outlier_rows(splits, tabular, limits["outlier_z"], limits["outlier_share"], confidence)
     hash_features = list(features)
     if "id_like" in chosen:
         id_part = id_like_rows(splits, tabular, confidence)
@@ -439,9 +486,9 @@ def check_data(
             if "duplicates" in chosen:
                 rows += part
             if "near_duplicates" in chosen:
-                nt, ns = near_hashes(cols_tr, cols_te, near_digits)
+                nt, ns = near_hashes(cols_tr, cols_te, limits["near_digits"])
                 part, _ = cross_split_rows(nt, ns, train[target], y_test, confidence, check="near_duplicates",
-                                           extra=f" after rounding numbers to {near_digits} significant digits and "
+                                           extra=f" after rounding numbers to {limits['near_digits']} significant digits and "
                                                  "normalising text (exact duplicates not counted)",
                                            exclude=exact_mask)
                 rows += part
@@ -454,7 +501,7 @@ def check_data(
         if fit_full:
             oof = _full_oof(train, features, y_idx, task, model, cv, random_state, n_jobs, text_cols)
         if "target_leakage" in chosen:
-            rows += _leakage_rows(train, tabular, y_idx, task, classes, folds, cv, oof, thr, n_bins, n_boot, confidence,
+            rows += _leakage_rows(train, tabular, y_idx, task, classes, folds, cv, oof, (thr, limits["leakage_share"]), n_bins, n_boot, confidence,
                                   random_state, step)
         if "label_noise" in chosen and task == "classification" and oof is not None:
             cand, sugg, joint, rate = confident_learning(oof, y_idx)
@@ -545,8 +592,6 @@ def _missing_blocks(splits: dict[str, pd.DataFrame], features: Sequence[str], bl
 
 def _full_oof(train: pd.DataFrame, features: list[str], y_idx: np.ndarray, task: str, model: Any, cv: int,
               random_state: int, n_jobs: int | None, text_cols: list[str] | None = None) -> np.ndarray:
-    import warnings
-
     from sklearn.base import clone
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 
@@ -573,7 +618,7 @@ def _full_oof(train: pd.DataFrame, features: list[str], y_idx: np.ndarray, task:
 
 
 def _leakage_rows(train: pd.DataFrame, features: list[str], y_idx: np.ndarray, task: str, classes: np.ndarray,
-                  folds: np.ndarray, cv: int, oof: np.ndarray | None, thr: float, n_bins: int, n_boot: int,
+                  folds: np.ndarray, cv: int, oof: np.ndarray | None, limits: tuple[float, float], n_bins: int, n_boot: int,
                   confidence: float, random_state: int, step: Any) -> list[Row]:
     if task == "classification":
         targets = np.eye(len(classes))[y_idx]
@@ -589,6 +634,7 @@ def _leakage_rows(train: pd.DataFrame, features: list[str], y_idx: np.ndarray, t
     if oof is not None:
         preds.append(oof)
         ref = len(preds) - 1
+    thr, share_of_full = limits
     scores = score_with_interval(preds, y_idx, task, n_boot=n_boot, confidence=confidence, random_state=random_state,
                                  reference=ref)
     full = scores[ref]["estimate"] if ref is not None else np.nan
@@ -598,7 +644,7 @@ def _leakage_rows(train: pd.DataFrame, features: list[str], y_idx: np.ndarray, t
         too_good = sc["estimate"] >= thr
         base = 0.5 if task == "classification" else 0.0
         lift = (sc["estimate"] - base) / (full - base) if np.isfinite(full) and full > base else np.nan
-        matches = bool(np.isfinite(lift) and lift >= SHARE_OF_FULL and sc["estimate"] >= MIN_SUSPICIOUS[task])
+        matches = bool(np.isfinite(lift) and lift >= share_of_full and sc["estimate"] >= MIN_SUSPICIOUS[task])
         flagged = bool(too_good or matches)
         detail = f"{metric} of a cross-validated one-column model"
         if np.isfinite(full):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from diagtools._plotting import get_ax
+from diagtools._format import interval, metric_value, percent, q_value, signed
+from diagtools._plotting import empty_panel, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
 
 #: Columns of :attr:`DataQualityResult.frame`, in order.
@@ -19,18 +20,24 @@ FRAME_COLUMNS = [
 _SPLIT_WORD = {"train": "training", "test": "test", "all": "all"}
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%" if x >= 0.001 or x == 0 else f"{100 * x:.2f}%"
+#: Empty frames of the optional parts, so ``result.label_issues.empty`` always works.
+_EMPTY = {
+    "label_issues": ["rank", "row", "given_label", "suggested_label", "self_confidence", "suggested_proba"],
+    "confidence_hist": ["bin_left", "bin_right", "n_rows", "n_candidates"],
+    "noise_joint": ["given_label", "true_label", "share"],
+    "missing_blocks": ["split", "block", "column", "missing_share"],
+    "noise_pairs": ["given_label", "suggested_label", "observed", "expected", "excess", "p_value", "q_value",
+                    "significant"],
+}
 
 
-def _q(q: float) -> str:
-    return "q<0.001" if q < 0.001 else f"q={q:.3f}"
+def _empty(name: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=_EMPTY[name])
 
 
-def _ci(lo: float, hi: float, fmt: Any = _pct) -> str:
-    if lo is None or hi is None or not (np.isfinite(lo) and np.isfinite(hi)):
-        return ""
-    return f" [{fmt(lo)}, {fmt(hi)}]"
+def _share(value: float, low: float = np.nan, high: float = np.nan) -> str:
+    """A share with its interval: ``1.2% [0.8%, 1.6%]``."""
+    return metric_value("share", value, low=low, high=high)
 
 
 @dataclass(frozen=True)
@@ -66,16 +73,16 @@ class DataQualityResult(Result):
           (``column="*"``) or a leaking column are removed (bootstrap interval).
 
         ``q_value``: Benjamini-Hochberg over every p-value in the frame.
-    label_issues : DataFrame or None
+    label_issues : DataFrame
         Top label-noise candidates: ``rank, row, given_label, suggested_label,
         self_confidence, suggested_proba`` (``row`` is the index label in ``train``).
-    confidence_hist : DataFrame or None
+    confidence_hist : DataFrame
         ``bin_left, bin_right, n_rows, n_candidates``: self-confidence histogram.
-    noise_joint : DataFrame or None
+    noise_joint : DataFrame
         ``given_label, true_label, share``: calibrated joint distribution of labels.
-    missing_blocks : DataFrame or None
+    missing_blocks : DataFrame
         ``split, block, column, missing_share``: the missingness matrix (blocks of rows).
-    noise_pairs : DataFrame or None
+    noise_pairs : DataFrame
         ``given_label, suggested_label, observed, expected, excess, p_value, q_value,
         significant``: confident disagreements per pair of classes against the count the
         model's own (temperature-calibrated) probabilities predict if every label were drawn
@@ -93,13 +100,13 @@ class DataQualityResult(Result):
     True
     """
 
-    label_issues: pd.DataFrame | None = None
-    confidence_hist: pd.DataFrame | None = None
-    noise_joint: pd.DataFrame | None = None
-    missing_blocks: pd.DataFrame | None = None
-    noise_pairs: pd.DataFrame | None = None
+    label_issues: pd.DataFrame = field(default_factory=lambda: _empty("label_issues"))
+    confidence_hist: pd.DataFrame = field(default_factory=lambda: _empty("confidence_hist"))
+    noise_joint: pd.DataFrame = field(default_factory=lambda: _empty("noise_joint"))
+    missing_blocks: pd.DataFrame = field(default_factory=lambda: _empty("missing_blocks"))
+    noise_pairs: pd.DataFrame = field(default_factory=lambda: _empty("noise_pairs"))
 
-    area = "data_quality"
+    area = "quality"
     title = "Data quality and leakage"
 
     # -- views -----------------------------------------------------------------------
@@ -149,6 +156,10 @@ class DataQualityResult(Result):
     def _score_name(self) -> str:
         return "ROC-AUC" if self.params.get("task") == "classification" else "R2"
 
+    def _score_metric(self) -> str:
+        """The one-column score's name in the metric registry."""
+        return "roc_auc" if self.params.get("task") == "classification" else "r2"
+
     def _full(self) -> pd.Series | None:
         f = self.frame[self.frame["check"] == "full_model"]
         return None if f.empty else f.iloc[0]
@@ -158,12 +169,12 @@ class DataQualityResult(Result):
         pairs = self.noise_pairs
         candidates = self.frame[self.frame["check"] == "label_noise"]
         total = int(candidates["count"].sum())
-        if pairs is None or total == 0:
+        if pairs.empty or total == 0:
             return []
         observed = int(self.params.get("confident_disagreements", pairs["observed"].sum()))
         expected = float(self.params.get("expected_disagreements", pairs["expected"].sum()))
         sig = pairs[pairs["significant"].astype(bool)]
-        A = "data_quality"
+        A = self.area
         if sig.empty:
             return [Finding(A, "info", f"{total:,} label-noise candidates, but no pair of classes has more confident "
                                        "disagreements than the model's own uncertainty predicts: low confidence that they "
@@ -178,7 +189,7 @@ class DataQualityResult(Result):
         top = sig.iloc[0]
         parts = "; ".join(
             f"labelled {r.given_label!s} but look like {r.suggested_label!s}: {r.observed:,} vs {r.expected:.1f} expected "
-            f"({_q(r.q_value)})" for r in sig.head(5).itertuples(index=False))
+            f"({q_value(r.q_value)})" for r in sig.head(5).itertuples(index=False))
         sev = "medium" if excess >= 5 else "low"
         return [Finding(A, sev, f"About {excess:.0f} labels look wrong beyond the model's own uncertainty, most between "
                                 f"{top['given_label']!s} and {top['suggested_label']!s} ({int(top['observed']):,} rows "
@@ -200,23 +211,23 @@ class DataQualityResult(Result):
         list of Finding
         """
         out: list[Finding] = []
-        A = "data_quality"
+        A = self.area
         for r in self.flagged("train_test_duplicates").itertuples(index=False):
             sev = "high" if r.estimate >= 0.001 else "medium"
-            out.append(Finding(A, sev, f"{r.count:,} test rows ({_pct(r.estimate)}{_ci(r.ci_low, r.ci_high)}) also appear in "
+            out.append(Finding(A, sev, f"{r.count:,} test rows ({_share(r.estimate, r.ci_low, r.ci_high)}) also appear in "
                                        "training: held-out scores are optimistic",
                                f"{r.detail}. Remove them from the test set (or deduplicate before splitting) and re-evaluate.",
                                {"count": r.count, "share": r.estimate}))
         for r in self.flagged("near_duplicates").itertuples(index=False):
-            out.append(Finding(A, "medium", f"{r.count:,} more test rows ({_pct(r.estimate)}) nearly match a training row",
+            out.append(Finding(A, "medium", f"{r.count:,} more test rows ({percent(r.estimate)}) nearly match a training row",
                                f"{r.detail}. Near copies leak like exact ones: check how the data was split.",
                                {"count": r.count, "share": r.estimate}))
         full = self._full()
         name = self._score_name()
         for r in self.flagged("target_leakage").sort_values("estimate", ascending=False).itertuples(index=False):
-            vs = f" vs {full['estimate']:.3f} for the full model" if full is not None else ""
-            out.append(Finding(A, "high", f"Column {r.column} alone predicts the target with {name} {r.estimate:.3f}"
-                                          f"{_ci(r.ci_low, r.ci_high, lambda v: f'{v:.3f}')}{vs}: likely target leakage",
+            vs = f" vs {metric_value(self._score_metric(), full['estimate'])} for the full model" if full is not None else ""
+            out.append(Finding(A, "high", f"Column {r.column} alone predicts the target with {name} "
+                                          f"{metric_value(self._score_metric(), r.estimate, low=r.ci_low, high=r.ci_high)}{vs}: likely target leakage",
                                "A single column this predictive is usually computed from the label or recorded after the "
                                "outcome. Check how it is produced; drop it if it is not available at prediction time.",
                                {"column": r.column, "score": r.estimate}))
@@ -225,17 +236,17 @@ class DataQualityResult(Result):
                                "IDs carry no signal that generalises, and a monotone ID encodes time or order. Drop it from "
                                "the features, or pass exclude=[...] to leave it out of these checks.", {"column": r.column}))
         issues = self.flagged("label_noise")
-        if self.noise_pairs is not None:
+        if not self.noise_pairs.empty:
             out.extend(self._noise_findings())
         elif len(issues):
             total = int(issues["count"].sum())
             n = int(self.params.get("n_train", 0)) or int(issues["n"].sum())
             worst = issues.sort_values("estimate", ascending=False).iloc[0]
-            per = "; ".join(f"class {r.column}: {_pct(r.estimate)}{_ci(r.ci_low, r.ci_high)}" for r in issues.itertuples(index=False))
+            per = "; ".join(f"class {r.column}: {_share(r.estimate, r.ci_low, r.ci_high)}" for r in issues.itertuples(index=False))
             sev = "medium" if total / max(n, 1) >= 0.01 else "low"
-            out.append(Finding(A, sev, f"{total:,} training rows ({_pct(total / max(n, 1))}) carry a label the model finds unlikely "
+            out.append(Finding(A, sev, f"{total:,} training rows ({percent(total / max(n, 1))}) carry a label the model finds unlikely "
                                        f"(label-noise candidates); estimated noise highest in class {worst['column']} "
-                                       f"({_pct(worst['estimate'])})",
+                                       f"({percent(worst['estimate'])})",
                                f"Confident learning on out-of-fold probabilities; estimated noise rate per given label: {per}. "
                                "Review the top candidates in .label_issues: where classes overlap naturally, many are hard "
                                "cases rather than wrong labels.", {"count": total}))
@@ -243,11 +254,11 @@ class DataQualityResult(Result):
                             ("conflicting_labels", "share identical features with rows of a different label")):
             for r in self.flagged(check).itertuples(index=False):
                 sev = "medium" if r.estimate >= 0.01 or check == "conflicting_labels" else "low"
-                out.append(Finding(A, sev, f"{r.count:,} {_SPLIT_WORD.get(r.split, r.split)} rows ({_pct(r.estimate)}) {word}",
+                out.append(Finding(A, sev, f"{r.count:,} {_SPLIT_WORD.get(r.split, r.split)} rows ({percent(r.estimate)}) {word}",
                                    r.detail + ".", {"split": r.split, "count": r.count}))
         miss = self.flagged("missing")
         for col, g in miss.groupby("column", sort=False):
-            parts = ", ".join(f"{_pct(r.estimate)} of {_SPLIT_WORD.get(r.split, r.split)} rows" for r in g.itertuples(index=False))
+            parts = ", ".join(f"{percent(r.estimate)} of {_SPLIT_WORD.get(r.split, r.split)} rows" for r in g.itertuples(index=False))
             test = g[g["split"] == "test"]
             differ = len(test) and np.isfinite(test["q_value"].iloc[0]) and test["q_value"].iloc[0] < 0.05
             sev = "medium" if g["estimate"].max() >= 0.2 or differ else "low"
@@ -276,16 +287,16 @@ class DataQualityResult(Result):
         outl = self.flagged("outliers")
         if len(outl):
             worst = outl.sort_values("estimate", ascending=False).drop_duplicates("column")
-            parts = ", ".join(f"{r.column} {_pct(r.estimate)} ({r.split})" for r in worst.head(5).itertuples(index=False))
+            parts = ", ".join(f"{r.column} {percent(r.estimate)} ({r.split})" for r in worst.head(5).itertuples(index=False))
             out.append(Finding(A, "low", f"{worst['column'].nunique()} numeric column(s) with >= "
-                                         f"{_pct(float(self.params.get('outlier_share', 0.01)))} outliers: {parts}",
+                                         f"{percent(float(self.params.get('outlier_share', 0.01)))} outliers: {parts}",
                                f"Robust z-score above {self.params.get('outlier_z', 3.5)} against the training median and MAD. "
                                "Check for unit errors or sentinel values (e.g. 999).", {"columns": worst["column"].tolist()}))
         for r in self.frame[self.frame["check"] == "removal_impact"].itertuples(index=False):
             what = "removing the duplicated test rows" if r.column == "*" else f"dropping column {r.column}"
             sig = "" if r.flagged else " (interval includes 0)"
             out.append(Finding(A, "medium" if r.flagged else "info",
-                               f"Test {name} changes by {r.estimate:+.3f}{_ci(r.ci_low, r.ci_high, lambda v: f'{v:+.3f}')} "
+                               f"Test {name} changes by {' '.join(filter(None, (signed(r.estimate), interval(r.ci_low, r.ci_high, signed))))} "
                                f"when {what}{sig}", r.detail + ".", {"column": r.column, "change": r.estimate}))
         if not out:
             ran = ", ".join(self.params.get("checks", []))
@@ -311,14 +322,14 @@ class DataQualityResult(Result):
         return out[:5]
 
     # -- plots -----------------------------------------------------------------------
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """Overview: number of flagged columns/rows entries per check (grey: ran, nothing flagged).
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
         **kwargs
-            Passed to ``ax.barh``.
+            Style of the bars (``ax.barh``), e.g. ``color``, ``alpha``.
 
         Returns
         -------
@@ -326,12 +337,13 @@ class DataQualityResult(Result):
         """
         ax = get_ax(ax, figsize=(6.4, 4.0))
         f = self.frame
-        checks = list(dict.fromkeys(f["check"].tolist())) or ["(no checks)"]
+        checks = list(dict.fromkeys(f["check"].tolist()))
+        if not checks:
+            return empty_panel(ax, "no check ran", title="Data-quality checks")
         n_flag = [int(f[(f["check"] == c)]["flagged"].astype(bool).sum()) for c in checks]
-        colours = ["#b42318" if k else "#98a2b3" for k in n_flag]
-        kwargs.setdefault("color", colours)
+        style = validate_style_kwargs({"color": ["#b42318" if k else "#98a2b3" for k in n_flag]}, kwargs, artist="patch")
         ypos = np.arange(len(checks))
-        ax.barh(ypos, [max(k, 0.05) for k in n_flag], **kwargs)
+        ax.barh(ypos, [max(k, 0.05) for k in n_flag], **style)
         ax.set_yticks(ypos, checks)
         ax.invert_yaxis()
         for y, k in zip(ypos, n_flag, strict=True):
@@ -340,14 +352,16 @@ class DataQualityResult(Result):
         ax.set_title("Data-quality checks")
         return ax
 
-    def plot_missing(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot_missing(self, *, ax: Any = None, cmap: str = "Greys", **kwargs: Any) -> Any:
         """Missingness matrix: share of missing values per block of rows (y) and column (x).
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
+        cmap : str, default="Greys"
+            Colour map of the shares.
         **kwargs
-            Passed to ``ax.imshow``.
+            Style of the image (``ax.imshow``), e.g. ``alpha``, ``norm``.
 
         Returns
         -------
@@ -355,9 +369,8 @@ class DataQualityResult(Result):
         """
         ax = get_ax(ax, figsize=(6.4, 4.2))
         mb = self.missing_blocks
-        if mb is None or len(mb) == 0:
-            ax.text(0.5, 0.5, "missing values not checked", ha="center", va="center", transform=ax.transAxes)
-            return ax
+        if mb.empty:
+            return empty_panel(ax, "missing values not checked")
         cols = list(dict.fromkeys(mb["column"].tolist()))
         mats, labels = [], []
         for split in dict.fromkeys(mb["split"].tolist()):
@@ -365,11 +378,10 @@ class DataQualityResult(Result):
             mats.append(piv.to_numpy(dtype=float))
             labels.append((split, len(piv)))
         mat = np.vstack(mats)
-        kwargs.setdefault("cmap", "Greys")
-        kwargs.setdefault("aspect", "auto")
-        kwargs.setdefault("vmin", 0.0)
-        kwargs.setdefault("vmax", max(0.05, float(np.nanmax(mat))) if mat.size else 1.0)
-        im = ax.imshow(mat, interpolation="nearest", **kwargs)
+        style = validate_style_kwargs({"cmap": cmap}, kwargs, artist="collection")
+        style.setdefault("norm", None)
+        clim = {} if style["norm"] is not None else {"vmin": 0.0, "vmax": max(0.05, float(np.nanmax(mat)))}
+        im = ax.imshow(mat, interpolation="nearest", aspect="auto", **clim, **style)
         ax.set_xticks(np.arange(len(cols)), cols, rotation=60, ha="right", fontsize=8)
         start = 0
         ticks, names = [], []
@@ -384,50 +396,53 @@ class DataQualityResult(Result):
         ax.set_title("Missing values (rows in blocks, top to bottom)")
         return ax
 
-    def plot_leakage(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot_leakage(self, *, ax: Any = None, top: int = 30, **kwargs: Any) -> Any:
         """One-column predictive power with intervals; the full model's score as a reference band.
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
+        top : int, default=30
+            Most predictive columns shown.
         **kwargs
-            Passed to ``ax.barh``.
+            Style of the bars (``ax.barh``), e.g. ``color``, ``alpha``.
 
         Returns
         -------
         matplotlib.axes.Axes
         """
         ax = get_ax(ax, figsize=(6.4, 4.2))
-        f = self.frame[self.frame["check"] == "target_leakage"].sort_values("estimate", ascending=False).head(30)
+        f = self.frame[self.frame["check"] == "target_leakage"].sort_values("estimate", ascending=False).head(top)
         if f.empty:
-            ax.text(0.5, 0.5, "target leakage not checked", ha="center", va="center", transform=ax.transAxes)
-            return ax
+            return empty_panel(ax, "target leakage not checked")
         base = 0.5 if self.params.get("task") == "classification" else 0.0
         y = np.arange(len(f))
         est = f["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - f["ci_low"].to_numpy(dtype=float), f["ci_high"].to_numpy(dtype=float) - est])
-        kwargs.setdefault("color", ["#b42318" if v else "#5b8db8" for v in f["flagged"].astype(bool)])
-        ax.barh(y, est - base, left=base, xerr=np.nan_to_num(err), **kwargs)
+        style = validate_style_kwargs({"color": ["#b42318" if v else "#5b8db8" for v in f["flagged"].astype(bool)]},
+                                      kwargs, artist="patch")
+        ax.barh(y, est - base, left=base, **style)
+        interval_bars(ax, y, est, f["ci_low"], f["ci_high"], horizontal=True, color="0.25", marker="")
         ax.set_yticks(y, f["column"].astype(str).tolist())
         ax.invert_yaxis()
         full = self._full()
         if full is not None:
             ax.axvspan(full["ci_low"], full["ci_high"], color="#fdb022", alpha=0.25)
-            ax.axvline(full["estimate"], color="#b54708", lw=1.5, label=f"full model {full['estimate']:.3f}")
+            ax.axvline(full["estimate"], color="#b54708", lw=1.5,
+                       label=f"full model {metric_value(self._score_metric(), full['estimate'])}")
         ax.axvline(float(self.params.get("leakage_threshold", np.nan)), color="#b42318", ls="--", lw=1, label="leakage threshold")
         ax.legend(loc="lower right", fontsize=8)
         ax.set_xlabel(f"cross-validated {self._score_name()} of the column alone")
         ax.set_title("One-column predictive power (red: too good to be true)")
         return ax
 
-    def plot_label_noise(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot_label_noise(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """Histogram of the probability of the given label, label-noise candidates highlighted.
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
         **kwargs
-            Passed to ``ax.bar`` of all rows.
+            Style of the bars of all rows (``ax.bar``), e.g. ``color``, ``alpha``.
 
         Returns
         -------
@@ -435,13 +450,12 @@ class DataQualityResult(Result):
         """
         ax = get_ax(ax, figsize=(6.4, 4.2))
         h = self.confidence_hist
-        if h is None or len(h) == 0:
-            ax.text(0.5, 0.5, "label noise not checked", ha="center", va="center", transform=ax.transAxes)
-            return ax
+        if h.empty:
+            return empty_panel(ax, "label noise not checked")
         left = h["bin_left"].to_numpy(dtype=float)
         width = (h["bin_right"] - h["bin_left"]).to_numpy(dtype=float)
-        kwargs.setdefault("color", "#98a2b3")
-        ax.bar(left, h["n_rows"], width=width, align="edge", label="all training rows", **kwargs)
+        style = validate_style_kwargs({"color": "#98a2b3", "label": "all training rows"}, kwargs, artist="patch")
+        ax.bar(left, h["n_rows"], width=width, align="edge", **style)
         ax.bar(left, h["n_candidates"], width=width, align="edge", color="#b42318", label="label-noise candidates")
         ax.set_yscale("symlog", linthresh=1)
         ax.set_xlabel("out-of-fold probability of the given label (self-confidence)")
@@ -461,9 +475,8 @@ class DataQualityResult(Result):
 
         plt = check_matplotlib()
         fig, axes = plt.subplots(2, 2, figsize=(12, 8))
-        self.plot(ax=axes[0, 0])
-        self.plot_missing(ax=axes[0, 1])
-        self.plot_leakage(ax=axes[1, 0])
-        self.plot_label_noise(ax=axes[1, 1])
+        for method, panel in zip((self.plot, self.plot_missing, self.plot_leakage, self.plot_label_noise),
+                                 axes.ravel(), strict=True):
+            method(ax=panel)
         fig.tight_layout()
         return fig
