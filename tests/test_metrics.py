@@ -139,8 +139,16 @@ def test_demo_result_shape_intervals_and_findings(loan_result):
     assert ((own["ci_low"] <= own["estimate"] + 1e-12) & (own["estimate"] <= own["ci_high"] + 1e-12)).all()
     assert (own["n"] == 10_000).all()
     assert list(res.comparison.columns) == [
-        "baseline", "metric", "model_estimate", "baseline_estimate", "difference",
-        "ci_low", "ci_high", "p_value", "q_value"]
+        "baseline", "metric", "estimate", "ci_low", "ci_high", "n", "reference_estimate", "difference",
+        "difference_ci_low", "difference_ci_high", "p_value", "q_value"]
+    # one comparison schema: the model's own row and interval, the baseline's estimate, the paired difference
+    lin = res.comparison[res.comparison["baseline"] == "linear"].set_index("metric").loc["accuracy"]
+    assert lin["estimate"] == res.metric("accuracy")["estimate"]
+    assert lin["ci_low"] == res.metric("accuracy")["ci_low"] and lin["n"] == 10_000
+    assert lin["reference_estimate"] == res.metric("accuracy", model="linear")["estimate"]
+    assert lin["difference"] == pytest.approx(lin["estimate"] - lin["reference_estimate"])
+    assert lin["difference_ci_low"] <= lin["difference"] <= lin["difference_ci_high"]
+    assert (res.curves["n"] == 10_000).all()
     assert set(res.curves["curve"]) == {"roc", "pr", "reliability"}
     roc = res.curves[res.curves["curve"] == "roc"]
     assert (roc["ci_low"] <= roc["estimate"] + 1e-9).all() and (roc["estimate"] <= roc["ci_high"] + 1e-9).all()
@@ -281,11 +289,14 @@ def test_compare_predictions_is_paired():
     flip = np.flatnonzero(a != y)[:40]  # b fixes 40 of a's errors: +0.02 accuracy
     b[flip] = y[flip]
     frame = compare_predictions(y, y_pred_a=a, y_pred_b=b, metrics=["accuracy"], n_boot=500)
-    assert list(frame.columns) == ["metric", "estimate_a", "estimate_b", "difference", "ci_low", "ci_high", "p_value"]
+    assert list(frame.columns) == ["metric", "estimate", "ci_low", "ci_high", "n", "reference_estimate", "difference",
+                                   "difference_ci_low", "difference_ci_high", "p_value"]
     row = frame.iloc[0]
+    assert row["estimate"] == pytest.approx((b == y).mean()) and row["reference_estimate"] == pytest.approx((a == y).mean())
     assert row["difference"] == pytest.approx(0.02)
     # paired: the interval is much narrower than two independent accuracy intervals would give
-    assert 0 < row["ci_low"] < 0.02 < row["ci_high"] < 0.03
+    assert 0 < row["difference_ci_low"] < 0.02 < row["difference_ci_high"] < 0.03
+    assert row["ci_high"] - row["ci_low"] > 2 * (row["difference_ci_high"] - row["difference_ci_low"])
     assert row["p_value"] < 0.01
 
 

@@ -29,12 +29,12 @@ from diagtools.metrics._inputs import (
 from diagtools.metrics._result import EvaluationResult
 
 FRAME_COLUMNS = ["model", "metric", "estimate", "ci_low", "ci_high", "n"]
-COMPARISON_COLUMNS = [
-    "baseline", "metric", "model_estimate", "baseline_estimate", "difference",
-    "ci_low", "ci_high", "p_value", "q_value",
-]
-COMPARE_COLUMNS = ["metric", "estimate_a", "estimate_b", "difference", "ci_low", "ci_high", "p_value"]
-CURVE_COLUMNS = ["curve", "x", "estimate", "ci_low", "ci_high"]
+#: One comparison schema (docs/design.md): the model's ``estimate`` with its interval, the
+#: baseline's ``reference_estimate``, and the paired ``difference`` (model - baseline) with its own.
+COMPARE_COLUMNS = ["metric", "estimate", "ci_low", "ci_high", "n", "reference_estimate", "difference",
+                   "difference_ci_low", "difference_ci_high", "p_value"]
+COMPARISON_COLUMNS = ["baseline", *COMPARE_COLUMNS, "q_value"]
+CURVE_COLUMNS = ["curve", "x", "estimate", "ci_low", "ci_high", "n"]
 CONFUSION_COLUMNS = ["true_label", "pred_label", "count"]
 SAMPLE_ROWS = 2000
 #: rows x resamples x predictors from which the bootstrap shows a progress bar by default
@@ -257,7 +257,7 @@ def _run_classification(
     )
     return _assemble(
         "classification", label_names, n, points, samples, metrics, confidence,
-        curves=_curve_frame(point_curves, curve_samples, confidence), confusion=confusion,
+        curves=_curve_frame(point_curves, curve_samples, confidence, n), confusion=confusion,
         score_kinds=kinds,
     )
 
@@ -360,7 +360,9 @@ def _bootstrap(n: int, n_boot: int, random_state: int, boot: Any, progress: bool
     return samples, curves
 
 
-def _curve_frame(point: dict[str, Any], boots: dict[str, np.ndarray], confidence: float) -> pd.DataFrame:
+def _curve_frame(point: dict[str, Any], boots: dict[str, np.ndarray], confidence: float, n: int = 0
+                 ) -> pd.DataFrame:
+    """Curves with bootstrap bands; ``n`` is the number of rows behind every point."""
     rows = []
     for key, (x, yv) in point.items():
         xs = np.asarray(x, dtype=float).ravel()
@@ -369,12 +371,12 @@ def _curve_frame(point: dict[str, Any], boots: dict[str, np.ndarray], confidence
             lo, hi = percentile_interval(boots[key], confidence)
         else:
             lo = hi = np.full_like(est, np.nan)
-        frame = pd.DataFrame({"curve": key, "x": xs, "estimate": est, "ci_low": lo, "ci_high": hi})
+        frame = pd.DataFrame({"curve": key, "x": xs, "estimate": est, "ci_low": lo, "ci_high": hi, "n": n})
         if key == "reliability":
             frame = frame[np.isfinite(frame["x"])]
         rows.append(frame)
     if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=float if c != "curve" else object) for c in CURVE_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype={"curve": object, "n": np.int64}.get(c, float)) for c in CURVE_COLUMNS})
     return pd.concat(rows, ignore_index=True)
 
 
@@ -395,6 +397,7 @@ def _assemble(
             lo, hi = percentile_interval(s, confidence) if s is not None else (np.nan, np.nan)
             rows.append((model, m, pts[m], float(lo), float(hi), n))
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    own = {m: (lo, hi) for model, m, _, lo, hi, _ in rows if model == first}
     comp = []
     for base, pts in list(points.items())[1:]:
         for m in names:
@@ -408,12 +411,12 @@ def _assemble(
                 p = float(bootstrap_p_value(d))
             else:
                 lo = hi = p = np.nan
-            comp.append((base, m, points[first][m], pts[m], diff, float(lo), float(hi), p))
+            comp.append((base, m, points[first][m], *own[m], n, pts[m], diff, float(lo), float(hi), p))
     comparison = pd.DataFrame(comp, columns=COMPARISON_COLUMNS[:-1])
     comparison["q_value"] = benjamini_hochberg(comparison["p_value"].to_numpy(dtype=float))
     return {
         "frame": frame, "comparison": comparison, "task": task, "labels": labels, "n": n,
-        "curves": curves if curves is not None else _curve_frame({}, {}, confidence),
+        "curves": curves if curves is not None else _curve_frame({}, {}, confidence, n),
         "confusion": confusion if confusion is not None else pd.DataFrame(columns=CONFUSION_COLUMNS),
         "predictions": sample if sample is not None else pd.DataFrame(columns=["row", "y_true", "y_pred", "residual"]),
         "score_kinds": score_kinds or {},
@@ -461,9 +464,10 @@ def compare_predictions(
     Returns
     -------
     pandas.DataFrame
-        Columns ``metric, estimate_a, estimate_b, difference, ci_low, ci_high, p_value``:
-        ``difference = estimate_b - estimate_a`` with its paired bootstrap interval and
-        two-sided bootstrap p-value.
+        Columns ``metric, estimate, ci_low, ci_high, n`` (predictor b with its percentile
+        bootstrap interval), ``reference_estimate`` (predictor a), ``difference,
+        difference_ci_low, difference_ci_high`` (``b - a`` with its paired bootstrap interval)
+        and ``p_value`` (two-sided bootstrap).
 
     Examples
     --------
@@ -484,16 +488,7 @@ def compare_predictions(
         task=task, labels=None, metrics=metrics, n_boot=n_boot, confidence=confidence,
         random_state=random_state, curves=False,
     )
-    comp = out["comparison"]
-    return pd.DataFrame({
-        "metric": comp["metric"].to_numpy(),
-        "estimate_a": comp["baseline_estimate"].to_numpy(dtype=float),
-        "estimate_b": comp["model_estimate"].to_numpy(dtype=float),
-        "difference": comp["difference"].to_numpy(dtype=float),
-        "ci_low": comp["ci_low"].to_numpy(dtype=float),
-        "ci_high": comp["ci_high"].to_numpy(dtype=float),
-        "p_value": comp["p_value"].to_numpy(dtype=float),
-    }, columns=COMPARE_COLUMNS)
+    return out["comparison"][COMPARE_COLUMNS].reset_index(drop=True)
 
 
 def evaluate_predictions(

@@ -29,8 +29,6 @@ CURVE_POINTS = 1000  # ROC/PR curves use at most this many threshold groups per 
 GRID = np.linspace(0.0, 1.0, 101)
 _EPS = np.finfo(np.float64).eps
 
-LOWER_IS_BETTER = frozenset({"log_loss", "brier", "ece", "mae", "rmse", "mape", "median_ae"})
-
 
 def base_name(metric: str) -> str:
     """``"recall[1]"`` -> ``"recall"``."""

@@ -211,7 +211,7 @@ def run_large(
                               "count": cm})
     out = _assemble(
         "classification", label_names, n, points, samples if n_boot > 0 else {}, metrics, confidence,
-        curves=_curve_frame(point_curves, curve_samples if n_boot > 0 else {}, confidence), confusion=confusion,
+        curves=_curve_frame(point_curves, curve_samples if n_boot > 0 else {}, confidence, n), confusion=confusion,
         score_kinds={nm: ("proba" if lay.prep.has_proba else "score" if lay.prep.has_score else "none")
                      for nm, lay in layouts.items()},
     )

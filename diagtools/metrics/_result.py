@@ -8,9 +8,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from diagtools._plotting import check_matplotlib, get_ax
+from diagtools._format import interval, number, q_value, signed
+from diagtools._metric_registry import higher_is_better, metric_info
+from diagtools._plotting import band, check_matplotlib, empty_panel, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
-from diagtools.metrics._engine import LOWER_IS_BETTER
 
 ALPHA = 0.05
 ECE_HIGH = 0.05
@@ -20,30 +21,19 @@ LOW_RECALL = 0.3
 MANY_CLASSES = 15
 _AVERAGES_FIRST = ("f1_macro", "balanced_accuracy", "precision_macro", "recall_macro", "f1_weighted",
                    "precision_weighted", "recall_weighted", "accuracy")
-_NICE = {
-    "accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "roc_auc": "ROC-AUC",
-    "pr_auc": "PR-AUC", "log_loss": "Log loss", "brier": "Brier score", "ece": "ECE",
-    "mae": "MAE", "rmse": "RMSE", "r2": "R²", "mape": "MAPE", "median_ae": "Median AE",
-    "f1_macro": "F1 (macro)",
-}
 _BASELINE_WORDS = {"majority_class": "the majority-class baseline", "mean": "the mean baseline",
                    "linear": "a simple linear reference"}
 
 
 def _nice(metric: str) -> str:
-    return _NICE.get(metric, metric)
-
-
-def _fmt(v: float) -> str:
-    if v is None or not np.isfinite(v):
-        return "n/a"
-    return f"{v:.3f}" if abs(v) < 10 else f"{v:,.1f}"
-
-
-def _fmt_q(q: float) -> str:
-    if q is None or not np.isfinite(q):
-        return "q n/a"
-    return "q<0.001" if q < 0.001 else f"q={q:.3f}"
+    """A metric's display name from the registry, capitalised, with its averaging (``F1 (macro)``)."""
+    name = metric_info(metric).display
+    for avg in ("macro", "weighted"):
+        if metric.endswith(f"_{avg}"):
+            name += f" ({avg})"
+    if "[" in metric:
+        name += metric[metric.index("["):]
+    return name[:1].upper() + name[1:]
 
 
 @dataclass(frozen=True)
@@ -64,12 +54,13 @@ class EvaluationResult(Result):
         ``estimate`` equals scikit-learn's metric; ``ci_low, ci_high`` come from a vectorized
         percentile bootstrap; ``n`` is the number of rows.
     comparison : pandas.DataFrame
-        Columns ``baseline, metric, model_estimate, baseline_estimate, difference, ci_low,
-        ci_high, p_value, q_value``: ``difference = model - baseline`` from a *paired*
-        bootstrap (same resamples for both), two-sided bootstrap p-value and
-        Benjamini-Hochberg q-value across all rows.
+        Columns ``baseline, metric, estimate, ci_low, ci_high, n`` (the model's metric with its
+        interval), ``reference_estimate`` (the baseline's), ``difference, difference_ci_low,
+        difference_ci_high``: ``difference = model - baseline`` from a *paired* bootstrap (same
+        resamples for both), ``p_value`` (two-sided bootstrap) and ``q_value``
+        (Benjamini-Hochberg across all rows).
     curves : pandas.DataFrame
-        Columns ``curve, x, estimate, ci_low, ci_high`` for ``roc`` (true positive rate at
+        Columns ``curve, x, estimate, ci_low, ci_high, n`` for ``roc`` (true positive rate at
         false positive rate x on a grid of 101 points), ``pr`` (precision at recall x) and
         ``reliability`` (observed frequency against mean predicted probability per bin), with
         bootstrap bands.
@@ -154,7 +145,7 @@ class EvaluationResult(Result):
             rank = {m: i for i, m in enumerate(_AVERAGES_FIRST)}
             frame = frame.iloc[np.argsort([rank.get(m, len(rank)) for m in frame["metric"]], kind="stable")]
         text = frame.assign(cell=[
-            _fmt(e) if not np.isfinite(lo) else f"{_fmt(e)} [{_fmt(lo)}, {_fmt(hi)}]"
+            f"{number(e)} {interval(lo, hi)}".rstrip()
             for e, lo, hi in zip(frame["estimate"], frame["ci_low"], frame["ci_high"], strict=True)
         ])
         wide = text.pivot(index="metric", columns="model", values="cell")
@@ -235,9 +226,9 @@ class EvaluationResult(Result):
         if est is None:
             return "n/a"
         e, lo, hi = est
-        if not np.isfinite(lo):
-            return _fmt(e)
-        return f"{_fmt(e)} (95% CI {_fmt(lo)}-{_fmt(hi)})"
+        if not np.isfinite(lo) or not np.isfinite(hi):
+            return number(e)
+        return f"{number(e)} (95% CI {number(lo)}-{number(hi)})"
 
     # -- conclusions ------------------------------------------------------------------------
     def headline(self) -> list[tuple[str, str]]:
@@ -271,7 +262,7 @@ class EvaluationResult(Result):
         >>> from diagtools.metrics import evaluate_predictions
         >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
         >>> res.findings()[-1].title
-        'Accuracy 0.500 (95% CI 0.432-0.554), ROC-AUC 0.505 (95% CI 0.421-0.579) on 200 rows'
+        'Accuracy 0.500 (95% CI 0.432-0.554), ROC AUC 0.505 (95% CI 0.421-0.579) on 200 rows'
         """
         out: list[Finding] = []
         prim = self._primary()
@@ -323,8 +314,15 @@ class EvaluationResult(Result):
     def _better(self, row: pd.Series, metric: str) -> bool:
         """Whether the model is significantly better than the baseline on this row."""
         d, q = float(row["difference"]), float(row["q_value"])
-        good = d < 0 if metric in LOWER_IS_BETTER else d > 0
+        good = d > 0 if higher_is_better(metric) else d < 0
         return bool(good and np.isfinite(q) and q < ALPHA)
+
+    @staticmethod
+    def _versus(r: pd.Series, *, both: bool = True) -> str:
+        """``0.812 vs 0.700, difference +0.112 (95% CI 0.080 to 0.140), q<0.001`` of a comparison row."""
+        head = f"{number(r['estimate'])} vs {number(r['reference_estimate'])}, " if both else ""
+        return (f"{head}difference {signed(r['difference'])} (95% CI {number(r['difference_ci_low'])} to "
+                f"{number(r['difference_ci_high'])}), {q_value(r['q_value'])}")
 
     def _baseline_findings(self, base: str, rows: pd.DataFrame) -> list[Finding]:
         prim = [m for m in self._primary() if m in rows.index]
@@ -333,8 +331,7 @@ class EvaluationResult(Result):
         words = _BASELINE_WORDS.get(base, f"baseline {base!r}")
         m = prim[0]
         r = rows.loc[m]
-        detail = (f"{_nice(m)} {_fmt(r['model_estimate'])} vs {_fmt(r['baseline_estimate'])}, difference "
-                  f"{r['difference']:+.3f} (95% CI {_fmt(r['ci_low'])} to {_fmt(r['ci_high'])}), {_fmt_q(r['q_value'])}")
+        detail = f"{_nice(m)} {self._versus(r)}"
         evidence = {k: rows.loc[k].to_dict() for k in prim}
         if base in ("majority_class", "mean") or base.startswith("dummy"):
             out = []
@@ -343,9 +340,8 @@ class EvaluationResult(Result):
                 if ll["difference"] > 0 and np.isfinite(ll["q_value"]) and ll["q_value"] < ALPHA:
                     out.append(Finding(
                         "metrics", "medium",
-                        f"Log loss {_fmt(ll['model_estimate'])} is worse than predicting the class priors "
-                        f"({_fmt(ll['baseline_estimate'])}), difference {ll['difference']:+.3f} "
-                        f"(95% CI {_fmt(ll['ci_low'])} to {_fmt(ll['ci_high'])}), {_fmt_q(ll['q_value'])}",
+                        f"Log loss {number(ll['estimate'])} is worse than predicting the class priors "
+                        f"({number(ll['reference_estimate'])}), {self._versus(ll, both=False)}",
                         "The probabilities are over-confident: confident mistakes cost more than the model's "
                         "ranking gains. Regularize or recalibrate.", {"log_loss": ll.to_dict()}))
             better = {k: self._better(rows.loc[k], k) for k in prim}
@@ -361,7 +357,7 @@ class EvaluationResult(Result):
                                 "carries information but its decisions do not; tune the threshold.", evidence), *out]
             return out
         if not self._better(r, m):
-            worse = r["difference"] < 0 if m not in LOWER_IS_BETTER else r["difference"] > 0
+            worse = r["difference"] < 0 if higher_is_better(m) else r["difference"] > 0
             how = "better" if worse and float(r["q_value"]) < ALPHA else "as well"
             return [Finding("metrics", "medium", f"{words[0].upper() + words[1:]} does {how}: {detail}",
                             "A simpler model would serve as well: the extra complexity buys no accuracy here.",
@@ -446,7 +442,7 @@ class EvaluationResult(Result):
         """
         cols = ["true_label", "pred_label", "count", "share_of_true"]
         c = self.confusion
-        if c is None or c.empty:
+        if c.empty:
             return pd.DataFrame(columns=cols)
         c = c.assign(true_label=c["true_label"].astype(str), pred_label=c["pred_label"].astype(str))
         support = c.groupby("true_label")["count"].transform("sum")
@@ -460,7 +456,8 @@ class EvaluationResult(Result):
         if worst.empty or pairs.empty:  # no mistakes: no class is worse than another
             return []
         overall = self._est("recall_macro") or self._est("balanced_accuracy")
-        named = ", ".join(f"{r.label} {_fmt(r.estimate)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" for r in worst.itertuples())
+        named = ", ".join(f"{r.label} {number(r.estimate)} {interval(r.ci_low, r.ci_high)}".rstrip()
+                          for r in worst.itertuples())
         title = f"Lowest recall of {len(self.labels)} classes: {named}"
         if len(pairs):
             p = pairs.iloc[0]
@@ -468,7 +465,7 @@ class EvaluationResult(Result):
                       f"({int(p['count']):,} rows, {p['share_of_true']:.0%} of {p['true_label']})")
         below = bool(overall is not None and np.isfinite(worst["ci_high"].iloc[0]) and worst["ci_high"].iloc[0] < overall[0])
         detail = ("Recall per class with 95% bootstrap intervals (class_table()); mistakes by pair in confused_pairs(). "
-                  + (f"Macro recall is {_fmt(overall[0])}: " if overall is not None else "")
+                  + (f"Macro recall is {number(overall[0])}: " if overall is not None else "")
                   + ("the worst class is significantly below it. " if below else "")
                   + "Other frequent confusions: "
                   + "; ".join(f"{r.true_label} -> {r.pred_label} ({int(r.count):,})" for r in pairs.iloc[1:].itertuples())
@@ -490,7 +487,7 @@ class EvaluationResult(Result):
         return out
 
     # -- plots ---------------------------------------------------------------------------
-    def plot(self, ax: Any = None, kind: str = "metrics", **kwargs: Any) -> Any:
+    def plot(self, *, ax: Any = None, kind: str = "metrics", **kwargs: Any) -> Any:
         """Draw a view of the result and return the Axes.
 
         Parameters
@@ -498,9 +495,11 @@ class EvaluationResult(Result):
         ax : matplotlib Axes, optional
             Where to draw; a new figure when None.
         kind : {"metrics", "roc", "pr", "calibration", "confusion", "residuals"}, default="metrics"
-            ``"metrics"``: main metrics of the model and of each baseline with intervals.
+            ``"metrics"``: main metrics of the model and of each baseline with intervals; the
+            others call ``plot_<kind>``.
         **kwargs
-            Passed to the underlying matplotlib call.
+            Style of the main artist (bars for ``"metrics"``), checked by
+            :func:`diagtools._plotting.validate_style_kwargs`.
 
         Returns
         -------
@@ -518,20 +517,22 @@ class EvaluationResult(Result):
         check_option(kind, ("metrics", "roc", "pr", "calibration", "confusion", "residuals"), "kind")
         if kind != "metrics":
             return getattr(self, f"plot_{kind}")(ax=ax, **kwargs)
+        validate_style_kwargs({}, kwargs, artist="patch")
         ax = get_ax(ax)
         # one scale per panel: scores in [0, 1] for classification, errors in target units for regression
         shown = (("accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "pr_auc", "brier", "ece")
                  if self.task == "classification" else ("mae", "rmse", "median_ae"))
         metrics = [m for m in self.frame["metric"].drop_duplicates() if m in shown]
+        if not metrics:
+            return empty_panel(ax, "no metric of this view in the result", title=f"{self.name}: metrics")
         models = list(dict.fromkeys(self.frame["model"]))
         width = 0.8 / max(len(models), 1)
         y0 = np.arange(len(metrics))
         for i, model in enumerate(models):
             sub = self.frame[self.frame["model"] == model].set_index("metric").reindex(metrics)
-            est = sub["estimate"].to_numpy(dtype=float)
-            err = np.vstack([est - sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float) - est])
-            err = np.where(np.isfinite(err), np.abs(err), 0.0)
-            ax.barh(y0 + i * width, est, height=width, xerr=err, label=model, capsize=2, **kwargs)
+            style = {"color": f"C{i % 10}", "label": model, **kwargs}
+            interval_bars(ax, y0 + i * width, sub["estimate"], sub["ci_low"], sub["ci_high"], horizontal=True,
+                          kind="bar", width=width, **style)
         ax.set_yticks(y0 + width * (len(models) - 1) / 2)
         ax.set_yticklabels([_nice(m) for m in metrics])
         ax.invert_yaxis()
@@ -546,18 +547,20 @@ class EvaluationResult(Result):
     def _curve(self, name: str) -> pd.DataFrame:
         return self.curves[self.curves["curve"] == name] if len(self.curves) else self.curves
 
-    def _band(self, ax: Any, name: str, label: str, **kwargs: Any) -> Any:
+    def _band(self, ax: Any, name: str, label: str, empty: str, kwargs: dict[str, Any]) -> bool:
+        """Draw curve ``name`` with its band; an empty panel saying ``empty`` when there is none."""
         c = self._curve(name)
         if c.empty:
-            ax.text(0.5, 0.5, f"no {name} curve for this task", ha="center", va="center", transform=ax.transAxes)
-            return ax
-        kwargs.setdefault("color", "C0")
-        ax.plot(c["x"], c["estimate"], label=label, **kwargs)
-        ax.fill_between(c["x"], c["ci_low"], c["ci_high"], alpha=0.25, color=kwargs["color"], label="95% bootstrap band")
-        return ax
+            empty_panel(ax, empty)
+            return False
+        band(ax, c["x"], c["estimate"], c["ci_low"], c["ci_high"], band_label="95% bootstrap band",
+             **{"color": "C0", "label": label, **kwargs})
+        return True
 
-    def plot_roc(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot_roc(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """ROC curve with its 95% bootstrap band (binary tasks). Returns the Axes.
+
+        ``**kwargs`` style the curve (checked by ``validate_style_kwargs``).
 
         Examples
         --------
@@ -566,15 +569,20 @@ class EvaluationResult(Result):
         >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
         >>> ax = res.plot_roc()
         """
+        validate_style_kwargs({}, kwargs)
         ax = get_ax(ax)
-        self._band(ax, "roc", f"{self.name} (AUC {self._with_ci('roc_auc')})", **kwargs)
-        ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="chance")
-        ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve", xlim=(0, 1), ylim=(0, 1.01))
-        ax.legend(loc="lower right", fontsize="small")
+        if self._band(ax, "roc", f"{self.name} (AUC {self._with_ci('roc_auc')})", "no ROC curve for this task",
+                      kwargs):
+            ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="chance")
+            ax.set(xlabel="false positive rate", ylabel="true positive rate", xlim=(0, 1), ylim=(0, 1.01))
+            ax.legend(loc="lower right", fontsize="small")
+        ax.set_title("ROC curve")
         return ax
 
-    def plot_pr(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot_pr(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """Precision-recall curve with its 95% bootstrap band (binary tasks). Returns the Axes.
+
+        ``**kwargs`` style the curve (checked by ``validate_style_kwargs``).
 
         Examples
         --------
@@ -583,14 +591,19 @@ class EvaluationResult(Result):
         >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
         >>> ax = res.plot_pr()
         """
+        validate_style_kwargs({}, kwargs)
         ax = get_ax(ax)
-        self._band(ax, "pr", f"{self.name} (AP {self._with_ci('pr_auc')})", **kwargs)
-        ax.set(xlabel="recall", ylabel="precision", title="Precision-recall curve", xlim=(0, 1), ylim=(0, 1.01))
-        ax.legend(loc="lower left", fontsize="small")
+        if self._band(ax, "pr", f"{self.name} (AP {self._with_ci('pr_auc')})", "no precision-recall curve for this task",
+                      kwargs):
+            ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.01))
+            ax.legend(loc="lower left", fontsize="small")
+        ax.set_title("Precision-recall curve")
         return ax
 
-    def plot_calibration(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot_calibration(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """Reliability diagram with 95% bootstrap bands per bin. Returns the Axes.
+
+        ``**kwargs`` style the line of observed frequencies (checked by ``validate_style_kwargs``).
 
         Examples
         --------
@@ -599,27 +612,22 @@ class EvaluationResult(Result):
         >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
         >>> ax = res.plot_calibration()
         """
+        validate_style_kwargs({}, kwargs)
         ax = get_ax(ax)
-        c = self._curve("reliability")
-        if c.empty:
-            ax.text(0.5, 0.5, "no probabilities: no reliability diagram", ha="center", va="center", transform=ax.transAxes)
-            return ax
-        kwargs.setdefault("color", "C0")
-        kwargs.setdefault("marker", "o")
-        err = np.vstack([c["estimate"] - c["ci_low"], c["ci_high"] - c["estimate"]])
-        ax.fill_between(c["x"], c["ci_low"], c["ci_high"], alpha=0.25, color=kwargs["color"], label="95% bootstrap band")
-        ax.errorbar(c["x"], c["estimate"], yerr=np.where(np.isfinite(err), np.abs(err), 0), capsize=2,
-                    label=f"{self.name} (ECE {self._with_ci('ece')})", **kwargs)
-        ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfect calibration")
-        multi = len(self.labels) > 2
-        ax.set(xlabel="mean predicted probability" + (" (top class)" if multi else ""),
-               ylabel="observed frequency" + (" (accuracy)" if multi else ""),
-               title="Reliability diagram", xlim=(0, 1), ylim=(0, 1))
-        ax.legend(loc="upper left", fontsize="small")
+        if self._band(ax, "reliability", f"{self.name} (ECE {self._with_ci('ece')})",
+                      "no probabilities: no reliability diagram", {"marker": "o", **kwargs}):
+            ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfect calibration")
+            multi = len(self.labels) > 2
+            ax.set(xlabel="mean predicted probability" + (" (top class)" if multi else ""),
+                   ylabel="observed frequency" + (" (accuracy)" if multi else ""), xlim=(0, 1), ylim=(0, 1))
+            ax.legend(loc="upper left", fontsize="small")
+        ax.set_title("Reliability diagram")
         return ax
 
-    def plot_confusion(self, ax: Any = None, normalize: bool = False, **kwargs: Any) -> Any:
+    def plot_confusion(self, *, ax: Any = None, normalize: bool = False, **kwargs: Any) -> Any:
         """Confusion matrix heat map (counts, or row shares with ``normalize=True``). Returns the Axes.
+
+        ``**kwargs`` style the image (``cmap``, ``alpha``, ...; checked by ``validate_style_kwargs``).
 
         Examples
         --------
@@ -628,11 +636,11 @@ class EvaluationResult(Result):
         >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
         >>> ax = res.plot_confusion(normalize=True)
         """
+        style = validate_style_kwargs({"cmap": "Blues"}, kwargs, artist="collection")
         many = self._many_classes()
         ax = get_ax(ax, figsize=(7.5, 6.5) if many else (4.8, 4.2))
         if self.confusion.empty:
-            ax.text(0.5, 0.5, "no confusion matrix (regression)", ha="center", va="center", transform=ax.transAxes)
-            return ax
+            return empty_panel(ax, "no confusion matrix (regression)", title="Confusion matrix")
         labs = list(dict.fromkeys(self.confusion["true_label"].astype(str)))
         title = "Confusion matrix"
         if many:  # only the classes in the most frequent mistakes: all of them would be an unreadable block
@@ -646,8 +654,7 @@ class EvaluationResult(Result):
         mat = wide.reindex(index=labs, columns=labs).fillna(0).to_numpy(dtype=float)
         if normalize:
             mat = mat / np.maximum(totals, 1)
-        kwargs.setdefault("cmap", "Blues")
-        im = ax.imshow(mat, **kwargs)
+        im = ax.imshow(mat, **style)
         for (i, j), v in np.ndenumerate(mat):
             ax.text(j, i, f"{v:.2f}" if normalize else f"{int(v):,}", ha="center", va="center",
                     color="white" if v > mat.max() / 2 else "black", fontsize="small")
@@ -658,8 +665,10 @@ class EvaluationResult(Result):
         ax.figure.colorbar(im, ax=ax, fraction=0.046)
         return ax
 
-    def plot_residuals(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot_residuals(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """Residuals against predictions on a sample of rows (regression). Returns the Axes.
+
+        ``**kwargs`` style the points (checked by ``validate_style_kwargs``).
 
         Examples
         --------
@@ -668,14 +677,12 @@ class EvaluationResult(Result):
         >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
         >>> ax = res.plot_residuals()  # classification: an empty panel with a note
         """
+        style = validate_style_kwargs({"s": 8, "alpha": 0.4}, kwargs, artist="collection")
         ax = get_ax(ax)
         p = self.predictions
-        if p is None or len(p) == 0:
-            ax.text(0.5, 0.5, "no residuals (classification)", ha="center", va="center", transform=ax.transAxes)
-            return ax
-        kwargs.setdefault("s", 8)
-        kwargs.setdefault("alpha", 0.4)
-        ax.scatter(p["y_pred"], p["residual"], **kwargs)
+        if len(p) == 0:
+            return empty_panel(ax, "no residuals (classification)", title="Residuals")
+        ax.scatter(p["y_pred"], p["residual"], **style)
         ax.axhline(0, color="grey", ls="--", lw=1)
         ax.set(xlabel="predicted value", ylabel="residual (true - predicted)",
                title=f"Residuals ({len(p):,} sampled rows)")
