@@ -88,8 +88,9 @@ def _build() -> dict[str, MetricInfo]:
     _add(t, "accuracy", True, UNIT, percent=True)
     _add(t, "balanced_accuracy", True, UNIT, display="balanced accuracy", percent=True)
     _add(t, "top_k_accuracy", True, UNIT, display="top-k accuracy", percent=True)
-    _add(t, ("precision", "recall", "f1", "jaccard", "tpr", "tnr", "specificity", "sensitivity", "coverage"),
+    _add(t, ("precision", "recall", "f1", "jaccard", "tnr", "specificity", "sensitivity", "coverage"),
          True, UNIT, percent=True)
+    _add(t, "tpr", True, UNIT, display="true positive rate", percent=True)
     _add(t, "roc_auc", True, UNIT, display="ROC AUC")
     _add(t, ("pr_auc", "average_precision"), True, UNIT, display="PR AUC")
     _add(t, ("matthews_corrcoef", "mcc"), True, (-1.0, 1.0), display="MCC")
@@ -124,7 +125,8 @@ def _build() -> dict[str, MetricInfo]:
     _add(t, ("demographic_parity_ratio", "equalized_odds_ratio", "equal_opportunity_ratio"), True, UNIT)
     _add(t, "mae_ratio", True, UNIT, display="MAE ratio")
     # largest minus smallest group value: never negative
-    _add(t, ("mean_error_difference", "mae_difference"), False, NONNEGATIVE)
+    _add(t, "mean_error_difference", False, NONNEGATIVE)
+    _add(t, "mae_difference", False, NONNEGATIVE, display="MAE difference")
     # speed and size
     _add(t, ("latency", "latency_ms", "mean_ms", "service_ms"), False, NONNEGATIVE, display="latency", unit="ms")
     _add(t, ("throughput", "throughput_rows_per_s", "rows_per_s"), True, NONNEGATIVE, display="throughput",

@@ -135,7 +135,7 @@ def test_regression_group_errors_equal_metricframe():
     assert res.measure("mae_difference") == pytest.approx(mf.difference()["mae"], abs=1e-12)
     assert res.measure("mae_ratio") == pytest.approx(mf.ratio()["mae"], abs=1e-12)
     assert res.frame.set_index("measure").loc["mean_error_difference", "flagged"]
-    assert res.findings()[0].title.startswith("Mean error for site=")
+    assert res.findings()[0].title.startswith("Mean error (bias) for site=")
     check_result_contract(res, columns=FRAME_COLUMNS)
 
 

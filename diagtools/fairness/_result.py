@@ -8,10 +8,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from diagtools._plotting import get_ax
+from diagtools._format import number, p_value, q_value, signed
+from diagtools._metric_registry import metric_info
+from diagtools._plotting import empty_panel, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
 from diagtools.errors import DiagnosticInputError
-from diagtools.fairness._measures import RATES
+from diagtools.fairness._measures import HYPOTHESES, RATES
 
 FRAME_COLUMNS = [
     "feature", "measure", "hypothesis", "estimate", "ci_low", "ci_high", "n", "n_groups", "metric", "low_group",
@@ -20,52 +22,27 @@ FRAME_COLUMNS = [
 GROUP_COLUMNS = ["feature", "group", "metric", "estimate", "ci_low", "ci_high", "n", "group_size", "note"]
 OVERALL_COLUMNS = ["metric", "estimate", "ci_low", "ci_high", "n"]
 
-WORDS = {
-    "selection_rate": "selection rate", "base_rate": "base rate", "tpr": "true positive rate",
-    "fpr": "false positive rate", "precision": "precision", "error_rate": "error rate", "ece": "calibration error (ECE)",
-    "mean_error": "mean error", "mae": "mean absolute error",
-    "demographic_parity_difference": "demographic parity difference",
-    "demographic_parity_ratio": "demographic parity ratio", "equalized_odds_difference": "equalized odds difference",
-    "equalized_odds_ratio": "equalized odds ratio", "equal_opportunity_difference": "equal opportunity difference",
-    "equal_opportunity_ratio": "equal opportunity ratio", "predictive_parity_difference": "predictive parity difference",
-    "mean_error_difference": "mean error difference", "mae_difference": "MAE difference", "mae_ratio": "MAE ratio",
-}
-HYPOTHESIS_WORDS = {
-    "demographic_parity": "equal selection rates", "equalized_odds": "equal true and false positive rates",
-    "equal_opportunity": "equal true positive rates", "predictive_parity": "equal precision",
-    "equal_mean_error": "equal mean errors", "equal_mae": "equal mean absolute errors",
-}
 PLOT_METRICS = {
     "classification": ("selection_rate", "tpr", "fpr", "precision", "error_rate", "ece"),
     "regression": ("mean_error", "mae"),
 }
 
 
-def _q(q: float) -> str:
-    return "q n/a" if not np.isfinite(q) else ("q<0.001" if q < 0.001 else f"q={q:.3f}")
+def _words(name: str) -> str:
+    """A group metric's or a measure's name for a reader (the metric registry's display name)."""
+    return metric_info(name).display
 
 
 def _p(p: float, floor: float = 0.0) -> str:
     """A p-value in words; at a permutation test's floor (no permutation as extreme) say so."""
-    if not np.isfinite(p):
-        return "p n/a"
-    if floor and p <= floor * (1 + 1e-9):
-        return "p<0.001" if floor < 0.001 else f"p≤{floor:.2g} (no permutation as extreme)"
-    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
+    if floor and np.isfinite(p) and p <= floor * (1 + 1e-9) and floor >= 0.001:
+        return f"p≤{floor:.2g} (no permutation as extreme)"
+    return p_value(p)
 
 
-def _val(v: float, regression: bool, signed: bool = False) -> str:
-    if v is None or not np.isfinite(v):
-        return "n/a"
-    if regression:
-        return f"{v:+.3g}" if signed else f"{v:.3g}"
-    return f"{v:.3f}"
-
-
-def _measure_text(measure: str, v: float) -> str:
-    if v is None or not np.isfinite(v):
-        return "n/a"
-    return f"{v:.2f}" if measure.endswith("_ratio") else f"{v:.3g}"
+def _val(v: float, regression: bool, as_signed: bool = False) -> str:
+    """A group value: rates with three decimals, regression errors in target units (signed for a bias)."""
+    return signed(v) if regression and as_signed else number(v)
 
 
 @dataclass(frozen=True)
@@ -184,9 +161,8 @@ class FairnessResult(Result):
         row = first[first["measure"] == key]
         if len(row):
             r = row.iloc[0]
-            out.append((WORDS[key] + f" ({r['feature']})",
-                        f"{_measure_text(key, r['estimate'])} ({_measure_text(key, r['ci_low'])}-"
-                        f"{_measure_text(key, r['ci_high'])})"))
+            out.append((_words(key) + f" ({r['feature']})",
+                        f"{number(r['estimate'])} ({number(r['ci_low'])}-{number(r['ci_high'])})"))
         return out
 
     # -- findings --------------------------------------------------------------------------
@@ -235,11 +211,11 @@ class FairnessResult(Result):
     def _disparity_finding(self, r: pd.Series, alpha: float, n_tests: int, regression: bool) -> Finding:
         measure, thr = str(r["measure"]), float(r["threshold"])
         is_ratio = measure.endswith("_ratio")
-        metric = WORDS.get(str(r["metric"]), str(r["metric"]))
-        est, lo, hi = (_measure_text(measure, r[k]) for k in ("estimate", "ci_low", "ci_high"))
-        signed = regression and r["metric"] == "mean_error"
-        head = (f"{metric.capitalize()} for {r['low_group']} is {_val(r['low_value'], regression, signed)} vs "
-                f"{_val(r['high_value'], regression, signed)} for {r['high_group']}: {WORDS.get(measure, measure)} {est} "
+        metric = _words(str(r["metric"]))
+        est, lo, hi = (number(r[k]) for k in ("estimate", "ci_low", "ci_high"))
+        bias = regression and r["metric"] == "mean_error"
+        head = (f"{metric[:1].upper() + metric[1:]} for {r['low_group']} is {_val(r['low_value'], regression, bias)} vs "
+                f"{_val(r['high_value'], regression, bias)} for {r['high_group']}: {_words(measure)} {est} "
                 f"(95% CI {lo}-{hi})")
         if bool(r["flagged"]):
             if is_ratio:
@@ -258,9 +234,9 @@ class FairnessResult(Result):
             severity = "low"
         test = "Welch's ANOVA" if regression else "Permutation test"
         floor = 0.0 if regression else 1.0 / (1 + int(self.params.get("n_boot", 1000)))
-        detail = (f"{test} of {HYPOTHESIS_WORDS.get(str(r['hypothesis']), r['hypothesis'])} across the "
+        detail = (f"{test} of {HYPOTHESES.get(str(r['hypothesis']), r['hypothesis'])} across the "
                   f"{int(r['n_groups'])} groups of {r['feature']} ({int(r['n']):,} rows): {_p(r['p_value'], floor)}, "
-                  f"{_q(r['q_value'])} (Benjamini-Hochberg over {n_tests} tests at FDR {alpha:.0%}).")
+                  f"{q_value(r['q_value'])} (Benjamini-Hochberg over {n_tests} tests at FDR {alpha:.0%}).")
         if r["note"]:
             detail += f" Note: {r['note']}."
         return Finding("fairness", severity, head, detail, {
@@ -272,7 +248,7 @@ class FairnessResult(Result):
     def _small_groups_finding(self, small: pd.DataFrame) -> Finding:
         m = self.params.get("min_group_size", 30)
         rows = small.sort_values("n", kind="stable").drop_duplicates(["feature", "group"])
-        named = [f"{g} ({WORDS.get(x, x)} on {n} {RATES[x][2] if x in RATES else 'rows'})"
+        named = [f"{g} ({_words(x)} on {n} {RATES[x][2] if x in RATES else 'rows'})"
                  for g, x, n in zip(rows["group"], rows["metric"], rows["n"], strict=True)]
         shown = "; ".join(named[:6]) + (f"; and {len(named) - 6} more" if len(named) > 6 else "")
         return Finding(
@@ -298,7 +274,7 @@ class FairnessResult(Result):
                                & (self.groups["note"] == "")]
             if len(base) < 2:
                 continue
-            spread = f"{base['estimate'].min():.3f} to {base['estimate'].max():.3f}"
+            spread = f"{number(base['estimate'].min())} to {number(base['estimate'].max())}"
             if bool(dp["significant"]) and not bool(eo["significant"]):
                 out.append(Finding(
                     "fairness", "info",
@@ -314,8 +290,8 @@ class FairnessResult(Result):
                     "fairness", "info",
                     f"For {feature}, selection rates are similar but error rates differ",
                     f"Equal selection rates do not mean equal treatment: the model errs more for some groups "
-                    f"({WORDS.get(str(eo['metric']), eo['metric'])} {eo['low_value']:.3f} for {eo['low_group']} vs "
-                    f"{eo['high_value']:.3f} for {eo['high_group']}). Base rates range from {spread}.",
+                    f"({_words(str(eo['metric']))} {number(eo['low_value'])} for {eo['low_group']} vs "
+                    f"{number(eo['high_value'])} for {eo['high_group']}). Base rates range from {spread}.",
                     {"feature": feature},
                 ))
         return out
@@ -327,7 +303,7 @@ class FairnessResult(Result):
             return str(f.sort_values("p_value", kind="stable")["feature"].iloc[0])
         return self._feature(None)
 
-    def plot(self, ax: Any = None, *, feature: str | None = None, metrics: list[str] | None = None,
+    def plot(self, *, ax: Any = None, feature: str | None = None, metrics: list[str] | None = None,
              **kwargs: Any) -> Any:
         """Group metrics of one feature with their intervals, against all rows.
 
@@ -341,76 +317,75 @@ class FairnessResult(Result):
             Default: selection rate, TPR, FPR, precision, error rate (and ECE with scores);
             regression: mean error and MAE.
         **kwargs
-            Passed to ``ax.errorbar``.
+            Style of the group points (``markersize``, ``alpha``, ...), checked by
+            :func:`diagtools._plotting.validate_style_kwargs`.
 
         Returns
         -------
         matplotlib.axes.Axes
         """
+        style = validate_style_kwargs({"markersize": 5}, kwargs)
         feature = self._default_feature() if feature is None else self._feature(feature)
         f = self.groups[self.groups["feature"] == feature]
         wanted = metrics or [m for m in PLOT_METRICS[self.task] if m in set(f["metric"])]
         groups = list(dict.fromkeys(f["group"]))
         ax = get_ax(ax, figsize=(7.5, max(3.0, 0.9 * len(wanted) + 0.12 * len(wanted) * len(groups))))
         if f.empty:
-            ax.text(0.5, 0.5, "no groups to show", ha="center", va="center", transform=ax.transAxes)
-            return ax
+            return empty_panel(ax, "no groups to show", title=f"Group metrics by {feature}")
         import matplotlib as mpl
 
         cmap = mpl.colormaps["tab10" if len(groups) <= 10 else "tab20"]
         step = 0.8 / max(len(groups), 1)
-        kwargs.setdefault("capsize", 2)
-        kwargs.setdefault("markersize", 5)
         overall = self.overall.set_index("metric")["estimate"]
+        for j, g in enumerate(groups):
+            rows = f[f["group"] == g].set_index("metric").reindex(wanted)
+            pos = np.arange(len(wanted)) + (j - (len(groups) - 1) / 2) * step
+            colour = cmap(j % cmap.N)
+            small = rows["note"].fillna("").astype(str).str.len().to_numpy() > 0
+            # hollow markers: rates too small to enter the disparity measures
+            for part, face, label in ((~small, colour, g), (small, "white", None if (~small).any() else g)):
+                if part.any():
+                    interval_bars(ax, pos[part], rows["estimate"].to_numpy(dtype=float)[part],
+                                  rows["ci_low"].to_numpy(dtype=float)[part], rows["ci_high"].to_numpy(dtype=float)[part],
+                                  horizontal=True, **{"color": colour, "markerfacecolor": face, "label": label, **style})
         for i, metric in enumerate(wanted):
-            rows = f[f["metric"] == metric].set_index("group")
-            for j, g in enumerate(groups):
-                if g not in rows.index:
-                    continue
-                r = rows.loc[g]
-                est = float(r["estimate"])
-                if not np.isfinite(est):
-                    continue
-                lo, hi = float(r["ci_low"]), float(r["ci_high"])
-                err = [[max(est - lo, 0.0) if np.isfinite(lo) else 0.0], [max(hi - est, 0.0) if np.isfinite(hi) else 0.0]]
-                colour = cmap(j % cmap.N)
-                ax.errorbar([est], [i + (j - (len(groups) - 1) / 2) * step], xerr=err, fmt="o", color=colour,
-                            mfc=colour if not r["note"] else "white", label=g if i == 0 else None, **kwargs)
             if metric in overall.index and np.isfinite(overall[metric]):
                 ax.plot([overall[metric]] * 2, [i - 0.45, i + 0.45], color="black", ls="--", lw=0.8,
                         label="all rows" if i == 0 else None)
-        ax.set_yticks(range(len(wanted)), [WORDS.get(m, m) for m in wanted])
+        ax.set_yticks(range(len(wanted)), [_words(m) for m in wanted])
         ax.set_ylim(len(wanted) - 0.5, -0.5)
         ax.set(xlabel="estimate (95% interval)", title=f"Group metrics by {feature} (hollow: too small to compare)")
         ax.legend(fontsize="x-small", loc="best")
         return ax
 
-    def plot_disparities(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot_disparities(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """Every disparity measure with its interval and threshold (red: flagged, orange: significant).
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
         **kwargs
-            Passed to ``ax.errorbar``.
+            Style of the points (``markersize``, ``alpha``, ...), checked by
+            :func:`diagtools._plotting.validate_style_kwargs`.
 
         Returns
         -------
         matplotlib.axes.Axes
         """
+        style = validate_style_kwargs({}, kwargs)
         f = self.frame[np.isfinite(self.frame["estimate"].astype(float))].iloc[::-1]
         ax = get_ax(ax, figsize=(7.5, max(2.5, 0.3 * len(f) + 1.2)))
         if f.empty:
-            ax.text(0.5, 0.5, "no measures to show", ha="center", va="center", transform=ax.transAxes)
-            return ax
-        kwargs.setdefault("capsize", 2)
-        for i, (_, r) in enumerate(f.iterrows()):
-            colour = "#b42318" if bool(r["flagged"]) else ("#f79009" if bool(r["significant"]) else "#667085")
-            est = float(r["estimate"])
-            err = [[max(est - float(r["ci_low"]), 0.0)], [max(float(r["ci_high"]) - est, 0.0)]]
-            ax.errorbar([est], [i], xerr=np.nan_to_num(err), fmt="o", color=colour, **kwargs)
-            ax.plot([r["threshold"]] * 2, [i - 0.35, i + 0.35], color="black", lw=1)
-        ax.set_yticks(range(len(f)), [f"{a}: {WORDS.get(b, b)}" for a, b in zip(f["feature"], f["measure"], strict=True)],
+            return empty_panel(ax, "no measures to show", title="Disparity measures")
+        flagged, significant = f["flagged"].astype(bool).to_numpy(), f["significant"].astype(bool).to_numpy()
+        pos = np.arange(len(f))
+        for part, colour in ((flagged, "#b42318"), (significant & ~flagged, "#f79009"), (~significant & ~flagged, "#667085")):
+            if part.any():
+                interval_bars(ax, pos[part], f["estimate"].to_numpy(dtype=float)[part], f["ci_low"].to_numpy(dtype=float)[part],
+                              f["ci_high"].to_numpy(dtype=float)[part], horizontal=True, **{"color": colour, **style})
+        for i, thr in enumerate(f["threshold"].astype(float)):
+            ax.plot([thr] * 2, [i - 0.35, i + 0.35], color="black", lw=1)
+        ax.set_yticks(pos, [f"{a}: {_words(b)}" for a, b in zip(f["feature"], f["measure"], strict=True)],
                       fontsize="small")
         ax.set(xlabel="estimate (95% interval); black tick: threshold",
                title="Disparity measures (red: flagged, orange: significant only)")
