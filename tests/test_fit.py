@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _contract import check_result_contract
 from scipy import stats
 from sklearn.compose import make_column_transformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -29,6 +28,7 @@ from diagtools.fit import (
     learning_curve,
     validation_curve,
 )
+from tests._contract import check_result_contract
 
 SIZES = (0.25, 0.5, 1.0)
 
@@ -120,7 +120,7 @@ def test_learning_curve_equals_sklearn(loans_reference, progress):
     cv = StratifiedKFold(4, shuffle=True, random_state=3)
     res = learning_curve(model, X, y, train_sizes=[0.2, 0.6, 1.0], cv=cv, scoring="roc_auc", progress=progress)
     sizes, tr, va = sk_learning_curve(model, X, y, train_sizes=[0.2, 0.6, 1.0], cv=cv, scoring="roc_auc")
-    f = res.frame
+    f = res.folds
     np.testing.assert_array_equal(f["train_size"].unique(), sizes)
     np.testing.assert_array_equal(f["train_score"].to_numpy().reshape(tr.shape), tr)
     np.testing.assert_array_equal(f["validation_score"].to_numpy().reshape(va.shape), va)
@@ -135,11 +135,15 @@ def test_validation_curve_equals_sklearn_and_marks_best():
                            param_range=values, cv=cv)
     tr, va = sk_validation_curve(DecisionTreeClassifier(random_state=0), X, y, param_name="max_depth",
                                  param_range=values, cv=cv)
-    np.testing.assert_array_equal(res.frame["train_score"].to_numpy().reshape(tr.shape), tr)
-    np.testing.assert_array_equal(res.frame["validation_score"].to_numpy().reshape(va.shape), va)
+    np.testing.assert_array_equal(res.folds["train_score"].to_numpy().reshape(tr.shape), tr)
+    np.testing.assert_array_equal(res.folds["validation_score"].to_numpy().reshape(va.shape), va)
     assert res.best_value == str(values[int(np.argmax(va.mean(axis=1)))])
     assert res.frame["param_label"].unique().tolist() == ["1", "2", "4", "None"]
     assert np.isnan(res.frame.loc[res.frame["param_label"] == "None", "param_value"]).all()
+    # the frame is the per-fold scores summarised: mean of the folds, one row per value and split
+    val = res.frame[res.frame["split"] == "validation"]
+    np.testing.assert_allclose(val["estimate"], va.mean(axis=1))
+    assert val["n"].eq(3).all()
 
 
 def make_xy(n: int, seed: int = 0):
@@ -158,11 +162,19 @@ def test_summary_and_data_gain_match_direct_computation():
     half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
     assert est == pytest.approx(v.mean()) and lo == pytest.approx(v.mean() - half) and hi == pytest.approx(v.mean() + half)
     assert n == 5 and len(s) == 8
-    sizes = np.sort(res.frame["train_size"].unique())[-3:]  # within the last two doublings
+    sizes = np.sort(res.folds["train_size"].unique())[-3:]  # within the last two doublings
     slopes = []
-    for _, fold in res.frame[res.frame["train_size"].isin(sizes)].groupby("fold"):
+    for _, fold in res.folds[res.folds["train_size"].isin(sizes)].groupby("fold"):
         slopes.append(np.polyfit(np.log2(fold["train_size"]), fold["validation_score"], 1)[0])
     assert res.data_gain()["estimate"] == pytest.approx(np.mean(slopes))
+    # the gap in the comparison schema: training vs validation, the difference paired by fold
+    cmp = res.comparisons().iloc[-1]
+    d = last["train_score"].to_numpy() - v
+    half_d = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    assert cmp["estimate"] == pytest.approx(last["train_score"].mean())
+    assert cmp["reference_estimate"] == pytest.approx(v.mean())
+    assert cmp["difference"] == pytest.approx(d.mean())
+    assert cmp["difference_ci_low"] == pytest.approx(d.mean() - half_d)
 
 
 def test_repeated_splitter_gives_one_fold_per_split():
@@ -171,7 +183,7 @@ def test_repeated_splitter_gives_one_fold_per_split():
     X, y = make_xy(600)
     cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
     res = learning_curve(LogisticRegression(), X, y, train_sizes=[0.5, 1.0], cv=cv)
-    assert sorted(res.frame["fold"].unique()) == list(range(6))
+    assert sorted(res.folds["fold"].unique()) == list(range(6))
     assert res.summary()["n"].eq(6).all()
 
 
@@ -188,18 +200,27 @@ def test_dask_backend_gives_identical_numbers():
             distributed.Client(cluster), joblib.parallel_config(backend="dask"):
         on_dask = learning_curve(DecisionTreeClassifier(max_depth=4, random_state=0), X, y, **kwargs)
     cols = ["train_size", "fold", "train_score", "validation_score"]
-    pd.testing.assert_frame_equal(default.frame[cols], on_dask.frame[cols])
+    pd.testing.assert_frame_equal(default.folds[cols], on_dask.folds[cols])
 
 
 # -- result contract and plots -----------------------------------------------------------------
 def test_result_contracts(diagnoses, pyplot):
     diag = diagnoses["overfitting"]
     check_result_contract(diag, columns=["evidence", "estimate", "ci_low", "ci_high", "n", "flagged", "meaning"])
-    check_result_contract(diag.curve, columns=["train_size", "fold", "train_score", "validation_score",
-                                               "fit_time_s", "score_time_s"])
+    check_result_contract(diag.curve, columns=["train_size", "split", "estimate", "ci_low", "ci_high", "n"])
+    assert list(diag.curve.folds.columns) == ["train_size", "fold", "train_score", "validation_score",
+                                              "fit_time_s", "score_time_s"]
     X, y = make_xy(300)
     vc = validation_curve(DecisionTreeClassifier(random_state=0), X, y, param_name="max_depth", param_range=[1, 3, None], cv=3)
-    check_result_contract(vc, columns=["param_label", "param_value", "fold", "train_score", "validation_score"])
+    check_result_contract(vc, columns=["param_label", "param_value", "split", "estimate", "ci_low", "ci_high", "n"])
+    assert list(vc.folds.columns) == ["param_label", "param_value", "fold", "train_score", "validation_score"]
+    cmp = diag.comparisons().set_index("comparison")
+    gap = cmp.loc["train vs validation"]
+    assert gap["difference"] == diag.evidence("gap")["estimate"]
+    assert gap["estimate"] - gap["reference_estimate"] == pytest.approx(gap["difference"])
+    assert gap["difference_ci_low"] == diag.evidence("gap")["ci_low"]
+    assert list(cmp.index) == ["train vs validation", "validation vs baseline", "reference vs validation",
+                               "reference vs train"]
     back = FitDiagnosis.from_dict(diag.to_dict())
     assert back.verdict == diag.verdict and isinstance(back.curve, LearningCurveResult)
     assert isinstance(ValidationCurveResult.from_dict(vc.to_dict()), ValidationCurveResult)

@@ -211,7 +211,7 @@ def test_learning_curve_accuracy_interval_never_above_one():
     s = res.summary().set_index("split")
     assert s.loc["validation", "ci_high"] <= 1.0
     assert s.loc["train", "ci_high"] <= 1.0
-    v = res.frame["validation_score"]
+    v = res.folds["validation_score"]
     assert v.std() > 0  # the unclipped t-interval of these folds crosses 1
     from scipy import stats
 

@@ -186,6 +186,34 @@ def _bar(total: int, desc: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
 
 
+def _prepare(model: Any, X: Any, y: Any, *, cv: Any, scoring: Any, confidence: Any, n_jobs: Any,
+             random_state: Any, param: tuple[str, Any] | None = None) -> tuple[Any, Any, np.ndarray, str, list[Any], list[Any]]:
+    """The checks both curves run: ``(estimator, X, y, scoring name, splits, swept values)``."""
+    estimator = check_model(model)
+    check_numbers(confidence=confidence, n_jobs=n_jobs, random_state=random_state)
+    X, y_arr = check_xy(X, y)
+    values = check_param(estimator, *param) if param is not None else []
+    _, scoring_name = check_scoring_arg(estimator, scoring)
+    splits = resolve_cv(cv, estimator, X, y_arr, random_state)
+    return estimator, X, y_arr, scoring_name, splits, values
+
+
+def _in_chunks(items: Any, call: Callable[[Any], Any], *, model: Any, progress: bool | None, desc: str) -> list[Any]:
+    """``call`` on all ``items`` at once, or one item at a time behind a progress bar (same numbers)."""
+    show = use_progress(progress)
+    chunks = [items] if not show else [items[i : i + 1] for i in range(len(items))]
+    out = []
+    with translate_fit_errors(model), _bar(len(chunks) if show else 0, desc, show) as bar:
+        for chunk in chunks:
+            out.append(call(chunk))
+            bar.update(1)
+    return out
+
+
+def _params(model: Any, scoring_name: str, splits: list[Any], **kwargs: Any) -> dict[str, Any]:
+    return {"scoring": scoring_name, "cv": len(splits), "model": type(model).__name__, **kwargs}
+
+
 # -- public functions -----------------------------------------------------------------------
 def learning_curve(
     model: Any,
@@ -224,12 +252,13 @@ def learning_curve(
         Show a tqdm progress bar per training size; ``None`` shows one only on an
         interactive terminal.
     confidence : float, default=0.95
-        Level of the intervals across folds in :meth:`LearningCurveResult.summary`.
+        Level of the intervals across folds in ``.frame``.
 
     Returns
     -------
     LearningCurveResult
-        One row per training size x fold in ``.frame``.
+        One row per training size x split in ``.frame`` (mean across folds with an interval),
+        one row per training size x fold in ``.folds``.
 
     Raises
     ------
@@ -261,46 +290,27 @@ def learning_curve(
     >>> X, y = make_classification(300, random_state=0)
     >>> res = learning_curve(LogisticRegression(), X, y, train_sizes=[0.3, 1.0], cv=3)
     >>> list(res.frame.columns)
+    ['train_size', 'split', 'estimate', 'ci_low', 'ci_high', 'n']
+    >>> list(res.folds.columns)
     ['train_size', 'fold', 'train_score', 'validation_score', 'fit_time_s', 'score_time_s']
     """
     from sklearn.model_selection import learning_curve as sk_learning_curve
 
-    estimator = check_model(model)
-    check_numbers(confidence=confidence, n_jobs=n_jobs, random_state=random_state)
-    X, y_arr = check_xy(X, y)
-    _, scoring_name = check_scoring_arg(estimator, scoring)
-    splits = resolve_cv(cv, estimator, X, y_arr, random_state)
-    n_max = min(len(tr) for tr, _ in splits)
-    sizes = resolve_train_sizes(train_sizes, n_max)
-    show = use_progress(progress)
-    chunks = [sizes] if not show else [sizes[i : i + 1] for i in range(len(sizes))]
-    parts = []
-    with translate_fit_errors(model), _bar(len(chunks) if show else 0, "learning curve", show) as bar:
-        for chunk in chunks:
-            got, tr, va, fit_t, score_t = sk_learning_curve(
-                estimator, X, y_arr, train_sizes=chunk, cv=splits, scoring=scoring, n_jobs=n_jobs,
-                shuffle=False, error_score="raise", return_times=True,
-            )
-            parts.append((got, tr, va, fit_t, score_t))
-            bar.update(1)
+    estimator, X, y_arr, scoring_name, splits, _ = _prepare(
+        model, X, y, cv=cv, scoring=scoring, confidence=confidence, n_jobs=n_jobs, random_state=random_state)
+    sizes = resolve_train_sizes(train_sizes, min(len(tr) for tr, _ in splits))
+    parts = _in_chunks(sizes, lambda chunk: sk_learning_curve(
+        estimator, X, y_arr, train_sizes=chunk, cv=splits, scoring=scoring, n_jobs=n_jobs,
+        shuffle=False, error_score="raise", return_times=True,
+    ), model=model, progress=progress, desc="learning curve")
     got = np.concatenate([p[0] for p in parts])
-    arrays = [np.vstack([p[i] for p in parts]) for i in range(1, 5)]
+    arrays = [np.vstack([p[i] for p in parts]).ravel() for i in range(1, 5)]
     k = len(splits)
-    frame = pd.DataFrame(
-        {
-            "train_size": np.repeat(got, k).astype(int),
-            "fold": np.tile(np.arange(k), len(got)),
-            "train_score": arrays[0].ravel(),
-            "validation_score": arrays[1].ravel(),
-            "fit_time_s": arrays[2].ravel(),
-            "score_time_s": arrays[3].ravel(),
-        }
-    )
-    params = {
-        "scoring": scoring_name, "cv": k, "random_state": random_state, "confidence": confidence,
-        "model": type(model).__name__, "n_jobs": n_jobs,
-    }
-    return LearningCurveResult(frame=frame, params=params, n_samples=len(y_arr))
+    folds = pd.DataFrame(dict(zip(
+        ("train_size", "fold", "train_score", "validation_score", "fit_time_s", "score_time_s"),
+        (np.repeat(got, k).astype(int), np.tile(np.arange(k), len(got)), *arrays), strict=True)))
+    params = _params(model, scoring_name, splits, random_state=random_state, confidence=confidence, n_jobs=n_jobs)
+    return LearningCurveResult.from_folds(folds, params, len(y_arr))
 
 
 def validation_curve(
@@ -345,7 +355,8 @@ def validation_curve(
     Returns
     -------
     ValidationCurveResult
-        One row per value x fold in ``.frame``; the best value in ``.best_value``.
+        One row per value x split in ``.frame``, per value x fold in ``.folds``; the best
+        value in ``.best_value``.
 
     Raises
     ------
@@ -371,44 +382,30 @@ def validation_curve(
     >>> X, y = make_classification(300, random_state=0)
     >>> res = validation_curve(DecisionTreeClassifier(random_state=0), X, y, param_name="max_depth",
     ...                        param_range=[1, 3, None], cv=3)
-    >>> res.frame["param_label"].unique().tolist()
+    >>> res.folds["param_label"].unique().tolist()
     ['1', '3', 'None']
     """
     from sklearn.model_selection import validation_curve as sk_validation_curve
 
-    estimator = check_model(model)
-    check_numbers(confidence=confidence, n_jobs=n_jobs, random_state=random_state)
-    X, y_arr = check_xy(X, y)
-    values = check_param(estimator, param_name, param_range)
-    _, scoring_name = check_scoring_arg(estimator, scoring)
-    splits = resolve_cv(cv, estimator, X, y_arr, random_state)
-    show = use_progress(progress)
-    chunks = [values] if not show else [[v] for v in values]
-    trains, vals = [], []
-    with translate_fit_errors(model), _bar(len(chunks) if show else 0, "validation curve", show) as bar:
-        for chunk in chunks:
-            tr, va = sk_validation_curve(
-                estimator, X, y_arr, param_name=param_name, param_range=chunk, cv=splits,
-                scoring=scoring, n_jobs=n_jobs, error_score="raise",
-            )
-            trains.append(tr)
-            vals.append(va)
-            bar.update(1)
-    tr_all, va_all = np.vstack(trains), np.vstack(vals)
+    estimator, X, y_arr, scoring_name, splits, values = _prepare(
+        model, X, y, cv=cv, scoring=scoring, confidence=confidence, n_jobs=n_jobs, random_state=random_state,
+        param=(param_name, param_range))
+    parts = _in_chunks(values, lambda chunk: sk_validation_curve(
+        estimator, X, y_arr, param_name=param_name, param_range=chunk, cv=splits,
+        scoring=scoring, n_jobs=n_jobs, error_score="raise",
+    ), model=model, progress=progress, desc="validation curve")
     k = len(splits)
-    labels = [str(v) for v in values]
-    numeric = [float(v) if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) else np.nan for v in values]
-    frame = pd.DataFrame(
+    numeric = [float(v) if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) else np.nan
+               for v in values]
+    folds = pd.DataFrame(
         {
-            "param_label": np.repeat(labels, k),
+            "param_label": np.repeat([str(v) for v in values], k),
             "param_value": np.repeat(numeric, k),
             "fold": np.tile(np.arange(k), len(values)),
-            "train_score": tr_all.ravel(),
-            "validation_score": va_all.ravel(),
+            "train_score": np.vstack([p[0] for p in parts]).ravel(),
+            "validation_score": np.vstack([p[1] for p in parts]).ravel(),
         }
     )
-    params = {
-        "param_name": param_name, "scoring": scoring_name, "cv": k, "random_state": random_state,
-        "confidence": confidence, "model": type(model).__name__, "n_jobs": n_jobs,
-    }
-    return ValidationCurveResult(frame=frame, params=params, n_samples=len(y_arr))
+    params = _params(model, scoring_name, splits, param_name=param_name, random_state=random_state,
+                     confidence=confidence, n_jobs=n_jobs)
+    return ValidationCurveResult.from_folds(folds, params, len(y_arr))

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from diagtools._format import percent, signed
 from diagtools._metric_registry import metric_bounds
 from diagtools._validation import check_real
 from diagtools.errors import DiagnosticInputError
@@ -22,7 +23,7 @@ from diagtools.fit._curves import (
     resolve_cv,
     translate_fit_errors,
 )
-from diagtools.fit._result import FitDiagnosis, fold_interval
+from diagtools.fit._result import FitDiagnosis, difference_bounds, evidence_frame, fold_interval
 
 __all__ = ["DEFAULT_THRESHOLDS", "diagnose_fit", "make_reference_model"]
 
@@ -283,15 +284,15 @@ def diagnose_on_splits(
     b, r = scores()
 
     # intervals stay inside the score's range; a difference of two scores in [a, b] lies in [a - b, b - a]
-    lo_b, hi_b = metric_bounds(curve.scoring)
-    diff_b = (lo_b - hi_b, hi_b - lo_b)
+    bounds = metric_bounds(curve.scoring)
+    diff_b = difference_bounds(bounds)
     rows: dict[str, tuple[float, float, float, int]] = {
-        "train_score": fold_interval(t, confidence, (lo_b, hi_b)),
-        "validation_score": fold_interval(v, confidence, (lo_b, hi_b)),
-        "baseline_score": fold_interval(b, confidence, (lo_b, hi_b)),
+        "train_score": fold_interval(t, confidence, bounds),
+        "validation_score": fold_interval(v, confidence, bounds),
+        "baseline_score": fold_interval(b, confidence, bounds),
     }
     if r is not None:
-        rows["reference_score"] = fold_interval(r, confidence, (lo_b, hi_b))
+        rows["reference_score"] = fold_interval(r, confidence, bounds)
     rows["gap"] = fold_interval(t - v, confidence, diff_b)
     learned = t - b
     share = rows["gap"][0] / learned.mean() if learned.mean() > 0 else np.nan
@@ -306,11 +307,7 @@ def diagnose_on_splits(
 
     verdict, reason, flagged = _decide(rows, limits)
     steps = _next_steps(verdict, rows, curve.scoring)
-    frame = pd.DataFrame(
-        [{"evidence": k, "estimate": e, "ci_low": lo, "ci_high": hi, "n": n, "flagged": k in flagged,
-          "meaning": _MEANINGS[k]} for k, (e, lo, hi, n) in rows.items()],
-        columns=["evidence", "estimate", "ci_low", "ci_high", "n", "flagged", "meaning"],
-    )
+    frame = evidence_frame(rows, flagged, _MEANINGS)
     params = {
         "scoring": curve.scoring, "cv": len(splits), "random_state": random_state, "confidence": confidence,
         "thresholds": limits, "reference": reference_name, "model": type(estimator).__name__,
@@ -335,16 +332,16 @@ def _decide(rows: dict[str, tuple[float, float, float, int]], limits: dict[str, 
         return has_ref and _significant(rows[name]) and rows[name][0] > floor
 
     if gap_sig and share > limits["gap_share_overfit"]:
-        return ("overfitting", f"Rule 1: the training-validation gap is significant and {share:.0%} of what the model "
-                f"learned on its training rows does not carry over (threshold {limits['gap_share_overfit']:.0%}).",
+        return ("overfitting", f"Rule 1: the training-validation gap is significant and {percent(share, 0)} of what the model "
+                f"learned on its training rows does not carry over (threshold {percent(limits['gap_share_overfit'], 0)}).",
                 {"gap", "gap_share"})
     if short("reference_minus_train"):
         return ("underfitting", "Rule 2: even the training score is significantly below the validation score of a "
                 "flexible reference model: the model is too simple for these data.",
                 {"reference_minus_train", "train_score", "reference_score"})
     if short("reference_minus_validation") and gap_sig and share > limits["gap_share_mild"]:
-        return ("overfitting", f"Rule 3: the validation score is significantly below the reference's and {share:.0%} "
-                f"of what was learned does not carry over (threshold {limits['gap_share_mild']:.0%}).",
+        return ("overfitting", f"Rule 3: the validation score is significantly below the reference's and {percent(share, 0)} "
+                f"of what was learned does not carry over (threshold {percent(limits['gap_share_mild'], 0)}).",
                 {"gap", "gap_share", "reference_minus_validation"})
     if not _significant(rows["lift_over_baseline"]):
         return ("inconclusive", "Rule 4: the validation score is not significantly better than a trivial baseline, "
@@ -359,8 +356,8 @@ def _decide(rows: dict[str, tuple[float, float, float, int]], limits: dict[str, 
                 "training score explains why.", {"reference_minus_validation"})
     gain = rows["gain_per_doubling"]
     if np.isfinite(gain[1]) and gain[1] > 0 and gain[0] >= limits.get("steep_gain", 0.02):
-        return ("data-limited", f"Rule 7: better than the baseline without a large training-validation gap ({share:.0%} of "
-                f"what was learned does not carry over), but the validation score still rises {gain[0]:+.3f} per doubling "
+        return ("data-limited", f"Rule 7: better than the baseline without a large training-validation gap ({percent(share, 0)} of "
+                f"what was learned does not carry over), but the validation score still rises {signed(gain[0])} per doubling "
                 "of data: more data would help.", {"lift_over_baseline", "gap_share", "gain_per_doubling"})
     ref_ok = has_ref and rows["reference_score"][1] > rows["baseline_score"][0]
     tail = "."
@@ -368,14 +365,14 @@ def _decide(rows: dict[str, tuple[float, float, float, int]], limits: dict[str, 
         tail = ", and as good as the reference model."
     elif has_ref:
         tail = " (the reference model is no better than the baseline here, so it says nothing about capacity)."
-    return ("good fit", f"Rule 8: better than the baseline, and {share:.0%} of what was learned does not carry over"
+    return ("good fit", f"Rule 8: better than the baseline, and {percent(share, 0)} of what was learned does not carry over"
             + tail, {"lift_over_baseline", "gap_share"})
 
 
 def _next_steps(verdict: str, rows: dict[str, tuple[float, float, float, int]], scoring: str) -> list[str]:
     gain, lo = rows["gain_per_doubling"][0], rows["gain_per_doubling"][1]
     helps = np.isfinite(lo) and lo > 0
-    data = (f"More data would likely help: about {gain:+.3f} {scoring} per doubling of data."
+    data = (f"More data would likely help: about {signed(gain)} {scoring} per doubling of data."
             if helps else "More data alone is unlikely to help much (the validation curve is flat at its end).")
     steps = {
         "overfitting": ["Regularise: limit depth or leaves, raise the minimum samples per leaf, use early "

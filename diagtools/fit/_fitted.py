@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from diagtools._format import number, percent, signed
 from diagtools._stats import bootstrap_counts, percentile_interval
 from diagtools.errors import DiagnosticInputError
 from diagtools.fit._diagnose import _MEANINGS, DEFAULT_THRESHOLDS, _next_steps, _significant
-from diagtools.fit._result import FitDiagnosis
+from diagtools.fit._result import FitDiagnosis, evidence_frame, with_interval
 
 __all__ = ["diagnose_fitted"]
 
@@ -185,11 +186,7 @@ def diagnose_fitted(
     verdict, reason, flagged = _decide_full(rows, limits, curve)
     scoring = "accuracy" if kind == "accuracy" else "r2"
     steps = _next_steps(verdict, rows, scoring)
-    frame = pd.DataFrame(
-        [{"evidence": k, "estimate": e, "ci_low": lo, "ci_high": hi, "n": n, "flagged": k in flagged,
-          "meaning": _FULL_MEANINGS[k]} for k, (e, lo, hi, n) in rows.items()],
-        columns=["evidence", "estimate", "ci_low", "ci_high", "n", "flagged", "meaning"],
-    )
+    frame = evidence_frame(rows, flagged, _FULL_MEANINGS)
     params = {
         "scoring": scoring, "anchor": "full", "n_train": len(y_train_arr), "n_test": len(y_arr), "n_boot": n_boot,
         "random_state": random_state, "confidence": confidence, "thresholds": limits, "model": type(model).__name__,
@@ -213,32 +210,32 @@ def _decide_full(rows: dict[str, tuple[float, float, float, int]], limits: dict[
         return has_ref and _significant(rows[name]) and rows[name][0] > floor
 
     t, v = rows["train_score"][0], rows["validation_score"][0]
-    gap_text = f"training {t:.3f} vs held-out {v:.3f} (gap {rows['gap'][0]:.3f} [{rows['gap'][1]:.3f}, {rows['gap'][2]:.3f}])"
+    gap_text = f"training {number(t)} vs held-out {number(v)} (gap {with_interval(*rows['gap'][:3])})"
     if gap_sig and share > limits["gap_share_overfit"]:
-        return ("overfitting", f"Rule 1 (model as trained, all rows): {gap_text}; {share:.0%} of what it learned on its "
-                f"training rows does not carry over (threshold {limits['gap_share_overfit']:.0%}).", {"gap", "gap_share"})
+        return ("overfitting", f"Rule 1 (model as trained, all rows): {gap_text}; {percent(share, 0)} of what it learned on its "
+                f"training rows does not carry over (threshold {percent(limits['gap_share_overfit'], 0)}).", {"gap", "gap_share"})
     if short("reference_minus_train"):
-        return ("underfitting", f"Rule 2: even the training score ({t:.3f}) is significantly below what a flexible "
-                f"reference model reaches on held-out rows of a {sample} ({rows['reference_score'][0]:.3f}): the model is "
+        return ("underfitting", f"Rule 2: even the training score ({number(t)}) is significantly below what a flexible "
+                f"reference model reaches on held-out rows of a {sample} ({number(rows['reference_score'][0])}): the model is "
                 "too simple for these data.", {"reference_minus_train", "train_score", "reference_score"})
     if short("reference_minus_validation") and gap_sig and share > limits["gap_share_mild"]:
-        return ("overfitting", f"Rule 3: {gap_text}; {share:.0%} of what was learned does not carry over and the "
-                f"held-out score is below the reference's ({rows['reference_score'][0]:.3f} on a {sample}).",
+        return ("overfitting", f"Rule 3: {gap_text}; {percent(share, 0)} of what was learned does not carry over and the "
+                f"held-out score is below the reference's ({number(rows['reference_score'][0])} on a {sample}).",
                 {"gap", "gap_share", "reference_minus_validation"})
     if not _significant(rows["lift_over_baseline"]):
-        return ("inconclusive", f"Rule 4: the held-out score {v:.3f} is not significantly better than a trivial baseline "
-                f"({rows['baseline_score'][0]:.3f}).", {"lift_over_baseline", "baseline_score"})
+        return ("inconclusive", f"Rule 4: the held-out score {number(v)} is not significantly better than a trivial baseline "
+                f"({number(rows['baseline_score'][0])}).", {"lift_over_baseline", "baseline_score"})
     gain = rows["gain_per_doubling"]
     if np.isfinite(gain[1]) and gain[1] > 0 and gain[0] >= limits.get("steep_gain", 0.02):
-        return ("data-limited", f"Rule 5: no overfitting at full size ({gap_text}, {share:.0%} of what was learned), but "
-                f"the learning curve on a {sample} still rises {gain[0]:+.3f} per doubling of data "
-                f"[{gain[1]:+.3f}, {gain[2]:+.3f}]: more data would help.", {"gap_share", "gain_per_doubling"})
+        return ("data-limited", f"Rule 5: no overfitting at full size ({gap_text}, {percent(share, 0)} of what was learned), but "
+                f"the learning curve on a {sample} still rises {signed(gain[0])} per doubling of data "
+                f"[{signed(gain[1])}, {signed(gain[2])}]: more data would help.", {"gap_share", "gain_per_doubling"})
     # "as good as the reference" means something only when the reference beats chance
     ref_ok = has_ref and rows["reference_score"][1] > rows["baseline_score"][0]
     tail = ""
     if has_ref and ref_ok and not short("reference_minus_validation"):
-        tail = f", and as good as a flexible reference model ({rows['reference_score'][0]:.3f} on a {sample})"
+        tail = f", and as good as a flexible reference model ({number(rows['reference_score'][0])} on a {sample})"
     elif has_ref and not ref_ok:
         tail = " (the reference model is no better than chance here, so it says nothing about capacity)"
-    return ("good fit", f"Rule 6: better than the baseline, {gap_text}, {share:.0%} of what was learned does not carry "
+    return ("good fit", f"Rule 6: better than the baseline, {gap_text}, {percent(share, 0)} of what was learned does not carry "
             f"over{tail}.", {"lift_over_baseline", "gap_share"})

@@ -1,4 +1,11 @@
-"""Results of the fit area: learning curve, validation curve and the fit diagnosis."""
+"""Results of the fit area: learning curve, validation curve and the fit diagnosis.
+
+Every curve keeps two tables: ``folds`` (one row per point x fold, the raw scikit-learn
+scores) and ``frame`` (one row per point x split: mean score with a Student-t interval across
+folds). Comparisons of training and validation scores follow the one comparison schema of
+``docs/design.md``: ``estimate`` (training), ``reference_estimate`` (validation) and
+``difference`` with its own interval, paired by fold.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,17 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from diagtools._format import interval, number, percent, plain_number, signed
 from diagtools._metric_registry import clip_interval, metric_bounds
-from diagtools._plotting import get_ax
+from diagtools._plotting import band, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, Severity, rank_findings
+from diagtools.errors import DiagnosticInputError
 
 TRAIN_COLOUR, VALIDATION_COLOUR = "#175cd3", "#b54708"
 SUMMARY_COLUMNS = ["split", "estimate", "ci_low", "ci_high", "n"]
+COMPARISON_COLUMNS = ["estimate", "ci_low", "ci_high", "n", "reference_estimate", "reference_ci_low",
+                      "reference_ci_high", "difference", "difference_ci_low", "difference_ci_high"]
+_SPLITS = (("train", TRAIN_COLOUR, "training score"), ("validation", VALIDATION_COLOUR, "validation score"))
 
 
 def fold_interval(values: np.ndarray, confidence: float = 0.95,
@@ -24,6 +36,12 @@ def fold_interval(values: np.ndarray, confidence: float = 0.95,
     2004); it still shows which differences are within fold-to-fold noise. The interval is
     clipped to ``bounds``, the range of the score (``metric_bounds``: accuracy never above 1,
     R^2 never above 1), by the rule documented in ``diagtools._metric_registry``.
+
+    Examples
+    --------
+    >>> est, lo, hi, n = fold_interval([0.9, 1.0, 1.0], bounds=(0.0, 1.0))
+    >>> round(est, 3), hi, n
+    (0.967, 1.0, 3)
     """
     from scipy import stats
 
@@ -40,6 +58,12 @@ def fold_interval(values: np.ndarray, confidence: float = 0.95,
     return mean, lo, hi, n
 
 
+def difference_bounds(bounds: tuple[float, float]) -> tuple[float, float]:
+    """Range of a difference of two scores in ``bounds``: ``[a - b, b - a]``."""
+    lo, hi = bounds
+    return lo - hi, hi - lo
+
+
 def short_param_name(name: str) -> str:
     """Drop scikit-learn's pipeline prefixes: ``"decisiontreeclassifier__max_depth"`` -> ``"max_depth"``.
 
@@ -48,50 +72,137 @@ def short_param_name(name: str) -> str:
     return str(name).rsplit("__", 1)[-1]
 
 
-def _fmt(v: Any) -> str:
-    if v is None or not np.isfinite(v):
-        return "n/a"
-    return f"{v:.3f}" if abs(v) < 10 else f"{v:,.1f}"
+def with_interval(estimate: Any, low: Any, high: Any) -> str:
+    """``0.912 [0.900, 0.930]``, or the estimate alone when the interval is missing."""
+    span = interval(low, high)
+    return f"{number(estimate)} {span}" if span else number(estimate)
 
 
-def _fmt_ci(est: float, lo: float, hi: float) -> str:
-    if not np.isfinite(lo):
-        return _fmt(est)
-    return f"{_fmt(est)} [{_fmt(lo)}, {_fmt(hi)}]"
-
-
-def _signed(v: float) -> str:
-    return "n/a" if v is None or not np.isfinite(v) else f"{v:+.3f}"
-
-
-def _summarise(frame: pd.DataFrame, keys: list[str], confidence: float, scoring: str = "score") -> pd.DataFrame:
-    bounds = metric_bounds(scoring)
-    rows = []
-    for key, group in frame.groupby(keys, sort=False):
+def _per_group(folds: pd.DataFrame, keys: list[str], row: Any) -> pd.DataFrame:
+    """Concatenate ``row(group)`` (a list of dicts) over the groups of ``folds`` by ``keys``, in order."""
+    out = []
+    for key, group in folds.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        for split in ("train", "validation"):
-            est, lo, hi, n = fold_interval(group[f"{split}_score"].to_numpy(), confidence, bounds)
-            rows.append({**dict(zip(keys, key, strict=True)), "split": split, "estimate": est, "ci_low": lo, "ci_high": hi, "n": n})
-    return pd.DataFrame(rows, columns=keys + SUMMARY_COLUMNS)
+        out += [{**dict(zip(keys, key, strict=True)), **r} for r in row(group)]
+    return pd.DataFrame(out)
 
 
-def _band(ax: Any, x: np.ndarray, s: pd.DataFrame, split: str, colour: str, label: str) -> None:
-    part = s[s["split"] == split]
-    ax.plot(x, part["estimate"], marker="o", color=colour, label=label)
-    ax.fill_between(x, part["ci_low"].astype(float), part["ci_high"].astype(float), color=colour, alpha=0.2, lw=0)
+def summarise_folds(folds: pd.DataFrame, keys: list[str], confidence: float, scoring: str) -> pd.DataFrame:
+    """Mean training and validation score per group and split, with an interval across folds."""
+    bounds = metric_bounds(scoring)
+
+    def rows(group: pd.DataFrame) -> list[dict[str, Any]]:
+        return [dict(zip(SUMMARY_COLUMNS, (split, *fold_interval(group[f"{split}_score"].to_numpy(), confidence, bounds)),
+                         strict=True)) for split, _, _ in _SPLITS]
+
+    return _per_group(folds, keys, rows).reindex(columns=keys + SUMMARY_COLUMNS)
+
+
+def compare_folds(folds: pd.DataFrame, keys: list[str], confidence: float, scoring: str) -> pd.DataFrame:
+    """Training (``estimate``) against validation (``reference_estimate``) score per group, paired by fold."""
+    bounds = metric_bounds(scoring)
+
+    def rows(group: pd.DataFrame) -> list[dict[str, Any]]:
+        t, v = group["train_score"].to_numpy(float), group["validation_score"].to_numpy(float)
+        return [comparison_row(fold_interval(t, confidence, bounds), fold_interval(v, confidence, bounds),
+                               fold_interval(t - v, confidence, difference_bounds(bounds)))]
+
+    return _per_group(folds, keys, rows).reindex(columns=keys + COMPARISON_COLUMNS)
+
+
+def comparison_row(thing: Any, reference: Any, difference: Any) -> dict[str, Any]:
+    """One row of the comparison schema from three ``(estimate, ci_low, ci_high, n)`` tuples."""
+    e, lo, hi, n = thing
+    return {"estimate": e, "ci_low": lo, "ci_high": hi, "n": n, "reference_estimate": reference[0],
+            "reference_ci_low": reference[1], "reference_ci_high": reference[2], "difference": difference[0],
+            "difference_ci_low": difference[1], "difference_ci_high": difference[2]}
+
+
+def _check_folds(folds: pd.DataFrame, keys: list[str]) -> None:
+    missing = sorted({*keys, "fold", "train_score", "validation_score"} - set(folds.columns))
+    if missing:
+        raise DiagnosticInputError(f"folds: missing column(s) {missing}; pass the per-fold scores of a curve.")
+
+
+def _label_sizes(ax: Any, x: np.ndarray, xscale: str) -> None:
+    """Training-row counts as ticks (plain numbers, only the sizes measured)."""
+    ax.set_xscale(xscale)
+    ax.set_xticks(x, [plain_number(v) for v in x])
+    ax.minorticks_off()
+    ax.set_xlabel("training rows")
+
+
+class _Curve:
+    """What the two curves share: the score's name, the level, summaries of ``folds``, bands."""
+
+    frame: pd.DataFrame
+    folds: pd.DataFrame
+    params: dict[str, Any]
+    keys: ClassVar[list[str]] = []
+
+    @classmethod
+    def from_folds(cls, folds: pd.DataFrame, params: dict[str, Any], n_samples: int) -> Any:
+        """Build the result from per-fold scores (``frame`` summarises ``folds``)."""
+        _check_folds(folds, cls.keys)
+        frame = summarise_folds(folds, cls.keys, float(params.get("confidence", 0.95)), str(params.get("scoring", "score")))
+        return cls(frame=frame, folds=folds, params=params, n_samples=n_samples)  # type: ignore[call-arg]
+
+    @property
+    def scoring(self) -> str:
+        """Name of the score."""
+        return str(self.params.get("scoring", "score"))
+
+    @property
+    def confidence(self) -> float:
+        """Level of the intervals across folds."""
+        return float(self.params.get("confidence", 0.95))
+
+    def summary(self) -> pd.DataFrame:
+        """Mean score per point and split with an interval across folds (a copy of ``frame``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``<point>, split, estimate, ci_low, ci_high, n`` (``n``: folds),
+            Student-t interval at ``params["confidence"]``.
+        """
+        return self.frame.copy()
+
+    def comparisons(self) -> pd.DataFrame:
+        """Training against validation score per point, in the comparison schema.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``<point>, estimate, ci_low, ci_high, n`` (training score),
+            ``reference_estimate, reference_ci_low, reference_ci_high`` (validation score) and
+            ``difference, difference_ci_low, difference_ci_high`` (the gap, paired by fold).
+        """
+        return compare_folds(self.folds, self.keys, self.confidence, self.scoring)
+
+    def _bands(self, ax: Any, x: np.ndarray, kwargs: dict[str, Any]) -> None:
+        for split, colour, label in _SPLITS:
+            part = self.frame[self.frame["split"] == split]
+            style = validate_style_kwargs({"color": colour, "marker": "o", "label": label}, kwargs)
+            band(ax, x, part["estimate"], part["ci_low"], part["ci_high"], band_label=None, alpha=0.2, **style)
+        ax.set_ylabel(self.scoring)
 
 
 @dataclass(frozen=True)
-class LearningCurveResult(Result):
+class LearningCurveResult(_Curve, Result):
     """Training and validation scores of a model on growing training sets.
 
     Attributes
     ----------
     frame : pandas.DataFrame
-        One row per training size x fold: ``train_size`` (rows fitted on), ``fold``,
-        ``train_score`` (score on those training rows), ``validation_score`` (score on the
-        fold's held-out rows), ``fit_time_s``, ``score_time_s`` (scikit-learn's timings).
-        Scores are greater-is-better scikit-learn scorer values.
+        One row per training size x split: ``train_size`` (rows fitted on), ``split``
+        (``"train"``: score on those training rows, ``"validation"``: on the folds' held-out
+        rows), ``estimate`` (mean score across folds), ``ci_low``/``ci_high`` (Student-t
+        interval across folds at ``params["confidence"]``, clipped to the score's range),
+        ``n`` (folds). Scores are greater-is-better scikit-learn scorer values.
+    folds : pandas.DataFrame
+        One row per training size x fold: ``train_size, fold, train_score,
+        validation_score, fit_time_s, score_time_s`` (scikit-learn's scores and timings).
     params : dict
         ``scoring, cv, random_state, confidence, model, n_jobs``.
 
@@ -102,33 +213,22 @@ class LearningCurveResult(Result):
     >>> from diagtools.fit import learning_curve
     >>> X, y = make_classification(300, random_state=0)
     >>> res = learning_curve(LogisticRegression(), X, y, train_sizes=[0.3, 1.0], cv=3)
-    >>> res.summary()["split"].tolist()
+    >>> res.frame["split"].tolist()
     ['train', 'validation', 'train', 'validation']
+    >>> res.comparisons()[["train_size", "n"]].values.tolist()
+    [[60, 3], [200, 3]]
     """
+
+    folds: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     area: ClassVar[str] = "fit"
     title: ClassVar[str] = "Learning curve"
-
-    @property
-    def scoring(self) -> str:
-        """Name of the score."""
-        return str(self.params.get("scoring", "score"))
-
-    def summary(self) -> pd.DataFrame:
-        """Mean score per training size and split with an interval across folds.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``train_size, split, estimate, ci_low, ci_high, n`` (``n``: folds),
-            Student-t interval at ``params["confidence"]``.
-        """
-        return _summarise(self.frame, ["train_size"], float(self.params.get("confidence", 0.95)), self.scoring)
+    keys: ClassVar[list[str]] = ["train_size"]
 
     def at_size(self, train_size: int | None = None) -> pd.DataFrame:
-        """Rows of ``.frame`` at one training size (the largest by default)."""
-        size = int(self.frame["train_size"].max()) if train_size is None else int(train_size)
-        return self.frame[self.frame["train_size"] == size]
+        """Rows of ``.folds`` at one training size (the largest by default)."""
+        size = int(self.folds["train_size"].max()) if train_size is None else int(train_size)
+        return self.folds[self.folds["train_size"] == size]
 
     def data_gain(self, *, doublings: float = 2.0) -> dict[str, float]:
         """Validation score gained per doubling of the training data, at the curve's end.
@@ -148,85 +248,80 @@ class LearningCurveResult(Result):
         dict
             ``estimate, ci_low, ci_high, n`` (NaN with fewer than two training sizes).
         """
-        all_sizes = np.sort(self.frame["train_size"].unique())
+        all_sizes = np.sort(self.folds["train_size"].unique())
         if len(all_sizes) < 2:
             return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0}
         keep = all_sizes >= all_sizes[-1] / 2.0**doublings
         keep[-min(3, len(all_sizes)):] = True
         sizes = all_sizes[keep]
-        part = self.frame[self.frame["train_size"].isin(sizes)]
+        part = self.folds[self.folds["train_size"].isin(sizes)]
         wide = part.pivot(index="fold", columns="train_size", values="validation_score")[sizes].to_numpy()
         x = np.log2(sizes.astype(float))
         xc = x - x.mean()
         slopes = (wide - wide.mean(axis=1, keepdims=True)) @ xc / (xc @ xc)
-        est, lo, hi, n = fold_interval(slopes, float(self.params.get("confidence", 0.95)))
-        return {"estimate": est, "ci_low": lo, "ci_high": hi, "n": n}
+        return dict(zip(("estimate", "ci_low", "ci_high", "n"), fold_interval(slopes, self.confidence), strict=True))
+
+    def _last(self) -> pd.DataFrame:
+        return self.frame[self.frame["train_size"] == self.frame["train_size"].max()].set_index("split")
 
     def headline(self) -> list[tuple[str, str]]:
         """Validation and training score at the largest size, and the gain per doubling."""
-        s = self.summary()
-        last = s[s["train_size"] == s["train_size"].max()].set_index("split")
-        gain = self.data_gain()
+        last = self._last()
         out = [("scoring", self.scoring), ("rows", f"{self.n_samples:,}")]
         for split in ("validation", "train"):
             r = last.loc[split]
-            out.append((f"{split} score", _fmt_ci(r["estimate"], r["ci_low"], r["ci_high"])))
-        out.append(("per doubling of data", _signed(gain["estimate"])))
+            out.append((f"{split} score", with_interval(r["estimate"], r["ci_low"], r["ci_high"])))
+        out.append(("per doubling of data", signed(self.data_gain()["estimate"])))
         return out
 
     def findings(self) -> list[Finding]:
         """Say whether more data would help and how far training and validation scores differ."""
-        s = self.summary()
-        last = s[s["train_size"] == s["train_size"].max()].set_index("split")
         gain = self.data_gain()
         out = []
         if np.isfinite(gain["ci_low"]) and gain["ci_low"] > 0:
             out.append(Finding(
-                "fit", "info",
-                f"More data would likely help: about {_signed(gain['estimate'])} {self.scoring} per doubling of data",
+                self.area, "info",
+                f"More data would likely help: about {signed(gain['estimate'])} {self.scoring} per doubling of data",
                 "Slope of the validation score against log2(training rows) over the curve's last points, "
-                f"interval across folds [{_fmt(gain['ci_low'])}, {_fmt(gain['ci_high'])}].",
+                f"interval across folds {interval(gain['ci_low'], gain['ci_high'])}.",
                 gain,
             ))
-        gap = last.loc["train", "estimate"] - last.loc["validation", "estimate"]
+        gap = self.comparisons().iloc[-1]
         out.append(Finding(
-            "fit", "info",
-            f"At {int(s['train_size'].max()):,} training rows: training {self.scoring} {_fmt(last.loc['train', 'estimate'])}, "
-            f"validation {_fmt(last.loc['validation', 'estimate'])} (gap {_signed(gap)})",
+            self.area, "info",
+            f"At {int(self.frame['train_size'].max()):,} training rows: training {self.scoring} {number(gap['estimate'])}, "
+            f"validation {number(gap['reference_estimate'])} (gap {signed(gap['difference'])})",
             "diagnose_fit turns this curve into a verdict with baselines.",
-            {"gap": gap},
+            {"gap": gap["difference"]},
         ))
         return rank_findings(out)
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, *, ax: Any = None, title: str | None = None, xscale: str = "log", **kwargs: Any) -> Any:
         """Draw training and validation score against training rows, with fold bands.
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
+        title : str, optional
+            Default: "Learning curve" with the level of the bands.
+        xscale : str, default="log"
         **kwargs
-            ``title`` and ``xscale`` (default ``"log"``).
+            Style of both score lines (``linewidth``, ``marker``, ``alpha``, ...).
 
         Returns
         -------
         matplotlib Axes
         """
         ax = get_ax(ax)
-        s = self.summary()
-        x = s.loc[s["split"] == "train", "train_size"].to_numpy(dtype=float)
-        _band(ax, x, s, "train", TRAIN_COLOUR, "training score")
-        _band(ax, x, s, "validation", VALIDATION_COLOUR, "validation score")
-        ax.set_xscale(kwargs.get("xscale", "log"))
-        ax.set_xticks(x, [f"{v:,.0f}" for v in x])
-        ax.minorticks_off()
-        ax.set_xlabel("training rows")
-        ax.set_ylabel(self.scoring)
-        level = round(100 * float(self.params.get("confidence", 0.95)))
-        ax.set_title(kwargs.get("title", f"Learning curve (bands: {level}% interval across folds)"))
+        x = self.frame.loc[self.frame["split"] == "train", "train_size"].to_numpy(dtype=float)
+        self._bands(ax, x, kwargs)
+        _label_sizes(ax, x, xscale)
+        level = round(100 * self.confidence)
+        ax.set_title(title or f"Learning curve (bands: {level}% interval across folds)")
         ax.legend(loc="best")
         return ax
 
-    def plot_fit_time(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot_fit_time(self, *, ax: Any = None, title: str | None = None, xscale: str = "log", **kwargs: Any) -> Any:
         """Draw the time one fit takes against training rows, with fold bands.
 
         Learning more from more rows costs fitting time; this is the price side of the curve.
@@ -234,43 +329,41 @@ class LearningCurveResult(Result):
         Parameters
         ----------
         ax : matplotlib Axes, optional
+        title : str, optional
+        xscale : str, default="log"
         **kwargs
-            ``title``, ``xscale`` (default ``"log"``) and ``color``.
+            Style of the line (``color``, ``linewidth``, ...).
 
         Returns
         -------
         matplotlib Axes
         """
         ax = get_ax(ax)
-        confidence = float(self.params.get("confidence", 0.95))
-        rows = []
-        for size, group in self.frame.groupby("train_size", sort=True):
-            est, lo, hi, _ = fold_interval(group["fit_time_s"].to_numpy(), confidence, (0.0, np.inf))
-            rows.append((float(size), est, lo, hi))
+        rows = [(float(size), *fold_interval(group["fit_time_s"].to_numpy(), self.confidence, (0.0, np.inf))[:3])
+                for size, group in self.folds.groupby("train_size", sort=True)]
         x, est, lo, hi = (np.array(col, dtype=float) for col in zip(*rows, strict=True))
-        colour = kwargs.get("color", "#475467")
-        ax.plot(x, est, marker="o", color=colour, label="fit time")
-        ax.fill_between(x, np.maximum(lo, 0.0), hi, color=colour, alpha=0.2, lw=0)
-        ax.set_xscale(kwargs.get("xscale", "log"))
-        ax.set_xticks(x, [f"{v:,.0f}" for v in x])
-        ax.minorticks_off()
+        style = validate_style_kwargs({"color": "#475467", "marker": "o", "label": "fit time"}, kwargs)
+        band(ax, x, est, lo, hi, band_label=None, alpha=0.2, **style)
+        _label_sizes(ax, x, xscale)
         ax.set_ylim(bottom=0)
-        ax.set_xlabel("training rows")
         ax.set_ylabel("seconds per fit")
-        ax.set_title(kwargs.get("title", "Fit time (bands: interval across folds)"))
+        ax.set_title(title or "Fit time (bands: interval across folds)")
         return ax
 
 
 @dataclass(frozen=True)
-class ValidationCurveResult(Result):
+class ValidationCurveResult(_Curve, Result):
     """Training and validation scores over a hyper-parameter (a capacity sweep).
 
     Attributes
     ----------
     frame : pandas.DataFrame
-        One row per parameter value x fold: ``param_label`` (the value as text, e.g.
-        ``"None"``), ``param_value`` (the value as a number, NaN when not numeric), ``fold``,
-        ``train_score``, ``validation_score``.
+        One row per parameter value x split: ``param_label`` (the value as text, e.g.
+        ``"None"``), ``param_value`` (the value as a number, NaN when not numeric), ``split``,
+        ``estimate, ci_low, ci_high, n`` as in :class:`LearningCurveResult`.
+    folds : pandas.DataFrame
+        One row per parameter value x fold: ``param_label, param_value, fold, train_score,
+        validation_score``.
     params : dict
         ``param_name, scoring, cv, random_state, confidence, model, n_jobs``.
 
@@ -286,98 +379,80 @@ class ValidationCurveResult(Result):
     True
     """
 
+    folds: pd.DataFrame = field(default_factory=pd.DataFrame)
+
     area: ClassVar[str] = "fit"
     title: ClassVar[str] = "Validation curve"
+    keys: ClassVar[list[str]] = ["param_label", "param_value"]
 
     @property
     def param_name(self) -> str:
         """The swept parameter."""
         return str(self.params.get("param_name", "parameter"))
 
-    @property
-    def scoring(self) -> str:
-        """Name of the score."""
-        return str(self.params.get("scoring", "score"))
-
-    def summary(self) -> pd.DataFrame:
-        """Mean score per value and split with an interval across folds.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``param_label, param_value, split, estimate, ci_low, ci_high, n``.
-        """
-        s = _summarise(self.frame, ["param_label"], float(self.params.get("confidence", 0.95)), self.scoring)
-        values = self.frame.drop_duplicates("param_label").set_index("param_label")["param_value"]
-        s.insert(1, "param_value", s["param_label"].map(values).astype(float))
-        return s
+    def _best(self) -> tuple[int, pd.Series]:
+        val = self.frame[self.frame["split"] == "validation"].reset_index(drop=True)
+        i = int(np.argmax(val["estimate"].to_numpy()))
+        return i, val.loc[i]
 
     @property
     def best_value(self) -> str:
         """Label of the value with the highest mean validation score (first one on ties)."""
-        s = self.summary()
-        val = s[s["split"] == "validation"].reset_index(drop=True)
-        return str(val.loc[int(np.argmax(val["estimate"].to_numpy())), "param_label"])
+        return str(self._best()[1]["param_label"])
 
     def headline(self) -> list[tuple[str, str]]:
         """The best value and its validation score."""
-        s = self.summary()
-        best = s[(s["split"] == "validation") & (s["param_label"] == self.best_value)].iloc[0]
+        best = self._best()[1]
         return [
             ("parameter", self.param_name), ("best value", self.best_value),
-            (f"validation {self.scoring}", _fmt_ci(best["estimate"], best["ci_low"], best["ci_high"])),
+            (f"validation {self.scoring}", with_interval(best["estimate"], best["ci_low"], best["ci_high"])),
         ]
 
     def findings(self) -> list[Finding]:
         """Name the best value, and warn when it lies at the edge of the swept range."""
-        s = self.summary()
-        val = s[s["split"] == "validation"].reset_index(drop=True)
-        i = int(np.argmax(val["estimate"].to_numpy()))
-        best = val.loc[i]
+        i, best = self._best()
+        name = short_param_name(self.param_name)
         out = [Finding(
-            "fit", "info",
-            f"Best {short_param_name(self.param_name)}={best['param_label']}: validation {self.scoring} "
-            f"{_fmt_ci(best['estimate'], best['ci_low'], best['ci_high'])}",
+            self.area, "info",
+            f"Best {name}={best['param_label']}: validation {self.scoring} "
+            f"{with_interval(best['estimate'], best['ci_low'], best['ci_high'])}",
             "Highest mean validation score across folds; values whose interval overlaps it are about as good.",
             {"best_value": best["param_label"], "estimate": best["estimate"]},
         )]
-        if i in (0, len(val) - 1):
+        if i in (0, self.frame["param_label"].nunique() - 1):
             out.append(Finding(
-                "fit", "low",
-                f"The best {short_param_name(self.param_name)} is at the edge of the range tried ({best['param_label']})",
+                self.area, "low", f"The best {name} is at the edge of the range tried ({best['param_label']})",
                 "A better value may lie beyond it: extend the range in that direction.",
                 {"best_value": best["param_label"]},
             ))
         return rank_findings(out)
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, *, ax: Any = None, title: str | None = None, xlabel: str | None = None, **kwargs: Any) -> Any:
         """Draw training and validation score over the parameter, with fold bands and the best value.
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
+        title : str, optional
+        xlabel : str, optional
+            Default: the parameter name without pipeline prefixes.
         **kwargs
-            ``title`` and ``xlabel`` (default: the parameter name without pipeline prefixes).
+            Style of both score lines (``linewidth``, ``marker``, ``alpha``, ...).
 
         Returns
         -------
         matplotlib Axes
         """
         ax = get_ax(ax)
-        s = self.summary()
-        labels = s.loc[s["split"] == "train", "param_label"].tolist()
+        labels = self.frame.loc[self.frame["split"] == "train", "param_label"].tolist()
         x = np.arange(len(labels), dtype=float)
-        _band(ax, x, s, "train", TRAIN_COLOUR, "training score")
-        _band(ax, x, s, "validation", VALIDATION_COLOUR, "validation score")
-        i = labels.index(self.best_value)
-        best = s[(s["split"] == "validation") & (s["param_label"] == self.best_value)]["estimate"].iloc[0]
+        self._bands(ax, x, kwargs)
+        i, best = self._best()
         ax.axvline(x[i], color="k", ls="--", lw=1)
-        ax.plot([x[i]], [best], marker="*", ms=14, color="k", ls="none", label=f"best: {self.best_value}")
-        ax.set_xticks(x)
-        ax.set_xticklabels(labels)
-        ax.set_xlabel(kwargs.get("xlabel", short_param_name(self.param_name)))
-        ax.set_ylabel(self.scoring)
-        ax.set_title(kwargs.get("title", "Validation curve (bands: interval across folds)"))
+        ax.plot([x[i]], [best["estimate"]], marker="*", ms=14, color="k", ls="none", label=f"best: {self.best_value}")
+        ax.set_xticks(x, labels)
+        ax.set_xlabel(xlabel or short_param_name(self.param_name))
+        ax.set_title(title or "Validation curve (bands: interval across folds)")
         ax.legend(loc="best")
         return ax
 
@@ -385,6 +460,24 @@ class ValidationCurveResult(Result):
 VERDICTS = ("underfitting", "overfitting", "good fit", "data-limited", "inconclusive")
 _SEVERITY: dict[str, Severity] = {"overfitting": "high", "underfitting": "medium", "inconclusive": "low",
                                   "data-limited": "low", "good fit": "info"}
+#: The evidence rows that compare two scores: (name, the thing, its reference, their difference).
+COMPARISONS = (
+    ("train vs validation", "train_score", "validation_score", "gap"),
+    ("validation vs baseline", "validation_score", "baseline_score", "lift_over_baseline"),
+    ("reference vs validation", "reference_score", "validation_score", "reference_minus_validation"),
+    ("reference vs train", "reference_score", "train_score", "reference_minus_train"),
+)
+EVIDENCE_COLUMNS = ["evidence", "estimate", "ci_low", "ci_high", "n", "flagged", "meaning"]
+
+
+def evidence_frame(rows: dict[str, tuple[float, float, float, int]], flagged: set[str],
+                   meanings: dict[str, str]) -> pd.DataFrame:
+    """The evidence table of a :class:`FitDiagnosis` from ``{name: (estimate, ci_low, ci_high, n)}``."""
+    return pd.DataFrame(
+        [{"evidence": k, "estimate": e, "ci_low": lo, "ci_high": hi, "n": n, "flagged": k in flagged,
+          "meaning": meanings[k]} for k, (e, lo, hi, n) in rows.items()],
+        columns=EVIDENCE_COLUMNS,
+    )
 
 
 def _gap_words(gap: float, share: float, significant: bool) -> str:
@@ -392,9 +485,9 @@ def _gap_words(gap: float, share: float, significant: bool) -> str:
     if not np.isfinite(gap):
         return "gap to training n/a"
     size = ("small" if share < 0.1 else "moderate" if share < 0.35 else "large") if np.isfinite(share) else ""
-    words = f"{size + ' ' if size else ''}gap to training ({_fmt(gap)}"
+    words = f"{size + ' ' if size else ''}gap to training ({number(gap)}"
     if np.isfinite(share):
-        words += f", {share:.0%} of what was learned"
+        words += f", {percent(share, 0)} of what was learned"
     if not significant:
         words += ", not significant"
     return words + ")"
@@ -415,14 +508,15 @@ class FitDiagnosis(Result):
         (train - baseline): the share of what was learned on training rows that does not carry
         over), ``lift_over_baseline`` (validation - baseline), ``reference_minus_validation``,
         ``reference_minus_train``, ``gain_per_doubling`` (validation score gained per doubling
-        of data, from the learning curve's end). ``flagged`` marks the evidence behind the verdict.
-    verdict : {"underfitting", "overfitting", "good fit", "inconclusive"}
+        of data, from the learning curve's end). ``flagged`` marks the evidence behind the
+        verdict. :meth:`comparisons` shows the differences in the comparison schema.
+    verdict : {"underfitting", "overfitting", "good fit", "data-limited", "inconclusive"}
     reason : str
         The rule that decided the verdict, in words.
     next_steps : list of str
         What to do, in plain words.
-    curve : LearningCurveResult
-        The learning curve the verdict read.
+    curve : LearningCurveResult or None
+        The learning curve the verdict read (None for :func:`diagnose_fitted` without one).
     params : dict
         ``scoring, cv, random_state, confidence, thresholds, reference``.
 
@@ -433,8 +527,10 @@ class FitDiagnosis(Result):
     >>> from diagtools.fit import diagnose_fit
     >>> X, y = make_classification(400, random_state=0)
     >>> diag = diagnose_fit(DecisionTreeClassifier(random_state=0), X, y, cv=3, reference=None)
-    >>> diag.verdict in {"underfitting", "overfitting", "good fit", "inconclusive"}
+    >>> diag.verdict in {"underfitting", "overfitting", "good fit", "data-limited", "inconclusive"}
     True
+    >>> diag.comparisons()["comparison"].tolist()
+    ['train vs validation', 'validation vs baseline']
     """
 
     verdict: str = "inconclusive"
@@ -445,28 +541,51 @@ class FitDiagnosis(Result):
     area: ClassVar[str] = "fit"
     title: ClassVar[str] = "Fit diagnosis: over- or underfitting"
 
+    def _row(self, name: str) -> pd.Series | None:
+        rows = self.frame[self.frame["evidence"] == name]
+        return rows.iloc[0] if len(rows) else None
+
     def evidence(self, name: str) -> pd.Series:
         """Return one evidence row of ``.frame`` (e.g. ``"gap"``)."""
-        rows = self.frame[self.frame["evidence"] == name]
-        if rows.empty:
-            from diagtools.errors import DiagnosticInputError
-
+        row = self._row(name)
+        if row is None:
             raise DiagnosticInputError(f"evidence {name!r} not found; available: {self.frame['evidence'].tolist()}.")
-        return rows.iloc[0]
+        return row
 
     def _value(self, name: str) -> float:
-        rows = self.frame[self.frame["evidence"] == name]
-        return float(rows["estimate"].iloc[0]) if len(rows) else np.nan
+        row = self._row(name)
+        return np.nan if row is None else float(row["estimate"])
+
+    def _significant(self, name: str) -> bool:
+        row = self._row(name)
+        return row is not None and bool(row["ci_low"] > 0)
+
+    def comparisons(self) -> pd.DataFrame:
+        """The evidence that compares two scores, in the comparison schema.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per comparison present (``"train vs validation"``, ``"validation vs
+            baseline"``, ``"reference vs validation"``, ``"reference vs train"``): ``estimate,
+            ci_low, ci_high, n`` (the first score), ``reference_estimate, reference_ci_low,
+            reference_ci_high`` (the second) and ``difference, difference_ci_low,
+            difference_ci_high`` (their difference per fold or bootstrap replicate, so its
+            interval is not the difference of the two intervals).
+        """
+        rows = {r["evidence"]: (r["estimate"], r["ci_low"], r["ci_high"], r["n"]) for _, r in self.frame.iterrows()}
+        out = [{"comparison": name, **comparison_row(rows[a], rows[b], rows[d])}
+               for name, a, b, d in COMPARISONS if {a, b, d} <= set(rows)]
+        return pd.DataFrame(out, columns=["comparison", *COMPARISON_COLUMNS])
 
     def headline(self) -> list[tuple[str, str]]:
         """Verdict, validation score, gap and gain per doubling of data."""
         out = [("verdict", self.verdict)]
         for name, label in (("validation_score", "validation"), ("gap", "train - validation gap"),
                             ("gain_per_doubling", "per doubling of data")):
-            rows = self.frame[self.frame["evidence"] == name]
-            if len(rows):
-                r = rows.iloc[0]
-                out.append((label, _fmt_ci(r["estimate"], r["ci_low"], r["ci_high"])))
+            r = self._row(name)
+            if r is not None:
+                out.append((label, with_interval(r["estimate"], r["ci_low"], r["ci_high"])))
         out.append(("gap share (overfitting above)", self.gap_share_text()))
         return out
 
@@ -476,101 +595,106 @@ class FitDiagnosis(Result):
         An interval that straddles the threshold marks a knife-edge verdict: other folds or
         a little more data could tip it.
         """
-        rows = self.frame[self.frame["evidence"] == "gap_share"]
-        limit = float(self.params.get("thresholds", {}).get("gap_share_overfit", 0.5))
-        if rows.empty or not np.isfinite(rows["estimate"].iloc[0]):
-            return f"n/a vs {limit:.0%}"
-        r = rows.iloc[0]
-        interval = f" [{r['ci_low']:.0%}, {r['ci_high']:.0%}]" if np.isfinite(r["ci_low"]) else ""
-        return f"{r['estimate']:.0%}{interval} vs {limit:.0%}"
+        r = self._row("gap_share")
+        limit = percent(float(self.params.get("thresholds", {}).get("gap_share_overfit", 0.5)), 0)
+        if r is None:
+            return f"n/a vs {limit}"
+        span = interval(r["ci_low"], r["ci_high"], lambda v: percent(v, 0))
+        return f"{percent(r['estimate'], 0)}{' ' + span if span else ''} vs {limit}"
 
     def findings(self) -> list[Finding]:
         """The verdict (severity by verdict) with its next steps, and whether more data helps."""
         scoring = str(self.params.get("scoring", "score"))
-        evidence = {r.evidence: r.estimate for r in self.frame.itertuples()}
-        gap, val = self._value("gap"), self._value("validation_score")
+        gap, val = self._value("gap"), number(self._value("validation_score"))
         share, gain = self._value("gap_share"), self._value("gain_per_doubling")
-        gap_rows = self.frame[self.frame["evidence"] == "gap"]
-        gap_sig = bool(len(gap_rows) and gap_rows["ci_low"].iloc[0] > 0)
+        words = _gap_words(gap, share, self._significant("gap"))
         full = self.params.get("anchor") == "full"
         where = "held-out" if full else "validation"
         anchor = f" (model as trained on all {int(self.params.get('n_train', 0)):,} training rows)" if full else ""
         title = {
-            "overfitting": f"Overfitting{anchor}: training {scoring} exceeds {where} by {_fmt(gap)} ({where} {_fmt(val)}, "
-                           f"{share:.0%} of what was learned does not carry over)",
-            "underfitting": f"Underfitting{anchor}: {where} {scoring} {_fmt(val)}; the model cannot fit even its training "
+            "overfitting": f"Overfitting{anchor}: training {scoring} exceeds {where} by {number(gap)} ({where} {val}, "
+                           f"{percent(share, 0)} of what was learned does not carry over)",
+            "underfitting": f"Underfitting{anchor}: {where} {scoring} {val}; the model cannot fit even its training "
                             "data as well as a flexible reference predicts new rows",
-            "good fit": f"Good fit{anchor}: {where} {scoring} {_fmt(val)}, {_gap_words(gap, share, gap_sig)}",
-            "data-limited": f"More data would help{anchor}: {where} {scoring} {_fmt(val)} with no overfitting "
-                            f"({_gap_words(gap, share, gap_sig)}), and the learning curve still rises "
-                            f"{_signed(gain)} per doubling of data",
-            "inconclusive": f"Fit inconclusive{anchor}: {where} {scoring} {_fmt(val)}",
+            "good fit": f"Good fit{anchor}: {where} {scoring} {val}, {words}",
+            "data-limited": f"More data would help{anchor}: {where} {scoring} {val} with no overfitting ({words}), "
+                            f"and the learning curve still rises {signed(gain)} per doubling of data",
+            "inconclusive": f"Fit inconclusive{anchor}: {where} {scoring} {val}",
         }[self.verdict]
-        out = [Finding("fit", _SEVERITY.get(self.verdict, "info"), title,
+        evidence = {r.evidence: r.estimate for r in self.frame.itertuples()}
+        out = [Finding(self.area, _SEVERITY.get(self.verdict, "info"), title,
                        self.reason + " Next: " + " ".join(self.next_steps), evidence)]
-        gain_rows = self.frame[self.frame["evidence"] == "gain_per_doubling"]
-        if self.verdict != "data-limited" and len(gain_rows) and bool(gain_rows["ci_low"].iloc[0] > 0):
-            g = gain_rows.iloc[0]
+        if self.verdict != "data-limited" and self._significant("gain_per_doubling"):
+            g = self.evidence("gain_per_doubling")
             sampled = self.params.get("curve_rows")
             on = f" (learning curve on a {int(sampled):,}-row sample)" if full and sampled else ""
             out.append(Finding(
-                "fit", "info",
-                f"More data would likely help: about {_signed(g['estimate'])} {scoring} per doubling of data{on}",
+                self.area, "info",
+                f"More data would likely help: about {signed(g['estimate'])} {scoring} per doubling of data{on}",
                 "From a log-linear fit of the validation score over the learning curve's last points "
-                f"(interval across folds [{_fmt(g['ci_low'])}, {_fmt(g['ci_high'])}]).",
+                f"(interval across folds {interval(g['ci_low'], g['ci_high'])}).",
                 {"gain_per_doubling": g["estimate"]},
             ))
         return rank_findings(out)
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, *, ax: Any = None, title: str | None = None, xscale: str = "log", **kwargs: Any) -> Any:
         """Draw the learning curve with the baseline and reference scores, titled by the verdict.
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
+        title : str, optional
+            Default: the verdict.
+        xscale : str, default="log"
         **kwargs
-            ``title``, ``xscale``.
+            Style of the learning curve's score lines (``linewidth``, ``alpha``, ...).
 
         Returns
         -------
         matplotlib Axes
         """
+        validate_style_kwargs({}, kwargs)
         ax = get_ax(ax)
         if self.curve is not None:
-            self.curve.plot(ax=ax, xscale=kwargs.get("xscale", "log"))
+            self.curve.plot(ax=ax, xscale=xscale, **kwargs)
         for name, style, label in (("baseline_score", ":", "trivial baseline"), ("reference_score", "-.", "reference model")):
             v = self._value(name)
             if np.isfinite(v):
                 ax.axhline(v, color="#475467", ls=style, lw=1.2, label=f"{label} (validation)")
-        if self.params.get("anchor") == "full":  # the model as trained, at its real training size
-            n_train = float(self.params.get("n_train", 0))
-            for name, colour, label in (("train_score", TRAIN_COLOUR, "fitted model: training rows"),
-                                        ("validation_score", VALIDATION_COLOUR, "fitted model: held-out rows")):
-                r = self.evidence(name)
-                ax.errorbar([n_train], [r["estimate"]], yerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
-                            fmt="D", color=colour, ms=7, capsize=3, label=label)
-            if self.curve is None:
-                ax.set_xscale("log")
-                ax.set_xlabel("training rows")
-                ax.set_ylabel(str(self.params.get("scoring", "score")))
-            else:
-                ticks = sorted({*ax.get_xticks(), n_train})
-                ax.set_xticks(ticks, [f"{v:,.0f}" for v in ticks])
-        title = f"Verdict: {self.verdict}"
-        if self.params.get("anchor") == "full" and self.params.get("curve_rows"):
-            title += f"\n(curves: {int(self.params['curve_rows']):,}-row sample; diamonds: the model as trained)"
-        ax.set_title(kwargs.get("title", title))
+        full = self.params.get("anchor") == "full"
+        if full:  # the model as trained, at its real training size
+            self._plot_anchor(ax, xscale)
+        default = f"Verdict: {self.verdict}"
+        if full and self.params.get("curve_rows"):
+            default += f"\n(curves: {int(self.params['curve_rows']):,}-row sample; diamonds: the model as trained)"
+        ax.set_title(title or default)
         ax.legend(loc="best", fontsize="small")
         return ax
 
-    def plot_evidence(self, ax: Any = None, **kwargs: Any) -> Any:
+    def _plot_anchor(self, ax: Any, xscale: str) -> None:
+        """Diamonds with intervals: the fitted model's training and held-out score at its training size."""
+        n_train = float(self.params.get("n_train", 0))
+        for name, colour, label in (("train_score", TRAIN_COLOUR, "fitted model: training rows"),
+                                    ("validation_score", VALIDATION_COLOUR, "fitted model: held-out rows")):
+            r = self.evidence(name)
+            interval_bars(ax, [n_train], [r["estimate"]], [r["ci_low"]], [r["ci_high"]], color=colour, marker="D",
+                          markersize=7, label=label)
+        if self.curve is None:
+            ax.set_xscale(xscale)
+            ax.set_xlabel("training rows")
+            ax.set_ylabel(str(self.params.get("scoring", "score")))
+        else:
+            ticks = sorted({*ax.get_xticks(), n_train})
+            ax.set_xticks(ticks, [plain_number(v) for v in ticks])
+
+    def plot_evidence(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """Draw the differences behind the verdict with their intervals (zero marked).
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
         **kwargs
-            Passed to ``ax.errorbar``.
+            Style of the points (``color``, ``marker``, ...).
 
         Returns
         -------
@@ -578,17 +702,12 @@ class FitDiagnosis(Result):
         """
         names = ["gap", "lift_over_baseline", "reference_minus_validation", "reference_minus_train", "gain_per_doubling"]
         f = self.frame[self.frame["evidence"].isin(names)].iloc[::-1]
+        style = validate_style_kwargs({"color": "#344054"}, kwargs)
         ax = get_ax(ax, figsize=(6.4, 0.45 * len(f) + 1.2))
         y = np.arange(len(f))
-        est = f["estimate"].to_numpy(float)
-        lo = np.where(np.isfinite(f["ci_low"].to_numpy(float)), est - f["ci_low"].to_numpy(float), 0)
-        hi = np.where(np.isfinite(f["ci_high"].to_numpy(float)), f["ci_high"].to_numpy(float) - est, 0)
-        kwargs.setdefault("fmt", "o")
-        kwargs.setdefault("color", "#344054")
-        ax.errorbar(est, y, xerr=[lo, hi], **kwargs)
+        interval_bars(ax, y, f["estimate"], f["ci_low"], f["ci_high"], horizontal=True, **style)
         ax.axvline(0, color="k", lw=1)
-        ax.set_yticks(y)
-        ax.set_yticklabels(f["evidence"])
+        ax.set_yticks(y, f["evidence"])
         ax.set_xlabel(f"difference in {self.params.get('scoring', 'score')} (interval across folds)")
         ax.set_title(f"Evidence for: {self.verdict}")
         return ax
