@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from diagtools._format import interval, number, percent, plain_number, signed
-from diagtools._metric_registry import clip_interval, metric_bounds
+from diagtools._metric_registry import metric_bounds
 from diagtools._plotting import band, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, Severity, rank_findings
+from diagtools._stats import t_interval
 from diagtools.errors import DiagnosticInputError
 
 TRAIN_COLOUR, VALIDATION_COLOUR = "#175cd3", "#b54708"
@@ -43,19 +44,14 @@ def fold_interval(values: np.ndarray, confidence: float = 0.95,
     >>> round(est, 3), hi, n
     (0.967, 1.0, 3)
     """
-    from scipy import stats
-
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     n = len(v)
     if n == 0:
         return np.nan, np.nan, np.nan, 0
     mean = float(v.mean())
-    if n < 2:
-        return mean, np.nan, np.nan, n
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
-    lo, hi = clip_interval(mean - half, mean + half, bounds)
-    return mean, lo, hi, n
+    lo, hi = t_interval(mean, v.var(ddof=1) if n > 1 else np.nan, n, confidence, bounds=bounds)
+    return mean, float(lo), float(hi), n
 
 
 def difference_bounds(bounds: tuple[float, float]) -> tuple[float, float]:
