@@ -134,6 +134,10 @@ def _build() -> dict[str, MetricInfo]:
     _add(t, ("fit_time", "fit_time_s", "time_s", "seconds"), False, NONNEGATIVE, display="time", unit="s")
     _add(t, ("peak_mb", "memory_mb", "size_mb", "rss_mb", "model_size_mb"), False, NONNEGATIVE, display="memory",
          unit="MB")
+    # cost of a prediction (diagtools bench): less is better
+    _add(t, "cpu_s_per_1k", False, NONNEGATIVE, display="CPU-seconds per 1k predictions", unit="s")
+    _add(t, "energy_j_per_1k", False, NONNEGATIVE, display="energy per 1k predictions", unit="J")
+    _add(t, "cost_per_million", False, NONNEGATIVE, display="cost per million predictions")
     return t
 
 

@@ -21,11 +21,11 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from _contract import check_result_contract
 from scipy import stats
 
 from diagtools.errors import DiagnosticInputError
 from diagtools.history import PairedLatency, ServiceTimeModel, WorkerPool, paired_latency, paired_statistics
+from tests._contract import check_result_contract
 
 SERVICE_MS = 0.2  # CPU ms per row of the model under test
 X = np.zeros((8, 3))
@@ -100,10 +100,13 @@ def test_interval_is_the_t_interval_of_block_log_ratios():
     logs = np.log(r)
     ref = stats.ttest_1samp(logs, math.log(1.05), alternative="greater")
     low, high = stats.t.interval(0.95, len(logs) - 1, loc=logs.mean(), scale=stats.sem(logs))
-    assert row["estimate"] == pytest.approx(math.exp(logs.mean()))
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((math.exp(low), math.exp(high)))
+    assert row["ratio"] == pytest.approx(math.exp(logs.mean()))
+    assert (row["ratio_ci_low"], row["ratio_ci_high"]) == pytest.approx((math.exp(low), math.exp(high)))
     assert row["p_value"] == pytest.approx(ref.pvalue)
     assert row["df"] == 7 and not row["widened"]
+    # the two levels behind the ratio: medians of the block medians (ms)
+    assert (row["reference_estimate"], row["estimate"]) == pytest.approx((0.5, float(np.median(0.5 * r))))
+    assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
     assert bool(row["regressed"]) == (math.exp(low) > 1.05)
 
 
@@ -115,9 +118,9 @@ def test_from_ten_blocks_the_interval_is_yuens_trimmed_mean_interval():
     logs[3] = 0.9  # one block hit hard by another process
     row = paired_statistics(_blocks(np.exp(logs), process=np.repeat([0, 1], 8))).iloc[0]
     low, high = mstats.trimmed_mean_ci(logs, limits=(0.2, 0.2))
-    assert row["estimate"] == pytest.approx(math.exp(stats.trim_mean(logs, 0.2)), rel=0.01)
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((math.exp(low), math.exp(high)))
-    assert row["ci_high"] < 1.2  # the wild block (2.5x) neither moves the estimate nor the interval much
+    assert row["ratio"] == pytest.approx(math.exp(stats.trim_mean(logs, 0.2)), rel=0.01)
+    assert (row["ratio_ci_low"], row["ratio_ci_high"]) == pytest.approx((math.exp(low), math.exp(high)))
+    assert row["ratio_ci_high"] < 1.2  # the wild block (2.5x) neither moves the estimate nor the interval much
     assert row["regressed"]
 
 
@@ -130,10 +133,10 @@ def test_a_process_effect_makes_the_process_the_unit():
     means = pd.Series(np.log(r)).groupby(proc).mean()
     low, high = stats.t.interval(0.95, 3, loc=means.mean(), scale=stats.sem(means))
     assert row["df"] == 3 and row["process_effect_p"] < 0.25
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((math.exp(low), math.exp(high)))
+    assert (row["ratio_ci_low"], row["ratio_ci_high"]) == pytest.approx((math.exp(low), math.exp(high)))
     # treating the 24 blocks as independent would have flagged it; the process means do not
     naive_low = math.exp(np.log(r).mean() - stats.t.ppf(0.975, 23) * stats.sem(np.log(r)))
-    assert naive_low > 1.0 > row["ci_low"]
+    assert naive_low > 1.0 > row["ratio_ci_low"]
 
 
 def test_a_busy_machine_widens_the_interval_by_the_wall_cpu_gap():
@@ -143,9 +146,9 @@ def test_a_busy_machine_widens_the_interval_by_the_wall_cpu_gap():
     busy = paired_statistics(_blocks(r, busy=0.3, cpu_ratios=np.ones(12))).iloc[0]
     assert not quiet["widened"] and busy["widened"]
     assert quiet["regressed"] and not busy["regressed"]  # the 6% came with the load, not the model
-    half = math.log(quiet["ci_high"] / quiet["estimate"])
-    gap = math.log(busy["estimate"] / busy["cpu_ratio"])
-    assert math.log(busy["ci_high"] / busy["estimate"]) == pytest.approx(math.hypot(half, gap))
+    half = math.log(quiet["ratio_ci_high"] / quiet["ratio"])
+    gap = math.log(busy["ratio"] / busy["cpu_ratio"])
+    assert math.log(busy["ratio_ci_high"] / busy["ratio"]) == pytest.approx(math.hypot(half, gap))
     assert busy["interval_before"] == pytest.approx(math.expm1(half))
     finding = next(f for f in PairedLatency(frame=paired_statistics(_blocks(r, busy=0.3, cpu_ratios=np.ones(12))),
                                             params={}).findings() if "busy" in f.title)
@@ -163,7 +166,8 @@ def test_fresh_processes_and_model_files(tmp_path, pyplot):
     # CPU time shows the planted 2x exactly; wall-clock medians of longer calls can be inflated
     # on a loaded machine (more of them get preempted), and then the interval is widened
     assert res.frame["cpu_ratio"].between(1.8, 2.2).all(), res.frame
-    assert (res.frame["estimate"] > 1.6).all() and res.frame["regressed"].all(), res.frame
+    assert (res.frame["ratio"] > 1.6).all() and res.frame["regressed"].all(), res.frame
+    assert (res.frame["estimate"] > res.frame["reference_estimate"]).all()
     assert set(res.blocks["order"]) == {"AB", "BA"} and res.blocks["process"].nunique() == 2
     assert (res.blocks.groupby(["process", "batch_size"])["order"].value_counts() == 2).all()  # balanced orders
     cost = res.cost.set_index(["model", "batch_size"])

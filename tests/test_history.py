@@ -10,7 +10,6 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from _contract import check_result_contract
 from scipy import stats
 
 from diagtools.errors import DiagnosticInputError
@@ -27,6 +26,7 @@ from diagtools.history import (
     paired_bootstrap,
 )
 from diagtools.history._store import MIGRATIONS
+from tests._contract import check_result_contract
 
 
 def _metrics(acc: float, half: float = 0.01, n: int = 10_000) -> pd.DataFrame:
@@ -275,7 +275,11 @@ def test_stored_baseline_latency_uses_the_run_to_run_spread_of_the_series(tmp_pa
     res = hist.compare("main", "pr")
     row = res.frame.iloc[0]
     assert row["method"] == "ratio_of_medians+run_spread" and not res.regressed
-    assert row["ci_low"] < 1.1 < 1.2 < row["ci_high"]
+    assert row["ratio_ci_low"] < 1.1 < 1.2 < row["ratio_ci_high"]
+    # the two medians behind the ratio, the candidate's with its own interval
+    assert row["reference_estimate"] == pytest.approx(float(np.median(_latency(2.0, seed=0)["latency_ms"])), rel=1e-6)
+    assert row["ci_low"] < row["estimate"] < row["ci_high"] and np.isnan(row["difference"])
+    assert row["ratio"] == pytest.approx(row["estimate"] / row["reference_estimate"])
     assert any("Possible regression within noise" in f.title for f in res.findings())
     assert any("run-to-run spread of 10%" in f.title for f in res.findings())
     # a 60% slow-down is beyond any plausible run-to-run noise
@@ -320,11 +324,11 @@ def test_self_comparison_of_latency_not_flagged_95_of_100():
     for _ in range(100):
         a, b = (rng.lognormal(0.0, 0.1, 60) for _ in range(2))
         out = compare_latency_samples(a, b, n_boot=500, random_state=0)
-        flagged_default += out["p_value"] < 0.05 and out["estimate"] > 1.10
+        flagged_default += out["p_value"] < 0.05 and out["ratio"] > 1.10
         strict = compare_latency_samples(a, b, tolerance=0.0, n_boot=500, random_state=0)
         flagged_strict += strict["p_value"] < 0.05
         slow = compare_latency_samples(a, 1.2 * b, n_boot=500, random_state=0)
-        detected += slow["p_value"] < 0.05 and slow["estimate"] > 1.10
+        detected += slow["p_value"] < 0.05 and slow["ratio"] > 1.10
     assert flagged_default <= 5
     assert flagged_strict <= 10  # even with zero tolerance, about the nominal 5%
     assert detected >= 90  # and the test has power against a 20% slow-down at n=60
@@ -360,11 +364,13 @@ def test_planted_accuracy_drop_detected_identical_not(tmp_path):
     res = compare_runs(base, worse, n_boot=500)
     row = res.frame.set_index("metric").loc["accuracy"]
     assert row["method"] == "paired_bootstrap" and res.paired
-    assert row["estimate"] == pytest.approx((pred_b == y).mean() - (pred_a == y).mean())
-    assert row["estimate"] == pytest.approx(-0.03)
-    assert row["ci_high"] < -0.01 and row["regressed"] and res.regressed
+    assert row["difference"] == pytest.approx((pred_b == y).mean() - (pred_a == y).mean())
+    assert row["difference"] == pytest.approx(-0.03)
+    assert (row["reference_estimate"], row["estimate"]) == pytest.approx(((pred_a == y).mean(), (pred_b == y).mean()))
+    assert row["ci_low"] < row["estimate"] < row["ci_high"] and np.isnan(row["ratio"])  # the candidate's own interval
+    assert row["difference_ci_high"] < -0.01 and row["regressed"] and res.regressed
     ident = compare_runs(base, same, n_boot=500)
-    assert not ident.regressed and ident.frame.loc[0, "p_value"] == 1.0 and ident.frame.loc[0, "estimate"] == 0
+    assert not ident.regressed and ident.frame.loc[0, "p_value"] == 1.0 and ident.frame.loc[0, "difference"] == 0
     # a 0.5-point drop is inside the 1-point tolerance: not a regression
     _, _, small = _planted_predictions(drop=0.005)
     assert not compare_runs(base, hist.get(_record_predictions(hist, "small", y, small)), n_boot=500).regressed
@@ -381,13 +387,37 @@ def test_accuracy_drop_on_different_data_uses_interval_test(tmp_path):
     assert any("interval test" in f.title for f in res.findings())
 
 
+@pytest.mark.parametrize(("metric", "baseline", "candidate"), [
+    ("fnr", 0.10, 0.20), ("fpr", 0.05, 0.15), ("p95_ms", 10.0, 20.0), ("log_loss", 0.30, 0.60), ("accuracy", 0.90, 0.80),
+])
+def test_direction_comes_from_the_metric_registry(tmp_path, metric, baseline, candidate):
+    # a substring rule once made fnr and fpr higher-is-better (neither contains "loss" or "error")
+    hist = History(tmp_path / "b.db")
+    for name, value in (("main", baseline), ("pr", candidate)):
+        frame = pd.DataFrame({"metric": [metric], "estimate": [value], "ci_low": [value - 0.001],
+                              "ci_high": [value + 0.001], "n": [10_000]})
+        _record(hist, name, metrics=frame)
+    worse = hist.compare("main", "pr")
+    assert worse.regressed and worse.findings()[0].severity == "high", worse.frame
+    better = hist.compare("pr", "main")
+    assert not better.regressed and any(f.title.startswith("Improvement") for f in better.findings())
+
+
+def test_higher_is_better_stays_public():
+    from diagtools import _metric_registry
+    from diagtools.history import higher_is_better
+
+    assert higher_is_better is _metric_registry.higher_is_better
+    assert (higher_is_better("accuracy"), higher_is_better("fnr"), higher_is_better("fpr")) == (True, False, False)
+
+
 def test_interval_test_matches_direct_computation():
     out = interval_test((0.80, 0.78, 0.82), (0.75, 0.73, 0.77), tolerance=0.01)
     z = stats.norm.ppf(0.975)
     se = np.hypot(0.02 / z, 0.02 / z)
-    assert out["estimate"] == pytest.approx(-0.05)
+    assert out["difference"] == pytest.approx(-0.05)
     assert out["p_value"] == pytest.approx(stats.norm.sf((0.05 - 0.01) / se))
-    assert out["ci_low"] == pytest.approx(-0.05 - z * se)
+    assert out["difference_ci_low"] == pytest.approx(-0.05 - z * se)
     lower = interval_test((0.30, 0.28, 0.32), (0.35, 0.33, 0.37), higher_better=False)
     assert lower["p_value"] < 0.01
 
@@ -398,8 +428,8 @@ def test_paired_bootstrap_interval_matches_analytic():
     b = np.where(rng.random(5000) < 0.05, 1 - a, a)
     out = paired_bootstrap(a, b, n_boot=1000)
     se = (b - a).std(ddof=1) / np.sqrt(len(a))
-    assert out["estimate"] == pytest.approx((b - a).mean())
-    assert out["ci_high"] - out["ci_low"] == pytest.approx(2 * 1.96 * se, rel=0.15)
+    assert out["difference"] == pytest.approx((b - a).mean())
+    assert out["difference_ci_high"] - out["difference_ci_low"] == pytest.approx(2 * 1.96 * se, rel=0.15)
 
 
 def test_compare_bad_input(tmp_path):
@@ -423,8 +453,10 @@ def test_run_comparison_contract_and_outputs(tmp_path, pyplot):
     _record(hist, "main", metrics=base.metrics, latency=_latency(1.0), y=y, y_pred=pred_a, data_fingerprint="data-1")
     res = hist.compare("main", cand_id, n_boot=200)
     assert isinstance(res, RunComparison) and res.regressed
-    check_result_contract(res, columns=["kind", "metric", "batch_size", "baseline", "candidate", "estimate", "ci_low",
-                                        "ci_high", "n", "p_value", "tolerance", "method", "regressed"])
+    check_result_contract(res, columns=["kind", "metric", "batch_size", "estimate", "ci_low", "ci_high", "n",
+                                        "reference_estimate", "difference", "difference_ci_low", "difference_ci_high",
+                                        "ratio", "ratio_ci_low", "ratio_ci_high", "p_value", "tolerance", "method",
+                                        "regressed"])
     text, md = res.to_text(), res.to_markdown()
     assert "REGRESSED" in text and "latency_ms @ batch 1" in text
     assert md.startswith("### Benchmark comparison") and "| REGRESSED |" in md

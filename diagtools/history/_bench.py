@@ -293,8 +293,10 @@ def bench_pair(
                               confidence=confidence, random_state=random_state)
     frame = comparison.frame[comparison.frame["kind"] != "latency"]
     if paired is not None:
+        # paired rows have a ratio and no difference: reindex gives them the NaN difference columns
         lat = paired.frame.assign(kind="latency", batch_size=paired.frame["batch_size"].astype(float))
-        frame = pd.concat([frame, lat[COMPARISON_COLUMNS]], ignore_index=True) if len(frame) else lat[COMPARISON_COLUMNS]
+        lat = lat.reindex(columns=COMPARISON_COLUMNS)
+        frame = pd.concat([frame, lat], ignore_index=True) if len(frame) else lat
     frame = frame.reset_index(drop=True)
     frame["regressed"] = frame["regressed"].astype(bool)
     return replace(comparison, frame=frame, regressed=bool(frame["regressed"].any()), latency_detail=paired,

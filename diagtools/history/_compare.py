@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from diagtools._stats import bootstrap_counts, percentile_interval
+from diagtools._metric_registry import higher_is_better
+from diagtools._stats import bootstrap_counts, percentile_interval, quantile_bootstrap
 from diagtools.errors import DiagnosticInputError
 
 __all__ = [
@@ -21,30 +22,19 @@ __all__ = [
     "median_interval",
 ]
 
-# Metric names (substrings) where a smaller value is better.
-_LOWER_IS_BETTER = ("loss", "error", "brier", "mae", "mse", "rmse", "mape", "median_ae", "ece", "latency", "calibration")
 # Per-row decomposable metrics the paired bootstrap computes itself from stored predictions.
 _ROWWISE = ("accuracy", "error_rate", "mae", "mse", "brier", "log_loss")
 
+#: Columns of ``RunComparison.frame`` (the one comparison schema of docs/design.md): the
+#: candidate's value (``estimate`` with its own interval), the baseline's
+#: (``reference_estimate``), and the comparison as its own statistic: ``difference`` for
+#: metrics, ``ratio`` (candidate / baseline median) for latency; the other one is NaN.
 COMPARISON_COLUMNS = [
-    "kind", "metric", "batch_size", "baseline", "candidate", "estimate", "ci_low", "ci_high", "n",
+    "kind", "metric", "batch_size", "estimate", "ci_low", "ci_high", "n", "reference_estimate",
+    "difference", "difference_ci_low", "difference_ci_high", "ratio", "ratio_ci_low", "ratio_ci_high",
     "p_value", "tolerance", "method", "regressed",
 ]
-
-
-def higher_is_better(metric: str) -> bool:
-    """Return whether a larger value of ``metric`` is better (accuracy: yes; log_loss: no).
-
-    Parameters
-    ----------
-    metric : str
-
-    Returns
-    -------
-    bool
-    """
-    m = str(metric).lower()
-    return not any(token in m for token in _LOWER_IS_BETTER)
+_NAN = float("nan")
 
 
 def median_interval(
@@ -62,18 +52,16 @@ def median_interval(
     Returns
     -------
     (float, float)
+
+    Examples
+    --------
+    >>> low, high = median_interval([1.0, 2.0, 3.0, 4.0, 100.0], n_boot=200)
+    >>> bool(low <= 3.0 <= high)
+    True
     """
-    x = np.asarray(samples, dtype=float)
-    if len(x) == 0:
-        return float("nan"), float("nan")
-    meds = _boot_medians(x, n_boot, np.random.default_rng(random_state))
-    low, high = percentile_interval(meds, confidence)
+    low, high = percentile_interval(quantile_bootstrap(samples, 50, n_boot=n_boot, random_state=random_state)[:, 0],
+                                    confidence)
     return float(low), float(high)
-
-
-def _boot_medians(x: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    idx = rng.integers(0, len(x), size=(n_boot, len(x)))
-    return np.median(x[idx], axis=1)
 
 
 def compare_latency_samples(
@@ -98,15 +86,16 @@ def compare_latency_samples(
         Allowed relative slow-down (0.10 = 10% slower is still fine).
     n_boot : int, default=1000
     confidence : float, default=0.95
-        Level of the reported two-sided interval of the ratio.
+        Level of the reported two-sided intervals.
     random_state : int, default=0
 
     Returns
     -------
     dict
-        ``estimate`` (candidate median / baseline median), ``ci_low``, ``ci_high``,
-        ``p_value`` (one-sided, of "ratio <= 1 + tolerance"), ``baseline``, ``candidate``
-        (medians, ms), ``n`` (the smaller sample size).
+        ``estimate`` (the candidate's median, ms) with ``ci_low, ci_high``,
+        ``reference_estimate`` (the baseline's median), ``ratio`` (candidate / baseline
+        median) with ``ratio_ci_low, ratio_ci_high``, ``p_value`` (one-sided, of
+        "ratio <= 1 + tolerance") and ``n`` (the smaller sample size).
 
     Examples
     --------
@@ -115,24 +104,28 @@ def compare_latency_samples(
     >>> rng = np.random.default_rng(0)
     >>> base = rng.lognormal(0.0, 0.1, 200)
     >>> out = compare_latency_samples(base, base * 1.3)
-    >>> round(out["estimate"], 2), out["p_value"] < 0.05
+    >>> round(out["ratio"], 2), out["p_value"] < 0.05
     (1.3, True)
     """
     a = np.asarray(baseline, dtype=float)
     b = np.asarray(candidate, dtype=float)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if len(a) == 0 or len(b) == 0:
-        nan = float("nan")
-        return {"estimate": nan, "ci_low": nan, "ci_high": nan, "p_value": nan, "baseline": nan, "candidate": nan, "n": 0}
+        return {"estimate": _NAN, "ci_low": _NAN, "ci_high": _NAN, "reference_estimate": _NAN, "ratio": _NAN,
+                "ratio_ci_low": _NAN, "ratio_ci_high": _NAN, "p_value": _NAN, "n": 0}
+    # one generator for both sides, candidate first: the draws of the former private bootstrap
     rng = np.random.default_rng(random_state)
+    boot_b = quantile_bootstrap(b, 50, n_boot=n_boot, random_state=rng)[:, 0]
+    boot_a = quantile_bootstrap(a, 50, n_boot=n_boot, random_state=rng)[:, 0]
     med_a, med_b = float(np.median(a)), float(np.median(b))
-    ratios = _boot_medians(b, n_boot, rng) / _boot_medians(a, n_boot, rng)
+    ratios = boot_b / boot_a
     low, high = percentile_interval(ratios, confidence)
+    b_low, b_high = percentile_interval(boot_b, confidence)
     p = (np.sum(ratios <= 1.0 + tolerance) + 1.0) / (n_boot + 1.0)
     return {
-        "estimate": med_b / med_a if med_a > 0 else float("nan"),
-        "ci_low": float(low), "ci_high": float(high), "p_value": float(min(p, 1.0)),
-        "baseline": med_a, "candidate": med_b, "n": int(min(len(a), len(b))),
+        "estimate": med_b, "ci_low": float(b_low), "ci_high": float(b_high), "reference_estimate": med_a,
+        "ratio": med_b / med_a if med_a > 0 else _NAN, "ratio_ci_low": float(low), "ratio_ci_high": float(high),
+        "p_value": float(min(p, 1.0)), "n": int(min(len(a), len(b))),
     }
 
 
@@ -161,20 +154,33 @@ def interval_test(
     Returns
     -------
     dict
-        ``estimate`` (candidate - baseline), ``ci_low``, ``ci_high``, ``p_value``.
+        ``difference`` (candidate - baseline), ``difference_ci_low``, ``difference_ci_high``,
+        ``p_value``.
+
+    Examples
+    --------
+    >>> out = interval_test((0.80, 0.78, 0.82), (0.75, 0.73, 0.77), tolerance=0.01)
+    >>> round(out["difference"], 2), out["p_value"] < 0.05
+    (-0.05, True)
     """
     z = _sps.norm.ppf(0.5 + confidence / 2.0)
     (ea, la, ha), (eb, lb, hb) = (tuple(float(v) if v is not None else np.nan for v in t) for t in (baseline, candidate))
-    diff = eb - ea
     se = np.sqrt(((ha - la) / (2 * z)) ** 2 + ((hb - lb) / (2 * z)) ** 2)
+    return _difference_test(eb - ea, se, z, higher_better=higher_better, tolerance=tolerance)
+
+
+def _difference_test(diff: float, se: float, z: float, *, higher_better: bool, tolerance: float,
+                     ends: tuple[float, float] | None = None) -> dict[str, float]:
+    """One-sided normal test of a worsening beyond ``tolerance``; interval ``diff +- z se`` unless ``ends``."""
     worse = -diff if higher_better else diff
     if not np.isfinite(se):
-        p = float("nan")
+        p = _NAN
     elif se == 0:
         p = 0.0 if worse > tolerance else 1.0
     else:
         p = float(_sps.norm.sf((worse - tolerance) / se))
-    return {"estimate": diff, "ci_low": diff - z * se, "ci_high": diff + z * se, "p_value": p}
+    low, high = ends if ends is not None else (diff - z * se, diff + z * se)
+    return {"difference": diff, "difference_ci_low": low, "difference_ci_high": high, "p_value": p}
 
 
 def _rowwise_values(metric: str, y_true: np.ndarray, y_pred: np.ndarray | None, y_score: np.ndarray | None) -> np.ndarray | None:
@@ -222,8 +228,17 @@ def paired_bootstrap(
     Returns
     -------
     dict
-        ``estimate`` (mean b - mean a), ``ci_low``, ``ci_high``, ``p_value`` (one-sided, of
-        "worsening <= tolerance").
+        ``difference`` (mean b - mean a), ``difference_ci_low``, ``difference_ci_high``,
+        ``p_value`` (one-sided, of "worsening <= tolerance").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.ones(400)
+    >>> b = np.r_[np.zeros(40), np.ones(360)]
+    >>> out = paired_bootstrap(a, b, n_boot=200)
+    >>> round(out["difference"], 2), out["difference_ci_high"] < 0
+    (-0.1, True)
     """
     d = np.asarray(values_b, dtype=float) - np.asarray(values_a, dtype=float)
     n = len(d)
@@ -231,7 +246,8 @@ def paired_bootstrap(
     low, high = percentile_interval(boots, confidence)
     worse = -boots if higher_better else boots
     p = (np.sum(worse <= tolerance) + 1.0) / (n_boot + 1.0)
-    return {"estimate": float(d.mean()), "ci_low": float(low), "ci_high": float(high), "p_value": float(min(p, 1.0))}
+    return {"difference": float(d.mean()), "difference_ci_low": float(low), "difference_ci_high": float(high),
+            "p_value": float(min(p, 1.0))}
 
 
 def _primary_metrics(run: Any) -> pd.DataFrame:
@@ -414,8 +430,41 @@ def compare_runs(
     >>> compare_runs(hist.latest("main"), hist.latest("pr")).regressed
     True
     """
-    from diagtools import _validation as V
     from diagtools.history._results import RunComparison
+
+    _check_compare_arguments(baseline, candidate, metric_tolerance, latency_tolerance, alpha, n_boot, confidence,
+                             run_spread, random_state)
+    paired = (
+        baseline.data_fingerprint is not None
+        and baseline.data_fingerprint == candidate.data_fingerprint
+        and baseline.y_true is not None
+        and candidate.y_true is not None
+        and len(baseline.y_true) == len(candidate.y_true)
+    )
+    rows = _metric_rows(baseline, candidate, metrics=metrics, paired=paired, tolerance=metric_tolerance, alpha=alpha,
+                        n_boot=n_boot, confidence=confidence, random_state=random_state)
+    rows += _latency_rows(baseline, candidate, tolerance=latency_tolerance, alpha=alpha, n_boot=n_boot,
+                          confidence=confidence, run_spread=run_spread, random_state=random_state)
+    frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    frame["regressed"] = frame["regressed"].astype(bool)
+    return RunComparison(
+        frame=frame,
+        params={"metric_tolerance": metric_tolerance, "latency_tolerance": latency_tolerance, "alpha": alpha,
+                "n_boot": n_boot, "confidence": confidence, "random_state": random_state,
+                "run_spread": ({str(k): v for k, v in run_spread.items()} if isinstance(run_spread, dict)
+                               else DEFAULT_RUN_SPREAD if run_spread is None else float(run_spread)),
+                "environment_differences": environment_differences(baseline.environment, candidate.environment)},
+        n_samples=int(min(baseline.n_samples, candidate.n_samples)),
+        baseline=baseline.summary(),
+        candidate=candidate.summary(),
+        paired=bool(paired),
+        regressed=bool(frame["regressed"].any()),
+    )
+
+
+def _check_compare_arguments(baseline: Any, candidate: Any, metric_tolerance: Any, latency_tolerance: Any, alpha: Any,
+                             n_boot: Any, confidence: Any, run_spread: Any, random_state: Any) -> None:
+    from diagtools import _validation as V
     from diagtools.history._store import Run
 
     for run, label in ((baseline, "baseline"), (candidate, "candidate")):
@@ -436,29 +485,31 @@ def compare_runs(
             V.check_real(value, "run_spread" if batch is None else f"run_spread[{batch!r}]", low=0.0,
                          hint="It is the sd of a log median latency: pass e.g. run_spread=0.1.")
 
-    rows: list[dict[str, Any]] = []
-    ma, mb = _primary_metrics(baseline), _primary_metrics(candidate)
+
+def _shared_metrics(ma: pd.DataFrame, mb: pd.DataFrame, metrics: Sequence[str] | None) -> list[str]:
     shared = [m for m in ma.index if m in mb.index] if len(ma) and len(mb) else []
-    if metrics is not None:
-        wanted = [str(m) for m in metrics]
-        unknown = [m for m in wanted if m not in shared]
-        if unknown:
-            raise DiagnosticInputError(
-                f"metrics: {unknown} not stored in both runs. Metrics in both: {', '.join(map(str, shared)) or 'none'}."
-            )
-        shared = [m for m in shared if m in wanted]
-    paired = (
-        baseline.data_fingerprint is not None
-        and baseline.data_fingerprint == candidate.data_fingerprint
-        and baseline.y_true is not None
-        and candidate.y_true is not None
-        and len(baseline.y_true) == len(candidate.y_true)
-    )
+    if metrics is None:
+        return shared
+    wanted = [str(m) for m in metrics]
+    unknown = [m for m in wanted if m not in shared]
+    if unknown:
+        raise DiagnosticInputError(
+            f"metrics: {unknown} not stored in both runs. Metrics in both: {', '.join(map(str, shared)) or 'none'}."
+        )
+    return [m for m in shared if m in wanted]
+
+
+def _metric_rows(baseline: Any, candidate: Any, *, metrics: Sequence[str] | None, paired: bool, tolerance: float,
+                 alpha: float, n_boot: int, confidence: float, random_state: int) -> list[dict[str, Any]]:
+    """One row per metric stored in both runs: paired bootstrap on the same rows, else the interval test."""
+    ma, mb = _primary_metrics(baseline), _primary_metrics(candidate)
+    shared = _shared_metrics(ma, mb, metrics)
     library = None
     if paired and shared:
         todo = [m for m in shared if _rowwise_values(m, baseline.y_true, baseline.y_pred, baseline.y_score) is None]
         if todo:
             library = _paired_from_library(baseline, candidate, todo, n_boot, confidence, random_state)
+    rows = []
     for metric in shared:
         a, b = ma.loc[metric], mb.loc[metric]
         hib = higher_is_better(metric)
@@ -468,82 +519,77 @@ def compare_runs(
             va = _rowwise_values(metric, baseline.y_true, baseline.y_pred, baseline.y_score)
             vb = _rowwise_values(metric, candidate.y_true, candidate.y_pred, candidate.y_score)
             if va is not None and vb is not None:
-                out = paired_bootstrap(va, vb, higher_better=hib, tolerance=metric_tolerance, n_boot=n_boot,
+                out = paired_bootstrap(va, vb, higher_better=hib, tolerance=tolerance, n_boot=n_boot,
                                        confidence=confidence, random_state=random_state)
                 method = "paired_bootstrap"
             elif library is not None and metric in library.index:
                 lib = library.loc[metric]
-                out = _from_difference_interval(float(lib["difference"]), float(lib["ci_low"]), float(lib["ci_high"]),
-                                                higher_better=hib, tolerance=metric_tolerance, confidence=confidence)
+                # the metrics area names the interval of its difference difference_ci_* (older: ci_*)
+                low, high = (lib.get(f"difference_{end}", lib.get(end)) for end in ("ci_low", "ci_high"))
+                out = _from_difference_interval(float(lib["difference"]), float(low), float(high), higher_better=hib,
+                                                tolerance=tolerance, confidence=confidence)
                 method = "paired_bootstrap"
         if out is None:
             out = interval_test((a.estimate, a.ci_low, a.ci_high), (b.estimate, b.ci_low, b.ci_high),
-                                higher_better=hib, tolerance=metric_tolerance, confidence=confidence)
-        worse = -out["estimate"] if hib else out["estimate"]
-        p = out["p_value"]
+                                higher_better=hib, tolerance=tolerance, confidence=confidence)
+        worse = -out["difference"] if hib else out["difference"]
+        n_a, n_b = _f(a.n), _f(b.n)
         rows.append({
-            "kind": "metric", "metric": str(metric), "batch_size": np.nan,
-            "baseline": _f(a.estimate), "candidate": _f(b.estimate),
-            "estimate": out["estimate"], "ci_low": out["ci_low"], "ci_high": out["ci_high"],
-            "n": int(min(_f(a.n, 0), _f(b.n, 0))) if np.isfinite(_f(a.n)) and np.isfinite(_f(b.n)) else 0,
-            "p_value": p, "tolerance": metric_tolerance, "method": method,
-            "regressed": bool(np.isfinite(p) and p < alpha and worse > metric_tolerance),
+            "kind": "metric", "metric": str(metric), "batch_size": _NAN,
+            "estimate": _f(b.estimate), "ci_low": _f(b.ci_low), "ci_high": _f(b.ci_high),
+            "n": int(min(n_a, n_b)) if np.isfinite(n_a) and np.isfinite(n_b) else 0,
+            "reference_estimate": _f(a.estimate), **out, "ratio": _NAN, "ratio_ci_low": _NAN, "ratio_ci_high": _NAN,
+            "tolerance": tolerance, "method": method,
+            "regressed": bool(np.isfinite(out["p_value"]) and out["p_value"] < alpha and worse > tolerance),
         })
-    spreads = run_spread if isinstance(run_spread, dict) else {}
+    return rows
+
+
+def _latency_rows(baseline: Any, candidate: Any, *, tolerance: float, alpha: float, n_boot: int, confidence: float,
+                  run_spread: float | dict[int, float] | None, random_state: int) -> list[dict[str, Any]]:
+    """One row per batch size timed in both runs: ratio of medians, widened by the run-to-run spread."""
+    rows = []
     for batch in sorted(set(baseline.samples) & set(candidate.samples)):
-        res = compare_latency_samples(baseline.samples[batch], candidate.samples[batch], tolerance=latency_tolerance,
+        res = compare_latency_samples(baseline.samples[batch], candidate.samples[batch], tolerance=tolerance,
                                       n_boot=n_boot, confidence=confidence, random_state=random_state)
-        sigma = spreads.get(int(batch), DEFAULT_RUN_SPREAD) if isinstance(run_spread, dict) else (
-            DEFAULT_RUN_SPREAD if run_spread is None else float(run_spread))
+        if isinstance(run_spread, dict):
+            sigma = run_spread.get(int(batch), DEFAULT_RUN_SPREAD)
+        else:
+            sigma = DEFAULT_RUN_SPREAD if run_spread is None else float(run_spread)
         if not np.isfinite(sigma) or sigma < 0:
             raise DiagnosticInputError(f"run_spread must be >= 0, got {sigma!r}. Pass e.g. run_spread=0.1.")
-        est, low, high, p = _with_run_spread(res, sigma, latency_tolerance, confidence)
+        ratio, low, high, p = _with_run_spread(res, sigma, tolerance, confidence)
         rows.append({
-            "kind": "latency", "metric": "latency_ms", "batch_size": float(batch),
-            "baseline": res["baseline"], "candidate": res["candidate"],
-            "estimate": est, "ci_low": low, "ci_high": high, "n": res["n"],
-            "p_value": p, "tolerance": latency_tolerance, "method": "ratio_of_medians+run_spread",
-            "regressed": bool(np.isfinite(p) and p < alpha and est > 1 + latency_tolerance),
+            **res, "kind": "latency", "metric": "latency_ms", "batch_size": float(batch),
+            "difference": _NAN, "difference_ci_low": _NAN, "difference_ci_high": _NAN,
+            "ratio": ratio, "ratio_ci_low": low, "ratio_ci_high": high, "p_value": p, "tolerance": tolerance,
+            "method": "ratio_of_medians+run_spread",
+            "regressed": bool(np.isfinite(p) and p < alpha and ratio > 1 + tolerance),
         })
-    frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
-    frame["regressed"] = frame["regressed"].astype(bool)
-    return RunComparison(
-        frame=frame,
-        params={"metric_tolerance": metric_tolerance, "latency_tolerance": latency_tolerance, "alpha": alpha,
-                "n_boot": n_boot, "confidence": confidence, "random_state": random_state,
-                "run_spread": ({str(k): v for k, v in run_spread.items()} if isinstance(run_spread, dict)
-                               else DEFAULT_RUN_SPREAD if run_spread is None else float(run_spread)),
-                "environment_differences": environment_differences(baseline.environment, candidate.environment)},
-        n_samples=int(min(baseline.n_samples, candidate.n_samples)),
-        baseline=baseline.summary(),
-        candidate=candidate.summary(),
-        paired=bool(paired),
-        regressed=bool(frame["regressed"].any()),
-    )
+    return rows
 
 
 def _with_run_spread(res: dict[str, float], sigma: float, tolerance: float,
                      confidence: float) -> tuple[float, float, float, float]:
     """Widen a ratio-of-medians comparison by the run-to-run spread of both runs (log scale)."""
-    est = res["estimate"]
-    if not (np.isfinite(est) and est > 0 and res["ci_low"] > 0 and res["ci_high"] > 0):
-        return est, res["ci_low"], res["ci_high"], res["p_value"]
+    ratio, r_low, r_high = res["ratio"], res["ratio_ci_low"], res["ratio_ci_high"]
+    if not (np.isfinite(ratio) and ratio > 0 and r_low > 0 and r_high > 0):
+        return ratio, r_low, r_high, res["p_value"]
     z = _sps.norm.ppf(0.5 + confidence / 2.0)
-    se_within = (np.log(res["ci_high"]) - np.log(res["ci_low"])) / (2 * z)
+    se_within = (np.log(r_high) - np.log(r_low)) / (2 * z)
     se = float(np.sqrt(se_within**2 + 2 * sigma**2))  # each run has its own run effect
-    log_est = float(np.log(est))
-    p = float(_sps.norm.sf((log_est - np.log1p(tolerance)) / se)) if se > 0 else (
-        0.0 if log_est > np.log1p(tolerance) else 1.0)
-    return est, float(np.exp(log_est - z * se)), float(np.exp(log_est + z * se)), p
+    log_ratio = float(np.log(ratio))
+    p = float(_sps.norm.sf((log_ratio - np.log1p(tolerance)) / se)) if se > 0 else (
+        0.0 if log_ratio > np.log1p(tolerance) else 1.0)
+    return ratio, float(np.exp(log_ratio - z * se)), float(np.exp(log_ratio + z * se)), p
 
 
 def _from_difference_interval(diff: float, low: float, high: float, *, higher_better: bool, tolerance: float,
                               confidence: float) -> dict[str, float]:
+    """Test a difference whose interval another function computed (its ends are kept)."""
     z = _sps.norm.ppf(0.5 + confidence / 2.0)
     se = (high - low) / (2 * z)
-    worse = -diff if higher_better else diff
-    p = float(_sps.norm.sf((worse - tolerance) / se)) if se > 0 else (0.0 if worse > tolerance else 1.0)
-    return {"estimate": diff, "ci_low": low, "ci_high": high, "p_value": p}
+    return _difference_test(diff, se, z, higher_better=higher_better, tolerance=tolerance, ends=(low, high))
 
 
 def _f(value: Any, default: float = float("nan")) -> float:

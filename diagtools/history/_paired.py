@@ -23,8 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
+from diagtools import _format as fmt
+from diagtools._plotting import empty_panel, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, _jsonable, rank_findings
 from diagtools.errors import DiagnosticInputError
+from diagtools.history._results import conf_label, text_table, times
 
 __all__ = ["PairedLatency", "WorkerPool", "paired_latency", "paired_statistics"]
 
@@ -39,9 +42,9 @@ TRIM_MIN_BLOCKS = 10
 POOL_LEVEL = 0.25
 
 _FRAME_COLUMNS = [
-    "batch_size", "metric", "baseline", "candidate", "estimate", "ci_low", "ci_high", "n", "p_value", "tolerance",
-    "regressed", "cpu_ratio", "busy_share", "widened", "interval_before", "df", "process_effect_p", "n_processes",
-    "method",
+    "batch_size", "metric", "estimate", "ci_low", "ci_high", "n", "reference_estimate", "ratio", "ratio_ci_low",
+    "ratio_ci_high", "p_value", "tolerance", "regressed", "cpu_ratio", "busy_share", "widened", "interval_before", "df",
+    "process_effect_p", "n_processes", "method",
 ]
 _COST_COLUMNS = ["model", "batch_size", "cpu_s_per_1k", "peak_mb", "energy_j_per_1k", "cost_per_million"]
 
@@ -179,58 +182,75 @@ def paired_statistics(
     ...                        "wall_b": 1.3 * a * rng.lognormal(0, 0.02, 20), "cpu_a": a, "cpu_b": 1.3 * a,
     ...                        "busy_a": 0.0, "busy_b": 0.0})
     >>> row = paired_statistics(blocks).iloc[0]
-    >>> round(float(row["estimate"]), 1), bool(row["regressed"])
+    >>> round(float(row["ratio"]), 1), bool(row["regressed"])
     (1.3, True)
     """
-    rows = []
-    for b, g in blocks.groupby("batch_size", sort=True):
-        r = np.log(g["wall_b"].to_numpy(float) / g["wall_a"].to_numpy(float))
-        rc = np.log(np.maximum(g["cpu_b"].to_numpy(float), 1e-9) / np.maximum(g["cpu_a"].to_numpy(float), 1e-9))
-        proc = g["process"].to_numpy()
-        n = len(r)
-        est = float(r.mean())
-        groups = [r[proc == p] for p in np.unique(proc)]
-        k = len(groups)
-        p_effect = float("nan")
-        pooled = True
-        if k > 1 and n > k:
-            means = np.array([x.mean() for x in groups])
-            ssb = float(sum(len(x) * (m - est) ** 2 for x, m in zip(groups, means, strict=True)))
-            ssw = float(sum(((x - x.mean()) ** 2).sum() for x in groups))
-            msb, msw = ssb / (k - 1), ssw / (n - k)
-            p_effect = float(_sps.f.sf(msb / msw, k - 1, n - k)) if msw > 0 else (0.0 if msb > 0 else 1.0)
-            pooled = p_effect >= POOL_LEVEL
-        if pooled or k < 2:
-            est, se, df = _trimmed_t(r)
-            cpu_est = _trimmed_t(rc)[0]
-        else:
-            means = np.array([x.mean() for x in groups])
-            est = float(means.mean())
-            se, df = float(means.std(ddof=1)) / math.sqrt(k), k - 1
-            cpu_est = float(rc.mean())
-        t = float(_sps.t.ppf(0.5 + confidence / 2, df)) if df > 0 else float("nan")
-        half = t * se
-        busy = float(np.nanmean(np.r_[g["busy_a"].to_numpy(float), g["busy_b"].to_numpy(float)]))
-        widened = bool(busy > busy_share)
-        total = math.sqrt(half**2 + (est - cpu_est) ** 2) if widened else half
-        low, high = est - total, est + total
-        bound = math.log1p(tolerance)
-        se_eff = total / t if t and np.isfinite(t) and t > 0 else float("nan")
-        if np.isfinite(se_eff) and se_eff > 0:
-            p = float(_sps.t.sf((est - bound) / se_eff, df))
-        else:
-            p = float("nan") if not np.isfinite(est) else (0.0 if est > bound else 1.0)
-        rows.append({
-            "batch_size": int(b), "metric": "latency_ms",
-            "baseline": float(np.median(g["wall_a"])), "candidate": float(np.median(g["wall_b"])),
-            "estimate": math.exp(est), "ci_low": math.exp(low) if np.isfinite(low) else float("nan"),
-            "ci_high": math.exp(high) if np.isfinite(high) else float("nan"), "n": int(n), "p_value": p,
-            "tolerance": float(tolerance), "regressed": bool(np.isfinite(low) and low > bound),
-            "cpu_ratio": math.exp(cpu_est), "busy_share": busy, "widened": widened,
-            "interval_before": float(math.expm1(half)) if np.isfinite(half) else float("nan"),
-            "df": int(df), "process_effect_p": p_effect, "n_processes": int(k), "method": "paired_blocks",
-        })
+    rows = [_block_statistics(int(b), g, tolerance=tolerance, confidence=confidence, busy_share=busy_share)
+            for b, g in blocks.groupby("batch_size", sort=True)]
     return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
+
+
+def _block_statistics(b: int, g: pd.DataFrame, *, tolerance: float, confidence: float,
+                      busy_share: float) -> dict[str, Any]:
+    """The :func:`paired_statistics` row of one batch size."""
+    r = np.log(g["wall_b"].to_numpy(float) / g["wall_a"].to_numpy(float))
+    rc = np.log(np.maximum(g["cpu_b"].to_numpy(float), 1e-9) / np.maximum(g["cpu_a"].to_numpy(float), 1e-9))
+    n = len(r)
+    est, se, df, cpu_est, p_effect, k = _log_ratio(r, rc, g["process"].to_numpy())
+    t = float(_sps.t.ppf(0.5 + confidence / 2, df)) if df > 0 else float("nan")
+    half = t * se
+    busy = float(np.nanmean(np.r_[g["busy_a"].to_numpy(float), g["busy_b"].to_numpy(float)]))
+    widened = bool(busy > busy_share)
+    total = math.sqrt(half**2 + (est - cpu_est) ** 2) if widened else half
+    low, high = est - total, est + total
+    bound = math.log1p(tolerance)
+    se_eff = total / t if t and np.isfinite(t) and t > 0 else float("nan")
+    if np.isfinite(se_eff) and se_eff > 0:
+        p = float(_sps.t.sf((est - bound) / se_eff, df))
+    else:
+        p = float("nan") if not np.isfinite(est) else (0.0 if est > bound else 1.0)
+    return {
+        "batch_size": b, "metric": "latency_ms",
+        # the candidate's median block median; a block median's interval across blocks and
+        # processes is not what the gate tests, so none is claimed
+        "estimate": float(np.median(g["wall_b"])), "ci_low": float("nan"), "ci_high": float("nan"), "n": int(n),
+        "reference_estimate": float(np.median(g["wall_a"])),
+        "ratio": math.exp(est), "ratio_ci_low": math.exp(low) if np.isfinite(low) else float("nan"),
+        "ratio_ci_high": math.exp(high) if np.isfinite(high) else float("nan"), "p_value": p,
+        "tolerance": float(tolerance), "regressed": bool(np.isfinite(low) and low > bound),
+        "cpu_ratio": math.exp(cpu_est), "busy_share": busy, "widened": widened,
+        "interval_before": float(math.expm1(half)) if np.isfinite(half) else float("nan"),
+        "df": int(df), "process_effect_p": p_effect, "n_processes": int(k), "method": "paired_blocks",
+    }
+
+
+def _log_ratio(r: np.ndarray, rc: np.ndarray, proc: np.ndarray) -> tuple[float, float, int, float, float, int]:
+    """Estimate, standard error and df of the mean block log-ratio; blocks pooled unless processes differ.
+
+    Returns ``(estimate, se, df, cpu_estimate, process_effect_p, n_processes)``.
+    """
+    n = len(r)
+    est = float(r.mean())
+    groups = [r[proc == p] for p in np.unique(proc)]
+    k = len(groups)
+    p_effect = float("nan")
+    pooled = True
+    if k > 1 and n > k:
+        means = np.array([x.mean() for x in groups])
+        ssb = float(sum(len(x) * (m - est) ** 2 for x, m in zip(groups, means, strict=True)))
+        ssw = float(sum(((x - x.mean()) ** 2).sum() for x in groups))
+        msb, msw = ssb / (k - 1), ssw / (n - k)
+        p_effect = float(_sps.f.sf(msb / msw, k - 1, n - k)) if msw > 0 else (0.0 if msb > 0 else 1.0)
+        pooled = p_effect >= POOL_LEVEL
+    if pooled or k < 2:
+        est, se, df = _trimmed_t(r)
+        cpu_est = _trimmed_t(rc)[0]
+    else:
+        means = np.array([x.mean() for x in groups])
+        est = float(means.mean())
+        se, df = float(means.std(ddof=1)) / math.sqrt(k), k - 1
+        cpu_est = float(rc.mean())
+    return est, se, df, cpu_est, p_effect, k
 
 
 def _trimmed_t(r: np.ndarray) -> tuple[float, float, int]:
@@ -253,12 +273,6 @@ def _trimmed_t(r: np.ndarray) -> tuple[float, float, int]:
     return (float(trimmed.mean()), float(mstats.trimmed_stde(r, limits=limits)), int(trimmed.count()) - 1)
 
 
-def _p(p: float) -> str:
-    if p is None or not np.isfinite(p):
-        return "p=n/a"
-    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
-
-
 @dataclass(frozen=True)
 class PairedLatency(Result):
     """Candidate vs baseline latency, measured in the same job (paired, interleaved blocks).
@@ -266,11 +280,13 @@ class PairedLatency(Result):
     Attributes
     ----------
     frame : pandas.DataFrame
-        One row per batch size: ``batch_size, metric`` ("latency_ms"), ``baseline``,
-        ``candidate`` (median of the block medians, ms), ``estimate`` (candidate / baseline:
-        geometric mean of the block ratios), ``ci_low, ci_high`` (its interval, widened when
-        the machine was busy), ``n`` (blocks), ``p_value`` (one-sided, of "ratio <= 1 +
-        tolerance"), ``tolerance``, ``regressed`` (``ci_low > 1 + tolerance``), ``cpu_ratio``
+        One row per batch size: ``batch_size, metric`` ("latency_ms"), ``estimate`` (the
+        candidate's median of its block medians, ms; ``ci_low, ci_high`` NaN: the gate tests
+        the ratio, not the level), ``n`` (blocks), ``reference_estimate`` (the baseline's),
+        ``ratio`` (candidate / baseline: geometric mean of the block ratios) with
+        ``ratio_ci_low, ratio_ci_high`` (its interval, widened when the machine was busy),
+        ``p_value`` (one-sided, of "ratio <= 1 + tolerance"), ``tolerance``, ``regressed``
+        (``ratio_ci_low > 1 + tolerance``), ``cpu_ratio``
         (the same ratio in CPU time), ``busy_share`` (share of the timed wall-clock spent
         waiting for a CPU), ``widened``, ``interval_before`` (relative half-width before
         widening), ``df``, ``process_effect_p`` (F-test of a process effect), ``n_processes``,
@@ -315,9 +331,9 @@ class PairedLatency(Result):
 
     def describe(self, row: Any) -> str:
         """One-line description of a frame row."""
-        conf = round(100 * float(self.params.get("confidence", 0.95)))
-        return (f"median latency at batch size {int(row.batch_size)}: {row.baseline:.3g} -> {row.candidate:.3g} ms, "
-                f"{row.estimate:.3f}x ({conf}% CI {row.ci_low:.3f}-{row.ci_high:.3f}, {int(row.n)} paired blocks "
+        return (f"median latency at batch size {int(row.batch_size)}: {fmt.number(row.reference_estimate)} -> "
+                f"{fmt.number(row.estimate)} ms, {times(row.ratio)} ({conf_label(self.params)} CI "
+                f"{fmt.interval(row.ratio_ci_low, row.ratio_ci_high, times)}, {int(row.n)} paired blocks "
                 f"in {int(row.n_processes)} processes)")
 
     def findings(self) -> list[Finding]:
@@ -328,24 +344,25 @@ class PairedLatency(Result):
         list of Finding
         """
         out: list[Finding] = []
+        keys = ("batch_size", "estimate", "reference_estimate", "ratio", "ratio_ci_low", "ratio_ci_high", "p_value",
+                "tolerance", "cpu_ratio", "busy_share")
         for row in self.frame.itertuples(index=False):
-            text = self.describe(row)
-            evidence = {k: getattr(row, k) for k in ("batch_size", "estimate", "ci_low", "ci_high", "p_value",
-                                                      "tolerance", "cpu_ratio", "busy_share")}
-            tol = f"{100 * row.tolerance:.0f}%"
+            text, tol = self.describe(row), fmt.percent(row.tolerance, 0)
+            evidence = {k: getattr(row, k) for k in keys}
             if row.regressed:
-                out.append(Finding("history", "high", f"Regression: {text}, {_p(row.p_value)}",
+                out.append(Finding(self.area, "high", f"Regression: {text}, {fmt.p_value(row.p_value)}",
                                    f"The whole interval lies above the tolerance ({tol} slower), measured in the same "
                                    "job as the baseline. Investigate before merging.", evidence))
-            elif row.estimate > 1 + row.tolerance:
-                out.append(Finding("history", "low", f"Possible regression within noise: {text}",
+            elif row.ratio > 1 + row.tolerance:
+                out.append(Finding(self.area, "low", f"Possible regression within noise: {text}",
                                    f"Slower by more than {tol} but the interval reaches below it; rerun with more "
                                    "blocks (--blocks) or processes to settle it.", evidence))
-            elif np.isfinite(row.ci_high) and row.ci_high < 1 / (1 + row.tolerance):
-                out.append(Finding("history", "info", f"Improvement: {text}", "Faster than the baseline.", evidence))
+            elif np.isfinite(row.ratio_ci_high) and row.ratio_ci_high < 1 / (1 + row.tolerance):
+                out.append(Finding(self.area, "info", f"Improvement: {text}", "Faster than the baseline.", evidence))
         out += self.busy_findings() + self.cost_findings()
         if not self.regressed:
-            out.append(Finding("history", "info", f"No latency regression beyond tolerance ({len(self.frame)} batch sizes)"))
+            out.append(Finding(self.area, "info",
+                               f"No latency regression beyond tolerance ({len(self.frame)} batch sizes)"))
         return rank_findings(out)
 
     def busy_findings(self) -> list[Finding]:
@@ -358,12 +375,13 @@ class PairedLatency(Result):
         out = []
         for row in self.frame[self.frame["widened"].astype(bool)].itertuples(index=False):
             out.append(Finding(
-                "history", "low",
-                f"The machine was busy at batch size {int(row.batch_size)}: {100 * row.busy_share:.0f}% of the "
-                f"timed wall-clock went to waiting for a CPU (wall-clock ratio {row.estimate:.3f}, CPU-time "
-                f"ratio {row.cpu_ratio:.3f})",
+                self.area, "low",
+                f"The machine was busy at batch size {int(row.batch_size)}: {fmt.percent(row.busy_share, 0)} of the "
+                f"timed wall-clock went to waiting for a CPU (wall-clock ratio {fmt.number(row.ratio)}, CPU-time "
+                f"ratio {fmt.number(row.cpu_ratio)})",
                 f"Wall and CPU time disagree, so the interval was widened by the gap between the two ratios, from "
-                f"+-{100 * row.interval_before:.1f}% to the one shown. Rerun on a quiet machine for a tighter verdict.",
+                f"+-{fmt.percent(row.interval_before)} to the one shown. Rerun on a quiet machine for a tighter "
+                "verdict.",
                 {"batch_size": int(row.batch_size), "busy_share": float(row.busy_share),
                  "cpu_ratio": float(row.cpu_ratio)}))
         return out
@@ -377,86 +395,84 @@ class PairedLatency(Result):
         """
         out = []
         for row in self.cost.itertuples(index=False):
-            energy = (f"{row.energy_j_per_1k:.3g} J per 1k" if np.isfinite(row.energy_j_per_1k)
+            energy = (f"{fmt.short_number(row.energy_j_per_1k)} J per 1k" if np.isfinite(row.energy_j_per_1k)
                       else f"energy not available ({self.energy_note})")
-            price = (f", {row.cost_per_million:.3g} per million predictions" if np.isfinite(row.cost_per_million)
-                     else "")
-            out.append(Finding("history", "info",
-                               f"Cost of the {row.model} at batch size {int(row.batch_size)}: {row.cpu_s_per_1k:.3g} "
-                               f"CPU-s per 1k predictions, peak {row.peak_mb:.3g} MB, {energy}{price}",
+            price = (f", {fmt.short_number(row.cost_per_million)} per million predictions"
+                     if np.isfinite(row.cost_per_million) else "")
+            out.append(Finding(self.area, "info",
+                               f"Cost of the {row.model} at batch size {int(row.batch_size)}: "
+                               f"{fmt.short_number(row.cpu_s_per_1k)} CPU-s per 1k predictions, peak "
+                               f"{fmt.short_number(row.peak_mb)} MB, {energy}{price}",
                                evidence={"model": row.model, "batch_size": int(row.batch_size)}))
         return out
 
     def headline(self) -> list[tuple[str, str]]:
         """Verdict, worst ratio with its interval, blocks and processes, busy share."""
         pairs = [("verdict", "REGRESSED" if self.regressed else "ok")]
-        if len(self.frame):
-            w = self.frame.loc[self.frame["estimate"].idxmax()]
-            pairs += [("worst ratio", f"{w.estimate:.3f}x [{w.ci_low:.3f}, {w.ci_high:.3f}] @ batch {int(w.batch_size)}"),
+        if self.frame["ratio"].notna().any():
+            w = self.frame.loc[self.frame["ratio"].idxmax()]
+            pairs += [("worst ratio", f"{times(w.ratio)} {fmt.interval(w.ratio_ci_low, w.ratio_ci_high, times)} "
+                                      f"@ batch {int(w.batch_size)}"),
                       ("blocks", f"{int(w.n)} in {int(w.n_processes)} processes"),
-                      ("busy", f"{100 * float(self.frame['busy_share'].max()):.0f}% of wall-clock waiting")]
+                      ("busy", f"{fmt.percent(self.frame['busy_share'].max(), 0)} of wall-clock waiting")]
         return pairs
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Draw every block's slow-down (%) per batch size, with the interval and the tolerance.
+    def plot(self, *, ax: Any = None, show_blocks: bool = True, **kwargs: Any) -> Any:
+        """Draw the slow-down (%) per batch size with its interval, every block's and the tolerance.
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
+        show_blocks : bool, default=True
+            Also draw every block's own slow-down (grey points).
         **kwargs
-            Passed to ``ax.scatter`` of the blocks.
+            Style of the estimates (``marker``, ``markersize``, ``color`` overrides red/blue, ...).
 
         Returns
         -------
         matplotlib.axes.Axes
         """
-        from diagtools._plotting import get_ax
-
+        style = validate_style_kwargs({}, kwargs)
         ax = get_ax(ax, figsize=(6.4, 3.2))
-        kwargs.setdefault("s", 12)
-        kwargs.setdefault("alpha", 0.6)
+        title = "Paired latency: regression when the interval lies right of the dashed line"
+        if self.frame.empty:
+            return empty_panel(ax, "no batch size was timed", title=title)
         for y, row in enumerate(self.frame.itertuples(index=False)):
-            g = self.blocks[self.blocks["batch_size"] == row.batch_size]
-            pct = 100 * (g["wall_b"] / g["wall_a"] - 1)
-            jitter = np.linspace(-0.15, 0.15, len(pct)) if len(pct) > 1 else np.zeros(len(pct))
-            ax.scatter(pct, y + jitter, color="grey", **kwargs)
-            color = "tab:red" if row.regressed else "tab:blue"
-            ax.errorbar(100 * (row.estimate - 1), y, xerr=[[100 * (row.estimate - row.ci_low)],
-                        [100 * (row.ci_high - row.estimate)]], fmt="o", color=color, capsize=4)
+            if show_blocks:
+                g = self.blocks[self.blocks["batch_size"] == row.batch_size]
+                pct = 100 * (g["wall_b"] / g["wall_a"] - 1)
+                jitter = np.linspace(-0.15, 0.15, len(pct)) if len(pct) > 1 else np.zeros(len(pct))
+                ax.scatter(pct, y + jitter, color="grey", s=12, alpha=0.6)
+            interval_bars(ax, [y], [100 * (row.ratio - 1)], [100 * (row.ratio_ci_low - 1)],
+                          [100 * (row.ratio_ci_high - 1)], horizontal=True,
+                          **{"color": "tab:red" if row.regressed else "tab:blue", **style})
             ax.axvline(100 * row.tolerance, color="tab:red", lw=0.8, ls="--")
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(range(len(self.frame)), [f"batch {int(b)}" for b in self.frame["batch_size"]])
         ax.set_xlabel("candidate slower than baseline (%): blocks (grey), estimate and interval")
-        ax.set_title("Paired latency: regression when the interval lies right of the dashed line")
+        ax.set_title(title)
         return ax
 
     def cost_lines(self, *, markdown: bool = False) -> list[str]:
         """Return the cost of a prediction per model and batch size as table lines (text or Markdown)."""
-        head = ["model", "batch", "CPU-s per 1k predictions", "peak MB", "energy J per 1k", "cost per million"]
-        rows = []
+        rows = [["model", "batch", "CPU-s per 1k predictions", "peak MB", "energy J per 1k", "cost per million"]]
         for r in self.cost.itertuples(index=False):
-            rows.append([str(r.model), str(int(r.batch_size)), f"{r.cpu_s_per_1k:.3g}", f"{r.peak_mb:.3g}",
-                         f"{r.energy_j_per_1k:.3g}" if np.isfinite(r.energy_j_per_1k) else "n/a",
-                         f"{r.cost_per_million:.3g}" if np.isfinite(r.cost_per_million) else "n/a (no --cpu-hour-price)"])
+            rows.append([str(r.model), str(int(r.batch_size)), fmt.short_number(r.cpu_s_per_1k),
+                         fmt.short_number(r.peak_mb), fmt.short_number(r.energy_j_per_1k),
+                         fmt.short_number(r.cost_per_million) if np.isfinite(r.cost_per_million)
+                         else "n/a (no --cpu-hour-price)"])
         note = "" if self.cost["energy_j_per_1k"].notna().all() else f"Energy not available: {self.energy_note}."
-        if markdown:
-            lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-            lines += ["| " + " | ".join(r) + " |" for r in rows]
-        else:
-            widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
-            lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in [head, *rows]]
+        lines = text_table(rows, markdown=markdown)
         return [*lines, note] if note else lines
 
     def to_markdown(self) -> str:
         """Return a Markdown table of the latency rows and the cost (for a pull-request comment)."""
-        conf = round(100 * float(self.params.get("confidence", 0.95)))
-        lines = ["| batch | baseline ms | candidate ms | ratio | " + f"{conf}% CI | busy | verdict |",
-                 "|---|---|---|---|---|---|---|"]
+        rows = [["batch", "baseline ms", "candidate ms", "ratio", f"{conf_label(self.params)} CI", "busy", "verdict"]]
         for r in self.frame.itertuples(index=False):
-            lines.append(f"| {int(r.batch_size)} | {r.baseline:.3g} | {r.candidate:.3g} | {r.estimate:.3f}x | "
-                         f"[{r.ci_low:.3f}, {r.ci_high:.3f}] | {100 * r.busy_share:.0f}% | "
-                         f"{'REGRESSED' if r.regressed else 'ok'} |")
-        lines += ["", "Cost of a prediction:", "", *self.cost_lines(markdown=True)]
+            rows.append([str(int(r.batch_size)), fmt.number(r.reference_estimate), fmt.number(r.estimate),
+                         times(r.ratio), fmt.interval(r.ratio_ci_low, r.ratio_ci_high, times) or fmt.NA,
+                         fmt.percent(r.busy_share, 0), "REGRESSED" if r.regressed else "ok"])
+        lines = [*text_table(rows, markdown=True), "", "Cost of a prediction:", "", *self.cost_lines(markdown=True)]
         return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,10 @@
-"""Result types of the history area: ``RunComparison`` and ``Trend``."""
+"""Result types of the history area: ``RunComparison`` and ``Trend``.
+
+Both follow the comparison schema of ``docs/design.md``: ``estimate`` is the candidate's own
+value with its own interval, ``reference_estimate`` the baseline's, and the comparison is a
+named statistic with its own interval: ``difference`` for a metric, ``ratio`` (candidate /
+baseline median) for a latency.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +14,47 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diagtools._plotting import get_ax
+from diagtools import _format as fmt
+from diagtools._metric_registry import higher_is_better, metric_info
+from diagtools._plotting import empty_panel, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
 
 __all__ = ["RunComparison", "Trend"]
 
 
-def _p(p: float) -> str:
-    if p is None or not np.isfinite(p):
-        return "p=n/a"
-    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
+def times(value: Any) -> str:
+    """A ratio as ``1.300x`` (``n/a`` when missing)."""
+    text = fmt.number(value)
+    return text if text == fmt.NA else f"{text}x"
+
+
+def p_cell(p: Any) -> str:
+    """A p-value for a table cell: ``<0.001``, ``0.012`` or ``n/a``."""
+    return fmt.p_value(p).removeprefix("p=").removeprefix("p").strip()
+
+
+def conf_label(params: dict[str, Any]) -> str:
+    """``"95%"`` for the result's confidence level."""
+    return f"{round(100 * float(params.get('confidence', 0.95)))}%"
+
+
+def text_table(rows: list[list[str]], *, markdown: bool = False) -> list[str]:
+    """Lay out ``rows`` (the first is the header) as aligned text or as a Markdown table."""
+    if markdown:  # cells are escaped by the caller
+        lines = ["| " + " | ".join(map(str, rows[0])) + " |", "|" + "---|" * len(rows[0])]
+        return lines + ["| " + " | ".join(map(str, r)) + " |" for r in rows[1:]]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
 def _run_label(run: dict[str, Any]) -> str:
     commit = (run.get("git_commit") or "")[:8]
     return f"run {run.get('run_id')} ({run.get('name')}{', ' + commit if commit else ''})"
+
+
+def _signed_for(metric: str) -> Any:
+    as_percent = metric_info(metric).percent
+    return lambda v: fmt.signed(v, as_percent=as_percent)
 
 
 @dataclass(frozen=True)
@@ -34,11 +66,15 @@ class RunComparison(Result):
     frame : pandas.DataFrame
         One row per metric and per latency batch size, columns:
         ``kind`` ("metric" or "latency"), ``metric``, ``batch_size`` (NaN for metrics),
-        ``baseline``, ``candidate`` (the two values; median ms for latency),
-        ``estimate`` (candidate - baseline for metrics; candidate / baseline median for
-        latency), ``ci_low``, ``ci_high`` (interval of ``estimate``), ``n``, ``p_value``
-        (one-sided, of "no worsening beyond tolerance"), ``tolerance``, ``method``
-        ("paired_bootstrap", "interval_test", "bootstrap_ratio_of_medians"), ``regressed``.
+        ``estimate`` (the candidate's value; its median ms for latency) with ``ci_low,
+        ci_high`` (the candidate's own interval; NaN for a paired latency row), ``n`` (the
+        smaller of the two runs' rows, timed calls or paired blocks), ``reference_estimate``
+        (the baseline's value), ``difference, difference_ci_low, difference_ci_high``
+        (candidate - baseline, metric rows; NaN for latency), ``ratio, ratio_ci_low,
+        ratio_ci_high`` (candidate / baseline median, latency rows; NaN for metrics),
+        ``p_value`` (one-sided, of "no worsening beyond tolerance"), ``tolerance``,
+        ``method`` ("paired_bootstrap", "interval_test", "ratio_of_medians+run_spread",
+        "paired_blocks"), ``regressed``.
     baseline, candidate : dict
         Identifying fields of the two runs (id, name, fingerprints, git commit, environment).
     paired : bool
@@ -62,16 +98,21 @@ class RunComparison(Result):
 
     # -- conclusions ------------------------------------------------------------------
     def _describe(self, row: Any) -> str:
-        conf = round(100 * self.params.get("confidence", 0.95))
+        conf = conf_label(self.params)
         if row.kind == "latency":
-            return (
-                f"median latency at batch size {int(row.batch_size)}: {row.baseline:.3g} -> {row.candidate:.3g} ms, "
-                f"{row.estimate:.2f}x (95% CI {row.ci_low:.2f}-{row.ci_high:.2f})".replace("95%", f"{conf}%")
-            )
-        return (
-            f"{row.metric}: {row.baseline:.4g} -> {row.candidate:.4g}, change {row.estimate:+.4f} "
-            f"({conf}% CI {row.ci_low:+.4f} to {row.ci_high:+.4f})"
-        )
+            return (f"median latency at batch size {int(row.batch_size)}: {fmt.number(row.reference_estimate)} -> "
+                    f"{fmt.number(row.estimate)} ms, {times(row.ratio)} "
+                    f"({conf} CI {fmt.interval(row.ratio_ci_low, row.ratio_ci_high, times)})")
+        signed = _signed_for(row.metric)
+        return (f"{row.metric}: {fmt.metric_value(row.metric, row.reference_estimate)} -> "
+                f"{fmt.metric_value(row.metric, row.estimate)}, change {signed(row.difference)} "
+                f"({conf} CI {fmt.interval(row.difference_ci_low, row.difference_ci_high, signed)})")
+
+    def _worsening(self, row: Any) -> tuple[float, str]:
+        """How much worse the candidate is (relative for latency, absolute for metrics) and the tolerance text."""
+        if row.kind == "latency":
+            return row.ratio - 1.0, fmt.percent(row.tolerance, 0)
+        return (-row.difference if higher_is_better(row.metric) else row.difference), f"{row.tolerance:g}"
 
     def findings(self) -> list[Finding]:
         """Return the regressions (high), worsenings within noise (low) and improvements (info).
@@ -80,60 +121,60 @@ class RunComparison(Result):
         -------
         list of Finding
         """
-        from diagtools.history._compare import higher_is_better
+        out = self._row_findings() + self._context_findings()
+        if self.latency_detail is not None:
+            out += self.latency_detail.busy_findings() + self.latency_detail.cost_findings()
+        if not self.regressed:
+            out.append(Finding(self.area, "info",
+                               f"No significant regression beyond tolerance ({len(self.frame)} comparisons)"))
+        return rank_findings(out)
 
+    def _row_findings(self) -> list[Finding]:
         out: list[Finding] = []
+        keys = [c for c in self.frame.columns if c not in ("kind", "n", "regressed")]
         for row in self.frame.itertuples(index=False):
-            if not np.isfinite(row.estimate):
+            change, tol_text = self._worsening(row)
+            if not np.isfinite(change):
                 continue
-            if row.kind == "latency":
-                change = row.estimate - 1.0
-                tol_text = f"{100 * row.tolerance:.0f}%"
-            else:
-                change = row.estimate if higher_is_better(row.metric) else -row.estimate
-                change = -change
-                tol_text = f"{row.tolerance:g}"
-            worse = change > 0
-            evidence = {k: getattr(row, k) for k in ("metric", "batch_size", "baseline", "candidate", "estimate",
-                                                      "ci_low", "ci_high", "p_value", "tolerance", "method")}
-            text = self._describe(row)
+            evidence = {k: getattr(row, k) for k in keys}
+            text, test = self._describe(row), fmt.p_value(row.p_value)
             if row.regressed:
-                out.append(Finding(self.area, "high", f"Regression: {text}, {_p(row.p_value)}",
+                out.append(Finding(self.area, "high", f"Regression: {text}, {test}",
                                    f"Worse than the baseline by more than the tolerance ({tol_text}), and the "
                                    f"difference is significant ({row.method}). Investigate before merging.", evidence))
-            elif worse and abs(change) > row.tolerance:
-                out.append(Finding(self.area, "low", f"Possible regression within noise: {text}, {_p(row.p_value)}",
+            elif change > row.tolerance:
+                out.append(Finding(self.area, "low", f"Possible regression within noise: {text}, {test}",
                                    f"Worse by more than the tolerance ({tol_text}) but not significantly; rerun with more "
                                    "samples to settle it.", evidence))
-            elif not worse and abs(change) > row.tolerance and np.isfinite(row.p_value) and row.p_value > 0.5:
+            elif -change > row.tolerance and np.isfinite(row.p_value) and row.p_value > 0.5:
                 out.append(Finding(self.area, "info", f"Improvement: {text}", "Better than the baseline.", evidence))
+        return out
+
+    def _context_findings(self) -> list[Finding]:
+        """Same model, different environments, a stored latency baseline, an unpaired metric test."""
+        from diagtools.history._compare import environment_differences
+
+        out: list[Finding] = []
         if self.baseline.get("model_fingerprint") and self.baseline.get("model_fingerprint") == self.candidate.get(
             "model_fingerprint"
         ):
             out.append(Finding(self.area, "info", "Same model in both runs (equal model fingerprints)",
                                "Differences come from the code, the data or the machine, not from the model."))
-        from diagtools.history._compare import environment_differences
-
-        has_latency = bool((self.frame["kind"] == "latency").any())
+        env_a, env_b = self.baseline.get("environment") or {}, self.candidate.get("environment") or {}
         diffs = self.params.get("environment_differences")
         if diffs is None:
-            diffs = environment_differences(self.baseline.get("environment") or {},
-                                            self.candidate.get("environment") or {})
-        env_a = (self.baseline.get("environment") or {}).get("hash")
-        env_b = (self.candidate.get("environment") or {}).get("hash")
-        if has_latency and (diffs or (env_a and env_b and env_a != env_b and "cpu_model" not in
-                                      (self.baseline.get("environment") or {}))):
+            diffs = environment_differences(env_a, env_b)
+        hashes_differ = env_a.get("hash") and env_b.get("hash") and env_a["hash"] != env_b["hash"]
+        if (self.frame["kind"] == "latency").any() and (diffs or (hashes_differ and "cpu_model" not in env_a)):
             shown = "; ".join(diffs[:6]) or "environment hashes differ"
             out.append(Finding(self.area, "medium", f"Runs measured on different environments: {shown}",
                                "Latency changes may come from the machine or the libraries, not from the change "
                                "under test. Bench both models in one job (diagtools bench --baseline-model) to "
                                "compare them on the same machine.", {"differences": list(diffs)}))
-        stored = self.frame[self.frame["method"] == "ratio_of_medians+run_spread"]
-        if len(stored):
+        if (self.frame["method"] == "ratio_of_medians+run_spread").any():
             spread = self.params.get("run_spread")
-            values = list(spread.values()) if isinstance(spread, dict) else [spread]
-            values = [float(v) for v in values if v is not None]
-            text = f"{100 * max(values):.0f}%" if values else "the default"
+            values = [float(v) for v in (spread.values() if isinstance(spread, dict) else [spread]) if v is not None]
+            text = fmt.percent(max(values), 0) if values else "the default"
             out.append(Finding(self.area, "info",
                                f"Latency compared with a stored baseline: the interval includes a run-to-run spread "
                                f"of {text}",
@@ -143,12 +184,7 @@ class RunComparison(Result):
             out.append(Finding(self.area, "info", "Metrics compared by an interval test (different data)",
                                "The runs did not share a data fingerprint with stored predictions, so the less "
                                "sensitive test on the two stored intervals was used."))
-        if self.latency_detail is not None:
-            out += self.latency_detail.busy_findings() + self.latency_detail.cost_findings()
-        if not self.regressed:
-            out.append(Finding(self.area, "info",
-                               f"No significant regression beyond tolerance ({len(self.frame)} comparisons)"))
-        return rank_findings(out)
+        return out
 
     def headline(self) -> list[tuple[str, str]]:
         """Return the verdict, the runs compared and the worst latency ratio."""
@@ -158,57 +194,66 @@ class RunComparison(Result):
             ("candidate", _run_label(self.candidate)),
             ("regressions", f"{int(self.frame['regressed'].sum())} of {len(self.frame)}"),
         ]
-        lat = self.frame[self.frame["kind"] == "latency"]
+        lat = self.frame[(self.frame["kind"] == "latency") & self.frame["ratio"].notna()]
         if len(lat):
-            worst = lat.loc[lat["estimate"].idxmax()]
-            pairs.append(("worst latency ratio",
-                          f"{worst.estimate:.2f}x [{worst.ci_low:.2f}, {worst.ci_high:.2f}] @ batch {int(worst.batch_size)}"))
+            worst = lat.loc[lat["ratio"].idxmax()]
+            pairs.append(("worst latency ratio", f"{times(worst.ratio)} "
+                          f"{fmt.interval(worst.ratio_ci_low, worst.ratio_ci_high, times)} @ batch "
+                          f"{int(worst.batch_size)}"))
         return pairs
 
     # -- showing ----------------------------------------------------------------------
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+    def relative_changes(self) -> pd.DataFrame:
+        """Every comparison as a change in percent: metric points (difference x 100), latency % change.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``label, estimate, ci_low, ci_high`` (one row per frame row, in its order).
+        """
+        frame = self.frame
+        lat = (frame["kind"] == "latency").to_numpy()
+        out = {"label": [f"latency @ batch {int(b)} (% change)" if is_lat else f"{m} (points)"
+                         for m, b, is_lat in zip(frame["metric"], frame["batch_size"], lat, strict=True)]}
+        for col in ("", "_ci_low", "_ci_high"):
+            change = np.where(lat, frame[f"ratio{col}"].to_numpy(float) - 1.0, frame[f"difference{col}"].to_numpy(float))
+            out[col.removeprefix("_") or "estimate"] = 100.0 * change
+        return pd.DataFrame(out)
+
+    def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """Draw every comparison as a relative change with its interval; regressions in red.
 
         Metrics show the change in percentage points (x100), latency the percent change of the
-        median.
+        median (:meth:`relative_changes`).
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
         **kwargs
-            Passed to ``ax.errorbar``.
+            Style of the points (``marker``, ``markersize``, ``color`` overrides red/blue, ...).
 
         Returns
         -------
         matplotlib.axes.Axes
         """
+        style = validate_style_kwargs({}, kwargs)
         ax = get_ax(ax, figsize=(6.4, max(2.0, 0.45 * len(self.frame) + 1.2)))
-        labels, est, low, high, colors = [], [], [], [], []
-        for row in self.frame.itertuples(index=False):
-            if row.kind == "latency":
-                labels.append(f"latency @ batch {int(row.batch_size)} (% change)")
-                scale, shift = 100.0, 1.0
-            else:
-                labels.append(f"{row.metric} (points)")
-                scale, shift = 100.0, 0.0
-            est.append(scale * (row.estimate - shift))
-            low.append(scale * (row.ci_low - shift))
-            high.append(scale * (row.ci_high - shift))
-            colors.append("tab:red" if row.regressed else "tab:blue")
-        y = np.arange(len(labels))
-        kwargs.setdefault("fmt", "none")
-        kwargs.setdefault("capsize", 3)
-        if len(y):
-            e, lo, hi = (np.nan_to_num(np.asarray(v, dtype=float)) for v in (est, low, high))
-            for i, color in enumerate(colors):
-                ax.errorbar(e[i], y[i], xerr=[[max(e[i] - lo[i], 0.0)], [max(hi[i] - e[i], 0.0)]], ecolor=color,
-                            **kwargs)
-            ax.scatter(e, y, c=colors, zorder=3)
+        title = f"{_run_label(self.candidate)} vs {_run_label(self.baseline)}"
+        if self.frame.empty:
+            return empty_panel(ax, "no metric or batch size was stored in both runs", title=title)
+        changes = self.relative_changes()
+        y = np.arange(len(changes))
+        bad = self.frame["regressed"].to_numpy(bool)
+        for mask, color in ((~bad, "tab:blue"), (bad, "tab:red")):
+            if mask.any():
+                part = changes[mask]
+                interval_bars(ax, y[mask], part["estimate"], part["ci_low"], part["ci_high"], horizontal=True,
+                              **{"color": color, **style})
         ax.axvline(0, color="grey", lw=0.8)
-        ax.set_yticks(y, labels)
+        ax.set_yticks(y, changes["label"])
         ax.invert_yaxis()
         ax.set_xlabel("candidate vs baseline (red: significant regression beyond tolerance)")
-        ax.set_title(f"{_run_label(self.candidate)} vs {_run_label(self.baseline)}")
+        ax.set_title(title)
         return ax
 
     # -- text outputs -----------------------------------------------------------------
@@ -223,11 +268,8 @@ class RunComparison(Result):
             f"Benchmark comparison: {_run_label(self.candidate)} vs baseline {_run_label(self.baseline)}",
             f"Verdict: {'REGRESSED' if self.regressed else 'OK, no significant regression beyond tolerance'}",
             "",
+            *text_table(self._table()),
         ]
-        table = self._table()
-        widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]))]
-        for r in table:
-            lines.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
         findings = [f for f in self.findings() if f.severity != "info"]
         if findings:
             lines += ["", "Findings:"] + [f"  [{f.severity}] {f.title}" for f in findings]
@@ -244,18 +286,15 @@ class RunComparison(Result):
         str
         """
         icon = ":x: **Regression**" if self.regressed else ":white_check_mark: No significant regression"
-        table = self._table()
         lines = [
             f"### Benchmark comparison: {icon}",
             "",
             f"Candidate {_md(_run_label(self.candidate))} vs baseline {_md(_run_label(self.baseline))}; "
             f"metric tolerance {self.params.get('metric_tolerance')}, latency tolerance "
-            f"{100 * float(self.params.get('latency_tolerance', 0)):.0f}%, alpha {self.params.get('alpha')}.",
+            f"{fmt.percent(self.params.get('latency_tolerance', 0), 0)}, alpha {self.params.get('alpha')}.",
             "",
-            "| " + " | ".join(table[0]) + " |",
-            "|" + "|".join("---" for _ in table[0]) + "|",
+            *text_table([[_md(c) for c in r] for r in self._table()], markdown=True),
         ]
-        lines += ["| " + " | ".join(_md(c) for c in r) + " |" for r in table[1:]]
         findings = [f for f in self.findings() if f.severity != "info"]
         if findings:
             lines += ["", *(f"- **{f.severity}**: {_md(f.title)}" for f in findings)]
@@ -268,20 +307,19 @@ class RunComparison(Result):
         return "\n".join(lines) + "\n"
 
     def _table(self) -> list[list[str]]:
-        rows = [["", "what", "baseline", "candidate", "change", "95% CI", "p", "method"]]
+        rows = [["", "what", "baseline", "candidate", "change", f"{conf_label(self.params)} CI", "p", "method"]]
         for row in self.frame.itertuples(index=False):
             if row.kind == "latency":
                 what = f"latency_ms @ batch {int(row.batch_size)} (median)"
-                change = f"{row.estimate:.2f}x"
-                ci = f"[{row.ci_low:.2f}, {row.ci_high:.2f}]"
-                base, cand = f"{row.baseline:.3g}", f"{row.candidate:.3g}"
+                base, cand = fmt.number(row.reference_estimate), fmt.number(row.estimate)
+                change, ci = times(row.ratio), fmt.interval(row.ratio_ci_low, row.ratio_ci_high, times)
             else:
-                what = str(row.metric)
-                change = f"{row.estimate:+.4f}"
-                ci = f"[{row.ci_low:+.4f}, {row.ci_high:+.4f}]"
-                base, cand = f"{row.baseline:.4f}", f"{row.candidate:.4f}"
-            rows.append(["REGRESSED" if row.regressed else "ok", what, base, cand, change, ci,
-                         _p(row.p_value).replace("p=", "").replace("p<", "<"), str(row.method)])
+                what, signed = str(row.metric), _signed_for(row.metric)
+                base, cand = (fmt.metric_value(row.metric, v) for v in (row.reference_estimate, row.estimate))
+                change = signed(row.difference)
+                ci = fmt.interval(row.difference_ci_low, row.difference_ci_high, signed)
+            rows.append(["REGRESSED" if row.regressed else "ok", what, base, cand, change, ci or fmt.NA,
+                         p_cell(row.p_value), str(row.method)])
         return rows
 
 
@@ -312,70 +350,68 @@ class Trend(Result):
         -------
         list of Finding
         """
-        metric = self.params.get("metric", "metric")
+        metric = str(self.params.get("metric", "metric"))
         out = []
         frame = self.frame
+        series = frame["name"].astype(str) + "@" + frame["batch_size"].fillna(-1).astype(str)
+        previous = frame["estimate"].groupby(series).shift(1)
         for i, row in frame[frame["regressed"]].iterrows():
-            prev = frame.loc[: i - 1]
-            prev = prev[(prev["name"] == row["name"]) & (prev["batch_size"].fillna(-1) == (row["batch_size"] if np.isfinite(row["batch_size"]) else -1))]
-            before = prev.iloc[-1]["estimate"] if len(prev) else np.nan
             where = f" @ batch {int(row['batch_size'])}" if np.isfinite(row["batch_size"]) else ""
+            before = float(previous.loc[i])
             out.append(Finding(
-                "history", "high",
-                f"Run {int(row['run_id'])} ({row['name']}): {metric}{where} {before:.4g} -> {row['estimate']:.4g} "
-                f"(95% CI {row['ci_low']:.4g}-{row['ci_high']:.4g}), {_p(row['p_value'])}",
+                self.area, "high",
+                f"Run {int(row['run_id'])} ({row['name']}): {metric}{where} {fmt.number(before)} -> "
+                f"{fmt.number(row['estimate'])} (95% CI {fmt.interval(row['ci_low'], row['ci_high'])}), "
+                f"{fmt.p_value(row['p_value'])}",
                 "Worse than the previous run of the same series beyond the tolerance.",
-                {"run_id": int(row["run_id"]), "estimate": float(row["estimate"]), "previous": float(before)},
+                {"run_id": int(row["run_id"]), "estimate": float(row["estimate"]), "previous": before},
             ))
         if not out:
-            out.append(Finding("history", "info", f"No run-to-run regression of {metric} across {len(frame)} runs"))
+            out.append(Finding(self.area, "info", f"No run-to-run regression of {metric} across {len(frame)} runs"))
         return rank_findings(out)
 
     def headline(self) -> list[tuple[str, str]]:
         """Return the metric, the number of runs and of regressions, and the latest value."""
-        last = self.frame.iloc[-1] if len(self.frame) else None
         pairs = [("metric", str(self.params.get("metric"))), ("runs", str(self.frame["run_id"].nunique())),
                  ("regressions", str(int(self.frame["regressed"].sum())))]
-        if last is not None:
-            pairs.append(("latest", f"{last['estimate']:.4g} [{last['ci_low']:.4g}, {last['ci_high']:.4g}]"))
+        if len(self.frame):
+            last = self.frame.iloc[-1]
+            pairs.append(("latest", f"{fmt.number(last['estimate'])} {fmt.interval(last['ci_low'], last['ci_high'])}"))
         return pairs
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Draw the estimate of every run with its interval, one line per series; regressions in red.
+    def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the estimate of every run with its interval, one line per series; regressions circled in red.
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
         **kwargs
-            Passed to ``ax.errorbar``.
+            Style of the lines and points (``linestyle``, ``marker``, ``alpha``, ...).
 
         Returns
         -------
         matplotlib.axes.Axes
         """
+        from matplotlib.ticker import MaxNLocator
+
+        style = validate_style_kwargs({"linestyle": "-"}, kwargs)
         ax = get_ax(ax, figsize=(7.5, 4.0))
-        frame = self.frame
-        kwargs.setdefault("marker", "o")
-        kwargs.setdefault("capsize", 3)
-        for (name, batch), group in frame.groupby(["name", frame["batch_size"].fillna(-1)], sort=False):
+        frame, metric = self.frame, str(self.params.get("metric"))
+        title = f"{metric} across runs (95% intervals)"
+        if frame.empty:
+            return empty_panel(ax, f"no stored run has {metric}", title=title)
+        groups = frame.groupby(["name", frame["batch_size"].fillna(-1)], sort=False)
+        for i, ((name, batch), group) in enumerate(groups):
             label = str(name) + (f" @ batch {int(batch)}" if batch >= 0 else "")
-            err = [np.clip(group["estimate"] - group["ci_low"], 0, None), np.clip(group["ci_high"] - group["estimate"], 0, None)]
-            ax.errorbar(group["run_id"], group["estimate"], yerr=err, label=label, **kwargs)
+            interval_bars(ax, group["run_id"], group["estimate"], group["ci_low"], group["ci_high"],
+                          **{"color": f"C{i % 10}", "label": label, **style})
         bad = frame[frame["regressed"]]
         if len(bad):
             ax.scatter(bad["run_id"], bad["estimate"], s=160, facecolors="none", edgecolors="tab:red", linewidths=2,
                        zorder=4, label="regression")
         ax.set_xlabel("run id")
-        from matplotlib.ticker import MaxNLocator
-
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        metric = str(self.params.get("metric"))
         ax.set_ylabel(metric + (" (median)" if metric == "latency_ms" else ""))
-        ax.set_title(f"{metric} across runs (95% intervals)")
-        if len(frame):
-            ax.legend(fontsize="small")
+        ax.set_title(title)
+        ax.legend(fontsize="small")
         return ax
-
-
-def _frame_to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.to_dict(orient="records")
