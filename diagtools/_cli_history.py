@@ -13,7 +13,7 @@ from diagtools._cli_common import add_trusted_type_argument, cli_arguments, floa
 from diagtools.errors import DiagnosticInputError
 
 if TYPE_CHECKING:
-    from diagtools.history import History, Run
+    from diagtools.history import History, Run, RunComparison
 
 DEFAULT_DB = "diagtools_history.db"
 _DB_HELP = (f"history database file (SQLite; created by bench when missing; default: $DIAGTOOLS_HISTORY or "
@@ -107,18 +107,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="fresh worker processes that time both models, one after the other (default: 4)")
     paired.add_argument("--blocks", type=int_at_least(2, 10), default=10, metavar="K",
                         help="blocks per process and batch size; each times both models in random order (default: 10)")
-    paired.add_argument("--latency-tolerance", type=float_in(0, math.inf, 0.05, high_open=True), default=0.05, metavar="REL",
-                        help="allowed slow-down: regression when the lower bound of the ratio exceeds 1 + REL "
-                        "(default: 0.05)")
-    paired.add_argument("--metric-tolerance", type=float_in(0, math.inf, 0.01, high_open=True), default=0.01, metavar="ABS",
-                        help="allowed worsening of each metric, absolute (default: 0.01)")
-    paired.add_argument("--alpha", type=float_in(0, 1, 0.05, low_open=True, high_open=True), default=0.05,
-                        help="significance level of each one-sided metric test (default: 0.05)")
-    paired.add_argument("--metrics", metavar="M1,M2",
-                        help="comma-separated metrics to compare and gate on (default: every metric)")
-    paired.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                        help="output of the comparison: text, json, or markdown for a PR comment (default: text)")
-    paired.add_argument("--out", metavar="FILE", help="also write the comparison to FILE (e.g. the PR comment body)")
+    _add_gate_arguments(paired, latency_tolerance=0.05,
+                        latency_help="allowed slow-down: regression when the lower bound of the ratio exceeds 1 + REL")
     bench.set_defaults(handler=_bench)
 
     compare = sub.add_parser(
@@ -132,22 +122,43 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     compare.add_argument("baseline", metavar="BASELINE", help="baseline run: a run id, or a name (its latest run)")
     compare.add_argument("candidate", metavar="CANDIDATE", help="candidate run: a run id, or a name (its latest run)")
     compare.add_argument("--db", metavar="PATH", help=_DB_HELP)
-    compare.add_argument("--metric-tolerance", type=float_in(0, math.inf, 0.01, high_open=True), default=0.01, metavar="ABS",
-                         help="allowed worsening of each metric, absolute (0.01 = one accuracy point; default: 0.01)")
-    compare.add_argument("--latency-tolerance", type=float_in(0, math.inf, 0.1, high_open=True), default=0.10, metavar="REL",
-                         help="allowed relative slow-down of each median latency (0.10 = 10%% slower; default: 0.10)")
-    compare.add_argument("--alpha", type=float_in(0, 1, 0.05, low_open=True, high_open=True), default=0.05,
-                         help="significance level of each one-sided test (default: 0.05)")
-    compare.add_argument("--metrics", metavar="M1,M2",
-                         help="comma-separated metrics to compare and gate on (default: every metric in both runs)")
-    compare.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                         help="output format: text for a terminal, json for tools, markdown for a PR comment "
-                         "(default: text)")
-    compare.add_argument("--out", metavar="FILE", help="also write the output to FILE (e.g. the PR comment body)")
+    _add_gate_arguments(compare, latency_tolerance=0.10,
+                        latency_help="allowed relative slow-down of each median latency (0.10 = 10%% slower)")
     compare.add_argument("--n-boot", type=int_at_least(1, 1000), default=1000, metavar="B",
                          help="bootstrap resamples of the paired and latency tests (default: 1000)")
     compare.add_argument("--random-state", type=seed, default=0, metavar="SEED", help="seed of the bootstrap (default: 0)")
     compare.set_defaults(handler=_compare)
+
+
+def _add_gate_arguments(group: argparse._ActionsContainer, *, latency_tolerance: float, latency_help: str) -> None:
+    """The regression gate's options, shared by ``bench --baseline-model`` and ``compare``."""
+    group.add_argument("--latency-tolerance", type=float_in(0, math.inf, latency_tolerance, high_open=True),
+                       default=latency_tolerance, metavar="REL", help=f"{latency_help} (default: {latency_tolerance:.2f})")
+    group.add_argument("--metric-tolerance", type=float_in(0, math.inf, 0.01, high_open=True), default=0.01, metavar="ABS",
+                       help="allowed worsening of each metric, absolute (0.01 = one accuracy point; default: 0.01)")
+    group.add_argument("--alpha", type=float_in(0, 1, 0.05, low_open=True, high_open=True), default=0.05,
+                       help="significance level of each one-sided test (default: 0.05)")
+    group.add_argument("--metrics", metavar="M1,M2",
+                       help="comma-separated metrics to compare and gate on (default: every metric in both runs)")
+    group.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                       help="output of the comparison: text for a terminal, json for tools, markdown for a PR comment "
+                       "(default: text)")
+    group.add_argument("--out", metavar="FILE", help="also write the comparison to FILE (e.g. the PR comment body)")
+
+
+def _metric_list(text: str | None) -> list[str] | None:
+    return [m.strip() for m in text.split(",") if m.strip()] if text else None
+
+
+def _emit(result: RunComparison, fmt: str, out_path: Path | None) -> int:
+    """Print the comparison (and write it to ``--out``); the gate's exit code: 1 on a regression."""
+    text = {"json": result.to_json, "markdown": result.to_markdown}.get(fmt, result.to_text)()
+    text = text if text.endswith("\n") else text + "\n"
+    sys.stdout.write(text)
+    if out_path is not None:
+        _write_atomic(out_path, text, "--out")
+    sys.stdout.flush()
+    return 1 if result.regressed else 0
 
 
 def _db_path(value: str | None) -> Path:
@@ -242,49 +253,44 @@ def _bench_paired(args: argparse.Namespace, history: History, X: object, y: obje
             args.baseline_model, args.model, X, y, baseline_name=args.baseline_name, name=args.name, tags=args.tags,
             batch_sizes=sizes, n_processes=args.processes, n_blocks=args.blocks,
             latency_tolerance=args.latency_tolerance, metric_tolerance=args.metric_tolerance, alpha=args.alpha,
-            metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
+            metrics=_metric_list(args.metrics),
             cpu_hour_price=args.cpu_hour_price, n_boot=args.n_boot, load_kwargs=load_kwargs,
             progress=sys.stderr.isatty(), random_state=args.random_state,
         )
-    text = {"json": result.to_json, "markdown": result.to_markdown}.get(args.format, result.to_text)()
-    text = text if text.endswith("\n") else text + "\n"
-    sys.stdout.write(text)
-    if out_path is not None:
-        _write_atomic(out_path, text, "--out")
-    sys.stdout.flush()
-    return 1 if result.regressed else 0
+    return _emit(result, args.format, out_path)
 
 
 def _summary(r: Run, history: History) -> str:
+    from diagtools import _format as fmt
+    from diagtools.history._results import text_table
+
     lines = [
         f"Recorded run {r.run_id} '{r.name}' in {history.path}",
         f"  model {(r.model_fingerprint or '')[:12]}  data {(r.data_fingerprint or '')[:12]}  "
         f"commit {(r.git_commit or 'n/a')[:10]}  rows {r.n_samples:,}",
     ]
-    metrics = r.metrics
-    if len(metrics):
-        model = metrics["model"].iloc[0]
-        shown = metrics[metrics["model"] == model].head(8)
-        lines.append("  metric                 estimate  95% interval")
-        for m in shown.itertuples(index=False):
-            lines.append(f"  {m.metric:<22} {m.estimate:8.4f}  [{m.ci_low:.4f}, {m.ci_high:.4f}]")
-        if len(metrics[metrics["model"] == model]) > len(shown):
-            lines.append(f"  ... {len(metrics[metrics['model'] == model]) - len(shown)} more metrics stored")
-    lat = r.latency
-    if len(lat):
-        lines.append("  batch  median_ms  95% interval       p95_ms  samples")
-        for row in lat.itertuples(index=False):
-            lines.append(f"  {int(row.batch_size):>5}  {row.median_ms:9.3f}  [{row.ci_low:.3f}, {row.ci_high:.3f}]"
-                         f"  {row.p95_ms:8.3f}  {int(row.n)}")
+    table: list[list[str]] = []
+    if len(r.metrics):
+        own = r.metrics[r.metrics["model"] == r.metrics["model"].iloc[0]]
+        table = [["metric", "estimate", "95% interval"]]
+        table += [[str(m.metric), fmt.number(m.estimate), fmt.interval(m.ci_low, m.ci_high) or fmt.NA]
+                  for m in own.head(8).itertuples(index=False)]
+        lines += [f"  {line}" for line in text_table(table)]
+        if len(own) > 8:
+            lines.append(f"  ... {len(own) - 8} more metrics stored")
+    if len(r.latency):
+        table = [["batch", "median_ms", "95% interval", "p95_ms", "samples"]]
+        table += [[str(int(t.batch_size)), fmt.number(t.median_ms), fmt.interval(t.ci_low, t.ci_high) or fmt.NA,
+                   fmt.number(t.p95_ms), str(int(t.n))] for t in r.latency.itertuples(index=False)]
+        lines += [f"  {line}" for line in text_table(table)]
     cost = r.params.get("cost") or []
     if cost:
-        lines.append("  batch  CPU-s per 1k predictions  peak MB  energy J per 1k  cost per million")
-        for c in cost:
-            energy = "n/a" if c.get("energy_j_per_1k") is None else f"{c['energy_j_per_1k']:.3g}"
-            price = ("n/a (no --cpu-hour-price)" if c.get("cost_per_million") is None
-                     else f"{c['cost_per_million']:.3g}")
-            lines.append(f"  {int(c['batch_size']):>5}  {c['cpu_s_per_1k']:>24.3g}  {c['peak_mb']:>7.3g}  {energy:>15}"
-                         f"  {price}")
+        table = [["batch", "CPU-s per 1k predictions", "peak MB", "energy J per 1k", "cost per million"]]
+        table += [[str(int(c["batch_size"])), fmt.short_number(c["cpu_s_per_1k"]), fmt.short_number(c["peak_mb"]),
+                   fmt.short_number(c.get("energy_j_per_1k")),
+                   "n/a (no --cpu-hour-price)" if c.get("cost_per_million") is None
+                   else fmt.short_number(c["cost_per_million"])] for c in cost]
+        lines += [f"  {line}" for line in text_table(table)]
         if r.params.get("energy_note"):
             lines.append(f"  energy not available: {r.params['energy_note']}")
     lines.append(f"Compare with: diagtools compare <BASELINE> {r.run_id} --db {history.path} "
@@ -309,17 +315,6 @@ def _compare(args: argparse.Namespace) -> int:
                        "--random-state"):
         result = compare_runs(baseline, candidate, metric_tolerance=args.metric_tolerance,
                               latency_tolerance=args.latency_tolerance, alpha=args.alpha,
-                              metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics
-                              else None, n_boot=args.n_boot, random_state=args.random_state)
-    if args.format == "json":
-        text = result.to_json()
-    elif args.format == "markdown":
-        text = result.to_markdown()
-    else:
-        text = result.to_text()
-    text = text if text.endswith("\n") else text + "\n"
-    sys.stdout.write(text)
-    if out_path is not None:
-        _write_atomic(out_path, text, "--out")
-    sys.stdout.flush()
-    return 1 if result.regressed else 0
+                              metrics=_metric_list(args.metrics), n_boot=args.n_boot,
+                              random_state=args.random_state)
+    return _emit(result, args.format, out_path)

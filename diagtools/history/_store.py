@@ -586,21 +586,7 @@ class History:
         )
 
     def latest(self, name: str) -> Run:
-        """Return the most recent run of a series.
-
-        Parameters
-        ----------
-        name : str
-
-        Returns
-        -------
-        Run
-
-        Raises
-        ------
-        DiagnosticInputError
-            When the series has no run.
-        """
+        """Return the most recent run of the series ``name`` (like :meth:`get`; no run of it is an input error)."""
         with self._read() as con:
             row = con.execute("SELECT MAX(id) FROM runs WHERE name = ?", (name,)).fetchone()
         if row is None or row[0] is None:
