@@ -91,7 +91,11 @@ def test_intent_model_gets_a_faster_noninferior_variant(intent_result):
     best = res.recommended
     c = res.comparison
     lat = c[(c["variant"] == best) & (c["metric"] == "p50_ms") & (c["batch_size"] == 1)].iloc[0]
-    assert lat["difference"] <= -0.25 and lat["ci_high"] < 0  # >= 25% lower p50, significantly
+    assert lat["ratio"] <= 0.75 and lat["ratio_ci_high"] < 1  # >= 25% lower p50, significantly
+    # one comparison schema: the variant's own p50 with its interval, the reference's beside it
+    own = res.frame[(res.frame["variant"] == best) & (res.frame["metric"] == "p50_ms") & (res.frame["batch_size"] == 1)]
+    assert lat["estimate"] == own["estimate"].iloc[0] and lat["ci_low"] == own["ci_low"].iloc[0]
+    assert np.isnan(lat["difference"]) and lat["reference_estimate"] > lat["estimate"]
     acc = c[(c["variant"] == best) & (c["metric"] == "accuracy")].iloc[0]
     assert acc["p_value"] < 0.05 and acc["test"] == "non-inferiority"
     assert res.params["margin"] == 0.01
@@ -195,6 +199,8 @@ def test_planted_variant_two_points_worse_is_never_recommended():
                    progress=False)
     acc = res.comparison.set_index(["variant", "metric"]).loc[("planted", "accuracy")]
     assert acc["difference"] == pytest.approx(-0.02)
+    assert acc["estimate"] - acc["reference_estimate"] == pytest.approx(-0.02)
+    assert acc["difference_ci_low"] < -0.02 < acc["difference_ci_high"] and np.isnan(acc["ratio"])
     # A two-sided test does not call it worse ...
     assert acc["p_two_sided"] > 0.05
     assert acc["p_two_sided"] == pytest.approx(binomtest(240, 440, 0.5).pvalue)
@@ -375,8 +381,8 @@ def test_cpu_clock_compares_cpu_time():
                    batch_sizes=(1,), clock="cpu", progress=False)
     w = wall.comparison.set_index("metric").loc["p50_ms"]
     c = cpu.comparison.set_index("metric").loc["p50_ms"]
-    assert w["ci_low"] > 1.0  # more than twice as slow by the wall clock
-    assert c["difference"] < w["difference"] / 3
+    assert w["ratio_ci_low"] > 2.0  # more than twice as slow by the wall clock
+    assert c["ratio"] - 1 < (w["ratio"] - 1) / 3
     assert cpu.params["clock"] == "cpu"
     with pytest.raises(DiagnosticInputError, match="clock"):
         optimize(reference, X, y, clock="gpu", progress=False)

@@ -12,6 +12,7 @@ from diagtools._stats import (
     bootstrap_p_value,
     paired_noninferiority,
     percentile_interval,
+    quantile_bootstrap,
     wilson_interval,
 )
 from diagtools.latency._variants import _ratio_ci
@@ -19,8 +20,20 @@ from diagtools.latency._variants import _ratio_ci
 __all__ = ["COMPARISON_COLUMNS", "FRAME_COLUMNS", "latency_rows", "quality_rows"]
 
 FRAME_COLUMNS = ["variant", "metric", "batch_size", "estimate", "ci_low", "ci_high", "n"]
-COMPARISON_COLUMNS = ["variant", "metric", "batch_size", "reference_estimate", "estimate", "difference",
-                      "ci_low", "ci_high", "p_value", "p_two_sided", "q_value", "test"]
+#: One comparison schema (docs/design.md): the variant's ``estimate`` with its own interval, the
+#: reference's ``reference_estimate``, and the comparison as a named statistic with its interval:
+#: ``difference`` (variant - reference) for quality, ``ratio`` (variant / reference) for latency.
+COMPARISON_COLUMNS = ["variant", "metric", "batch_size", "estimate", "ci_low", "ci_high", "n", "reference_estimate",
+                      "difference", "difference_ci_low", "difference_ci_high", "ratio", "ratio_ci_low",
+                      "ratio_ci_high", "p_value", "p_two_sided", "q_value", "test"]
+_NO_RATIO = (np.nan, np.nan, np.nan)
+_NO_DIFFERENCE = (np.nan, np.nan, np.nan)
+
+
+def _wilson(successes: int, n: int, confidence: float) -> tuple[float, float, float, int]:
+    """``(share, ci_low, ci_high, n)`` of a proportion with its Wilson interval."""
+    lo, hi = wilson_interval(successes, n, confidence)
+    return (successes / n if n else np.nan), float(lo), float(hi), int(n)
 
 
 def _r2_boot(y: np.ndarray, pred: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -52,11 +65,9 @@ def quality_rows(y: np.ndarray, preds: dict[str, np.ndarray], reference: str, *,
         classes = sorted(set(ys))
         ok = {k: p.astype(str) == ys for k, p in preds.items()}
         for k in preds:
-            lo, hi = wilson_interval(int(ok[k].sum()), n, confidence)
-            frame.append((k, "accuracy", np.nan, float(ok[k].mean()), float(lo), float(hi), n))
+            frame.append((k, "accuracy", np.nan, *_wilson(int(ok[k].sum()), n, confidence)))
             agree = int((preds[k].astype(str) == preds[reference].astype(str)).sum())
-            lo, hi = wilson_interval(agree, n, confidence)
-            frame.append((k, "agreement", np.nan, agree / n, float(lo), float(hi), n))
+            frame.append((k, "agreement", np.nan, *_wilson(agree, n, confidence)))
         for k in preds:
             if k == reference:
                 continue
@@ -65,14 +76,16 @@ def quality_rows(y: np.ndarray, preds: dict[str, np.ndarray], reference: str, *,
             # loss, i.e. the upper end of the two-sided (1 - 2 alpha) score interval.
             r90 = paired_noninferiority(ok[reference], ok[k], margin, confidence=1 - 2 * alpha)
             smallest[k] = max(0.0, -r90["ci_low"])
-            comp.append((k, "accuracy", np.nan, float(ok[reference].mean()), float(ok[k].mean()), r["difference"],
-                         r["ci_low"], r["ci_high"], r["p_value"], r["p_two_sided"], np.nan, "non-inferiority"))
+            comp.append((k, "accuracy", np.nan, *_wilson(int(ok[k].sum()), n, confidence), float(ok[reference].mean()),
+                         r["difference"], r["ci_low"], r["ci_high"], *_NO_RATIO, r["p_value"], r["p_two_sided"], np.nan,
+                         "non-inferiority"))
             per = []
             for c in classes:
                 m = ys == c
                 rc = paired_noninferiority(ok[reference][m], ok[k][m], 0.0, confidence=confidence)
-                per.append((k, f"recall[{c}]", np.nan, float(ok[reference][m].mean()), float(ok[k][m].mean()),
-                            rc["difference"], rc["ci_low"], rc["ci_high"], rc["p_two_sided"], rc["p_two_sided"]))
+                per.append((k, f"recall[{c}]", np.nan, *_wilson(int(ok[k][m].sum()), int(m.sum()), confidence),
+                            float(ok[reference][m].mean()), rc["difference"], rc["ci_low"], rc["ci_high"], *_NO_RATIO,
+                            rc["p_two_sided"], rc["p_two_sided"]))
             q = benjamini_hochberg(np.array([p[-1] for p in per]))
             comp += [(*p, float(qv), "mcnemar") for p, qv in zip(per, q, strict=True)]
         return frame, comp
@@ -83,17 +96,19 @@ def quality_rows(y: np.ndarray, preds: dict[str, np.ndarray], reference: str, *,
             boots[k].append(_r2_boot(yf, p.astype(float), counts))
     boot = {k: np.concatenate(v) for k, v in boots.items()}
     est = {k: float(1 - np.sum((yf - p) ** 2) / np.sum((yf - yf.mean()) ** 2)) for k, p in preds.items()}
+    own = {}
     for k in preds:
         lo, hi = percentile_interval(boot[k], confidence)
-        frame.append((k, "r2", np.nan, est[k], float(lo), float(hi), n))
+        own[k] = (est[k], float(lo), float(hi), n)
+        frame.append((k, "r2", np.nan, *own[k]))
     for k in preds:
         if k == reference:
             continue
         d = boot[k] - boot[reference]
         lo, hi = percentile_interval(d, confidence)
         smallest[k] = max(0.0, -float(np.quantile(d, alpha)))
-        comp.append((k, "r2", np.nan, est[reference], est[k], est[k] - est[reference], float(lo), float(hi),
-                     bootstrap_noninferiority_p_value(d, margin), float(bootstrap_p_value(d)), np.nan,
+        comp.append((k, "r2", np.nan, *own[k], est[reference], est[k] - est[reference], float(lo), float(hi),
+                     *_NO_RATIO, bootstrap_noninferiority_p_value(d, margin), float(bootstrap_p_value(d)), np.nan,
                      "non-inferiority (bootstrap)"))
     return frame, comp
 
@@ -121,25 +136,24 @@ def latency_rows(samples: dict[str, pd.DataFrame], reference: str, *, n_boot: in
     """
     column = "cpu_ms" if clock == "cpu" else "latency_ms"
     rng = np.random.default_rng(random_state)
-    a = (1 - confidence) / 2
     frame: list[tuple] = []
     comp: list[tuple] = []
+    own: dict[tuple[str, float, str], tuple[float, float, float, int]] = {}
     for k, calls in samples.items():
         for b, g in calls.groupby("batch_size"):
             w = _thin(g["latency_ms"].to_numpy())
-            idx = rng.integers(0, len(w), (n_boot, len(w)))
-            for stat, q in (("p50", 50), ("p99", 99)):
-                boot_q = np.percentile(w[idx], q, axis=1)
-                frame.append((k, f"{stat}_ms", float(b), float(np.percentile(w, q)), float(np.quantile(boot_q, a)),
-                              float(np.quantile(boot_q, 1 - a)), len(g)))
-            boot_m = w[idx].mean(axis=1)
+            # p50, p99 and the mean of the same resamples (the mean gives the throughput)
+            draws = quantile_bootstrap(w, [50, 99], n_boot=n_boot, random_state=rng, with_mean=True)
+            low, high = percentile_interval(draws, confidence)
+            for j, (stat, q) in enumerate((("p50", 50), ("p99", 99))):
+                own[(k, float(b), stat)] = (float(np.percentile(w, q)), float(low[j]), float(high[j]), len(g))
+                frame.append((k, f"{stat}_ms", float(b), *own[(k, float(b), stat)]))
             frame.append((k, "throughput_rps", float(b), float(b) * 1e3 / float(w.mean()),
-                          float(b) * 1e3 / float(np.quantile(boot_m, 1 - a)), float(b) * 1e3 / float(np.quantile(boot_m, a)),
-                          len(g)))
+                          float(b) * 1e3 / float(high[-1]), float(b) * 1e3 / float(low[-1]), len(g)))
             cpu = _thin(g["cpu_ms"].to_numpy()) / float(b)  # ms of CPU per row = s per 1k rows
-            boot = cpu[rng.integers(0, len(cpu), (n_boot, len(cpu)))].mean(axis=1)
-            frame.append((k, "cpu_s_per_1k", float(b), float(cpu.mean()), float(np.quantile(boot, a)),
-                          float(np.quantile(boot, 1 - a)), len(cpu)))
+            lo, hi = percentile_interval(quantile_bootstrap(cpu, [50], n_boot=n_boot, random_state=rng,
+                                                            with_mean=True)[:, -1], confidence)
+            frame.append((k, "cpu_s_per_1k", float(b), float(cpu.mean()), float(lo), float(hi), len(cpu)))
     ref = samples[reference]
     for k, calls in samples.items():
         if k == reference:
@@ -150,9 +164,14 @@ def latency_rows(samples: dict[str, pd.DataFrame], reference: str, *, n_boot: in
             if not len(r_s):
                 continue
             for stat, q in (("p50", 50), ("p99", 99)):
-                est, lo, hi, p = _ratio_ci(r_s, v_s, q, n_boot, rng, confidence)
-                comp.append((k, f"{stat}_ms", float(b), float(np.percentile(r_s, q)), float(np.percentile(v_s, q)),
-                             est, lo, hi, p, p, np.nan, "ratio (bootstrap)"))
+                # _ratio_ci gives the relative change variant / reference - 1: the ratio is one more
+                rel, lo, hi, p = _ratio_ci(r_s, v_s, q, n_boot, rng, confidence)
+                if clock == "cpu":  # the variant's own row: its CPU-time percentile, no interval of it here
+                    mine = (float(np.percentile(v_s, q)), np.nan, np.nan, len(v_s))
+                else:
+                    mine = own[(k, float(b), stat)]
+                comp.append((k, f"{stat}_ms", float(b), *mine, float(np.percentile(r_s, q)), *_NO_DIFFERENCE,
+                             1.0 + rel, 1.0 + lo, 1.0 + hi, p, p, np.nan, "ratio (bootstrap)"))
     return frame, comp
 
 

@@ -338,11 +338,11 @@ def optimize(
             q = comparison[(comparison["variant"] == c.name) & (comparison["metric"] == primary)].iloc[0]
             lat = comparison[(comparison["variant"] == c.name) & (comparison["metric"] == "p50_ms")]
             first = lat[lat["batch_size"] == sizes[0]].iloc[0]
-            others_ok = bool((lat[lat["batch_size"] != sizes[0]]["ci_low"] <= 0).all())
+            others_ok = bool((lat[lat["batch_size"] != sizes[0]]["ratio_ci_low"] <= 1).all())
             row["non_inferior"] = bool(q["p_value"] < alpha)
-            row["faster"] = bool(first["ci_high"] < 0 and others_ok)
+            row["faster"] = bool(first["ratio_ci_high"] < 1 and others_ok)
             if row["non_inferior"] and row["faster"]:
-                speed = -float(first["difference"])
+                speed = 1.0 - float(first["ratio"])
                 if speed > best_speed:
                     best, best_speed = c.name, speed
         rows.append(row)

@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from diagtools._format import p_value, percent, q_value, short_number, signed
+from diagtools._plotting import empty_panel, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
 from diagtools.errors import DiagnosticInputError
 
@@ -17,13 +19,13 @@ __all__ = ["OptimizationResult"]
 _POINTS = ("accuracy", "balanced_accuracy", "f1_macro")
 
 
-def _speed_text(rel: float, lo: float, hi: float, batch: int, clock: str = "wall") -> str:
-    """"31% faster (95% CI 28-34%)" for a relative change of latency; "12x as fast" beyond 2x,
-    where percentages of a shrinking latency stop reading well (99% vs 99.5%)."""
+def _speed_text(ratio: float, lo: float, hi: float, batch: int, clock: str = "wall") -> str:
+    """"31% faster (95% CI 28%-34%)" for a latency ratio variant / reference; "12x as fast" beyond
+    2x, where percentages of a shrinking latency stop reading well (99% vs 99.5%)."""
     at = f"p50{' CPU time' if clock == 'cpu' else ''}, batch {batch}"
-    if rel <= -0.5:
-        return f"{1 / (1 + rel):.3g}x as fast at {at} (95% CI {1 / (1 + hi):.3g}x-{1 / (1 + lo):.3g}x)"
-    return f"{-rel:.0%} faster at {at} (95% CI {-hi:.0%}-{-lo:.0%})"
+    if ratio <= 0.5:
+        return f"{short_number(1 / ratio)}x as fast at {at} (95% CI {short_number(1 / hi)}x-{short_number(1 / lo)}x)"
+    return f"{percent(1 - ratio, 0)} faster at {at} (95% CI {percent(1 - hi, 0)}-{percent(1 - lo, 0)})"
 
 
 @dataclass(frozen=True)
@@ -38,14 +40,16 @@ class OptimizationResult(Result):
         the reference's), ``p50_ms``, ``p99_ms``, ``throughput_rps`` and ``cpu_s_per_1k``
         (CPU-seconds per 1,000 predictions) per batch size, ``size_mb`` (pickle).
     comparison : pandas.DataFrame
-        Columns ``variant, metric, batch_size, reference_estimate, estimate, difference, ci_low,
-        ci_high, p_value, p_two_sided, q_value, test``. For the primary metric ``difference`` is
-        ``variant - reference`` with a score interval (Tango) and ``p_value`` is the one-sided
-        **non-inferiority** p-value at ``margin``; ``p_two_sided`` is the exact McNemar p-value
-        (the usual "is it different" test). Per-class ``recall[...]``: McNemar p-values with
-        Benjamini-Hochberg q-values per variant. ``p50_ms`` / ``p99_ms``: the relative change
-        ``variant / reference - 1`` with a bootstrap interval (-0.3 = 30% lower latency), of wall
-        or CPU time as ``params["clock"]`` says.
+        Columns ``variant, metric, batch_size, estimate, ci_low, ci_high, n`` (the variant's value
+        with its own interval), ``reference_estimate`` (the reference's), ``difference,
+        difference_ci_low, difference_ci_high`` (quality rows), ``ratio, ratio_ci_low,
+        ratio_ci_high`` (latency rows), ``p_value, p_two_sided, q_value, test``. For the primary
+        metric ``difference`` is ``variant - reference`` with a score interval (Tango) and
+        ``p_value`` is the one-sided **non-inferiority** p-value at ``margin``; ``p_two_sided`` is
+        the exact McNemar p-value (the usual "is it different" test). Per-class ``recall[...]``:
+        McNemar p-values with Benjamini-Hochberg q-values per variant. ``p50_ms`` / ``p99_ms``:
+        ``ratio = variant / reference`` with a bootstrap interval (0.7 = 30% lower latency), of
+        wall or CPU time as ``params["clock"]`` says.
     variants : pandas.DataFrame
         One row per candidate: ``variant, family, base, description, params, status, reason,
         fit_seconds, n_changed, n_changed_vs_base, smallest_margin, non_inferior, faster,
@@ -138,15 +142,16 @@ class OptimizationResult(Result):
         """Reference latency over the variant's (1.5 = 50% more calls per second)."""
         b = self._batches[0] if batch_size is None else batch_size
         row = self._cmp(variant, f"{statistic}_ms", b)
-        return float("nan") if row is None else float(1.0 / (1.0 + row["difference"]))
+        return float("nan") if row is None else float(1.0 / row["ratio"])
 
     # -- conclusions -------------------------------------------------------------------------
     def _quality_text(self, r: pd.Series) -> tuple[str, str]:
-        scale, unit = (100.0, " pt") if self.primary in _POINTS else (1.0, "")
-        margin = float(self.params.get("margin", 0.0)) * scale
-        d, lo, hi = (float(r[k]) * scale + 0.0 for k in ("difference", "ci_low", "ci_high"))  # + 0.0: no "-0"
-        change = f"{self.primary} {d:+.2g}{unit} (95% CI {lo:+.2g} to {hi:+.2g}{unit})"
-        return change, f"{margin:.3g}{unit}"
+        points = self.primary in _POINTS
+        d, lo, hi = (signed(float(r[k]) + 0.0, as_percent=points)  # + 0.0: no "-0"
+                     for k in ("difference", "difference_ci_low", "difference_ci_high"))
+        margin = float(self.params.get("margin", 0.0))
+        return (f"{self.primary} {d} (95% CI {lo} to {hi})",
+                f"{short_number(margin * 100)} pt" if points else short_number(margin))
 
     def findings(self) -> list[Finding]:
         """The recommendation (or "no faster variant found"), near misses, ONNX disagreements."""
@@ -160,8 +165,8 @@ class OptimizationResult(Result):
             if q is None or lat is None:
                 continue
             change, margin = self._quality_text(q)
-            rel, lo, hi = lat["difference"], lat["ci_low"], lat["ci_high"]
-            speed = _speed_text(rel, lo, hi, int(b0), str(self.params.get("clock", "wall")))
+            ratio, lo, hi = lat["ratio"], lat["ratio_ci_low"], lat["ratio_ci_high"]
+            speed = _speed_text(ratio, lo, hi, int(b0), str(self.params.get("clock", "wall")))
             if name == self.recommended:
                 what = str(v["description"])
                 if v["base"] != self.reference:  # a derived variant: say the whole recipe
@@ -170,21 +175,21 @@ class OptimizationResult(Result):
                         what = f"{base['description'].iloc[0]}, then {what}"
                 out.append(Finding(
                     "optimize", "medium",
-                    f"Recommended: {what}; {speed}, {change}, non-inferior at {margin} (p={q['p_value']:.2g})",
+                    f"Recommended: {what}; {speed}, {change}, non-inferior at {margin} ({p_value(q['p_value'])})",
                     f"Variant '{name}' ({v['family']}). Save it with result.save(path); verify it under load "
                     "(load_test) and with deployment_sweep before switching.",
-                    {"variant": name, "latency_change": float(rel), "metric_change": float(q["difference"]),
+                    {"variant": name, "latency_ratio": float(ratio), "metric_change": float(q["difference"]),
                      "p_noninferiority": float(q["p_value"]), "p_two_sided": float(q["p_two_sided"])},
                 ))
-            elif hi < 0 and not q["p_value"] < alpha:
-                scale = 100.0 if self.primary in _POINTS else 1.0
+            elif hi < 1 and not q["p_value"] < alpha:
+                smallest = float(v["smallest_margin"])
                 out.append(Finding(
                     "optimize", "low",
                     f"Variant '{name}' is {speed} but its loss cannot be ruled out: {change}, not non-inferior at "
-                    f"{margin} (p={q['p_value']:.2g}; two-sided p={q['p_two_sided']:.2g})",
+                    f"{margin} ({p_value(q['p_value'])}; two-sided {p_value(q['p_two_sided'])})",
                     "A difference that is not significant is not evidence of no loss. These rows support a margin "
-                    f"of {v['smallest_margin'] * scale:.2g}{' pt' if scale == 100 else ''} at best; more test rows "
-                    "or a larger margin would be needed to accept it.",
+                    f"of {short_number(smallest * 100) + ' pt' if self.primary in _POINTS else short_number(smallest)} "
+                    "at best; more test rows or a larger margin would be needed to accept it.",
                     {"variant": name, "p_noninferiority": float(q["p_value"]), "p_two_sided": float(q["p_two_sided"])},
                 ))
             c = self.comparison
@@ -193,8 +198,8 @@ class OptimizationResult(Result):
             for _, r in per.iterrows():
                 out.append(Finding(
                     "optimize", "medium" if name == self.recommended else "low",
-                    f"Variant '{name}': {r['metric']} drops {abs(r['difference']) * 100:.3g} pt "
-                    f"({r['reference_estimate']:.1%} -> {r['estimate']:.1%}), q={r['q_value']:.2g}",
+                    f"Variant '{name}': {r['metric']} drops {short_number(abs(r['difference']) * 100)} pt "
+                    f"({percent(r['reference_estimate'])} -> {percent(r['estimate'])}), {q_value(r['q_value'])}",
                     "The overall figure hides a class that loses; check it before switching.",
                     {"variant": name, "metric": str(r["metric"])},
                 ))
@@ -223,7 +228,7 @@ class OptimizationResult(Result):
         out = [("variants evaluated", str(n_eval)), ("recommended", self.recommended or "none")]
         if self.recommended is not None:
             q = self._cmp(self.recommended, self.primary)
-            out.append(("speed-up (p50)", f"{self.speedup(self.recommended):.2g}x"))
+            out.append(("speed-up (p50)", f"{short_number(self.speedup(self.recommended))}x"))
             if q is not None:
                 out.append((f"{self.primary} change", self._quality_text(q)[0].split(" ", 1)[1]))
         return out
@@ -256,28 +261,44 @@ class OptimizationResult(Result):
         return out
 
     # -- views -------------------------------------------------------------------------------
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, *, ax: Any = None, title: str | None = None, **kwargs: Any) -> Any:
         """Speed-up against quality change per variant, intervals on both axes, margin drawn.
 
         A variant is recommendable in the upper right: right of 1x (faster) with its whole
         quality interval above the dashed margin line.
-        """
-        from diagtools._plotting import get_ax
 
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        title : str, optional
+            Replaces the default title.
+        **kwargs
+            Style of the variants' points (``markersize``, ``alpha``, ...), checked by
+            :func:`diagtools._plotting.validate_style_kwargs`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        style = validate_style_kwargs({}, kwargs)
         ax = get_ax(ax)
+        title = title or "Variants: speed-up vs quality change (bars: 95% CI; star: recommended)"
+        names = self.variants[self.variants["status"] == "evaluated"]["variant"].tolist() if len(self.variants) else []
+        if not names or not self._batches:
+            return empty_panel(ax, "no variant was evaluated", title=title)
         b0 = self._batches[0]
         scale = 100.0 if self.primary in _POINTS else 1.0
-        names = self.variants[self.variants["status"] == "evaluated"]["variant"].tolist()
         for i, name in enumerate(names):
             q, lat = self._cmp(name, self.primary), self._cmp(name, "p50_ms", b0)
             if q is None or lat is None:
                 continue
-            x = 1.0 / (1.0 + lat["difference"])
-            xlo, xhi = 1.0 / (1.0 + lat["ci_high"]), 1.0 / (1.0 + lat["ci_low"])
-            y, ylo, yhi = q["difference"] * scale, q["ci_low"] * scale, q["ci_high"] * scale
+            # speed-up = 1 / ratio: the ratio's upper end is the speed-up's lower end
+            x, xlo, xhi = 1.0 / lat["ratio"], 1.0 / lat["ratio_ci_high"], 1.0 / lat["ratio_ci_low"]
+            y, ylo, yhi = (q[k] * scale for k in ("difference", "difference_ci_low", "difference_ci_high"))
             star = name == self.recommended
-            ax.errorbar(x, y, xerr=[[max(x - xlo, 0)], [max(xhi - x, 0)]], yerr=[[max(y - ylo, 0)], [max(yhi - y, 0)]],
-                        fmt="*" if star else "o", ms=13 if star else 6, color=f"C{i % 10}", capsize=3, label=name)
+            point = {"color": f"C{i % 10}", "marker": "*" if star else "o", "markersize": 13 if star else 6, **style}
+            interval_bars(ax, [y], [x], [xlo], [xhi], horizontal=True, **{"label": name, **point})
+            interval_bars(ax, [x], [y], [ylo], [yhi], **point)
         ax.axvline(1.0, color="grey", lw=1)
         ax.axhline(0.0, color="grey", lw=1)
         ax.axhline(-float(self.params.get("margin", 0.0)) * scale, color="C3", ls="--", lw=1,
@@ -285,11 +306,11 @@ class OptimizationResult(Result):
         ax.set_xscale("log")
         from matplotlib.ticker import FuncFormatter
 
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}x"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{short_number(v)}x"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
         ax.set_xlabel(f"speed-up of p50 latency at batch {int(b0)} (log; right = faster)")
         ax.set_ylabel(f"{self.primary} change vs reference" + (" (pt)" if scale == 100 else ""))
-        ax.set_title(kwargs.get("title", "Variants: speed-up vs quality change (bars: 95% CI; star: recommended)"))
+        ax.set_title(title)
         ax.legend(fontsize="x-small", loc="best")
         return ax
 

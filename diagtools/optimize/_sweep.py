@@ -10,7 +10,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from diagtools._result import Finding, Result
+from diagtools._format import number, short_number
+from diagtools._plotting import empty_panel, get_ax, interval_bars, validate_style_kwargs
+from diagtools._result import Finding, Result, rank_findings
 from diagtools.errors import DiagnosticInputError
 from diagtools.latency._checks import check_batch_sizes, check_method, check_n_rows
 
@@ -60,51 +62,67 @@ class DeploymentSweep(Result):
         thr = self._get("throughput_rps")
         top = thr["estimate"].idxmax()
         out.append(Finding("optimize", "info",
-                           f"Highest throughput: {thr.loc[top, 'estimate']:,.0f} rows/s at {top[0]} thread(s), batch {top[1]}",
+                           f"Highest throughput: {short_number(thr.loc[top, 'estimate'])} rows/s at {top[0]} thread(s), "
+                           f"batch {top[1]}",
                            evidence={"threads": int(top[0]), "batch_size": int(top[1])}))
         target = self.params.get("p99_target_ms")
         if target is not None:
             best = self.cheapest()
             if best is None:
-                out.append(Finding("optimize", "medium", f"No setting meets the p99 target of {target:g} ms",
+                out.append(Finding("optimize", "medium", f"No setting meets the p99 target of {short_number(target)} ms",
                                    "Try smaller batches, a faster variant (optimize) or faster hardware.",
                                    {"p99_target_ms": float(target)}))
             else:
                 out.append(Finding(
                     "optimize", "info",
-                    f"Cheapest setting meeting p99 <= {target:g} ms: {best['threads']} thread(s), batch "
-                    f"{best['batch_size']} (p99 {best['p99_ms']:.3g} ms, upper 95% bound {best['p99_ci_high_ms']:.3g} ms; "
-                    f"{best['throughput_rps']:,.0f} rows/s)",
+                    f"Cheapest setting meeting p99 <= {short_number(target)} ms: {best['threads']} thread(s), batch "
+                    f"{best['batch_size']} (p99 {number(best['p99_ms'])} ms, upper 95% bound "
+                    f"{number(best['p99_ci_high_ms'])} ms; {short_number(best['throughput_rps'])} rows/s)",
                     "Fewest threads first, then the most rows per second per thread.", best))
-        return out
+        return rank_findings(out)
 
     def headline(self) -> list[tuple[str, str]]:
         """Settings swept and the best throughput."""
         thr = self._get("throughput_rps")
-        return [("settings", str(len(thr))), ("best throughput", f"{thr['estimate'].max():,.0f} rows/s")]
+        return [("settings", str(len(thr))), ("best throughput", f"{short_number(thr['estimate'].max())} rows/s")]
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """p99 latency against throughput, one line per thread count (points = batch sizes)."""
-        from diagtools._plotting import get_ax
+    def plot(self, *, ax: Any = None, title: str | None = None, **kwargs: Any) -> Any:
+        """p99 latency against throughput, one line per thread count (points = batch sizes).
 
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        title : str, optional
+            Replaces the default title.
+        **kwargs
+            Style of the lines (``linewidth``, ``alpha``, ...), checked by
+            :func:`diagtools._plotting.validate_style_kwargs`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        style = validate_style_kwargs({"linestyle": "-"}, kwargs)
         ax = get_ax(ax)
+        title = title or "Latency vs throughput per thread count (labels: batch size)"
         p99, thr = self._get("p99_ms"), self._get("throughput_rps")
+        if p99.empty or thr.empty:
+            return empty_panel(ax, "no setting was timed", title=title)
         for i, t in enumerate(sorted(set(p99.index.get_level_values("threads")))):
             x = thr.loc[t]["estimate"]
-            yv = p99.loc[t]
-            ax.errorbar(x.to_numpy(), yv["estimate"].to_numpy(),
-                        yerr=[yv["estimate"] - yv["ci_low"], yv["ci_high"] - yv["estimate"]],
-                        fmt="o-", color=f"C{i}", capsize=3, label=f"{t} thread(s)")
+            yv = p99.loc[t].reindex(x.index)
+            interval_bars(ax, x.to_numpy(), yv["estimate"], yv["ci_low"], yv["ci_high"],
+                          **{"color": f"C{i % 10}", "label": f"{t} thread(s)", **style})
             for b, xv, yy in zip(x.index, x.to_numpy(), yv["estimate"].to_numpy(), strict=True):
                 ax.annotate(f"b{b}", (xv, yy), textcoords="offset points", xytext=(4, 4), fontsize="x-small")
         target = self.params.get("p99_target_ms")
         if target is not None:
-            ax.axhline(float(target), color="C3", ls="--", lw=1, label=f"p99 target {target:g} ms")
+            ax.axhline(float(target), color="C3", ls="--", lw=1, label=f"p99 target {short_number(target)} ms")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("throughput (rows/s, log)")
         ax.set_ylabel("p99 latency per call (ms, log)")
-        ax.set_title(kwargs.get("title", "Latency vs throughput per thread count (labels: batch size)"))
+        ax.set_title(title)
         ax.legend(fontsize="small")
         return ax
 
