@@ -129,7 +129,7 @@ def _build() -> dict[str, MetricInfo]:
     _add(t, "mae_difference", False, NONNEGATIVE, display="MAE difference")
     # speed and size
     _add(t, ("latency", "latency_ms", "mean_ms", "service_ms"), False, NONNEGATIVE, display="latency", unit="ms")
-    _add(t, ("throughput", "throughput_rows_per_s", "rows_per_s"), True, NONNEGATIVE, display="throughput",
+    _add(t, ("throughput", "throughput_rows_per_s", "rows_per_s", "throughput_rps"), True, NONNEGATIVE, display="throughput",
          unit="rows/s")
     _add(t, ("fit_time", "fit_time_s", "time_s", "seconds"), False, NONNEGATIVE, display="time", unit="s")
     _add(t, ("peak_mb", "memory_mb", "size_mb", "rss_mb", "model_size_mb"), False, NONNEGATIVE, display="memory",

@@ -70,7 +70,12 @@ def test_profile_steps_names_planted_slow_step(loans_reference, pyplot):
     assert res.params["threads"] == 1
     assert res.bottleneck() == "features/repayment"
     assert set(res.frame["step"]) >= {"features/repayment", "model"}
-    check_result_contract(res, columns=["batch_size", "step", "time_ms", "share", "n"])
+    check_result_contract(res, columns=["batch_size", "step", "estimate", "ci_low", "ci_high", "n", "share", "unit"])
+    # every step's median time lies inside its own bootstrap interval, over the calls timed
+    f = res.frame
+    assert ((f["ci_low"] <= f["estimate"]) & (f["estimate"] <= f["ci_high"])).all()
+    assert (f["n"] >= 3).all() and (f["unit"] == "ms").all()
+    assert f.groupby("batch_size")["share"].sum().to_numpy() == pytest.approx(1.0)
     assert res.params["final_step"] == "model"
     at_2048 = [f for f in res.findings() if f.evidence["batch_size"] == 2048]
     assert [(f.severity, f.evidence["step"]) for f in at_2048] == [("medium", "features/repayment")]
@@ -296,7 +301,8 @@ def test_step_shares_are_labelled_in_milliseconds(pyplot):
     from diagtools.latency import StepProfile
 
     frame = pd.DataFrame({"batch_size": [1, 1, 64, 64], "step": ["encode", "model", "encode", "model"],
-                          "time_ms": [0.5, 1.5, 30.0, 10.0], "share": [0.25, 0.75, 0.75, 0.25], "n": 5})
+                          "estimate": [0.5, 1.5, 30.0, 10.0], "ci_low": np.nan, "ci_high": np.nan, "n": 5,
+                          "share": [0.25, 0.75, 0.75, 0.25], "unit": "ms"})
     ax = StepProfile(frame=frame, params={"batch_sizes": [1, 64]}, n_samples=64).plot()
     texts = [t.get_text() for t in ax.texts]
     assert {"1.5 ms", "30 ms", "10 ms", "0.5 ms"} <= set(texts)  # every segment of at least 8% carries its time

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import time
 
 import numpy as np
 import pytest
@@ -12,10 +13,12 @@ from diagtools.latency import model_size, profile_memory
 
 
 class _Allocates:
-    """Allocates a float64 array of 8 KB per row (1024 floats) during predict."""
+    """Allocates (and touches) a float64 array of 8 KB per row (1024 floats) during predict,
+    holding it 20 ms so that the RSS sampler (every 0.5 ms) sees it resident."""
 
     def predict(self, X):
         buf = np.ones((len(X), 1024))
+        time.sleep(0.02)
         return buf.sum(axis=1)
 
 
@@ -27,13 +30,18 @@ def test_tracemalloc_peak_matches_planted_allocation(pyplot):
     t = res.frame[res.frame["measure"] == "tracemalloc"].set_index("batch_size")
     for b in (16, 2048):
         truth_mb = b * 8 * 1024 / 1024**2
-        assert t.loc[b, "peak_mb"] == pytest.approx(truth_mb, rel=0.1, abs=0.02)
+        assert t.loc[b, "estimate"] == pytest.approx(truth_mb, rel=0.1, abs=0.02)
     assert t.loc[2048, "per_row_kb"] == pytest.approx(8.0, rel=0.1)
-    rss = res.frame[res.frame["measure"] == "rss"].set_index("batch_size")["peak_mb"]
-    assert (rss >= 0).all()
+    assert (res.frame["unit"] == "MB").all() and (res.frame["n"] == 2).all()
+    assert res.frame[["ci_low", "ci_high"]].isna().all().all()  # the largest of 2 calls: no interval
+    # The planted 16 MB are written, so they are resident while predict holds them: the RSS
+    # sampler must see them (a sampler that never ran, or a delta clamped at 0, would not).
+    rss = res.frame[res.frame["measure"] == "rss"].set_index("batch_size")["estimate"]
+    assert 0.75 * 16 <= rss[2048] - rss[16] <= 3 * 16, rss.to_dict()
     assert res.pickle_bytes == len(pickle.dumps(_Allocates(), protocol=pickle.HIGHEST_PROTOCOL))
     assert "allocates up to 16 MB" in res.findings()[0].title
-    check_result_contract(res, columns=["batch_size", "measure", "peak_mb", "per_row_kb", "n"])
+    check_result_contract(res, columns=["batch_size", "measure", "estimate", "ci_low", "ci_high", "n", "unit",
+                                        "per_row_kb"])
 
 
 def test_model_size_grows_with_the_model():
@@ -58,7 +66,7 @@ def test_profile_memory_on_the_demo_pipeline(loans_reference):
     with threadpool_limits(1):  # OpenMP threads thrash on a busy 2-core box
         model = make_loan_model(overfit=False).set_params(model__max_iter=20).fit(X, df["defaulted"])
     res = profile_memory(model, X, batch_sizes=(1, 256), repeats=1)
-    t = res.frame[res.frame["measure"] == "tracemalloc"].set_index("batch_size")["peak_mb"]
+    t = res.frame[res.frame["measure"] == "tracemalloc"].set_index("batch_size")["estimate"]
     assert t[256] > t[1] > 0
     assert res.skops_bytes and res.pickle_bytes
 

@@ -67,7 +67,8 @@ def test_planted_drop_is_significant_and_identical_is_not(pyplot):
     assert c.loc[("fast", "accuracy"), "p_value"] > 0.5
     drop = c.loc[("pruned", "accuracy")]
     assert drop["difference"] == pytest.approx(-0.03, abs=1e-9)
-    assert drop["ci_high"] < 0 and drop["p_value"] < 0.01
+    assert drop["difference_ci_high"] < 0 and drop["p_value"] < 0.01
+    assert np.isnan(drop["ratio"])  # a quality change is a difference, never a ratio
     # exact McNemar: 90 rows right only under the reference, none the other way
     from scipy.stats import binomtest
 
@@ -78,7 +79,9 @@ def test_planted_drop_is_significant_and_identical_is_not(pyplot):
     # planted 3x speed-up recovered with an interval
     assert 2.0 < res.speedup("fast") < 4.0
     lat = res.comparison[(res.comparison["variant"] == "fast") & (res.comparison["metric"] == "p50_ms")].iloc[0]
-    assert lat["ci_high"] < 0
+    assert lat["ratio_ci_high"] < 1 and np.isnan(lat["difference"])
+    assert lat["ratio"] == pytest.approx(lat["estimate"] / lat["reference_estimate"])
+    assert 0.2 < lat["ratio"] < 0.5  # planted: 0.2 ms against 0.6 ms
     found = {f.evidence["variant"]: f for f in res.findings() if "accuracy change" in f.title}
     assert found["pruned"].severity == "high" and "significantly worse" in found["pruned"].title
     assert found["fast"].severity == "info" and "not significant" in found["fast"].title
@@ -86,6 +89,7 @@ def test_planted_drop_is_significant_and_identical_is_not(pyplot):
     assert "fast" in res.pareto_front() and "full" not in res.pareto_front()
     check_result_contract(res, columns=["variant", "metric", "batch_size", "estimate", "ci_low",
                                         "ci_high", "n"])
+    assert res.area == "latency" and {f.area for f in res.findings()} == {"latency"}
 
 
 def test_per_class_drop_is_flagged_after_fdr():

@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from diagtools._environment import environment_fingerprint
+from diagtools._format import metric_value, percent, plain_number, short_number
 from diagtools._result import Finding, Result, rank_findings
 from diagtools._validation import check_option, check_random_state
 from diagtools.errors import DiagnosticInputError
 from diagtools.latency._checks import check_method, check_n_rows, check_number, check_threads, take_rows
+from diagtools.latency._shared import finish_log_axes, quantile_intervals
 from diagtools.latency._timing import thread_limits, time_calls
 
 __all__ = ["LoadTestResult", "load_test", "md1_mean_wait", "mg1_mean_wait"]
@@ -36,19 +38,10 @@ MAX_QUERIES = 1_000_000
 
 
 def md1_mean_wait(rate: float, service: float) -> float:
-    """Mean queueing delay of an M/D/1 queue (Pollaczek-Khinchine): ``rho * S / (2 (1 - rho))``.
+    """Mean queueing delay of an M/D/1 queue: :func:`mg1_mean_wait` with ``E[S^2] = S^2``.
 
-    Parameters
-    ----------
-    rate : float
-        Arrival rate (queries per second).
-    service : float
-        Deterministic service time (seconds).
-
-    Returns
-    -------
-    float
-        Mean waiting time in seconds (``inf`` when ``rho >= 1``).
+    Pollaczek-Khinchine for a deterministic service time ``S`` (seconds) at ``rate`` queries
+    per second: ``rho * S / (2 (1 - rho))`` seconds, ``inf`` when ``rho >= 1``.
 
     Examples
     --------
@@ -140,8 +133,8 @@ class LoadTestResult(Result):
             t = self._stat("throughput").iloc[0]
             out.append(Finding(
                 "latency", "info",
-                f"Offline: maximum throughput {t['estimate']:.4g} rows/s (CI {t['ci_low']:.4g}-"
-                f"{t['ci_high']:.4g}) at batch size {self.params.get('batch_size')}",
+                f"Offline: maximum throughput {metric_value('throughput', t['estimate'], low=t['ci_low'], high=t['ci_high'])}"
+                f" at batch size {self.params.get('batch_size')}",
                 evidence={"throughput_rps": float(t["estimate"])},
             ))
             return out
@@ -150,8 +143,8 @@ class LoadTestResult(Result):
             if self.max_rate_qps:
                 out.append(Finding(
                     "latency", "info",
-                    f"Highest rate meeting p99 <= {self.p99_bound_ms:g} ms: {self.max_rate_qps:.4g} "
-                    f"queries/s ({self.max_rate_qps / cap:.0%} of the capacity {cap:.4g}/s)",
+                    f"Highest rate meeting p99 <= {plain_number(self.p99_bound_ms)} ms: {_qps(self.max_rate_qps)} "
+                    f"queries/s ({percent(self.max_rate_qps / cap, 0)} of the capacity {_qps(cap)}/s)",
                     "Above it queueing pushes the p99 over the bound; add workers or speed up "
                     "the model to serve more.",
                     {"max_rate_qps": self.max_rate_qps, "capacity_qps": cap},
@@ -162,21 +155,21 @@ class LoadTestResult(Result):
                 need = max(float(self.params.get("duration", 0)), float(self.params.get("min_queries", 0)) / first)
                 out.append(Finding(
                     "latency", "low",
-                    f"Undetermined: no rate was tested; the first run ({first:.4g} queries/s, 30% of the "
-                    f"capacity) needs about {need:.3g} s, more than max_time={self.params.get('max_time')} s",
+                    f"Undetermined: no rate was tested; the first run ({_qps(first)} queries/s, 30% of the "
+                    f"capacity) needs about {short_number(need)} s, more than max_time={self.params.get('max_time')} s",
                     "Raise max_time, or lower min_queries or duration.", {"p99_bound_ms": self.p99_bound_ms},
                 ))
             elif self.max_rate_qps is None:
                 out.append(Finding(
                     "latency", "low",
-                    f"The rate meeting p99 <= {self.p99_bound_ms:g} ms was not found within "
+                    f"The rate meeting p99 <= {plain_number(self.p99_bound_ms)} ms was not found within "
                     f"max_time={self.params.get('max_time')} s",
                     "Raise max_time or lower min_queries.", {"p99_bound_ms": self.p99_bound_ms},
                 ))
             else:
                 out.append(Finding(
                     "latency", "high",
-                    f"No tested rate met p99 <= {self.p99_bound_ms:g} ms, even at low load",
+                    f"No tested rate met p99 <= {plain_number(self.p99_bound_ms)} ms, even at low load",
                     "The service time alone is too slow for the bound: speed up the model.",
                     {"p99_bound_ms": self.p99_bound_ms},
                 ))
@@ -186,8 +179,8 @@ class LoadTestResult(Result):
             if hi["estimate"] > 2 * lo["estimate"]:
                 out.append(Finding(
                     "latency", "low",
-                    f"p99 grows from {lo['estimate']:.3g} ms at {lo['offered_rate_qps']:.4g}/s to "
-                    f"{hi['estimate']:.3g} ms at {hi['offered_rate_qps']:.4g}/s: queueing "
+                    f"p99 grows from {metric_value('p99_ms', lo['estimate'])} at {_qps(lo['offered_rate_qps'])}/s "
+                    f"to {metric_value('p99_ms', hi['estimate'])} at {_qps(hi['offered_rate_qps'])}/s: queueing "
                     "dominates near capacity",
                     evidence={"rates": [float(lo["offered_rate_qps"]), float(hi["offered_rate_qps"])]},
                 ))
@@ -195,14 +188,14 @@ class LoadTestResult(Result):
         if len(late) and (late["estimate"].to_numpy() > 0.1 * svc["estimate"].to_numpy()).any():
             out.append(Finding(
                 "latency", "low",
-                f"The load generator started queries up to {late['estimate'].max():.3g} ms late "
+                f"The load generator started queries up to {short_number(late['estimate'].max())} ms late "
                 "on average: the machine is busy, so the latencies are pessimistic",
                 "Rerun on a quiet machine for figures to rely on.",
                 {"late_mean_ms": float(late["estimate"].max())},
             ))
         cut = self.params.get("cut_by_max_time") or []
         if cut:
-            shown = ", ".join(f"{c['rate']:.4g}/s ({c['served']:.0f} of {c['issued']:.0f} queries)" for c in cut)
+            shown = ", ".join(f"{_qps(c['rate'])}/s ({c['served']:.0f} of {c['issued']:.0f} queries)" for c in cut)
             out.append(Finding(
                 "latency", "low",
                 f"max_time={self.params.get('max_time')} s ran out: runs cut short at {shown}",
@@ -217,7 +210,7 @@ class LoadTestResult(Result):
             r = float(done[done["estimate"] < 1]["offered_rate_qps"].min())
             out.append(Finding(
                 "latency", "medium",
-                f"Overload from {r:.4g} queries/s: the queue kept growing and some queries were "
+                f"Overload from {_qps(r)} queries/s: the queue kept growing and some queries were "
                 "not served before the time cap",
                 evidence={"rate_qps": r},
             ))
@@ -226,38 +219,39 @@ class LoadTestResult(Result):
     def headline(self) -> list[tuple[str, str]]:
         """Capacity, the rate meeting the bound, or the offline throughput."""
         if self.scenario == "offline":
-            return [("throughput", f"{self._stat('throughput').iloc[0]['estimate']:.4g} rows/s")]
-        out = [("capacity", f"{self.capacity_qps:.4g} q/s"),
+            return [("throughput", metric_value("throughput", self._stat("throughput").iloc[0]["estimate"]))]
+        out = [("capacity", f"{_qps(self.capacity_qps)} q/s"),
                ("rates tested", str(self.frame["offered_rate_qps"].nunique()))]
         if self.p99_bound_ms is not None:
-            out += [("p99 bound", f"{self.p99_bound_ms:g} ms"),
-                    ("max rate", f"{self.max_rate_qps or 0:.4g} q/s")]
+            out += [("p99 bound", f"{plain_number(self.p99_bound_ms)} ms"),
+                    ("max rate", f"{_qps(self.max_rate_qps or 0)} q/s")]
         return out
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, *, ax: Any = None, title: str | None = None, **kwargs: Any) -> Any:
         """Latency against offered load (server) or the batch latency histogram (offline).
 
-        Server: p50 and p99 with bands, the M/D/1 mean latency for the measured service time
-        (dotted), the capacity (vertical) and the p99 bound (horizontal).
+        Server: p50, p99 and mean latency with their block-bootstrap bands, the M/D/1 mean
+        latency for the measured service time (dotted), the capacity (vertical) and the p99
+        bound (horizontal); ``**kwargs`` style the three measured lines. Offline: ``**kwargs``
+        style the histogram bars.
         """
-        from diagtools._plotting import get_ax, plain_log_ticks
+        from diagtools._plotting import band, empty_panel, get_ax, validate_style_kwargs
 
         ax = get_ax(ax)
         if self.scenario == "offline":
-            ax.hist(self.samples["service_ms"], bins=30, color="C0")
+            ax.hist(self.samples["service_ms"], bins=30, **validate_style_kwargs({"color": "C0"}, kwargs, artist="patch"))
             ax.set_xlabel("batch latency (ms)")
             ax.set_ylabel("batches")
-            ax.set_title(kwargs.get("title", "Offline scenario: batch latencies"))
+            ax.set_title(title or "Offline scenario: batch latencies")
             return ax
+        validate_style_kwargs({}, kwargs, artist="line")
+        title = title or "Latency vs offered load"
         if self.frame.empty:  # undetermined: no rate fitted in max_time
-            ax.text(0.5, 0.5, "no rate tested within max_time", ha="center", va="center", transform=ax.transAxes)
-            ax.set_title(kwargs.get("title", "Latency vs offered load"))
-            return ax
+            return empty_panel(ax, "no rate tested within max_time", title=title)
         for stat, color in (("p50", "C0"), ("p99", "C3"), ("mean", "C2")):
             f = self._stat(stat)
-            x = f["offered_rate_qps"].to_numpy(float)
-            ax.plot(x, f["estimate"], "o-", color=color, label=f"{stat} latency")
-            ax.fill_between(x, f["ci_low"], f["ci_high"], color=color, alpha=0.2)
+            band(ax, f["offered_rate_qps"].to_numpy(float), f["estimate"], f["ci_low"], f["ci_high"], band_label=None,
+                 alpha=0.2, **{"color": color, "marker": "o", "label": f"{stat} latency", **kwargs})
         s = self._stat("service_mean")
         if len(s):
             svc = float(np.median(s["estimate"])) / 1e3
@@ -267,15 +261,15 @@ class LoadTestResult(Result):
         ax.axvline(self.capacity_qps, color="grey", ls="--", lw=1, label="capacity")
         if self.p99_bound_ms is not None:
             ax.axhline(self.p99_bound_ms, color="C3", ls="--", lw=1, label="p99 bound")
-        ax.set_yscale("log")
-        plain_log_ticks(ax, "y")
-        ax.set_xlabel("offered load (queries/s)")
-        ax.set_ylabel("latency (ms)")
-        ax.set_title(kwargs.get("title", "Latency vs offered load"))
-        ax.legend(fontsize="small")
-        return ax
+        return finish_log_axes(ax, xlabel="offered load (queries/s)", ylabel="latency (ms)", title=title, xlog=False)
 
 
+def _qps(rate: float) -> str:
+    """A rate in queries per second, to four significant digits (``1,234`` or ``12.5``)."""
+    return plain_number(float(f"{float(rate):.4g}")) if np.isfinite(rate) else "n/a"
+
+
+FRAME_COLUMNS = ["offered_rate_qps", "statistic", "estimate", "ci_low", "ci_high", "n", "unit"]
 _SAMPLE_COLUMNS = ["offered_rate_qps", "query", "arrival_ms", "wait_ms", "service_ms", "late_ms", "latency_ms"]
 
 
@@ -291,25 +285,6 @@ def _wait_until(target: float) -> None:
         time.sleep(gap - 0.005)
     while pc() < target:
         pass
-
-
-def _block_boot(values: np.ndarray, stats: dict[str, Any], n_boot: int, rng: np.random.Generator,
-                confidence: float) -> dict[str, tuple[float, float]]:
-    """Circular block bootstrap interval of each statistic (block length ~ sqrt(n))."""
-    n = len(values)
-    if n < 2:
-        return {k: (np.nan, np.nan) for k in stats}
-    L = max(1, int(np.sqrt(n)))
-    nb = -(-n // L)
-    starts = rng.integers(0, n, size=(n_boot, nb))
-    idx = ((starts[:, :, None] + np.arange(L)) % n).reshape(n_boot, -1)[:, :n]
-    boot = values[idx]
-    a = (1 - confidence) / 2
-    out = {}
-    for name, fn in stats.items():
-        b = fn(boot)
-        out[name] = (float(np.quantile(b, a)), float(np.quantile(b, 1 - a)))
-    return out
 
 
 def _server_run(fn: Any, batches: list[Any], rate: float, duration: float, min_queries: int,
@@ -357,15 +332,14 @@ def _server_rows(rate: float, run: dict[str, Any], n_boot: int, rng: np.random.G
     n = len(lat)
     if n == 0:  # max_time ran out before the first arrival
         return []
-    stats = {k: (lambda b, q=q: np.percentile(b, q, axis=1)) for k, q in _QUANTILES.items()}
-    stats["mean"] = lambda b: b.mean(axis=1)
-    ci = _block_boot(lat, stats, n_boot, rng, confidence)
-    rows = [(rate, k, float(np.percentile(lat, q)), *ci[k], n, "ms") for k, q in _QUANTILES.items()]
-    rows.append((rate, "mean", float(lat.mean()), *ci["mean"], n, "ms"))
-    wci = _block_boot(wait, {"m": lambda b: b.mean(axis=1)}, n_boot, rng, confidence)["m"]
-    rows.append((rate, "wait_mean", float(wait.mean()), *wci, n, "ms"))
-    sci = _block_boot(svc, {"m": lambda b: b.mean(axis=1)}, n_boot, rng, confidence)["m"]
-    rows.append((rate, "service_mean", float(svc.mean()), *sci, n, "ms"))
+    # queueing delays are autocorrelated: a circular block bootstrap (blocks of ~sqrt(n) queries)
+    kw = {"n_boot": n_boot, "rng": rng, "confidence": confidence, "block": max(1, int(np.sqrt(n)))}
+    low, high, _ = quantile_intervals(lat, list(_QUANTILES.values()), **kw)
+    rows = [(rate, k, float(np.percentile(lat, q)), low[j], high[j], n, "ms") for j, (k, q) in enumerate(_QUANTILES.items())]
+    rows.append((rate, "mean", float(lat.mean()), low[-1], high[-1], n, "ms"))
+    for name, values in (("wait_mean", wait), ("service_mean", svc)):
+        low, high, _ = quantile_intervals(values, [], **kw)
+        rows.append((rate, name, float(values.mean()), low[-1], high[-1], n, "ms"))
     el = run["elapsed"]
     rows.append((rate, "achieved_rate", n / el, np.nan, np.nan, n, "queries/s"))
     rows.append((rate, "utilisation", float(run["service"].sum() / el), np.nan, np.nan, n, "share"))
@@ -607,8 +581,7 @@ def load_test(
                 max_rate = 0.0  # even a light load misses the bound
             else:
                 max_rate = None  # undetermined within max_time
-    frame = pd.DataFrame(rows, columns=["offered_rate_qps", "statistic", "estimate", "ci_low",
-                                        "ci_high", "n", "unit"])
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     frame = frame.sort_values(["offered_rate_qps"], kind="stable").reset_index(drop=True)
     return LoadTestResult(
         frame=frame, params=params, n_samples=n_rows,
@@ -630,13 +603,12 @@ def _offline(fn: Any, batches: list[Any], duration: float, rng: np.random.Genera
                          min_time=min(duration, budget), max_time=budget, min_calls=1)
     svc = wall / 1e6
     n = len(svc)
-    ci = _block_boot(svc, {"thr": lambda x: b * 1e3 / x.mean(axis=1),
-                           **{k: (lambda x, q=q: np.percentile(x, q, axis=1)) for k, q in _QUANTILES.items()}},
-                     n_boot, rng, confidence)
-    rows = [(np.nan, "throughput", b * 1e3 / svc.mean(), *ci["thr"], n, "rows/s")]
-    rows += [(np.nan, k, float(np.percentile(svc, q)), *ci[k], n, "ms") for k, q in _QUANTILES.items()]
-    frame = pd.DataFrame(rows, columns=["offered_rate_qps", "statistic", "estimate", "ci_low",
-                                        "ci_high", "n", "unit"])
+    low, high, _ = quantile_intervals(svc, list(_QUANTILES.values()), n_boot=n_boot, rng=rng, confidence=confidence,
+                                      block=max(1, int(np.sqrt(n))))
+    # throughput is rows over the mean batch time: its interval is the mean's, inverted
+    rows = [(np.nan, "throughput", b * 1e3 / svc.mean(), b * 1e3 / high[-1], b * 1e3 / low[-1], n, "rows/s")]
+    rows += [(np.nan, k, float(np.percentile(svc, q)), low[j], high[j], n, "ms") for j, (k, q) in enumerate(_QUANTILES.items())]
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     samples = pd.DataFrame({"offered_rate_qps": np.nan, "query": np.arange(n), "arrival_ms": 0.0,
                             "wait_ms": 0.0, "service_ms": svc, "late_ms": 0.0, "latency_ms": svc})
     return LoadTestResult(frame=frame, params=params, n_samples=n_rows, samples=samples,

@@ -9,15 +9,19 @@ import tracemalloc
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
+from diagtools._format import short_number
 from diagtools._result import Finding, Result, rank_findings
 from diagtools.latency._checks import check_batch_sizes, check_method, check_n_rows, check_number, take_rows
+from diagtools.latency._shared import finish_log_axes
 from diagtools.latency._size import model_size
 
 __all__ = ["MemoryProfile", "model_size", "profile_memory"]
 
 _MB = 1024.0 * 1024.0
+FRAME_COLUMNS = ["batch_size", "measure", "estimate", "ci_low", "ci_high", "n", "unit", "per_row_kb"]
 
 
 class _RssSampler:
@@ -54,11 +58,13 @@ class MemoryProfile(Result):
     Attributes
     ----------
     frame : pandas.DataFrame
-        Columns ``batch_size, measure, peak_mb, per_row_kb, n``. ``measure`` is
-        ``"tracemalloc"`` (peak of Python and numpy allocations during the call, above the
-        start) or ``"rss"`` (peak resident set size of the process during the call above the
-        RSS just before it, sampled every 0.5 ms; allocator caching can hide reuse). ``n`` is
-        the number of calls measured (the maximum is kept).
+        Columns ``batch_size, measure, estimate, ci_low, ci_high, n, unit, per_row_kb``.
+        ``estimate`` is the peak memory of one call in MB (``unit`` ``"MB"``), the largest of
+        ``n`` calls measured; ``ci_low``/``ci_high`` are NaN (a maximum of a few calls has no
+        interval). ``measure`` is ``"tracemalloc"`` (peak of Python and numpy allocations
+        during the call, above the start) or ``"rss"`` (peak resident set size of the process
+        during the call above the RSS just before it, sampled every 0.5 ms; allocator caching
+        can hide reuse, and memory released during the call can make it negative).
     pickle_bytes, skops_bytes, file_bytes : int or None
         Model size by pickle, by skops and of the model file given (None when not measured).
     size_bytes : int or None
@@ -88,19 +94,18 @@ class MemoryProfile(Result):
         t = self._peak("tracemalloc")
         if len(t):
             last = t.iloc[-1]
-            sev = "medium" if last["per_row_kb"] > 1024 else "info"
             out.append(Finding(
-                "latency", sev,
-                f"Batch {int(last['batch_size'])}: predict allocates up to {last['peak_mb']:.3g} MB "
-                f"({last['per_row_kb']:.3g} KB per row)",
+                "latency", "medium" if last["per_row_kb"] > 1024 else "info",
+                f"Batch {int(last['batch_size'])}: predict allocates up to {short_number(last['estimate'])} MB "
+                f"({short_number(last['per_row_kb'])} KB per row)",
                 "Memory grows with the batch size; cap the batch where memory is tight.",
-                {"batch_size": int(last["batch_size"]), "peak_mb": float(last["peak_mb"])},
+                {"batch_size": int(last["batch_size"]), "peak_mb": float(last["estimate"])},
             ))
         if self.size_bytes:
             mb = self.size_bytes / _MB
             out.append(Finding(
                 "latency", "medium" if mb > 200 else "info",
-                f"The model is {mb:.3g} MB ({self.size_note})",
+                f"The model is {short_number(mb)} MB ({self.size_note})",
                 evidence={"pickle_bytes": self.pickle_bytes, "skops_bytes": self.skops_bytes,
                           "file_bytes": self.file_bytes},
             ))
@@ -114,32 +119,54 @@ class MemoryProfile(Result):
         t = self._peak("tracemalloc")
         out = []
         if len(t):
-            out.append((f"peak (batch {int(t.iloc[-1]['batch_size'])})", f"{t.iloc[-1]['peak_mb']:.3g} MB"))
+            out.append((f"peak (batch {int(t.iloc[-1]['batch_size'])})", f"{short_number(t.iloc[-1]['estimate'])} MB"))
         if self.size_bytes:
-            out.append((f"size ({self.size_source})", f"{self.size_bytes / _MB:.3g} MB"))
+            out.append((f"size ({self.size_source})", f"{short_number(self.size_bytes / _MB)} MB"))
         else:
             out.append(("size", "unknown"))
         return out
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Peak memory (MB) against batch size, one line per measure (log-log)."""
-        from diagtools._plotting import get_ax, plain_log_ticks
+    def plot(self, *, ax: Any = None, title: str = "Peak memory per call", **kwargs: Any) -> Any:
+        """Peak memory (MB) against batch size, one line per measure (log-log); ``**kwargs`` style the lines."""
+        from diagtools._plotting import empty_panel, get_ax, validate_style_kwargs
 
+        validate_style_kwargs({}, kwargs, artist="line")
         ax = get_ax(ax)
+        if self.frame.empty:
+            return empty_panel(ax, "no call was measured", title=title)
         for i, measure in enumerate(("tracemalloc", "rss")):
             f = self._peak(measure)
-            if len(f):
-                ax.plot(f["batch_size"], f["peak_mb"].clip(lower=1e-3), "o-", color=f"C{i}",
-                        label=measure)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        plain_log_ticks(ax, "x", ticks=sorted(self.frame["batch_size"].dropna().unique()))
-        plain_log_ticks(ax, "y")
-        ax.set_xlabel("batch size")
-        ax.set_ylabel("peak memory above start (MB)")
-        ax.set_title(kwargs.get("title", "Peak memory per call"))
-        ax.legend()
-        return ax
+            if len(f):  # a peak at or below zero (memory released) sits on the axis floor of a log scale
+                ax.plot(f["batch_size"], f["estimate"].clip(lower=1e-3),
+                        **{"marker": "o", "color": f"C{i}", "label": measure, **kwargs})
+        return finish_log_axes(ax, xlabel="batch size", ylabel="peak memory above start (MB)", title=title,
+                               xticks=sorted(self.frame["batch_size"].dropna().unique()))
+
+
+def _traced_peak(fn: Any, Xb: Any) -> int:
+    """Bytes tracemalloc sees allocated at the peak of one call, above the start."""
+    gc.collect()
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    start, _ = tracemalloc.get_traced_memory()
+    try:
+        fn(Xb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return peak - start
+
+
+def _rss_peak(fn: Any, Xb: Any) -> int:
+    """Peak RSS of the process during one call, above the RSS just before it (may be negative)."""
+    gc.collect()
+    with _RssSampler() as sampler:
+        before = sampler.proc.memory_info().rss
+        fn(Xb)
+    return sampler.peak - before
 
 
 def profile_memory(
@@ -206,28 +233,13 @@ def profile_memory(
     fn(take_rows(X, slice(0, 1)))  # warm-up: lazy imports and caches are not per-call memory
     for b in sorted(batch_sizes):
         Xb = take_rows(X, slice(0, b))
-        traced, rss = 0, 0
-        for _ in range(repeats):
-            gc.collect()
-            was_tracing = tracemalloc.is_tracing()
-            if not was_tracing:
-                tracemalloc.start()
-            tracemalloc.reset_peak()
-            start, _ = tracemalloc.get_traced_memory()
-            fn(Xb)
-            _, peak = tracemalloc.get_traced_memory()
-            if not was_tracing:
-                tracemalloc.stop()
-            traced = max(traced, peak - start)
-            gc.collect()
-            with _RssSampler() as sampler:
-                before = sampler.proc.memory_info().rss
-                fn(Xb)
-            rss = max(rss, sampler.peak - before)
-        for measure, value in (("tracemalloc", traced), ("rss", rss)):
-            rows.append({"batch_size": b, "measure": measure, "peak_mb": value / _MB,
-                         "per_row_kb": value / 1024.0 / b, "n": repeats})
-    frame = pd.DataFrame(rows, columns=["batch_size", "measure", "peak_mb", "per_row_kb", "n"])
+        # tracemalloc slows pure-Python code, so the RSS is sampled in calls of its own
+        peaks = [(_traced_peak(fn, Xb), _rss_peak(fn, Xb)) for _ in range(repeats)]
+        for j, measure in enumerate(("tracemalloc", "rss")):
+            value = max(p[j] for p in peaks)
+            rows.append({"batch_size": b, "measure": measure, "estimate": value / _MB, "ci_low": np.nan,
+                         "ci_high": np.nan, "n": repeats, "unit": "MB", "per_row_kb": value / 1024.0 / b})
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     return MemoryProfile(frame=frame, params={"batch_sizes": list(batch_sizes), "method": method,
                                               "repeats": repeats},
                          n_samples=n_rows, **sizes)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from diagtools._energy import EnergyMeter
 from diagtools._environment import environment_fingerprint
+from diagtools._format import metric_value, percent, plain_number, short_number
 from diagtools._result import Finding, Result, rank_findings
 from diagtools._validation import check_random_state
 from diagtools.latency._checks import (
@@ -21,6 +22,7 @@ from diagtools.latency._checks import (
     check_time_budget,
     take_rows,
 )
+from diagtools.latency._shared import finish_log_axes, quantile_intervals
 from diagtools.latency._timing import detect_warmup, loop_overhead_ns, thread_limits, time_calls
 
 __all__ = ["LatencyResult", "profile_latency"]
@@ -74,17 +76,17 @@ class LatencyResult(Result):
         sizes = sorted(int(b) for b in self.frame["batch_size"].unique())
         if not sizes or not self._has(sizes[0], "cpu_s_per_1k"):
             return ""
-        cpu = ", ".join(f"{self._get(b, 'cpu_s_per_1k')['estimate']:.3g} at batch {b}" for b in sizes)
+        cpu = ", ".join(f"{short_number(self._get(b, 'cpu_s_per_1k')['estimate'])} at batch {b}" for b in sizes)
         peak = max(float(self._get(b, "peak_mb")["estimate"]) for b in sizes)
         energy = [float(self._get(b, "energy_j_per_1k")["estimate"]) for b in sizes]
-        energy_text = (", ".join(f"{e:.3g} J at batch {b}" for e, b in zip(energy, sizes, strict=True)) + " per 1k "
-                       "(package energy, other processes included)" if all(np.isfinite(energy))
+        energy_text = (", ".join(f"{short_number(e)} J at batch {b}" for e, b in zip(energy, sizes, strict=True))
+                       + " per 1k (package energy, other processes included)" if all(np.isfinite(energy))
                        else f"energy not available: {self.energy_note or 'no reading'}")
-        text = f"CPU-s per 1k predictions: {cpu}; peak memory of one call {peak:.3g} MB; {energy_text}"
+        text = f"CPU-s per 1k predictions: {cpu}; peak memory of one call {short_number(peak)} MB; {energy_text}"
         if self._has(sizes[0], "cost_per_million"):
             price = self.params.get("cpu_hour_price")
-            text += "; " + ", ".join(f"{self._get(b, 'cost_per_million')['estimate']:.3g} per million at batch {b}"
-                                     for b in sizes) + f" (at {price:g} per CPU-hour)"
+            text += "; " + ", ".join(f"{short_number(self._get(b, 'cost_per_million')['estimate'])} per million at "
+                                     f"batch {b}" for b in sizes) + f" (at {plain_number(price)} per CPU-hour)"
         return text
 
     def _has(self, b: int, stat: str) -> bool:
@@ -97,17 +99,7 @@ class LatencyResult(Result):
 
     def findings(self) -> list[Finding]:
         """p50/p99 and throughput per batch size, in plain words."""
-        out = []
-        for b in sorted(self.frame["batch_size"].unique()):
-            p50, p99 = self._get(b, "p50"), self._get(b, "p99")
-            thr = self._get(b, "throughput")
-            out.append(Finding(
-                "latency", "info",
-                f"Batch {b}: p50 {p50['estimate']:.3g} ms (CI {p50['ci_low']:.3g}-"
-                f"{p50['ci_high']:.3g}), p99 {p99['estimate']:.3g} ms, "
-                f"{thr['estimate']:.3g} rows/s",
-                evidence={"batch_size": int(b)},
-            ))
+        out = [self._summary(b) for b in sorted(self.frame["batch_size"].unique())]
         sizes = sorted(self.frame["batch_size"].unique())
         if len(sizes) > 1:
             t0, t1 = self._get(sizes[0], "throughput"), self._get(sizes[-1], "throughput")
@@ -115,42 +107,13 @@ class LatencyResult(Result):
             if t1["ci_low"] > t0["ci_high"]:
                 out.append(Finding(
                     "latency", "info",
-                    f"Batching pays: batch {sizes[-1]} gives {gain:.3g}x the throughput of batch "
-                    f"{sizes[0]} ({t1['estimate']:.3g} vs {t0['estimate']:.3g} rows/s)",
+                    f"Batching pays: batch {sizes[-1]} gives {short_number(gain)}x the throughput of batch "
+                    f"{sizes[0]} ({short_number(t1['estimate'])} vs {short_number(t0['estimate'])} rows/s)",
                     "Group requests into batches where the latency budget allows.",
                     {"gain": float(gain)},
                 ))
         for b in sizes:
-            wall, cpu = self._get(b, "mean")["estimate"], self._get(b, "cpu_mean")["estimate"]
-            if self._has(b, "cpu_p99"):
-                w50, c50 = self._get(b, "p50")["estimate"], self._get(b, "cpu_p50")["estimate"]
-                w99, c99 = self._get(b, "p99")["estimate"], self._get(b, "cpu_p99")["estimate"]
-                if abs(w50 - c50) <= 0.2 * w50 and w99 > 1.5 * c99:
-                    out.append(Finding(
-                        "latency", "low",
-                        f"Batch {b}: p99 is {w99:.3g} ms of wall time but {c99:.3g} ms of CPU time: "
-                        "other processes interrupted the calls, so the tail reflects the machine",
-                        "Rerun on a quiet machine (or pin the process to a free core) before "
-                        "trusting the wall-clock tail.",
-                        {"batch_size": int(b), "p99_ms": float(w99), "cpu_p99_ms": float(c99)},
-                    ))
-            ratio = cpu / wall if wall > 0 else float("nan")
-            if ratio > 1.5:
-                out.append(Finding(
-                    "latency", "info",
-                    f"Batch {b}: CPU time is {ratio:.2g}x wall time, so predict runs on several "
-                    "threads",
-                    "Latency depends on free cores; compare with threads=1 before deploying "
-                    "several workers on one machine.", {"batch_size": int(b), "cpu_wall": float(ratio)},
-                ))
-            elif ratio < 0.5:
-                out.append(Finding(
-                    "latency", "low",
-                    f"Batch {b}: CPU time is only {ratio:.0%} of wall time: predict waits (I/O, "
-                    "locks, sleeping) or the machine is busy",
-                    "Check what the call waits for; timings on a loaded machine are noisy.",
-                    {"batch_size": int(b), "cpu_wall": float(ratio)},
-                ))
+            out += self._cpu_findings(int(b))
         cost = self.cost_text()
         if cost:
             out.append(Finding("latency", "info", f"Cost of a prediction: {cost}",
@@ -158,118 +121,168 @@ class LatencyResult(Result):
                                "price per million predictions.", {"energy_note": self.energy_note}))
         return rank_findings(out)
 
+    def _summary(self, b: int) -> Finding:
+        p50, p99, thr = self._get(b, "p50"), self._get(b, "p99"), self._get(b, "throughput")
+        return Finding(
+            "latency", "info",
+            f"Batch {b}: p50 {metric_value('p50_ms', p50['estimate'], low=p50['ci_low'], high=p50['ci_high'])}, "
+            f"p99 {metric_value('p99_ms', p99['estimate'])}, {short_number(thr['estimate'])} rows/s",
+            evidence={"batch_size": int(b)},
+        )
+
+    def _cpu_findings(self, b: int) -> list[Finding]:
+        """Wall time against CPU time: interruptions, several threads, or waiting."""
+        out = []
+        wall, cpu = self._get(b, "mean")["estimate"], self._get(b, "cpu_mean")["estimate"]
+        if self._has(b, "cpu_p99"):
+            w50, c50 = self._get(b, "p50")["estimate"], self._get(b, "cpu_p50")["estimate"]
+            w99, c99 = self._get(b, "p99")["estimate"], self._get(b, "cpu_p99")["estimate"]
+            if abs(w50 - c50) <= 0.2 * w50 and w99 > 1.5 * c99:
+                out.append(Finding(
+                    "latency", "low",
+                    f"Batch {b}: p99 is {metric_value('p99_ms', w99)} of wall time but {metric_value('p99_ms', c99)} "
+                    "of CPU time: other processes interrupted the calls, so the tail reflects the machine",
+                    "Rerun on a quiet machine (or pin the process to a free core) before trusting the wall-clock tail.",
+                    {"batch_size": b, "p99_ms": float(w99), "cpu_p99_ms": float(c99)},
+                ))
+        ratio = cpu / wall if wall > 0 else float("nan")
+        if ratio > 1.5:
+            out.append(Finding(
+                "latency", "info",
+                f"Batch {b}: CPU time is {short_number(ratio)}x wall time, so predict runs on several threads",
+                "Latency depends on free cores; compare with threads=1 before deploying several workers on one "
+                "machine.", {"batch_size": b, "cpu_wall": float(ratio)},
+            ))
+        elif ratio < 0.5:
+            out.append(Finding(
+                "latency", "low",
+                f"Batch {b}: CPU time is only {percent(ratio, 0)} of wall time: predict waits (I/O, locks, sleeping) "
+                "or the machine is busy",
+                "Check what the call waits for; timings on a loaded machine are noisy.",
+                {"batch_size": b, "cpu_wall": float(ratio)},
+            ))
+        return out
+
     def headline(self) -> list[tuple[str, str]]:
         """p50 and p99 at the smallest batch, peak throughput, CPU-s per 1k predictions."""
         b = int(self.frame["batch_size"].min())
         thr = self.frame[self.frame["statistic"] == "throughput"]["estimate"].max()
-        pairs = [(f"p50 (batch {b})", f"{self._get(b, 'p50')['estimate']:.3g} ms"),
-                 (f"p99 (batch {b})", f"{self._get(b, 'p99')['estimate']:.3g} ms"),
-                 ("peak throughput", f"{thr:.3g} rows/s"),
-                 ("loop overhead", f"{self.overhead_ns:.0f} ns")]
+        pairs = [(f"p50 (batch {b})", metric_value("p50_ms", self._get(b, "p50")["estimate"])),
+                 (f"p99 (batch {b})", metric_value("p99_ms", self._get(b, "p99")["estimate"])),
+                 ("peak throughput", f"{short_number(thr)} rows/s"),
+                 ("loop overhead", f"{short_number(round(self.overhead_ns))} ns")]
         if self._has(b, "cpu_s_per_1k"):
             big = int(self.frame["batch_size"].max())
             energy = self._get(big, "energy_j_per_1k")["estimate"]
             pairs.append((f"CPU-s per 1k predictions (batch {big})",
-                          f"{self._get(big, 'cpu_s_per_1k')['estimate']:.3g}; energy "
-                          + (f"{energy:.3g} J" if np.isfinite(energy) else "not available")))
+                          f"{short_number(self._get(big, 'cpu_s_per_1k')['estimate'])}; energy "
+                          + (f"{short_number(energy)} J" if np.isfinite(energy) else "not available")))
         return pairs
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Latency distribution per batch size (box plot of steady-state calls, log scale)."""
-        from diagtools._plotting import get_ax, plain_log_ticks
+    def plot(self, *, ax: Any = None, title: str = "Latency distribution per batch size", **kwargs: Any) -> Any:
+        """Latency distribution per batch size (box plot of steady-state calls, log scale).
 
+        ``**kwargs`` style the boxes (``color``, ``linewidth``, ...).
+        """
+        from diagtools._plotting import empty_panel, get_ax, validate_style_kwargs
+
+        style = validate_style_kwargs({}, kwargs, artist="line")
         ax = get_ax(ax)
+        if self.samples.empty:
+            return empty_panel(ax, "no timed calls", title=title)
         groups = [(b, g["latency_ms"].to_numpy()) for b, g in self.samples.groupby("batch_size")]
-        ax.boxplot([g for _, g in groups], whis=(1, 99), showfliers=False)
+        ax.boxplot([g for _, g in groups], whis=(1, 99), showfliers=False, boxprops=style)
         ax.set_xticks(range(1, len(groups) + 1), [str(b) for b, _ in groups])
-        ax.set_yscale("log")
-        plain_log_ticks(ax, "y")
-        ax.set_xlabel("batch size")
-        ax.set_ylabel("latency (ms), whiskers p1-p99")
-        ax.set_title(kwargs.get("title", "Latency distribution per batch size"))
-        return ax
+        return finish_log_axes(ax, xlabel="batch size", ylabel="latency (ms), whiskers p1-p99", title=title,
+                               xlog=False)
 
     def _series(self, stat: str) -> pd.DataFrame:
         f = self.frame[self.frame["statistic"] == stat]
         return f.sort_values("batch_size")
 
-    def plot_batch(self, ax: Any = None, *, per_row: bool = True, **kwargs: Any) -> Any:
+    def plot_batch(self, *, ax: Any = None, per_row: bool = True,
+                   title: str = "Latency vs batch size (bands: 95% CI)", **kwargs: Any) -> Any:
         """p50 and p99 latency against batch size with bootstrap bands (log-log).
 
         With ``per_row=True`` the latency is divided by the batch size (ms per row), which
-        shows where batching stops paying.
+        shows where batching stops paying. ``**kwargs`` style both lines.
         """
-        from diagtools._plotting import get_ax, plain_log_ticks
+        from diagtools._plotting import band, get_ax, validate_style_kwargs
 
+        validate_style_kwargs({}, kwargs, artist="line")
         ax = get_ax(ax)
         for stat, color in (("p50", "C0"), ("p99", "C3")):
             f = self._series(stat)
-            scale = f["batch_size"].to_numpy(float) if per_row else 1.0
             x = f["batch_size"].to_numpy(float)
-            ax.plot(x, f["estimate"] / scale, "o-", color=color, label=stat)
-            ax.fill_between(x, f["ci_low"] / scale, f["ci_high"] / scale, color=color, alpha=0.2)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        plain_log_ticks(ax, "x", ticks=x)
-        plain_log_ticks(ax, "y")
-        ax.set_xlabel("batch size")
-        ax.set_ylabel("ms per row" if per_row else "ms per call")
-        ax.set_title(kwargs.get("title", "Latency vs batch size (bands: 95% CI)"))
-        ax.legend()
-        return ax
+            scale = x if per_row else 1.0
+            band(ax, x, f["estimate"] / scale, f["ci_low"] / scale, f["ci_high"] / scale, band_label=None,
+                 **{"color": color, "marker": "o", "label": stat, **kwargs})
+        return finish_log_axes(ax, xlabel="batch size", ylabel="ms per row" if per_row else "ms per call",
+                               title=title, xticks=x)
 
-    def plot_throughput(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Throughput (rows/s) against batch size with its bootstrap band."""
-        from diagtools._plotting import get_ax, plain_log_ticks
+    def plot_throughput(self, *, ax: Any = None, title: str = "Throughput vs batch size", **kwargs: Any) -> Any:
+        """Throughput (rows/s) against batch size with its bootstrap band; ``**kwargs`` style the line."""
+        from diagtools._plotting import band, get_ax
 
         ax = get_ax(ax)
         f = self._series("throughput")
         x = f["batch_size"].to_numpy(float)
-        ax.plot(x, f["estimate"], "o-", color=kwargs.get("color", "C2"))
-        ax.fill_between(x, f["ci_low"], f["ci_high"], color=kwargs.get("color", "C2"), alpha=0.2)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        plain_log_ticks(ax, "x", ticks=x)
-        plain_log_ticks(ax, "y")
-        ax.set_xlabel("batch size")
-        ax.set_ylabel("throughput (rows/s)")
-        ax.set_title(kwargs.get("title", "Throughput vs batch size"))
-        return ax
+        band(ax, x, f["estimate"], f["ci_low"], f["ci_high"], band_label=None, **{"color": "C2", "marker": "o", **kwargs})
+        return finish_log_axes(ax, xlabel="batch size", ylabel="throughput (rows/s)", title=title, xticks=x,
+                               legend=False)
 
-    def plot_cpu(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot_cpu(self, *, ax: Any = None, title: str = "CPU vs wall time", **kwargs: Any) -> Any:
         """Mean CPU time next to mean wall time per batch size (bars, log scale).
 
-        CPU above wall means several threads work; CPU well below wall means waiting.
+        CPU above wall means several threads work; CPU well below wall means waiting. The wall
+        bars carry their bootstrap interval; ``**kwargs`` style the bars.
         """
-        from diagtools._plotting import get_ax, plain_log_ticks
+        from diagtools._plotting import get_ax, interval_bars
 
         ax = get_ax(ax)
         wall, cpu = self._series("mean"), self._series("cpu_mean")
         xs = np.arange(len(wall))
-        ax.bar(xs - 0.2, wall["estimate"], 0.4, label="wall", color="C0")
-        ax.bar(xs + 0.2, cpu["estimate"].to_numpy(), 0.4, label="CPU (process)", color="C1")
+        for f, shift, label, color in ((wall, -0.2, "wall", "C0"), (cpu, 0.2, "CPU (process)", "C1")):
+            interval_bars(ax, xs + shift, f["estimate"], f["ci_low"], f["ci_high"], kind="bar", width=0.4,
+                          **{"color": color, "label": label, **kwargs})
         ax.set_xticks(xs, [str(b) for b in wall["batch_size"]])
-        ax.set_yscale("log")
-        plain_log_ticks(ax, "y")
-        ax.set_xlabel("batch size")
-        ax.set_ylabel("mean time per call (ms)")
-        ax.set_title(kwargs.get("title", "CPU vs wall time"))
-        ax.legend()
-        return ax
+        return finish_log_axes(ax, xlabel="batch size", ylabel="mean time per call (ms)", title=title, xlog=False)
 
 
-def _boot_stats(w: np.ndarray, n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Bootstrap percentiles (``_STATS`` order) and means of ``w``, in chunks of resamples so
-    that memory stays bounded (about 16 MB) however many calls were timed."""
+def _timing_rows(b: int, w: np.ndarray, c: np.ndarray, *, n_boot: int, rng: np.random.Generator,
+                 confidence: float) -> list[tuple[Any, ...]]:
+    """Rows of the wall-time percentiles, mean, std, CPU statistics and throughput of one batch size."""
     n = len(w)
-    qs = list(_STATS.values())
-    step = max(1, 2_000_000 // max(n, 1))
-    pct, mean = [], []
-    for start in range(0, n_boot, step):
-        boot = w[rng.integers(0, n, size=(min(step, n_boot - start), n))]
-        pct.append(np.percentile(boot, qs, axis=1).T)
-        mean.append(boot.mean(axis=1))
-    return np.concatenate(pct), np.concatenate(mean)
+    low, high, _ = quantile_intervals(w, list(_STATS.values()), n_boot=n_boot, rng=rng, confidence=confidence)
+    rows: list[tuple[Any, ...]] = [(b, name, float(np.percentile(w, q)), low[j], high[j], n, "ms")
+                                   for j, (name, q) in enumerate(_STATS.items())]
+    rows.append((b, "mean", float(w.mean()), low[-1], high[-1], n, "ms"))
+    rows.append((b, "std", float(w.std(ddof=1)) if n > 1 else 0.0, np.nan, np.nan, n, "ms"))
+    # CPU-time percentiles: what the calls cost this process, without the time other
+    # processes held the core (a busy machine inflates the wall-clock tail, not these).
+    clow, chigh, _ = quantile_intervals(c, [50, 99], n_boot=n_boot, rng=rng, confidence=confidence)
+    rows.append((b, "cpu_mean", float(c.mean()), clow[-1], chigh[-1], n, "ms"))
+    rows += [(b, f"cpu_p{q}", float(np.percentile(c, q)), clow[j], chigh[j], n, "ms") for j, q in enumerate((50, 99))]
+    # throughput is rows over the mean time: its interval is that of the mean, inverted
+    rows.append((b, "throughput", b * 1e3 / float(w.mean()), b * 1e3 / high[-1], b * 1e3 / low[-1], n, "rows/s"))
+    return rows
+
+
+def _cost_rows(b: int, cpu: np.ndarray, joules: float, peak: float,
+               cpu_hour_price: float | None) -> list[tuple[Any, ...]]:
+    """The cost of a prediction: CPU-seconds and energy per 1k (all calls, warm-up included: the
+    energy reading spans them too), the tracemalloc peak of one call, and a price per million."""
+    calls = len(cpu)
+    cpu_1k = float(cpu.sum()) / 1e9 / (calls * b) * 1000
+    rows: list[tuple[Any, ...]] = [
+        (b, "cpu_s_per_1k", cpu_1k, np.nan, np.nan, calls, "CPU-s/1k"),
+        (b, "peak_mb", peak, np.nan, np.nan, 1, "MB"),
+        (b, "energy_j_per_1k", joules / (calls * b) * 1000, np.nan, np.nan, calls, "J/1k"),
+    ]
+    if cpu_hour_price is not None:
+        rows.append((b, "cost_per_million", cpu_1k * 1000 / 3600 * float(cpu_hour_price), np.nan, np.nan, calls,
+                     "price/1M"))
+    return rows
 
 
 def _time_batch(fn: Any, Xb: Any, min_runs: int, min_time: float, max_time: float,
@@ -381,7 +394,6 @@ def profile_latency(
         check_number(cpu_hour_price, "cpu_hour_price", low=0.0)
     rng = np.random.default_rng(random_state)
     meter = EnergyMeter()
-    alpha = (1 - confidence) / 2
     rows, samples, warm = [], [], {}
     with thread_limits(threads):
         overhead = loop_overhead_ns(5000)
@@ -392,39 +404,9 @@ def profile_latency(
         k = detect_warmup(wall)
         warm[str(b)] = k
         w, c = wall[k:] / 1e6, cpu[k:] / 1e6
-        n = len(w)
-        bqs, bm = _boot_stats(w, n_boot, rng)
-        for j, (name, q) in enumerate(_STATS.items()):
-            est = float(np.percentile(w, q))
-            bq = bqs[:, j]
-            rows.append((b, name, est, float(np.quantile(bq, alpha)),
-                         float(np.quantile(bq, 1 - alpha)), n, "ms"))
-        rows.append((b, "mean", float(w.mean()), float(np.quantile(bm, alpha)),
-                     float(np.quantile(bm, 1 - alpha)), n, "ms"))
-        rows.append((b, "std", float(w.std(ddof=1)) if n > 1 else 0.0, np.nan, np.nan, n, "ms"))
-        rows.append((b, "cpu_mean", float(c.mean()), np.nan, np.nan, n, "ms"))
-        # CPU-time percentiles: what the calls cost this process, without the time other
-        # processes held the core (a busy machine inflates the wall-clock tail, not these).
-        cqs, _ = _boot_stats(c, n_boot, rng)
-        for j, (name, q) in enumerate(_STATS.items()):
-            if name in ("p50", "p99"):
-                rows.append((b, f"cpu_{name}", float(np.percentile(c, q)),
-                             float(np.quantile(cqs[:, j], alpha)),
-                             float(np.quantile(cqs[:, j], 1 - alpha)), n, "ms"))
-        thr = b * 1e3 / w.mean()
-        rows.append((b, "throughput", float(thr), float(b * 1e3 / np.quantile(bm, 1 - alpha)),
-                     float(b * 1e3 / np.quantile(bm, alpha)), n, "rows/s"))
-        # the cost of a prediction: CPU-seconds (all calls, warm-up included: the energy spans them too)
-        total = len(wall) * b
-        cpu_1k = float(cpu.sum()) / 1e9 / total * 1000
-        rows.append((b, "cpu_s_per_1k", cpu_1k, np.nan, np.nan, len(wall), "CPU-s/1k"))
-        rows.append((b, "peak_mb", peak, np.nan, np.nan, 1, "MB"))
-        rows.append((b, "energy_j_per_1k", joules / total * 1000, np.nan, np.nan, len(wall), "J/1k"))
-        if cpu_hour_price is not None:
-            rows.append((b, "cost_per_million", cpu_1k * 1000 / 3600 * float(cpu_hour_price), np.nan, np.nan,
-                         len(wall), "price/1M"))
-        samples.append(pd.DataFrame({"batch_size": b, "run": np.arange(n), "latency_ms": w,
-                                     "cpu_ms": c}))
+        rows += _timing_rows(b, w, c, n_boot=n_boot, rng=rng, confidence=confidence)
+        rows += _cost_rows(b, cpu, joules, peak, cpu_hour_price)
+        samples.append(pd.DataFrame({"batch_size": b, "run": np.arange(len(w)), "latency_ms": w, "cpu_ms": c}))
     frame = pd.DataFrame(rows, columns=["batch_size", "statistic", "estimate", "ci_low",
                                         "ci_high", "n", "unit"])
     return LatencyResult(

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from diagtools._format import percent, short_number
 from diagtools._result import Finding, Result, rank_findings
+from diagtools._validation import check_random_state
 from diagtools.errors import DiagnosticInputError
-from diagtools.latency._checks import check_batch_sizes, check_n_rows, check_number, check_threads, check_time_budget
+from diagtools.latency._checks import (
+    check_batch_sizes,
+    check_n_rows,
+    check_number,
+    check_threads,
+    check_time_budget,
+    take_rows,
+)
+from diagtools.latency._shared import quantile_intervals
 from diagtools.latency._timing import thread_limits, time_calls
 
 __all__ = ["StepProfile", "profile_steps"]
+
+FRAME_COLUMNS = ["batch_size", "step", "estimate", "ci_low", "ci_high", "n", "share", "unit"]
 
 
 def _leaves(est: Any, X: Any, prefix: str, out: list[tuple[str, Any, Any]], last: bool) -> Any:
@@ -54,18 +66,25 @@ def _leaves(est: Any, X: Any, prefix: str, out: list[tuple[str, Any, Any]], last
 class StepProfile(Result):
     """Median time and share of total per pipeline step and batch size.
 
-    ``frame`` columns: ``batch_size, step, time_ms, share, n`` (``n`` = timed calls).
+    ``frame`` columns: ``batch_size, step, estimate, ci_low, ci_high, n, share, unit``:
+    ``estimate`` is the step's median time per call in ms (``unit`` ``"ms"``) with the
+    percentile-bootstrap interval of that median over its ``n`` timed calls; ``share`` is the
+    median over the sum of the step medians at that batch size.
     """
 
-    area = "latency"
-    title = "Per-step latency"
+    area: ClassVar[str] = "latency"
+    title: ClassVar[str] = "Per-step latency"
+
+    def _slowest(self, b: int, *, preprocessing: bool = False) -> pd.Series | None:
+        sub = self.frame[self.frame["batch_size"] == b]
+        if preprocessing:
+            sub = sub[sub["step"] != self.params.get("final_step")]
+        return sub.loc[sub["share"].idxmax()] if len(sub) else None
 
     def bottleneck(self, batch_size: int | None = None) -> str:
         """Name of the step with the largest share (at the largest batch size by default)."""
-        f = self.frame
-        b = int(f["batch_size"].max()) if batch_size is None else batch_size
-        sub = f[f["batch_size"] == b]
-        return str(sub.loc[sub["share"].idxmax(), "step"])
+        b = int(self.frame["batch_size"].max()) if batch_size is None else batch_size
+        return str(self._slowest(b)["step"])
 
     def findings(self) -> list[Finding]:
         """Name the bottleneck step per batch size.
@@ -77,24 +96,23 @@ class StepProfile(Result):
         """
         final = self.params.get("final_step")
         out = []
-        for b, sub in self.frame.groupby("batch_size"):
-            prep = sub[sub["step"] != final]
-            slow = prep.loc[prep["share"].idxmax()] if len(prep) else None
+        for b in sorted(self.frame["batch_size"].unique()):
+            slow = self._slowest(b, preprocessing=True)
             if slow is not None and slow["share"] >= 0.3:
                 out.append(Finding(
                     "latency", "medium",
-                    f"Batch {int(b)}: preprocessing step {slow['step']} takes {slow['share']:.0%} of the time "
-                    f"({slow['time_ms']:.3g} ms)",
+                    f"Batch {int(b)}: preprocessing step {slow['step']} takes {percent(slow['share'], 0)} of the time "
+                    f"({_ms_text(slow['estimate'])})",
                     "Preprocessing should cost little next to the model: optimise (vectorise, cache) or replace this "
                     "step first.",
                     {"batch_size": int(b), "step": str(slow["step"]), "share": float(slow["share"])},
                 ))
                 continue
-            row = sub.loc[sub["share"].idxmax()]
+            row = self._slowest(b)
             what = f"the model itself ({row['step']})" if row["step"] == final else f"step {row['step']}"
             out.append(Finding(
                 "latency", "info",
-                f"Batch {int(b)}: {what} takes {row['share']:.0%} of the time ({row['time_ms']:.3g} ms)",
+                f"Batch {int(b)}: {what} takes {percent(row['share'], 0)} of the time ({_ms_text(row['estimate'])})",
                 "No preprocessing step stands out; a smaller or pruned model is the way to go faster."
                 if row["step"] == final else "",
                 {"batch_size": int(b), "step": str(row["step"]), "share": float(row["share"])},
@@ -104,28 +122,30 @@ class StepProfile(Result):
     def headline(self) -> list[tuple[str, str]]:
         """Bottleneck step and its share at the largest batch size."""
         b = int(self.frame["batch_size"].max())
-        sub = self.frame[self.frame["batch_size"] == b]
-        row = sub.loc[sub["share"].idxmax()]
-        return [("bottleneck", str(row["step"])), ("share", f"{row['share']:.0%}"),
-                ("batch size", str(b))]
+        row = self._slowest(b)
+        return [("bottleneck", str(row["step"])), ("share", percent(row["share"], 0)), ("batch size", str(b))]
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, *, ax: Any = None, title: str = "Time per pipeline step", **kwargs: Any) -> Any:
         """Stacked bars of each step's share of the time per batch size, labelled in milliseconds.
 
         Each segment is a step's share of the summed step times at that batch size; segments of
         at least 8% carry the step's median time per call in ms, and each bar is topped by the
-        total (ms per call and per row), so a share can be read as a cost.
+        total (ms per call and per row), so a share can be read as a cost. ``**kwargs`` style
+        the bars (``edgecolor``, ``alpha``, ...).
         """
-        from diagtools._plotting import get_ax
+        from diagtools._plotting import empty_panel, get_ax, validate_style_kwargs
 
+        style = validate_style_kwargs({}, kwargs, artist="patch")
         ax = get_ax(ax)
+        if self.frame.empty:
+            return empty_panel(ax, "no pipeline step was timed", title=title)
         wide = self.frame.pivot(index="batch_size", columns="step", values="share")
-        ms = self.frame.pivot(index="batch_size", columns="step", values="time_ms").reindex_like(wide)
+        ms = self.frame.pivot(index="batch_size", columns="step", values="estimate").reindex_like(wide)
         bottom = np.zeros(len(wide))
         xs = [str(b) for b in wide.index]
         for step in wide.columns:
             vals = wide[step].to_numpy()
-            ax.bar(xs, vals, bottom=bottom, label=step)
+            ax.bar(xs, vals, bottom=bottom, **{"label": step, **style})
             for i, (v, t) in enumerate(zip(vals, ms[step].to_numpy(), strict=True)):
                 if v >= 0.08:
                     ax.text(i, bottom[i] + v / 2, _ms_text(t), ha="center", va="center", fontsize="x-small")
@@ -136,13 +156,14 @@ class StepProfile(Result):
         ax.set_ylim(0, 1.15)
         ax.set_xlabel("batch size")
         ax.set_ylabel("share of total time (labels: ms per call)")
-        ax.set_title(kwargs.get("title", "Time per pipeline step"))
+        ax.set_title(title)
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
         return ax
 
 
 def _ms_text(ms: float) -> str:
-    return f"{ms:.3g} ms" if ms >= 0.01 else f"{ms * 1e3:.3g} µs"
+    """A step time in ms, or in µs below 0.01 ms (three significant digits either way)."""
+    return f"{short_number(ms)} ms" if ms >= 0.01 else f"{short_number(ms * 1e3)} µs"
 
 
 def profile_steps(
@@ -154,6 +175,9 @@ def profile_steps(
     min_time: float = 0.05,
     max_time: float = 1.0,
     threads: int | None = None,
+    n_boot: int = 200,
+    confidence: float = 0.95,
+    random_state: int = 0,
 ) -> StepProfile:
     """Time each step of a fitted pipeline per batch size and name the bottleneck.
 
@@ -173,6 +197,12 @@ def profile_steps(
         Timing budget per step and batch size (see ``time_calls``).
     threads : int, optional
         BLAS/OpenMP thread limit while timing (threadpoolctl); recorded in ``params``.
+    n_boot : int, default=200
+        Bootstrap resamples for the interval of each step's median time.
+    confidence : float, default=0.95
+        Level of the intervals.
+    random_state : int, default=0
+        Seed of the bootstrap.
 
     Returns
     -------
@@ -215,22 +245,36 @@ def profile_steps(
     check_number(max_time, "max_time", low=0.0, inclusive=False)
     check_time_budget(min_time, max_time)
     threads = check_threads(threads)
-    rows = []
+    check_number(n_boot, "n_boot", low=1, integer=True)
+    check_number(confidence, "confidence", low=0.0, inclusive=False, high=1.0)
+    check_random_state(random_state, allow_none=False)
+    rng = np.random.default_rng(random_state)
+    rows: list[dict[str, Any]] = []
     with thread_limits(threads):
         for b in batch_sizes:
-            Xb = X.iloc[: min(b, n_avail)] if hasattr(X, "iloc") else X[: min(b, n_avail)]
             leaves: list[tuple[str, Any, Any]] = []
-            _leaves(pipeline, Xb, "", leaves, True)
-            times = []
-            for name, fn, xin in leaves:
-                wall, _ = time_calls(lambda fn=fn, xin=xin: fn(xin), min_runs=min_runs,
-                                     min_time=min_time, max_time=max_time)
-                times.append((name, float(np.median(wall)) / 1e6, len(wall)))
-            total = sum(t for _, t, _ in times) or 1.0
-            rows += [{"batch_size": int(b), "step": s, "time_ms": t, "share": t / total, "n": n}
-                     for s, t, n in times]
-    frame = pd.DataFrame(rows, columns=["batch_size", "step", "time_ms", "share", "n"])
+            _leaves(pipeline, take_rows(X, slice(0, b)), "", leaves, True)
+            rows += _step_rows(b, leaves, min_runs=min_runs, min_time=min_time, max_time=max_time, n_boot=n_boot,
+                               rng=rng, confidence=confidence)
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     final = leaves[-1][0] if leaves and hasattr(pipeline, "predict") else None
     return StepProfile(frame=frame, params={"batch_sizes": list(batch_sizes), "final_step": final, "min_runs": min_runs,
-                                           "min_time": min_time, "max_time": max_time,
-                                           "threads": threads}, n_samples=n_avail)
+                                           "min_time": min_time, "max_time": max_time, "threads": threads,
+                                           "n_boot": n_boot, "confidence": confidence, "random_state": random_state},
+                       n_samples=n_avail)
+
+
+def _step_rows(b: int, leaves: list[tuple[str, Any, Any]], *, min_runs: int, min_time: float, max_time: float,
+               n_boot: int, rng: np.random.Generator, confidence: float) -> list[dict[str, Any]]:
+    """Time every leaf on its own input: median ms per call with its interval, and its share."""
+    rows = []
+    for name, fn, xin in leaves:
+        wall, _ = time_calls(lambda fn=fn, xin=xin: fn(xin), min_runs=min_runs, min_time=min_time, max_time=max_time)
+        ms = wall / 1e6
+        low, high, _ = quantile_intervals(ms, [50], n_boot=n_boot, rng=rng, confidence=confidence)
+        rows.append({"batch_size": int(b), "step": name, "estimate": float(np.median(ms)), "ci_low": low[0],
+                     "ci_high": high[0], "n": len(ms), "unit": "ms"})
+    total = sum(r["estimate"] for r in rows) or 1.0
+    for r in rows:
+        r["share"] = r["estimate"] / total
+    return rows

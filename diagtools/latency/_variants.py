@@ -16,8 +16,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from diagtools._format import interval, p_value, percent, q_value, short_number, signed
+from diagtools._metric_registry import higher_is_better, metric_info
+from diagtools._plotting import plain_log_ticks
 from diagtools._result import Finding, Result, rank_findings
-from diagtools._stats import benjamini_hochberg, bootstrap_p_value
+from diagtools._stats import benjamini_hochberg, bootstrap_p_value, percentile_interval, quantile_bootstrap
 from diagtools._validation import check_random_state, closest_hint
 from diagtools.errors import DiagnosticInputError
 from diagtools.latency._checks import (
@@ -27,16 +30,15 @@ from diagtools.latency._checks import (
     check_number,
     check_time_budget,
 )
-from diagtools.latency._memory import model_size
 from diagtools.latency._profile import profile_latency
+from diagtools.latency._size import model_size
 
-__all__ = ["VariantComparison", "compare_variants"]
+__all__ = ["VariantComparison", "compare_variants", "ratio_interval"]
 
-_LATENCY_STATS = ("p50", "p99")
-_LOWER_IS_BETTER = ("mae", "rmse", "mape", "median_ae", "log_loss", "brier", "ece")
+_LATENCY_STATS = {"p50": 50, "p99": 99}
 FRAME_COLUMNS = ["variant", "metric", "batch_size", "estimate", "ci_low", "ci_high", "n"]
-COMPARISON_COLUMNS = ["variant", "metric", "batch_size", "reference_estimate", "estimate",
-                      "difference", "ci_low", "ci_high", "p_value", "q_value"]
+COMPARISON_COLUMNS = [*FRAME_COLUMNS, "reference_estimate", "difference", "difference_ci_low", "difference_ci_high",
+                      "ratio", "ratio_ci_low", "ratio_ci_high", "p_value", "q_value"]
 
 
 @dataclass(frozen=True)
@@ -52,25 +54,30 @@ class VariantComparison(Result):
         batch size, and ``size_mb`` (model file, else skops, else pickle; NaN when unknown, the
         reason in ``params["size_notes"]``).
     comparison : pandas.DataFrame
-        Columns ``variant, metric, batch_size, reference_estimate, estimate, difference,
-        ci_low, ci_high, p_value, q_value``, one row per non-reference variant and metric.
-        For quality metrics ``difference = variant - reference`` with its paired bootstrap
-        interval; the p-value is McNemar's exact test (on the rows where exactly one of the two
-        is right) for ``accuracy`` and per-class ``recall[...]``, a two-sided paired bootstrap
-        p-value otherwise; Benjamini-Hochberg q-values across all quality rows. For ``p50_ms`` / ``p99_ms`` ``difference`` is the *relative* change
-        ``variant / reference - 1`` (-0.3 = 30% lower latency), its interval from resampling
-        both sets of timed calls, and its q-value across the latency rows.
+        One row per non-reference variant and compared metric: ``variant, metric,
+        batch_size``, the variant's ``estimate, ci_low, ci_high, n`` (as in ``frame``), the
+        reference's ``reference_estimate``, then the comparison as its own statistic:
+
+        - quality metrics: ``difference = variant - reference`` with its paired bootstrap
+          interval ``difference_ci_low, difference_ci_high`` (``ratio*`` NaN); the p-value is
+          McNemar's exact test (on the rows where exactly one of the two is right) for
+          ``accuracy`` and per-class ``recall[...]``, a two-sided paired bootstrap p-value
+          otherwise; Benjamini-Hochberg q-values across all quality rows;
+        - ``p50_ms`` / ``p99_ms``: ``ratio = variant / reference`` (0.7 = 30% lower latency)
+          with ``ratio_ci_low, ratio_ci_high`` from resampling both sets of timed calls
+          (``difference*`` NaN), a bootstrap p-value of ``ratio = 1`` and q-values across the
+          latency rows.
     reference : str
         Name of the reference variant.
     primary : str
         The headline quality metric (``accuracy`` or ``r2``).
     """
 
-    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    comparison: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPARISON_COLUMNS))
     reference: str = ""
     primary: str = "accuracy"
 
-    area: ClassVar[str] = "variants"
+    area: ClassVar[str] = "latency"
     title: ClassVar[str] = "Model variants: accuracy vs speed"
 
     @property
@@ -78,18 +85,18 @@ class VariantComparison(Result):
         """Variant names in the order given (reference first)."""
         return list(dict.fromkeys(self.frame["variant"]))
 
-    def _row(self, variant: str, metric: str, batch_size: float | None = None) -> pd.Series:
-        f = self.frame[(self.frame["variant"] == variant) & (self.frame["metric"] == metric)]
+    @staticmethod
+    def _pick(f: pd.DataFrame, variant: str, metric: str, batch_size: float | None = None) -> pd.Series:
+        f = f[(f["variant"] == variant) & (f["metric"] == metric)]
         if batch_size is not None:
             f = f[f["batch_size"] == batch_size]
         return f.iloc[0]
 
+    def _row(self, variant: str, metric: str, batch_size: float | None = None) -> pd.Series:
+        return self._pick(self.frame, variant, metric, batch_size)
+
     def _cmp(self, variant: str, metric: str, batch_size: float | None = None) -> pd.Series:
-        c = self.comparison
-        f = c[(c["variant"] == variant) & (c["metric"] == metric)]
-        if batch_size is not None:
-            f = f[f["batch_size"] == batch_size]
-        return f.iloc[0]
+        return self._pick(self.comparison, variant, metric, batch_size)
 
     @property
     def _batch(self) -> float:
@@ -98,55 +105,57 @@ class VariantComparison(Result):
     def speedup(self, variant: str, *, statistic: str = "p50", batch_size: int | None = None) -> float:
         """Reference latency divided by the variant's (``2.0`` = twice as fast)."""
         b = self._batch if batch_size is None else batch_size
-        return float(1.0 / (1.0 + self._cmp(variant, f"{statistic}_ms", b)["difference"]))
+        return float(1.0 / self._cmp(variant, f"{statistic}_ms", b)["ratio"])
 
     def findings(self) -> list[Finding]:
         """Per variant: latency change with its interval and accuracy change with its test."""
         out: list[Finding] = []
         alpha = float(self.params.get("alpha", 0.05))
-        b = self._batch
-        lower_better = self.primary in _LOWER_IS_BETTER
         for v in self.variants:
             if v == self.reference:
                 continue
-            lat = self._cmp(v, "p50_ms", b)
-            acc = self._cmp(v, self.primary)
-            rel, lo, hi = lat["difference"], lat["ci_low"], lat["ci_high"]
-            if hi < 0:
-                speed = (f"{1 / (1 + rel):.2g}x faster: p50 {abs(rel):.0%} lower (CI "
-                         f"{abs(hi):.0%}-{abs(lo):.0%}) at batch {int(b)}")
-            elif lo > 0:
-                speed = f"{1 + rel:.2g}x slower: p50 {rel:.0%} higher (CI {lo:.0%}-{hi:.0%}) at batch {int(b)}"
-            else:
-                speed = f"no significant latency change (p50 {rel:+.0%}, CI {lo:+.0%} to {hi:+.0%})"
-            d, dlo, dhi, p = acc["difference"], acc["ci_low"], acc["ci_high"], acc["p_value"]
-            scale, unit = (100.0, " pt") if self.primary in ("accuracy", "balanced_accuracy", "f1_macro") else (1.0, "")
-            worse = (d > 0) if lower_better else (d < 0)
-            signif = p < alpha and not (dlo <= 0 <= dhi)
-            verdict = ("significantly " + ("worse" if worse else "better")) if signif else "not significant"
-            title = (f"Variant {v}: {speed}; {self.primary} change {d * scale:+.3g}{unit} (CI "
-                     f"{dlo * scale:+.3g} to {dhi * scale:+.3g}{unit}), {verdict} (p={p:.3g})")
-            sev = "high" if (signif and worse) else ("low" if lo > 0 else "info")
-            out.append(Finding("variants", sev, title,
-                               f"Paired bootstrap against {self.reference} on the same rows.",
-                               {"variant": v, "latency_change": float(rel), "metric_change": float(d),
-                                "p_value": float(p)}))
+            out.append(self._variant_finding(v, alpha))
             # Per-class drops that survive the FDR control (e.g. one intent much worse).
             c = self.comparison
             per = c[(c["variant"] == v) & c["metric"].str.startswith("recall[")
                     & (c["q_value"] < alpha) & (c["difference"] < 0)]
             for _, r in per.iterrows():
                 out.append(Finding(
-                    "variants", "medium",
-                    f"Variant {v}: {r['metric']} drops {abs(r['difference']) * 100:.3g} pt "
-                    f"({r['reference_estimate']:.1%} -> {r['estimate']:.1%}), q={r['q_value']:.3g}",
+                    "latency", "medium",
+                    f"Variant {v}: {r['metric']} drops {signed(-r['difference'], as_percent=True)[1:]} "
+                    f"({percent(r['reference_estimate'])} -> {percent(r['estimate'])}), {q_value(r['q_value'])}",
                     "The overall change hides a class that loses; check it before switching.",
                     {"variant": v, "metric": str(r["metric"]), "difference": float(r["difference"])},
                 ))
         for v, note in (self.params.get("size_notes") or {}).items():
             if str(note).startswith("unknown"):
-                out.append(Finding("variants", "info", f"Variant {v}: size unknown", str(note), {"variant": v}))
+                out.append(Finding("latency", "info", f"Variant {v}: size unknown", str(note), {"variant": v}))
         return rank_findings(out)
+
+    def _variant_finding(self, v: str, alpha: float) -> Finding:
+        """The latency ratio with its interval, and the primary metric's change with its test."""
+        b = self._batch
+        lat, acc = self._cmp(v, "p50_ms", b), self._cmp(v, self.primary)
+        r, lo, hi = lat["ratio"], lat["ratio_ci_low"], lat["ratio_ci_high"]
+        if hi < 1:
+            speed = (f"{short_number(1 / r)}x faster: p50 {percent(1 - r, 0)} lower "
+                     f"(CI {percent(1 - hi, 0)}-{percent(1 - lo, 0)}) at batch {int(b)}")
+        elif lo > 1:
+            speed = (f"{short_number(r)}x slower: p50 {percent(r - 1, 0)} higher "
+                     f"(CI {percent(lo - 1, 0)}-{percent(hi - 1, 0)}) at batch {int(b)}")
+        else:
+            speed = f"no significant latency change (p50 ratio {short_number(r)}, CI {interval(lo, hi, short_number)})"
+        d, dlo, dhi, p = acc["difference"], acc["difference_ci_low"], acc["difference_ci_high"], acc["p_value"]
+        as_pt = metric_info(self.primary).percent
+        worse = (d < 0) if higher_is_better(self.primary) else (d > 0)
+        signif = p < alpha and not (dlo <= 0 <= dhi)
+        verdict = ("significantly " + ("worse" if worse else "better")) if signif else "not significant"
+        change = interval(dlo, dhi, lambda x: signed(x, as_percent=as_pt))
+        title = (f"Variant {v}: {speed}; {self.primary} change {signed(d, as_percent=as_pt)} (CI {change[1:-1]}), "
+                 f"{verdict} ({p_value(p)})")
+        sev = "high" if (signif and worse) else ("low" if lo > 1 else "info")
+        return Finding("latency", sev, title, f"Paired bootstrap against {self.reference} on the same rows.",
+                       {"variant": v, "latency_ratio": float(r), "metric_change": float(d), "p_value": float(p)})
 
     def headline(self) -> list[tuple[str, str]]:
         """Reference, variants and the fastest variant's speed-up."""
@@ -154,7 +163,7 @@ class VariantComparison(Result):
         out = [("reference", self.reference), ("variants", str(len(others)))]
         if others:
             best = max(others, key=self.speedup)
-            out.append((f"speed-up of {best}", f"{self.speedup(best):.2g}x"))
+            out.append((f"speed-up of {best}", f"{short_number(self.speedup(best))}x"))
         return out
 
     def pareto_front(self, *, statistic: str = "p50") -> list[str]:
@@ -162,7 +171,7 @@ class VariantComparison(Result):
         b = self._batch
         pts = {v: (self._row(v, f"{statistic}_ms", b)["estimate"], self._row(v, self.primary)["estimate"])
                for v in self.variants}
-        sign = -1.0 if self.primary in _LOWER_IS_BETTER else 1.0
+        sign = 1.0 if higher_is_better(self.primary) else -1.0
         front = []
         for v, (lat, acc) in pts.items():
             dominated = any(l2 <= lat and sign * a2 >= sign * acc and (l2, a2) != (lat, acc)
@@ -171,13 +180,16 @@ class VariantComparison(Result):
                 front.append(v)
         return front
 
-    def plot(self, ax: Any = None, *, statistic: str = "p50", **kwargs: Any) -> Any:
+    def plot(self, *, ax: Any = None, statistic: str = "p50", title: str = "Accuracy vs latency (bars: 95% CI)",
+             **kwargs: Any) -> Any:
         """Pareto plot: primary metric against latency, with intervals on both axes.
 
         The line joins the Pareto-optimal variants; the reference is drawn as a star.
+        ``**kwargs`` style the variants' points (``markersize``, ``alpha``, ...).
         """
-        from diagtools._plotting import get_ax
+        from diagtools._plotting import get_ax, interval_bars, validate_style_kwargs
 
+        validate_style_kwargs({}, kwargs, artist="line")
         ax = get_ax(ax)
         b = self._batch
         front = self.pareto_front(statistic=statistic)
@@ -185,38 +197,58 @@ class VariantComparison(Result):
         for i, v in enumerate(self.variants):
             lat, acc = self._row(v, f"{statistic}_ms", b), self._row(v, self.primary)
             pts.append((lat["estimate"], acc["estimate"], v))
-            ax.errorbar(lat["estimate"], acc["estimate"],
-                        xerr=[[lat["estimate"] - lat["ci_low"]], [lat["ci_high"] - lat["estimate"]]],
-                        yerr=[[acc["estimate"] - acc["ci_low"]], [acc["ci_high"] - acc["estimate"]]],
-                        fmt="*" if v == self.reference else "o", ms=12 if v == self.reference else 7,
-                        color=f"C{i}", capsize=3, label=v)
-            ax.annotate(v, (lat["estimate"], acc["estimate"]), textcoords="offset points",
-                        xytext=(6, 6), fontsize="small")
+            ref = v == self.reference
+            interval_bars(ax, [acc["estimate"]], [lat["estimate"]], [lat["ci_low"]], [lat["ci_high"]], horizontal=True,
+                          **{"color": f"C{i}", "marker": "*" if ref else "o", "markersize": 12 if ref else 7,
+                             "label": v, **kwargs})
+            interval_bars(ax, [lat["estimate"]], [acc["estimate"]], [acc["ci_low"]], [acc["ci_high"]],
+                          color=f"C{i}", marker="none")
+            ax.annotate(v, (lat["estimate"], acc["estimate"]), textcoords="offset points", xytext=(6, 6),
+                        fontsize="small")
         fp = sorted((x, y) for x, y, v in pts if v in front)
         if len(fp) > 1:
             ax.plot(*zip(*fp, strict=True), "--", color="grey", lw=1, label="Pareto front")
-        from diagtools._plotting import plain_log_ticks
-
         ax.set_xscale("log")
         plain_log_ticks(ax, "x")  # plain numbers, and the 2s and 5s when the range is narrow
         ax.margins(x=0.2, y=0.15)  # room for the variant labels next to the points
         ax.set_xlabel(f"{statistic} latency at batch {int(b)} (ms, log)")
         ax.set_ylabel(self.primary)
-        ax.set_title(kwargs.get("title", "Accuracy vs latency (bars: 95% CI)"))
+        ax.set_title(title)
         ax.legend(fontsize="small")
         return ax
 
 
+def ratio_interval(ref: np.ndarray, var: np.ndarray, q: float, n_boot: int, rng: np.random.Generator,
+                   confidence: float) -> tuple[float, float, float, float]:
+    """Ratio of the q-th percentiles (var / ref) with a two-sample bootstrap interval and p-value.
+
+    Each sample is resampled on its own with :func:`diagtools._stats.quantile_bootstrap`; the
+    p-value is the bootstrap p-value of ``log(ratio) = 0`` (no change).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> var = rng.exponential(1.0, 500)
+    >>> ratio, low, high, p = ratio_interval(2.0 * var, var, 50, 300, rng, 0.95)
+    >>> round(ratio, 3), bool(low < 0.5 < high), p < 0.01
+    (0.5, True, True)
+    """
+    est = np.percentile(var, q) / np.percentile(ref, q)
+    br = quantile_bootstrap(ref, q, n_boot=n_boot, random_state=rng)[:, 0]
+    bv = quantile_bootstrap(var, q, n_boot=n_boot, random_state=rng)[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot = bv / br
+        p = float(bootstrap_p_value(np.log(boot)))
+    low, high = percentile_interval(boot, confidence)
+    return float(est), float(low), float(high), p
+
+
 def _ratio_ci(ref: np.ndarray, var: np.ndarray, q: float, n_boot: int, rng: np.random.Generator,
               confidence: float) -> tuple[float, float, float, float]:
-    """Relative change of the q-th percentile (var/ref - 1) with a two-sample bootstrap."""
-    est = np.percentile(var, q) / np.percentile(ref, q) - 1.0
-    br = np.percentile(ref[rng.integers(0, len(ref), (n_boot, len(ref)))], q, axis=1)
-    bv = np.percentile(var[rng.integers(0, len(var), (n_boot, len(var)))], q, axis=1)
-    boot = bv / br - 1.0
-    a = (1 - confidence) / 2
-    p = float(bootstrap_p_value(np.log1p(boot)))
-    return float(est), float(np.quantile(boot, a)), float(np.quantile(boot, 1 - a)), p
+    """Relative change ``var / ref - 1`` of the q-th percentile: :func:`ratio_interval` minus one
+    (what ``diagtools.optimize`` reports)."""
+    est, low, high, p = ratio_interval(ref, var, q, n_boot, rng, confidence)
+    return est - 1.0, low - 1.0, high - 1.0, p
 
 
 def _mcnemar_p(ref_ok: np.ndarray, var_ok: np.ndarray) -> float:
@@ -383,46 +415,21 @@ def compare_variants(
     primary = "accuracy" if ev.task == "classification" else "r2"
     frame = ev.frame.rename(columns={"model": "variant"})
     frame.insert(2, "batch_size", np.nan)
-    comp = ev.comparison
-    # evaluate_predictions reports model - baseline = reference - variant: flip to variant - reference.
-    quality = pd.DataFrame({
-        "variant": comp["baseline"], "metric": comp["metric"], "batch_size": np.nan,
-        "reference_estimate": comp["model_estimate"], "estimate": comp["baseline_estimate"],
-        "difference": 0.0 - comp["difference"], "ci_low": 0.0 - comp["ci_high"],
-        "ci_high": 0.0 - comp["ci_low"],
-        "p_value": comp["p_value"], "q_value": comp["q_value"],
-    })
+    quality = _paired_quality(ev.comparison)
     if ev.task == "classification":
         quality = _mcnemar(quality, np.asarray(y), preds, reference)
-    rng = np.random.default_rng(random_state)
-    lat_rows, extra = [], []
-    timings = {}
-    for i, k in enumerate(order):
-        res = profile_latency(models[k], X, batch_sizes=batch_sizes, min_runs=min_runs,
-                              min_time=min_time, max_time=max_time, n_boot=n_boot,
-                              confidence=confidence, threads=threads, random_state=random_state + i)
-        timings[k] = res.samples
-        for _, r in res.frame.iterrows():
-            if r["statistic"] in (*_LATENCY_STATS, "throughput"):
-                metric = "throughput_rps" if r["statistic"] == "throughput" else f"{r['statistic']}_ms"
-                extra.append((k, metric, float(r["batch_size"]), r["estimate"], r["ci_low"],
-                              r["ci_high"], int(r["n"])))
-        size = sizes[k]["size_bytes"]
-        extra.append((k, "size_mb", np.nan, np.nan if size is None else size / 2**20, np.nan, np.nan, 1))
-    for k in order[1:]:
-        for b in batch_sizes:
-            ref_s = timings[reference][timings[reference]["batch_size"] == b]["latency_ms"].to_numpy()
-            var_s = timings[k][timings[k]["batch_size"] == b]["latency_ms"].to_numpy()
-            for stat, q in (("p50", 50), ("p99", 99)):
-                est, lo, hi, p = _ratio_ci(ref_s, var_s, q, n_boot, rng, confidence)
-                lat_rows.append((k, f"{stat}_ms", float(b), float(np.percentile(ref_s, q)),
-                                 float(np.percentile(var_s, q)), est, lo, hi, p))
-    latency = pd.DataFrame(lat_rows, columns=COMPARISON_COLUMNS[:-1])
-    latency["q_value"] = benjamini_hochberg(latency["p_value"].to_numpy(dtype=float))
-    frame = pd.concat([frame, pd.DataFrame(extra, columns=FRAME_COLUMNS)], ignore_index=True)
-    comparison = pd.concat([quality[COMPARISON_COLUMNS], latency], ignore_index=True)
+    timed = [profile_latency(models[k], X, batch_sizes=batch_sizes, min_runs=min_runs, min_time=min_time,
+                             max_time=max_time, n_boot=n_boot, confidence=confidence, threads=threads,
+                             random_state=random_state + i) for i, k in enumerate(order)]
+    frame = pd.concat([frame, *(_speed_rows(k, res, sizes[k]) for k, res in zip(order, timed, strict=True))],
+                      ignore_index=True)[FRAME_COLUMNS]
+    latency = _latency_ratios({k: res.samples for k, res in zip(order, timed, strict=True)}, reference, batch_sizes,
+                              n_boot=n_boot, rng=np.random.default_rng(random_state), confidence=confidence)
+    own = frame.drop(columns="estimate")  # the variant's interval and n, as in frame
+    comparison = pd.concat([quality, latency], ignore_index=True).merge(own, on=["variant", "metric", "batch_size"],
+                                                                        how="left")
     return VariantComparison(
-        frame=frame[FRAME_COLUMNS], comparison=comparison, reference=reference, primary=primary,
+        frame=frame, comparison=comparison[COMPARISON_COLUMNS], reference=reference, primary=primary,
         n_samples=n,
         params={"reference": reference, "metrics": metrics, "batch_sizes": list(batch_sizes),
                 "n_boot": n_boot, "confidence": confidence, "alpha": alpha, "threads": threads,
@@ -430,3 +437,59 @@ def compare_variants(
                 "size_notes": {str(k): v["size_note"] for k, v in sizes.items()},
                 "model_files": {str(k): str(v) for k, v in model_files.items()}},
     )
+
+
+def _paired_quality(comp: pd.DataFrame) -> pd.DataFrame:
+    """Quality rows ``variant - reference`` from ``evaluate_predictions``' comparison.
+
+    The reference is evaluate_predictions' model and the variants its paired baselines, so its
+    ``difference`` (model - baseline) is flipped to variant - reference, interval ends swapped.
+    """
+    if "model_estimate" in comp.columns:  # the comparison schema before reference_estimate
+        ref, var, lo, hi = comp["model_estimate"], comp["baseline_estimate"], comp["ci_low"], comp["ci_high"]
+    else:
+        ref, var = comp["estimate"], comp["reference_estimate"]
+        lo, hi = comp["difference_ci_low"], comp["difference_ci_high"]
+    return pd.DataFrame({
+        "variant": comp["baseline"], "metric": comp["metric"], "batch_size": np.nan,
+        "reference_estimate": ref, "estimate": var, "difference": 0.0 - comp["difference"],
+        "difference_ci_low": 0.0 - hi, "difference_ci_high": 0.0 - lo,
+        "ratio": np.nan, "ratio_ci_low": np.nan, "ratio_ci_high": np.nan,
+        "p_value": comp["p_value"], "q_value": comp["q_value"],
+    })
+
+
+def _speed_rows(variant: str, res: Any, size: dict[str, Any]) -> pd.DataFrame:
+    """Frame rows of one variant's p50/p99 latency and throughput per batch size, and its size."""
+    f = res.frame[res.frame["statistic"].isin([*_LATENCY_STATS, "throughput"])]
+    rows = pd.DataFrame({
+        "variant": variant,
+        "metric": [("throughput_rps" if s == "throughput" else f"{s}_ms") for s in f["statistic"]],
+        "batch_size": f["batch_size"].astype(float).to_numpy(), "estimate": f["estimate"].to_numpy(),
+        "ci_low": f["ci_low"].to_numpy(), "ci_high": f["ci_high"].to_numpy(), "n": f["n"].astype(int).to_numpy(),
+    })
+    mb = np.nan if size["size_bytes"] is None else size["size_bytes"] / 2**20
+    return pd.concat([rows, pd.DataFrame([(variant, "size_mb", np.nan, mb, np.nan, np.nan, 1)], columns=FRAME_COLUMNS)],
+                     ignore_index=True)
+
+
+def _latency_ratios(samples: dict[str, pd.DataFrame], reference: str, batch_sizes: tuple[int, ...], *, n_boot: int,
+                    rng: np.random.Generator, confidence: float) -> pd.DataFrame:
+    """p50/p99 ratio of every variant to the reference per batch size, BH q-values across them."""
+    rows = []
+    ref = samples[reference]
+    for k, calls in samples.items():
+        if k == reference:
+            continue
+        for b in batch_sizes:
+            ref_s = ref[ref["batch_size"] == b]["latency_ms"].to_numpy()
+            var_s = calls[calls["batch_size"] == b]["latency_ms"].to_numpy()
+            for stat, q in _LATENCY_STATS.items():
+                ratio, lo, hi, p = ratio_interval(ref_s, var_s, q, n_boot, rng, confidence)
+                rows.append({"variant": k, "metric": f"{stat}_ms", "batch_size": float(b),
+                             "estimate": float(np.percentile(var_s, q)),
+                             "reference_estimate": float(np.percentile(ref_s, q)), "ratio": ratio,
+                             "ratio_ci_low": lo, "ratio_ci_high": hi, "p_value": p})
+    out = pd.DataFrame(rows).assign(difference=np.nan, difference_ci_low=np.nan, difference_ci_high=np.nan)
+    out["q_value"] = benjamini_hochberg(out["p_value"].to_numpy(dtype=float))
+    return out
