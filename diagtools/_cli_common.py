@@ -39,6 +39,15 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EXIT_BAD_INPUT)
 
 
+def add_command(
+    sub: argparse._SubParsersAction, name: str, *, help: str, description: str, epilog: str  # type: ignore[type-arg]
+) -> argparse.ArgumentParser:
+    """Add sub-command ``name`` whose --help ends with its exit codes (``epilog``, printed as written)."""
+    return sub.add_parser(
+        name, help=help, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def add_trusted_type_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--trusted-type NAME`` (repeatable) to a command that loads a model."""
     parser.add_argument(

@@ -6,8 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from diagtools._cli_common import add_trusted_type_argument, int_at_least, seed
-from diagtools.errors import DiagnosticInputError
+from diagtools._cli_common import add_command, add_trusted_type_argument, int_at_least, seed
 
 REPORT_EPILOG = """exit codes:
   0  the report was written and every requested section ran
@@ -26,24 +25,23 @@ DEMO_EPILOG = """exit codes:
   4  unexpected internal error
 """
 
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``report`` and ``demo`` sub-commands."""
     from diagtools.report import SECTIONS
 
-    report = sub.add_parser(
-        "report",
+    report = add_command(
+        sub, "report",
         help="run the diagnosis template on a model and data, write one self-contained HTML file",
         description="Run every diagnostic the inputs allow on MODEL and DATA and write one self-contained HTML "
         "report (images embedded, viewable offline).",
         epilog=REPORT_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report.add_argument("--model", required=True, metavar="M", help="fitted model file (.skops; .pkl/.joblib need --trust-pickle)")
     report.add_argument("--data", required=True, metavar="D", help="evaluation data (.csv or .parquet) including the target column")
     report.add_argument("--target", required=True, metavar="T", help="name of the label column in the data")
     report.add_argument("--train", metavar="TRAIN", help="training data: enables the fit and optimisation sections and fits the baselines")
     report.add_argument("--reference", metavar="R", help="reference data the model was validated on: enables the drift section")
-    report.add_argument("--out", default="report.html", help="output HTML file (default: report.html)")
     report.add_argument("--title", default="Model diagnosis report", help="heading of the report")
     report.add_argument("--slices", metavar="COL1,COL2", help="comma-separated columns to slice by (default: search all columns)")
     report.add_argument(
@@ -54,32 +52,34 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--sections", metavar="S1,S2",
         help=f"comma-separated subset of sections to run (default: all): {', '.join(SECTIONS)}",
     )
-    report.add_argument("--no-code", action="store_true", help="hide code cells in the HTML (outputs only)")
     report.add_argument("--trust-pickle", action="store_true", help="allow a pickle/joblib model file (loading it runs code in it)")
     add_trusted_type_argument(report)
-    report.add_argument("--n-boot", type=int_at_least(1, 500), default=500,
-                        help="bootstrap resamples behind every interval, >= 1 (default: 500)")
     report.add_argument("--random-state", type=seed, default=0, help="seed of every random step, 0 .. 2**32-1 (default: 0)")
     report.add_argument("--sample-rows", type=int_at_least(1, 10000), help="evaluate on a random sample of this many rows (>= 1)")
     report.add_argument("--allow-partial", action="store_true",
                         help="exit 0 even when a requested section failed (the errors are at the top of the report)")
     report.add_argument("--keep-notebook", metavar="PATH", help="also keep the executed notebook at PATH")
-    report.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_render_options(report, out="report.html")
     report.set_defaults(handler=_report)
 
-    demo = sub.add_parser(
-        "demo",
+    demo = add_command(
+        sub, "demo",
         help="train the demo model on the demo data and render reports/demo.html",
         description="Generate the demo loans data (planted problems: a failing slice, drifted columns, an "
         "overfitting model with a slow pipeline step), train the demo model, and render the full report.",
         epilog=DEMO_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    demo.add_argument("--out", default="reports/demo.html", help="output HTML file (default: reports/demo.html)")
-    demo.add_argument("--no-code", action="store_true", help="hide code cells in the HTML")
-    demo.add_argument("--n-boot", type=int_at_least(1, 500), default=500, help="bootstrap resamples, >= 1 (default: 500)")
-    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_render_options(demo, out="reports/demo.html")
     demo.set_defaults(handler=_demo)
+
+
+def _add_render_options(parser: argparse.ArgumentParser, *, out: str) -> None:
+    """The options every rendering command takes: where to write, code shown or not, resamples, progress."""
+    parser.add_argument("--out", default=out, help=f"output HTML file (default: {out})")
+    parser.add_argument("--no-code", action="store_true", help="hide code cells in the HTML (outputs only)")
+    parser.add_argument("--n-boot", type=int_at_least(1, 500), default=500,
+                        help="bootstrap resamples behind every interval, >= 1 (default: 500)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -99,38 +99,35 @@ def _report(args: argparse.Namespace) -> int:
         sample_rows=args.sample_rows, progress=not args.quiet, keep_notebook=args.keep_notebook,
         allow_partial=args.allow_partial,
     )
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.0f} s")
-    return 0
+    return _wrote(out, start)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from threadpoolctl import threadpool_limits
-
     from diagtools.datasets import LOANS_TRUTH, load_loans
-    from diagtools.demo_models import make_loan_model
     from diagtools.io import save_model
-    from diagtools.report import _check_writable_parent, render_report
+    from diagtools.report import render_report
+    from diagtools.report._inputs import check_output_file, fit_demo_model
 
     start = time.perf_counter()
     out = Path(args.out)
-    if out.is_dir():
-        raise DiagnosticInputError(f"--out: {out} is a directory. Pass a file name, e.g. {out / 'demo.html'}.")
-    _check_writable_parent(out, "--out")
+    check_output_file(out, "--out", example="demo.html")
     inputs = out.parent / "demo_inputs"
     inputs.mkdir(parents=True, exist_ok=True)
     reference, current = load_loans("reference"), load_loans("current")
     reference.to_csv(inputs / "loans_reference.csv", index=False)
     current.to_csv(inputs / "loans_current.csv", index=False)
     print("training the demo model (overfitting on purpose, with a slow pipeline step) ...", flush=True)
-    model = make_loan_model()  # imports the OpenMP runtime first: threadpool_limits acts on loaded libraries only
-    with threadpool_limits(limits=1):  # predictable on a busy machine (see report._threads_for)
-        model.fit(reference.drop(columns=LOANS_TRUTH.target), reference[LOANS_TRUTH.target])
-    save_model(model, inputs / "loan_model.skops")
+    target = LOANS_TRUTH.target
+    save_model(fit_demo_model(reference.drop(columns=target), reference[target]), inputs / "loan_model.skops")
     render_report(
         model_path=inputs / "loan_model.skops", data_path=inputs / "loans_current.csv",
         train_path=inputs / "loans_reference.csv", reference_path=inputs / "loans_reference.csv",
-        target=LOANS_TRUTH.target, out=out, title="Demo: loan default model", no_code=args.no_code,
+        target=target, out=out, title="Demo: loan default model", no_code=args.no_code,
         n_boot=args.n_boot, progress=not args.quiet,
     )
+    return _wrote(out, start)
+
+
+def _wrote(out: Path, start: float) -> int:
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.0f} s")
     return 0

@@ -6,6 +6,7 @@ import argparse
 import shutil
 from pathlib import Path
 
+from diagtools._cli_common import add_command
 from diagtools.errors import DiagnosticInputError
 
 TEMPLATES_EPILOG = """exit codes:
@@ -21,13 +22,12 @@ example:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``templates`` sub-command."""
-    templates = sub.add_parser(
-        "templates",
+    templates = add_command(
+        sub, "templates",
         help="copy the notebook templates (the report, fit, slices, drift, latency, ...) into a directory",
         description="Copy diagtools' notebook templates into DIR (created when missing), to open in JupyterLab or "
         "run with papermill. Each is stored without outputs, parameters in its first cell.",
         epilog=TEMPLATES_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     templates.add_argument("dest", metavar="DIR", help="directory to copy the templates into (created when missing)")
     templates.add_argument("--only", action="append", metavar="NAME",
@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _templates(args: argparse.Namespace) -> int:
-    from diagtools.report import _check_writable_parent, templates_dir
+    from diagtools.report import templates_dir
+    from diagtools.report._inputs import check_writable_parent
 
     source = templates_dir()
     available = sorted(p.name for p in source.glob("*.ipynb"))
@@ -51,7 +52,7 @@ def _templates(args: argparse.Namespace) -> int:
     dest = Path(args.dest)
     if dest.exists() and not dest.is_dir():
         raise DiagnosticInputError(f"DIR: {dest} is a file, not a directory. Pass a directory to copy the templates into.")
-    _check_writable_parent(dest / "x", "DIR")
+    check_writable_parent(dest / "x", "DIR")
     clashes = [n for n in chosen if (dest / n).exists()]
     if clashes and not args.force:
         raise DiagnosticInputError(

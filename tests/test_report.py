@@ -37,12 +37,14 @@ def test_sections_without_inputs_are_skipped_with_a_reason(small_case):
 
 
 def test_a_failing_section_becomes_an_entry(small_case, monkeypatch):
+    import dataclasses
+
     import diagtools.report as rep
 
     def boom(ctx, out):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setitem(rep._SECTION_FNS, "latency", boom)
+    monkeypatch.setitem(rep.SECTION_TABLE, "latency", dataclasses.replace(rep.SECTION_TABLE["latency"], run=boom))
     model, X, y = small_case
     report = run_diagnostics(model, X, y, sections=["latency"])
     assert report["latency"].status == "failed"
@@ -150,3 +152,36 @@ def test_rendered_report_on_user_data_has_no_exercises(small_case, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "Metrics and baselines" in html
     assert "Exercise" not in html and "# Answer:" not in html
+
+
+def test_section_table_is_the_one_source():
+    """SECTIONS, OPT_IN and DEFAULT_BUDGETS are views of the table; plots are the result classes' methods."""
+    import inspect
+
+    from diagtools.metrics import EvaluationResult
+    from diagtools.report import DEFAULT_BUDGETS, SECTION_TABLE
+
+    assert list(SECTIONS) == list(SECTION_TABLE) and list(SECTIONS)[:2] == ["data_quality", "metrics"]
+    assert {"fairness": SECTION_TABLE["fairness"].hint} == OPT_IN and SECTION_TABLE["fairness"].opt_in
+    assert DEFAULT_BUDGETS["fit"] == 4_000 and "metrics" not in DEFAULT_BUDGETS
+    assert SECTION_TABLE["metrics"].plots["evaluation"][0] is EvaluationResult.plot_summary
+    for section in SECTION_TABLE.values():
+        for plots in section.plots.values():
+            for plot in plots:  # a method of a result class, never a name to look up
+                assert inspect.isfunction(plot) and plot.__name__.startswith("plot"), (section.name, plot)
+
+
+def test_render_needs_the_inputs_of_every_requested_section(small_case, tmp_path):
+    """Asking for a section without its input is one clear error before any kernel starts."""
+    from diagtools.io import save_model
+    from diagtools.report import render_report
+
+    model, X, y = small_case
+    save_model(model, tmp_path / "m.skops")
+    X.assign(label=y).to_csv(tmp_path / "d.csv", index=False)
+    for section, flag in (("fit", "--train"), ("optimisation", "--train"), ("drift", "--reference"),
+                          ("fairness", "--sensitive")):
+        with pytest.raises(DiagnosticInputError, match=f"the {section} section was requested but needs {flag}"):
+            render_report(model_path=tmp_path / "m.skops", data_path=tmp_path / "d.csv", target="label",
+                          out=tmp_path / "r.html", sections=["metrics", section], progress=False)
+    assert not (tmp_path / "r.html").exists()

@@ -1,0 +1,56 @@
+"""The one-model-in-depth report: run every diagnostic the inputs allow, then render.
+
+Two steps, kept apart as everywhere in diagtools:
+
+1. :func:`run_diagnostics` computes. It runs each section that its inputs allow, isolates
+   failures (a failing diagnostic becomes a report entry, it never aborts the report),
+   records how many rows each section used and whether it sampled, and returns a
+   :class:`DiagnosisReport`.
+2. The template ``notebooks/model_report.ipynb`` shows that report; :func:`render_report`
+   executes the template headless with papermill and exports ONE self-contained HTML file
+   with nbconvert (images embedded; no scripts, fonts or styles from the network).
+
+Where things live: ``_types`` (the outcome, inputs and error types), ``_sections`` (the one
+:class:`Section` table; the section functions are in ``_sections_data`` and
+``_sections_model``), ``_run`` (:func:`run_diagnostics`), ``_diagnosis``
+(:class:`DiagnosisReport` and its HTML), ``_inputs`` (loading and checking inputs) and
+``_render`` (papermill and nbconvert). Two private helpers are re-exported for the tests and
+``docs/make_screenshot.py``: ``_kernel_path`` (the kernel's environment during a render) and
+``_placeholder`` (a figure that only says "nothing to show").
+"""
+
+from __future__ import annotations
+
+from diagtools.report._diagnosis import DiagnosisReport
+from diagtools.report._diagnosis import _placeholder as _placeholder
+from diagtools.report._inputs import demo_inputs, load_inputs
+from diagtools.report._render import _kernel_path as _kernel_path
+from diagtools.report._render import executed_status, export_html, render_report, template_path, templates_dir
+from diagtools.report._run import run_diagnostics
+from diagtools.report._sections import DEFAULT_BUDGETS, OPT_IN, SECTION_TABLE, SECTIONS, Section
+from diagtools.report._sections_data import MANY_CLASSES
+from diagtools.report._sections_model import OPTIMISATION_SECONDS, OPTIMISATION_TRAIN_ROWS
+from diagtools.report._types import ReportIncompleteError, ReportInputs, SectionOutcome
+
+__all__ = [
+    "DEFAULT_BUDGETS",
+    "MANY_CLASSES",
+    "OPTIMISATION_SECONDS",
+    "OPTIMISATION_TRAIN_ROWS",
+    "OPT_IN",
+    "SECTIONS",
+    "SECTION_TABLE",
+    "DiagnosisReport",
+    "ReportIncompleteError",
+    "ReportInputs",
+    "Section",
+    "SectionOutcome",
+    "demo_inputs",
+    "executed_status",
+    "export_html",
+    "load_inputs",
+    "render_report",
+    "run_diagnostics",
+    "template_path",
+    "templates_dir",
+]
