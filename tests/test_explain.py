@@ -130,6 +130,11 @@ def test_explain_slice_no_false_alarm_on_random_mask(three_of_ten):
     res = explain_slice(ex, X, mask)
     assert (res.frame["q_value"] >= 0.05).all()
     assert res.findings()[0].severity == "info"
+    # the comparison schema: slice (estimate) against the rest (reference_estimate), every explained row counted once
+    f = res.frame
+    np.testing.assert_allclose(f["estimate"] - f["reference_estimate"], f["difference"])
+    assert (f["n"] + f["reference_n"] == len(X)).all() and (f["n"] == mask.sum()).all()
+    assert ((f["ci_low"] <= f["estimate"]) & (f["estimate"] <= f["ci_high"])).all()
 
 
 def test_contracts_and_plots(loan_explained, onehot, pyplot):
@@ -141,6 +146,10 @@ def test_contracts_and_plots(loan_explained, onehot, pyplot):
     assert isinstance(ex.plot_dependence("region"), Axes)
     assert isinstance(ex.plot_dependence("credit_score"), Axes)
     assert isinstance(ex.plot_waterfall(0), Axes)
+    bars = ex.plot(top=3, color="red", alpha=0.5)
+    assert len(bars.patches) == 3 and all(p.get_alpha() == 0.5 for p in bars.patches)
+    with pytest.raises(DiagnosticInputError, match="colour"):
+        ex.plot_waterfall(0, colour="red")
     se = explain_slice(ex, X, X["region"] == "north")
     check_result_contract(se)
     Xo, yo, pipe = onehot

@@ -315,6 +315,9 @@ def test_token_contributions_are_exact(binary: bool, intents: tuple[pd.DataFrame
         assert r.estimate == pytest.approx(direct[names.index(f"{r.source}__{r.token}")])
         assert r.ci_low <= r.estimate <= r.ci_high
     assert top["estimate"].iloc[0] == pytest.approx(np.sort(direct)[-1])
+    ax = res.plot(cls=cls, k=3, alpha=0.5)
+    assert [t.get_text() for t in ax.get_yticklabels()] == top["token"].head(3).tolist()[::-1]
+    assert res.area == "explanations" and all(f.area == "explanations" for f in res.findings())
 
 
 # -- the report on a text pipeline -------------------------------------------------------------

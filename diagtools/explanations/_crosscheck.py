@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from diagtools._plotting import get_ax
+from diagtools._format import interval, number, short_number
+from diagtools._plotting import get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import percentile_interval
 from diagtools._validation import check_fitted, check_int, check_n_jobs, check_random_state, check_real, check_tabular
@@ -28,11 +29,16 @@ class CrossCheck(Result):
 
     Examples
     --------
-    >>> from diagtools.datasets import load_loans
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> df = load_loans().head(300)
-    >>> X = df[["age", "credit_score"]]
-    >>> res = cross_check(LogisticRegression().fit(X, df["defaulted"]), X, df["defaulted"], n_repeats=3)
+    A label made of the first column only: both views rank it first.
+
+    >>> import numpy as np
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> X = np.random.default_rng(0).normal(size=(300, 3))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> model = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, y)
+    >>> res = cross_check(model, X, y, n_repeats=3)
+    >>> str(res.frame.loc[0, "feature"]), int(res.frame.loc[0, "shap_rank"]), int(res.frame.loc[0, "perm_rank"])
+    ('x0', 1, 1)
     """
 
     area: ClassVar[str] = AREA
@@ -44,37 +50,49 @@ class CrossCheck(Result):
         rho = self.spearman
         out = []
         if not np.isfinite(rho) or rho < self.params["min_agreement"]:
-            out.append(Finding(AREA, "medium", f"SHAP and permutation importance disagree: Spearman rho={rho:.2f}",
+            out.append(Finding(self.area, "medium", f"SHAP and permutation importance disagree: Spearman rho={number(rho)}",
                                "SHAP measures how much the model's output moves with a column; permutation how much "
                                "the score drops without it. Disagreement hints at correlated columns or "
                                "attributions the score does not reward (e.g. overfitting)."))
         else:
-            out.append(Finding(AREA, "info", f"SHAP and permutation importance agree: Spearman rho={rho:.2f}"))
+            out.append(Finding(self.area, "info", f"SHAP and permutation importance agree: Spearman rho={number(rho)}"))
         k = max(3, len(self.frame) // 3)
         for r in self.frame.itertuples():
             if min(r.shap_rank, r.perm_rank) <= 3 and abs(r.shap_rank - r.perm_rank) >= k:
-                out.append(Finding(AREA, "low", f"{r.feature}: rank {r.shap_rank} by SHAP but {r.perm_rank} by permutation "
-                                   f"(drop {r.estimate:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}])"))
+                out.append(Finding(self.area, "low", f"{r.feature}: rank {r.shap_rank} by SHAP but {r.perm_rank} by "
+                                   f"permutation (drop {short_number(r.estimate)} "
+                                   f"{interval(r.ci_low, r.ci_high, short_number)})"))
         return rank_findings(out)
 
     def headline(self) -> list[tuple[str, str]]:
         """Rank agreement and each view's top column."""
         f = self.frame
-        return [("Spearman rho", f"{self.spearman:.2f}"),
+        return [("Spearman rho", number(self.spearman)),
                 ("top by SHAP", str(f.loc[f["shap_rank"].idxmin(), "feature"])),
                 ("top by permutation", str(f.loc[f["perm_rank"].idxmin(), "feature"]))]
 
-    def plot(self, ax: Any = None, **kw: Any) -> Any:
-        """Scatter of the two importances (labelled)."""
+    def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
+        """Scatter of the two importances (labelled), permutation importance with its interval.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        **kwargs
+            Style of the points (``color``, ``marker``, ``markersize``, ...).
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        style = validate_style_kwargs({}, kwargs)
         ax = get_ax(ax)
         f = self.frame
-        ax.errorbar(f["shap_importance"], f["estimate"], yerr=[f["estimate"] - f["ci_low"], f["ci_high"] - f["estimate"]],
-                    fmt="o", capsize=3, **kw)
+        interval_bars(ax, f["shap_importance"], f["estimate"], f["ci_low"], f["ci_high"], **style)
         for r in f.itertuples():
             ax.annotate(str(r.feature), (r.shap_importance, r.estimate), fontsize=8)
         ax.set_xlabel("mean |SHAP|")
         ax.set_ylabel(f"permutation importance ({self.params['scoring'] or 'default score'} drop)")
-        ax.set_title(f"Spearman rho = {self.spearman:.2f}")
+        ax.set_title(f"Spearman rho = {number(self.spearman)}")
         return ax
 
 
@@ -116,11 +134,16 @@ def cross_check(
 
     Examples
     --------
+    Reuse an explanation, so SHAP values are computed once:
+
     >>> from diagtools.datasets import load_loans
     >>> from sklearn.linear_model import LogisticRegression
     >>> df = load_loans().head(300)
-    >>> X = df[["age", "credit_score"]]
-    >>> res = cross_check(LogisticRegression().fit(X, df["defaulted"]), X, df["defaulted"], n_repeats=3)
+    >>> X, y = df[["age", "credit_score"]], df["defaulted"]
+    >>> model = LogisticRegression().fit(X, y)
+    >>> res = cross_check(model, X, y, explanation=explain(model, X, n_boot=20), n_repeats=3)
+    >>> sorted(res.frame["feature"])
+    ['age', 'credit_score']
     """
     from scipy.stats import spearmanr
     from sklearn.inspection import permutation_importance

@@ -8,9 +8,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from diagtools._plotting import get_ax
+from diagtools._format import interval, q_value, signed
+from diagtools._plotting import get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
-from diagtools._stats import benjamini_hochberg
+from diagtools._stats import benjamini_hochberg, t_interval
 from diagtools._validation import check_int, check_probability, check_random_state, check_tabular
 from diagtools.errors import DiagnosticInputError
 from diagtools.explanations._explain import AREA, Explanation, explain
@@ -34,24 +35,37 @@ def _slice_mask(X: pd.DataFrame, slice_: Any) -> np.ndarray:
     return mask
 
 
+FRAME_COLUMNS = ["feature", "estimate", "ci_low", "ci_high", "n", "reference_estimate", "reference_ci_low",
+                 "reference_ci_high", "reference_n", "difference", "difference_ci_low", "difference_ci_high",
+                 "p_value", "q_value", "rank"]
+
+
 @dataclass(frozen=True)
 class SliceExplanation(Result):
     """Columns whose SHAP attributions differ between a slice and the rest.
 
-    ``frame`` columns: ``feature``, ``estimate`` (mean SHAP in the slice minus mean SHAP in the
-    rest), ``ci_low``/``ci_high`` (Welch 95% interval), ``mean_slice``, ``mean_rest``, ``n``
-    (rows in the slice), ``n_rest``, ``p_value`` (Welch t-test), ``q_value`` (Benjamini-Hochberg),
-    ``rank`` (1 = strongest evidence: smallest p-value, ties by largest |difference|; a ranking by
-    evidence rather than raw size, since SHAP scales differ between columns).
+    ``frame`` columns (the comparison schema): ``feature``; ``estimate`` (mean SHAP in the
+    slice), ``ci_low``/``ci_high`` (its Student-t 95% interval), ``n`` (explained rows in the
+    slice); ``reference_estimate``, ``reference_ci_low``, ``reference_ci_high``,
+    ``reference_n`` (the same for the rest); ``difference`` (slice minus rest),
+    ``difference_ci_low``/``difference_ci_high`` (Welch 95% interval), ``p_value`` (Welch
+    t-test), ``q_value`` (Benjamini-Hochberg), ``rank`` (1 = strongest evidence: smallest
+    p-value, ties by largest |difference|; a ranking by evidence rather than raw size, since
+    SHAP scales differ between columns).
 
     Examples
     --------
-    >>> from diagtools.datasets import load_loans
-    >>> from sklearn.ensemble import RandomForestClassifier
-    >>> df = load_loans().head(400)
-    >>> X = df[["age", "income", "credit_score"]]
-    >>> model = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, df["defaulted"])
-    >>> res = explain_slice(model, X, X["age"] > 50, n_boot=20)
+    A linear model's attribution of ``a`` is ``w * (a - mean(a))``, so it is larger where ``a``
+    is large:
+
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn.linear_model import LinearRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    >>> model = LinearRegression().fit(X, 2 * X["a"] + X["b"])
+    >>> res = explain_slice(model, X, (X["a"] > 1).to_numpy(), n_boot=20)
+    >>> res.frame.loc[0, "feature"], bool(res.frame.loc[0, "difference_ci_low"] > 0)
+    ('a', True)
     """
 
     area: ClassVar[str] = AREA
@@ -65,14 +79,16 @@ class SliceExplanation(Result):
         sig = self.frame[self.frame["q_value"] < alpha]
         for r in sig.head(5).itertuples():
             sev = "medium" if r.rank <= 3 else "low"
+            span = interval(r.difference_ci_low, r.difference_ci_high, signed)
             out.append(Finding(
-                AREA, sev,
-                f"Slice {self.slice_name}: {r.feature} attribution {r.mean_slice:+.3g} vs {r.mean_rest:+.3g} elsewhere "
-                f"(diff {r.estimate:+.3g} [{r.ci_low:+.3g}, {r.ci_high:+.3g}]), q={r.q_value:.2g}",
+                self.area, sev,
+                f"Slice {self.slice_name}: {r.feature} attribution {signed(r.estimate)} vs "
+                f"{signed(r.reference_estimate)} elsewhere (diff {signed(r.difference)} {span}), {q_value(r.q_value)}",
                 "The model uses this column differently inside the slice; look at its dependence plot there.",
-                {"feature": r.feature, "estimate": float(r.estimate), "q_value": float(r.q_value)}))
+                {"feature": r.feature, "difference": float(r.difference), "q_value": float(r.q_value)}))
         if not out:
-            out.append(Finding(AREA, "info", f"Slice {self.slice_name}: no column's attribution differs (q >= {alpha})"))
+            out.append(Finding(self.area, "info",
+                               f"Slice {self.slice_name}: no column's attribution differs (q >= {alpha})"))
         return rank_findings(out)
 
     def headline(self) -> list[tuple[str, str]]:
@@ -81,15 +97,28 @@ class SliceExplanation(Result):
         return [("slice", self.slice_name), ("rows in slice", str(self.params["n_slice"])),
                 ("top difference", str(top)), ("significant", str(int((self.frame["q_value"] < self.params["alpha"]).sum())))]
 
-    def plot(self, ax: Any = None, *, top: int = 12, **kw: Any) -> Any:
-        """Differences of mean SHAP (slice minus rest) with Welch intervals."""
-        ax = get_ax(ax)
+    def plot(self, *, ax: Any = None, top: int = 12, **kwargs: Any) -> Any:
+        """Differences of mean SHAP (slice minus rest) with Welch intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        top : int, default=12
+            Columns shown, strongest evidence first.
+        **kwargs
+            Style of the bars (``alpha``, ``edgecolor``, ...); red marks q < alpha by default.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         f = self.frame.head(top).iloc[::-1]
-        y = np.arange(len(f))
         colors = ["#d62728" if q < self.params["alpha"] else "#999999" for q in f["q_value"]]
-        ax.barh(y, f["estimate"], color=colors, **kw)
-        ax.errorbar(f["estimate"], y, xerr=[f["estimate"] - f["ci_low"], f["ci_high"] - f["estimate"]],
-                    fmt="none", ecolor="black", capsize=3)
+        style = validate_style_kwargs({"color": colors}, kwargs, artist="patch")
+        ax = get_ax(ax)
+        y = np.arange(len(f))
+        interval_bars(ax, y, f["difference"], f["difference_ci_low"], f["difference_ci_high"], horizontal=True,
+                      kind="bar", **style)
         ax.set_yticks(y, f["feature"])
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_xlabel("mean SHAP in slice - rest (red: q < alpha)")
@@ -139,9 +168,9 @@ def explain_slice(
     >>> df = load_loans().head(400)
     >>> X = df[["age", "credit_score"]]
     >>> res = explain_slice(LogisticRegression().fit(X, df["defaulted"]), X, X["age"] > 50, n_boot=20)
+    >>> res.params["n_slice"] == int((X["age"] > 50).sum())
+    True
     """
-    from scipy import stats
-
     X = check_tabular(X, "X")
     check_probability(alpha, "alpha")
     check_int(min_rows, "min_rows", low=2, hint="Pass e.g. min_rows=10.")
@@ -172,26 +201,36 @@ def explain_slice(
         raise DiagnosticInputError(
             f"slice covers {int(m.sum())} of {len(m)} explained rows; need at least {min_rows} inside and outside. "
             "Pass a larger slice or raise max_rows.")
-    S = ex.shap_values.to_numpy()
-    a, b = S[m], S[~m]
-    ma, mb = a.mean(0), b.mean(0)
-    va, vb = a.var(0, ddof=1) / len(a), b.var(0, ddof=1) / len(b)
-    se = np.sqrt(va + vb)
-    diff = ma - mb
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = diff / se
-        dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    p = np.where(se > 0, 2 * stats.t.sf(np.abs(np.nan_to_num(t)), np.nan_to_num(dof, nan=1.0)), 1.0)
-    q = benjamini_hochberg(p)
-    half = np.where(se > 0, stats.t.ppf(0.975, np.nan_to_num(dof, nan=1.0)) * se, 0.0)
-    frame = pd.DataFrame({"feature": list(ex.shap_values.columns), "estimate": diff, "ci_low": diff - half,
-                          "ci_high": diff + half, "mean_slice": ma, "mean_rest": mb, "n": len(a), "n_rest": len(b),
-                          "p_value": p, "q_value": q})
-    frame["_abs"] = -frame["estimate"].abs()
-    frame = frame.sort_values(["p_value", "_abs"], kind="stable").drop(columns="_abs").reset_index(drop=True)
-    frame["rank"] = np.arange(1, len(frame) + 1)
+    frame = _welch_frame(ex.shap_values, m)
     params = {"alpha": alpha, "test": "Welch t-test per column, Benjamini-Hochberg", "n_slice": int(m.sum()),
               "explainer": ex.params["explainer"], "output": ex.params["output"], "random_state": random_state}
     return SliceExplanation(frame=frame, params=params, n_samples=len(m), slice_name=name)
 
 
+
+
+def _welch_frame(shap_values: pd.DataFrame, m: np.ndarray) -> pd.DataFrame:
+    """Mean SHAP per column inside (``m``) and outside the slice, their Welch test and FDR, ranked."""
+    from scipy import stats
+
+    S = shap_values.to_numpy()
+    a, b = S[m], S[~m]
+    ma, mb = a.mean(0), b.mean(0)
+    va, vb = a.var(0, ddof=1), b.var(0, ddof=1)
+    sa, sb = va / len(a), vb / len(b)
+    se = np.sqrt(sa + sb)
+    diff = ma - mb
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = diff / se
+        dof = (sa + sb) ** 2 / (sa**2 / (len(a) - 1) + sb**2 / (len(b) - 1))
+    p = np.where(se > 0, 2 * stats.t.sf(np.abs(np.nan_to_num(t)), np.nan_to_num(dof, nan=1.0)), 1.0)
+    half = np.where(se > 0, stats.t.ppf(0.975, np.nan_to_num(dof, nan=1.0)) * se, 0.0)
+    (lo_a, hi_a), (lo_b, hi_b) = t_interval(ma, va, len(a)), t_interval(mb, vb, len(b))
+    frame = pd.DataFrame({"feature": list(shap_values.columns), "estimate": ma, "ci_low": lo_a, "ci_high": hi_a,
+                          "n": len(a), "reference_estimate": mb, "reference_ci_low": lo_b, "reference_ci_high": hi_b,
+                          "reference_n": len(b), "difference": diff, "difference_ci_low": diff - half,
+                          "difference_ci_high": diff + half, "p_value": p, "q_value": benjamini_hochberg(p)})
+    order = np.lexsort((-np.abs(diff), p))  # smallest p first, ties by the largest |difference|
+    frame = frame.iloc[order].reset_index(drop=True)
+    frame["rank"] = np.arange(1, len(frame) + 1)
+    return frame[FRAME_COLUMNS]

@@ -17,10 +17,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from diagtools._plotting import get_ax
+from diagtools._format import short_number
+from diagtools._plotting import empty_panel, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import bootstrap_counts, percentile_interval
 from diagtools.errors import DiagnosticInputError
+from diagtools.explanations._explain import AREA
 
 __all__ = ["TextExplanation", "explain_text", "is_linear_text_model"]
 
@@ -70,13 +72,12 @@ def is_linear_text_model(model: Any) -> bool:
 
     Examples
     --------
-    >>> from sklearn.feature_extraction.text import TfidfVectorizer
-    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.feature_extraction.text import CountVectorizer
+    >>> from sklearn.linear_model import Ridge
     >>> from sklearn.pipeline import make_pipeline
-    >>> from diagtools.explanations import is_linear_text_model
-    >>> m = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(["good day", "bad day"], [1, 0])
-    >>> is_linear_text_model(m)
-    True
+    >>> words = make_pipeline(CountVectorizer(), Ridge()).fit(["good day", "bad day"], [1.0, 0.0])
+    >>> is_linear_text_model(words), is_linear_text_model(Ridge())
+    (True, False)
     """
     parts = _parts(model)
     if parts is None:
@@ -121,7 +122,7 @@ class TextExplanation(Result):
         contributions and ``decision_function``), ``classes``.
     """
 
-    area: ClassVar[str] = "explain"
+    area: ClassVar[str] = AREA
     title: ClassVar[str] = "Token contributions (linear text model)"
 
     def top_tokens(self, cls: Any, k: int = 10) -> pd.DataFrame:
@@ -138,14 +139,15 @@ class TextExplanation(Result):
         err = self.params.get("additivity_error")
         return [("rows", f"{self.n_samples:,}"), ("classes", str(self.frame["class"].nunique())),
                 ("output", str(self.params.get("output", "score"))),
-                ("additivity error", "n/a" if err is None else f"{err:.1e}")]
+                ("additivity error", short_number(err))]
 
     def findings(self) -> list[Finding]:
         """How the explanation was computed, the strongest tokens of the largest classes, and an additivity failure."""
         out: list[Finding] = []
         err = self.params.get("additivity_error")
         if err is not None and err > ADDITIVITY_TOLERANCE:
-            out.append(Finding("explain", "medium", f"Token contributions do not add up to the model's score (error {err:.2g})",
+            out.append(Finding(self.area, "medium",
+                               f"Token contributions do not add up to the model's score (error {short_number(err)})",
                                "The pipeline's preprocessing is not a plain transform of the input; read the token "
                                "contributions as approximate.", {"additivity_error": err}))
         f = self.frame
@@ -156,7 +158,7 @@ class TextExplanation(Result):
                 toks = self.top_tokens(cls, 3)["token"].tolist()
                 parts.append(f"{cls}: " + ", ".join(repr(t) for t in toks))
             out.append(Finding(
-                "explain", "info",
+                self.area, "info",
                 f"Explained at token level, exactly (coefficient x TF-IDF, {self.params.get('output', 'score')}); "
                 f"strongest tokens of the largest classes: " + "; ".join(parts),
                 f"Per class, the tokens with the largest mean contribution over the rows "
@@ -164,7 +166,7 @@ class TextExplanation(Result):
                 "and top_tokens(cls).", {"classes": [str(c) for c in sizes.index[:3]]}))
         return rank_findings(out)
 
-    def plot(self, ax: Any = None, cls: Any = None, k: int = 10, **kwargs: Any) -> Any:
+    def plot(self, *, ax: Any = None, cls: Any = None, k: int = 10, **kwargs: Any) -> Any:
         """Bar chart of the top tokens of one class (default: the class with the most rows), with intervals.
 
         Parameters
@@ -173,25 +175,23 @@ class TextExplanation(Result):
         cls : class label, optional
         k : int, default=10
         **kwargs
-            Passed to ``ax.barh``.
+            Style of the bars (``color``, ``alpha``, ...).
 
         Returns
         -------
         matplotlib Axes
         """
+        style = validate_style_kwargs({"color": "#175cd3"}, kwargs, artist="patch")
         if cls is None:
             sizes = self.frame.groupby("class", sort=False)["n"].first()
             cls = sizes.idxmax() if len(sizes) else None
         ax = get_ax(ax, figsize=(6.4, 0.35 * k + 1.2))
         if cls is None:
-            ax.text(0.5, 0.5, "no rows explained", ha="center", va="center", transform=ax.transAxes)
-            return ax
+            return empty_panel(ax, "no rows explained")
         t = self.top_tokens(cls, k).iloc[::-1]
-        est = t["estimate"].to_numpy(float)
-        err = np.vstack([est - t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float) - est])
-        kwargs.setdefault("color", "#175cd3")
-        ax.barh(np.arange(len(t)), est, xerr=np.where(np.isfinite(err), err, 0), capsize=2, **kwargs)
-        ax.set_yticks(np.arange(len(t)), t["token"])
+        y = np.arange(len(t))
+        interval_bars(ax, y, t["estimate"], t["ci_low"], t["ci_high"], horizontal=True, kind="bar", **style)
+        ax.set_yticks(y, t["token"])
         ax.set_xlabel(f"mean contribution to the {self.params.get('output', 'score')} of {cls} (95% interval)")
         ax.set_title(f"Tokens pushing towards {cls} ({int(t['n'].iloc[0]):,} rows)")
         return ax
