@@ -19,7 +19,6 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from diagtools.datasets import LOANS_TRUTH
 from diagtools.errors import DiagnosticInputError
 from diagtools.fit import (
-    DEFAULT_THRESHOLDS,
     VERDICTS,
     FitDiagnosis,
     LearningCurveResult,
@@ -275,67 +274,3 @@ def test_model_that_cannot_fit_raises_input_error(loans_reference):
     X, y = loans_sample(loans_reference, 0, n=300)  # string columns, no encoder
     with pytest.raises(DiagnosticInputError, match="failed to fit.*categorical columns need an encoder"):
         diagnose_fit(DecisionTreeClassifier(), X, y, cv=3)
-
-
-# -- widget ------------------------------------------------------------------------------------
-def test_capacity_sweep_is_lazy_and_cached_and_the_explorer_fixes_its_axes(loans_reference, pyplot):
-    pytest.importorskip("ipywidgets")
-    from diagtools.widgets import CapacitySweep, fit_explorer
-
-    X, y = loans_sample(loans_reference, 0, n=2000)
-    model = encoded(DecisionTreeClassifier(random_state=0))
-    sweep = CapacitySweep(model, X, y, param_name="decisiontreeclassifier__max_depth", param_range=[1, 4, None])
-    assert sweep.label == "max_depth" and not sweep._cache  # readable name; nothing computed yet
-    first = sweep.diagnose(1)
-    assert sweep.diagnose("1") is first and list(sweep._cache) == [0]
-    box = fit_explorer(model, X, y, param_name="decisiontreeclassifier__max_depth", param_range=[1, 4, None],
-                       label="tree depth")
-    sweep = box.sweep
-    assert sorted(sweep._cache) == [0, 1, 2]  # every value first: the axes hold them all
-    assert box.children[0].description == "tree depth"
-    limits = sweep.axis_limits()
-    for d in sweep._cache.values():
-        s = d.curve.summary()
-        assert limits["score"][0] <= s["ci_low"].min() and s["ci_high"].max() <= limits["score"][1]
-        ev = d.frame[d.frame["evidence"].isin(["gap", "lift_over_baseline", "gain_per_doubling"])]
-        assert limits["evidence"][0] <= ev["ci_low"].min() and ev["ci_high"].max() <= limits["evidence"][1]
-    box.children[0].value = "None"  # cached: no new fits
-    assert sorted(sweep._cache) == [0, 1, 2]
-    table = sweep.table()
-    assert table["param_label"].tolist() == ["1", "4", "None"]
-    assert table["verdict"].iloc[0] in {"underfitting", "inconclusive"} and table["verdict"].iloc[-1] == "overfitting"
-    assert table["validation_score"].iloc[1] > table["validation_score"].iloc[0]
-    # The table's numbers are the diagnoses' (intervals included) and fit time is the curve's.
-    for row, d in zip(table.itertuples(), (sweep.diagnose(v) for v in [1, 4, None]), strict=True):
-        share = d.evidence("gap_share")
-        assert row.gap_share == share["estimate"] or (np.isnan(row.gap_share) and np.isnan(share["estimate"]))
-        assert row.gap_share_ci_high == share["ci_high"] or np.isnan(share["ci_high"])
-        assert row.fit_time_s == pytest.approx(d.curve.at_size()["fit_time_s"].mean())
-    fig = sweep.plot_sweep(value=4)
-    assert len(fig.axes) == 3 and fig.axes[-1].get_xlabel() == "tree depth"
-    assert [t.get_text() for t in fig.axes[-1].get_xticklabels()] == ["1", "4", "None"]
-
-
-def test_capacity_sweep_of_the_fit_template_passes_through_all_three_verdicts(loans_reference):
-    """The sweet-spot lesson of notebooks/fit_diagnosis.ipynb (same data, model and range)."""
-    from diagtools.widgets import CapacitySweep
-
-    loans = loans_reference.sample(4000, random_state=0)
-    X, y = loans.drop(columns=LOANS_TRUTH.target), loans[LOANS_TRUTH.target]
-    rounds = encoded(HistGradientBoostingClassifier(max_depth=3, early_stopping=False, random_state=0))
-    sweep = CapacitySweep(rounds, X, y, param_name="histgradientboostingclassifier__max_iter",
-                          param_range=[1, 3, 10, 30, 100, 300], train_sizes=(0.5, 1.0), cv=5)
-    table = sweep.table()
-    print(table.round(3).to_string())
-    verdicts = table["verdict"].tolist()
-    assert {"underfitting", "good fit", "overfitting"} <= set(verdicts)
-    # In that order: capacity grows left to right, so underfitting never follows a good fit.
-    order = [VERDICTS.index(v) for v in verdicts if v != "inconclusive"]
-    first = {v: verdicts.index(v) for v in ("underfitting", "good fit", "overfitting")}
-    assert first["underfitting"] < first["good fit"] < first["overfitting"], order
-    good = table[table["verdict"] == "good fit"]
-    assert (good["gap_share"] < DEFAULT_THRESHOLDS["gap_share_overfit"]).all()
-    assert (good["reference_minus_validation"].abs() < 0.02).all()  # as good as the reference
-    over = table[table["verdict"] == "overfitting"]
-    assert (over["gap_share"] > DEFAULT_THRESHOLDS["gap_share_overfit"]).all()
-    assert table["fit_time_s"].iloc[-1] > table["fit_time_s"].iloc[0]  # 300 rounds cost more than 1

@@ -500,21 +500,6 @@ def test_demo_history_flags_exactly_the_planted_regressions(tmp_path):
         assert flagged == [4] and hist.compare(3, 4, n_boot=200).regressed
 
 
-def test_explore_widget_redraws(tmp_path, pyplot):
-    from diagtools.history import explore
-
-    hist = History(tmp_path / "b.db")
-    _record(hist, "main", metrics=_metrics(0.9), latency=_latency(1.0))
-    with pytest.raises(DiagnosticInputError, match="comparing needs two"):
-        explore(hist)
-    _record(hist, "pr", metrics=_metrics(0.8), latency=_latency(1.5))
-    box = explore(hist, n_boot=100)
-    pick_a, pick_b = box.children[0].children
-    assert (pick_a.value, pick_b.value) == (1, 2)
-    pick_a.value = 2  # recomputes without error
-    assert len(pyplot.get_fignums()) == 0  # figures are closed after display
-
-
 def test_cost_of_a_prediction_is_a_trend_axis(tmp_path):
     from diagtools.history import ServiceTimeModel, bench
 

@@ -13,13 +13,16 @@ from diagtools.fit._curves import learning_curve, validation_curve
 from diagtools.fit._diagnose import DEFAULT_THRESHOLDS, diagnose_fit, make_reference_model
 from diagtools.fit._fitted import diagnose_fitted
 from diagtools.fit._result import VERDICTS, FitDiagnosis, LearningCurveResult, ValidationCurveResult
+from diagtools.fit._sweep import CapacitySweepResult, capacity_sweep
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
     "VERDICTS",
+    "CapacitySweepResult",
     "FitDiagnosis",
     "LearningCurveResult",
     "ValidationCurveResult",
+    "capacity_sweep",
     "diagnose_fit",
     "diagnose_fitted",
     "learning_curve",

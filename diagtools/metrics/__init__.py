@@ -10,5 +10,6 @@ from __future__ import annotations
 from diagtools.metrics._compute import compare_predictions, evaluate_predictions
 from diagtools.metrics._evaluate import evaluate
 from diagtools.metrics._result import EvaluationResult
+from diagtools.metrics._thresholds import threshold_table
 
-__all__ = ["EvaluationResult", "compare_predictions", "evaluate", "evaluate_predictions"]
+__all__ = ["EvaluationResult", "compare_predictions", "evaluate", "evaluate_predictions", "threshold_table"]
