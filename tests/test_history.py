@@ -476,9 +476,20 @@ def test_trend_flags_the_planted_regression(tmp_path, pyplot):
     flagged = trend.frame.loc[trend.frame["regressed"], "run_id"].tolist()
     assert flagged == [4]
     assert trend.findings()[0].severity == "high" and "0.849 -> 0.8" in trend.findings()[0].title
+    # each run compared with the previous run of its own series: the difference and its interval
+    step = trend.frame.set_index("run_id").loc[4]
+    assert (step["reference_estimate"], step["difference"]) == pytest.approx((0.849, -0.049))
+    half = 1.96 * np.hypot(0.007 / 1.96, 0.007 / 1.96)
+    assert (step["difference_ci_low"], step["difference_ci_high"]) == pytest.approx((-0.049 - half, -0.049 + half),
+                                                                                    rel=1e-3)
+    first = trend.frame.groupby("name").head(1)  # a series' first run has nothing to compare with
+    assert first["reference_estimate"].isna().all() and not first["regressed"].any()
     check_result_contract(trend)
     lat = hist.trend("latency_ms", batch_size=1)
     assert len(lat.frame) == 5 and not lat.frame["regressed"].any()
+    assert "difference" not in lat.frame and (lat.frame["ratio"].iloc[1:] > 0).all()
+    assert lat.frame["ratio"].iloc[1:].to_numpy() == pytest.approx(
+        (lat.frame["estimate"] / lat.frame["estimate"].shift(1)).iloc[1:].to_numpy())
 
 
 def test_demo_history_flags_exactly_the_planted_regressions(tmp_path):

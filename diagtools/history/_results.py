@@ -335,9 +335,12 @@ class Trend(Result):
     ----------
     frame : pandas.DataFrame
         One row per run (and batch size for latency), oldest first, columns:
-        ``run_id, created_at, name, metric, batch_size, estimate, ci_low, ci_high, n, p_value,
-        regressed``. ``p_value`` tests the worsening from the previous run of the same name
-        (and batch size) beyond the tolerance, from the two stored intervals.
+        ``run_id, created_at, name, metric, batch_size, estimate, ci_low, ci_high, n`` (the run's
+        stored value and interval), ``reference_estimate`` (the previous run of the same name
+        and batch size; NaN for a series' first run), the change from it with its interval:
+        ``ratio, ratio_ci_low, ratio_ci_high`` for ``latency_ms`` (with the series' run-to-run
+        spread), ``difference, difference_ci_low, difference_ci_high`` for every other metric,
+        ``p_value`` (one-sided, of "no worsening beyond the tolerance") and ``regressed``.
     """
 
     area = "history"
@@ -353,18 +356,18 @@ class Trend(Result):
         metric = str(self.params.get("metric", "metric"))
         out = []
         frame = self.frame
-        series = frame["name"].astype(str) + "@" + frame["batch_size"].fillna(-1).astype(str)
-        previous = frame["estimate"].groupby(series).shift(1)
-        for i, row in frame[frame["regressed"]].iterrows():
-            where = f" @ batch {int(row['batch_size'])}" if np.isfinite(row["batch_size"]) else ""
-            before = float(previous.loc[i])
+        change = times if "ratio" in frame.columns else _signed_for(metric)
+        for row in frame[frame["regressed"]].itertuples(index=False):
+            where = f" @ batch {int(row.batch_size)}" if np.isfinite(row.batch_size) else ""
+            step = row.ratio if "ratio" in frame.columns else row.difference
             out.append(Finding(
                 self.area, "high",
-                f"Run {int(row['run_id'])} ({row['name']}): {metric}{where} {fmt.number(before)} -> "
-                f"{fmt.number(row['estimate'])} (95% CI {fmt.interval(row['ci_low'], row['ci_high'])}), "
-                f"{fmt.p_value(row['p_value'])}",
+                f"Run {int(row.run_id)} ({row.name}): {metric}{where} {fmt.number(row.reference_estimate)} -> "
+                f"{fmt.number(row.estimate)} (95% CI {fmt.interval(row.ci_low, row.ci_high)}), change "
+                f"{change(step)}, {fmt.p_value(row.p_value)}",
                 "Worse than the previous run of the same series beyond the tolerance.",
-                {"run_id": int(row["run_id"]), "estimate": float(row["estimate"]), "previous": before},
+                {"run_id": int(row.run_id), "estimate": float(row.estimate),
+                 "reference_estimate": float(row.reference_estimate)},
             ))
         if not out:
             out.append(Finding(self.area, "info", f"No run-to-run regression of {metric} across {len(frame)} runs"))
