@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from diagtools._format import number, p_value, q_value, signed
+from diagtools._format import number, p_value, percent, q_value, short_number, signed
 from diagtools._metric_registry import metric_info
 from diagtools._plotting import empty_panel, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
@@ -201,7 +201,7 @@ class FairnessResult(Result):
             feats = ", ".join(self.params.get("features", []))
             out.append(Finding(
                 "fairness", "info",
-                f"No disparity across {feats}: none of the {n_tests} tests is significant at FDR {alpha:.0%}",
+                f"No disparity across {feats}: none of the {n_tests} tests is significant at FDR {percent(alpha, 0)}",
                 "Differences between groups are within what chance explains at this sample size; the intervals in "
                 ".frame show how large a disparity the data cannot rule out.",
                 {"n_tests": n_tests},
@@ -221,22 +221,22 @@ class FairnessResult(Result):
             if is_ratio:
                 # the four-fifths rule is about selection rates; other ratios use the same number as a convention
                 four_fifths = measure == "demographic_parity_ratio" and abs(thr - 0.8) < 1e-12
-                rule = "the four-fifths rule's 0.8" if four_fifths else f"the threshold {thr:.2g}"
+                rule = "the four-fifths rule's 0.8" if four_fifths else f"the threshold {short_number(thr)}"
                 head += f", below {rule}"
                 beyond = float(r["ci_high"]) < thr
             else:
-                share = f" ({float(self.params.get('difference_threshold', 0.1)):.0%} of the overall MAE)" if regression else ""
-                head += f", above the tolerance {thr:.3g}{share}"
+                share = f" ({percent(self.params.get('difference_threshold', 0.1), 0)} of the overall MAE)" if regression else ""
+                head += f", above the tolerance {short_number(thr)}{share}"
                 beyond = float(r["ci_low"]) > thr
             severity = "high" if beyond else "medium"
         else:
-            head += f", significant but within the {'threshold' if is_ratio else 'tolerance'} {thr:.3g}"
+            head += f", significant but within the {'threshold' if is_ratio else 'tolerance'} {short_number(thr)}"
             severity = "low"
         test = "Welch's ANOVA" if regression else "Permutation test"
         floor = 0.0 if regression else 1.0 / (1 + int(self.params.get("n_boot", 1000)))
         detail = (f"{test} of {HYPOTHESES.get(str(r['hypothesis']), r['hypothesis'])} across the "
                   f"{int(r['n_groups'])} groups of {r['feature']} ({int(r['n']):,} rows): {_p(r['p_value'], floor)}, "
-                  f"{q_value(r['q_value'])} (Benjamini-Hochberg over {n_tests} tests at FDR {alpha:.0%}).")
+                  f"{q_value(r['q_value'])} (Benjamini-Hochberg over {n_tests} tests at FDR {percent(alpha, 0)}).")
         if r["note"]:
             detail += f" Note: {r['note']}."
         return Finding("fairness", severity, head, detail, {

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from diagtools._format import interval, number, q_value, signed
+from diagtools._format import interval, number, percent, q_value, short_number, signed
 from diagtools._metric_registry import higher_is_better, metric_info
 from diagtools._plotting import band, check_matplotlib, empty_panel, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
@@ -293,10 +293,10 @@ class EvaluationResult(Result):
             out.append(Finding(
                 "metrics", "info",
                 f"ROC-AUC / PR-AUC from {self.params['large']['score_bins']:,} score bins: within "
-                f"{worst:.2g} of the exact values",
+                f"{short_number(worst)} of the exact values",
                 "The large-data path computes ranking metrics from fixed score bins that merge across "
                 "chunks; the bound is the largest possible difference from the unbinned value "
-                + ", ".join(f"({_nice(m)} ±{b:.2g})" for m, b in bound.items()) + ".",
+                + ", ".join(f"({_nice(m)} ±{short_number(b)})" for m, b in bound.items()) + ".",
                 evidence={"bounds": bound, "backend": self.params["large"]["backend"]},
             ))
         out.extend(self._calibration_findings())
@@ -462,7 +462,7 @@ class EvaluationResult(Result):
         if len(pairs):
             p = pairs.iloc[0]
             title += (f"; most confused pair: {p['true_label']} predicted as {p['pred_label']} "
-                      f"({int(p['count']):,} rows, {p['share_of_true']:.0%} of {p['true_label']})")
+                      f"({int(p['count']):,} rows, {percent(p['share_of_true'], 0)} of {p['true_label']})")
         below = bool(overall is not None and np.isfinite(worst["ci_high"].iloc[0]) and worst["ci_high"].iloc[0] < overall[0])
         detail = ("Recall per class with 95% bootstrap intervals (class_table()); mistakes by pair in confused_pairs(). "
                   + (f"Macro recall is {number(overall[0])}: " if overall is not None else "")
@@ -547,15 +547,22 @@ class EvaluationResult(Result):
     def _curve(self, name: str) -> pd.DataFrame:
         return self.curves[self.curves["curve"] == name] if len(self.curves) else self.curves
 
-    def _band(self, ax: Any, name: str, label: str, empty: str, kwargs: dict[str, Any]) -> bool:
-        """Draw curve ``name`` with its band; an empty panel saying ``empty`` when there is none."""
+    def _curve_plot(self, ax: Any, name: str, label: str, title: str, empty: str, kwargs: dict[str, Any],
+                    line: dict[str, Any] | None = None) -> tuple[Any, bool]:
+        """Curve ``name`` with its bootstrap band on ``ax`` (new when None), titled; whether it was drawn.
+
+        ``kwargs`` (the user's style, validated) go over ``line`` (the view's own); without the
+        curve an empty panel says ``empty``.
+        """
+        style = validate_style_kwargs({"color": "C0", "label": label, **(line or {})}, kwargs)
+        ax = get_ax(ax)
+        ax.set_title(title)
         c = self._curve(name)
         if c.empty:
             empty_panel(ax, empty)
-            return False
-        band(ax, c["x"], c["estimate"], c["ci_low"], c["ci_high"], band_label="95% bootstrap band",
-             **{"color": "C0", "label": label, **kwargs})
-        return True
+            return ax, False
+        band(ax, c["x"], c["estimate"], c["ci_low"], c["ci_high"], band_label="95% bootstrap band", **style)
+        return ax, True
 
     def plot_roc(self, *, ax: Any = None, **kwargs: Any) -> Any:
         """ROC curve with its 95% bootstrap band (binary tasks). Returns the Axes.
@@ -569,14 +576,12 @@ class EvaluationResult(Result):
         >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
         >>> ax = res.plot_roc()
         """
-        validate_style_kwargs({}, kwargs)
-        ax = get_ax(ax)
-        if self._band(ax, "roc", f"{self.name} (AUC {self._with_ci('roc_auc')})", "no ROC curve for this task",
-                      kwargs):
+        ax, drawn = self._curve_plot(ax, "roc", f"{self.name} (AUC {self._with_ci('roc_auc')})", "ROC curve",
+                                     "no ROC curve for this task", kwargs)
+        if drawn:
             ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="chance")
             ax.set(xlabel="false positive rate", ylabel="true positive rate", xlim=(0, 1), ylim=(0, 1.01))
             ax.legend(loc="lower right", fontsize="small")
-        ax.set_title("ROC curve")
         return ax
 
     def plot_pr(self, *, ax: Any = None, **kwargs: Any) -> Any:
@@ -591,13 +596,11 @@ class EvaluationResult(Result):
         >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
         >>> ax = res.plot_pr()
         """
-        validate_style_kwargs({}, kwargs)
-        ax = get_ax(ax)
-        if self._band(ax, "pr", f"{self.name} (AP {self._with_ci('pr_auc')})", "no precision-recall curve for this task",
-                      kwargs):
+        ax, drawn = self._curve_plot(ax, "pr", f"{self.name} (AP {self._with_ci('pr_auc')})",
+                                     "Precision-recall curve", "no precision-recall curve for this task", kwargs)
+        if drawn:
             ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.01))
             ax.legend(loc="lower left", fontsize="small")
-        ax.set_title("Precision-recall curve")
         return ax
 
     def plot_calibration(self, *, ax: Any = None, **kwargs: Any) -> Any:
@@ -612,16 +615,15 @@ class EvaluationResult(Result):
         >>> res = evaluate_predictions(np.array([0, 1] * 100), y_score=np.linspace(0, 1, 200), n_boot=50)
         >>> ax = res.plot_calibration()
         """
-        validate_style_kwargs({}, kwargs)
-        ax = get_ax(ax)
-        if self._band(ax, "reliability", f"{self.name} (ECE {self._with_ci('ece')})",
-                      "no probabilities: no reliability diagram", {"marker": "o", **kwargs}):
+        ax, drawn = self._curve_plot(ax, "reliability", f"{self.name} (ECE {self._with_ci('ece')})",
+                                     "Reliability diagram", "no probabilities: no reliability diagram", kwargs,
+                                     {"marker": "o"})
+        if drawn:
             ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfect calibration")
             multi = len(self.labels) > 2
             ax.set(xlabel="mean predicted probability" + (" (top class)" if multi else ""),
                    ylabel="observed frequency" + (" (accuracy)" if multi else ""), xlim=(0, 1), ylim=(0, 1))
             ax.legend(loc="upper left", fontsize="small")
-        ax.set_title("Reliability diagram")
         return ax
 
     def plot_confusion(self, *, ax: Any = None, normalize: bool = False, **kwargs: Any) -> Any:

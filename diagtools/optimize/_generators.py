@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from diagtools._format import percent
 from diagtools.optimize._candidates import Candidate, IterationLimited, refit
 from diagtools.optimize._kinds import (
     final_estimator,
@@ -120,7 +121,7 @@ def featuriser_candidates(model: Any, steps: Any, X_fit: Any, y_fit: Any) -> lis
         extra = _categorical_mask_fix(model, model, drop, X_fit)
         out.append(Candidate(
             f"drop {slow}", "featuriser",
-            f"remove the slow step {slow} ({share:.0%} of the time at batch {int(big['batch_size'].iloc[0])}) and refit",
+            f"remove the slow step {slow} ({percent(share, 0)} of the time at batch {int(big['batch_size'].iloc[0])}) and refit",
             {**drop, **extra}, lambda d=list(drop), e=extra: refit(_without_branches(model, d), X_fit, y_fit, **e)))
     if key is not None and isinstance(params.get(key), CountVectorizer):
         vec = params[key]
@@ -184,7 +185,7 @@ def linear_candidates(model: Any, X_fit: Any, y_fit: Any, *, base: str = "refere
         keep[order[:k]] = True
         vocab = _pruned_vocabularies(model, keep)
         out.append(Candidate(
-            f"{prefix}vocabulary top {fraction:.0%}", "vocabulary",
+            f"{prefix}vocabulary top {percent(fraction, 0)}", "vocabulary",
             f"keep the {k:,} of {n_vec:,} terms with the largest weights, refit",
             {key: f"<{len(v)} terms>" for key, v in vocab.items()},
             lambda v=vocab: refit(model, X_fit, y_fit, **v), base=base, extra={"vocabulary": vocab}))
@@ -347,9 +348,10 @@ def feature_pruning_candidates(model: Any, X_fit: Any, y_fit: Any, *, random_sta
     times; a column goes when the upper end of its one-sided 95% interval (t over repeats)
     does not clear zero. The pruned model is then refitted on all training rows.
     """
-    from scipy import stats
     from sklearn.inspection import permutation_importance
     from sklearn.model_selection import train_test_split
+
+    from diagtools._stats import t_interval
 
     if not hasattr(X_fit, "columns") or X_fit.shape[1] < 2:
         return []
@@ -364,8 +366,8 @@ def feature_pruning_candidates(model: Any, X_fit: Any, y_fit: Any, *, random_sta
         Xb, yb = Xb.iloc[:max_rows], yb.iloc[:max_rows] if hasattr(yb, "iloc") else yb[:max_rows]
         probe = refit(model, Xa, ya)
         imp = permutation_importance(probe, Xb, yb, n_repeats=n_repeats, random_state=random_state, n_jobs=1)
-        t = stats.t.ppf(0.95, n_repeats - 1)
-        lower = imp.importances_mean - t * imp.importances_std / np.sqrt(n_repeats)
+        # one-sided 95% lower bound = lower end of the two-sided 90% t-interval (scikit-learn's std, as ever)
+        lower, _ = t_interval(imp.importances_mean, imp.importances_std**2, n_repeats, 0.90)
         # "Not distinguishable from zero": the interval reaches zero (or the mean is not positive).
         drop = [str(c) for c, lo, m in zip(X_fit.columns, lower, imp.importances_mean, strict=True) if lo <= 0 or m <= 0]
         if not drop or len(drop) == X_fit.shape[1]:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diagtools._format import duration, percent
 from diagtools.errors import DiagnosticInputError
 from diagtools.latency._checks import check_n_rows
 from diagtools.optimize._candidates import Candidate
@@ -216,7 +217,7 @@ def optimize(
                               threads=1)
         b = steps.frame
         top = b.loc[b["share"].idxmax()]
-        notes.append(f"Profiling: {top['step']} takes {top['share']:.0%} of predict time at batch {int(top['batch_size'])}.")
+        notes.append(f"Profiling: {top['step']} takes {percent(top['share'], 0)} of predict time at batch {int(top['batch_size'])}.")
 
     queue: list[Candidate] = []
     if "runtime" in fams:
@@ -351,7 +352,7 @@ def optimize(
     if best is not None:
         variants.loc[variants["variant"] == best, "recommended"] = True
     elapsed = time.perf_counter() - start
-    notes.append(f"optimize took {elapsed:.1f} s (budget {budget:g} s).")
+    notes.append(f"optimize took {duration(elapsed)} (budget {duration(budget)}).")
     return OptimizationResult(
         frame=frame, comparison=comparison, variants=variants, reference="reference", primary=primary,
         recommended=best, notes=notes, models=models, n_samples=n,
