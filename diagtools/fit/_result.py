@@ -204,15 +204,16 @@ class LearningCurveResult(_Curve, Result):
 
     Examples
     --------
-    >>> from sklearn.datasets import make_classification
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from diagtools.fit import learning_curve
-    >>> X, y = make_classification(300, random_state=0)
-    >>> res = learning_curve(LogisticRegression(), X, y, train_sizes=[0.3, 1.0], cv=3)
-    >>> res.frame["split"].tolist()
-    ['train', 'validation', 'train', 'validation']
-    >>> res.comparisons()[["train_size", "n"]].values.tolist()
-    [[60, 3], [200, 3]]
+    :func:`learning_curve` builds it; from per-fold scores directly:
+
+    >>> folds = pd.DataFrame({"train_size": [50, 50, 100, 100], "fold": [0, 1, 0, 1],
+    ...                       "train_score": [1.0, 0.98, 0.97, 0.95], "validation_score": [0.8, 0.84, 0.86, 0.88],
+    ...                       "fit_time_s": 0.01, "score_time_s": 0.001})
+    >>> res = LearningCurveResult.from_folds(folds, {"scoring": "accuracy"}, n_samples=150)
+    >>> res.frame[["train_size", "split", "estimate", "n"]].round(3).values.tolist()
+    [[50, 'train', 0.99, 2], [50, 'validation', 0.82, 2], [100, 'train', 0.96, 2], [100, 'validation', 0.87, 2]]
+    >>> round(float(res.comparisons()["difference"].iloc[-1]), 3)  # the gap at 100 rows, paired by fold
+    0.09
     """
 
     folds: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -365,14 +366,14 @@ class ValidationCurveResult(_Curve, Result):
 
     Examples
     --------
-    >>> from sklearn.datasets import make_classification
-    >>> from sklearn.tree import DecisionTreeClassifier
-    >>> from diagtools.fit import validation_curve
-    >>> X, y = make_classification(300, random_state=0)
-    >>> res = validation_curve(DecisionTreeClassifier(random_state=0), X, y, param_name="max_depth",
-    ...                        param_range=[1, 3, None], cv=3)
-    >>> res.best_value in {"1", "3", "None"}
-    True
+    :func:`validation_curve` builds it; from per-fold scores directly:
+
+    >>> folds = pd.DataFrame({"param_label": ["1", "1", "None", "None"], "param_value": [1.0, 1.0, None, None],
+    ...                       "fold": [0, 1, 0, 1], "train_score": [0.8, 0.82, 1.0, 1.0],
+    ...                       "validation_score": [0.78, 0.8, 0.7, 0.74]})
+    >>> res = ValidationCurveResult.from_folds(folds, {"param_name": "max_depth", "scoring": "accuracy"}, 100)
+    >>> res.best_value, res.frame["split"].tolist()
+    ('1', ['train', 'validation', 'train', 'validation'])
     """
 
     folds: pd.DataFrame = field(default_factory=pd.DataFrame)
