@@ -148,27 +148,8 @@ def cross_check(
     from scipy.stats import spearmanr
     from sklearn.inspection import permutation_importance
 
-    check_fitted(model)
-    X = check_tabular(X, "X")
-    if explanation is not None and not isinstance(explanation, Explanation):
-        raise DiagnosticInputError(
-            f"explanation must be the result of explain(...) or None, got {type(explanation).__name__}."
-        )
-    check_int(n_repeats, "n_repeats", low=1, hint="Pass e.g. n_repeats=5.")
-    if max_rows is not None:
-        check_int(max_rows, "max_rows", low=2, hint="Pass e.g. max_rows=2000, or None for every row.")
-    check_real(min_agreement, "min_agreement", low=-1.0, high=1.0, hint="It is a Spearman rho: e.g. 0.5.")
-    check_n_jobs(n_jobs)
-    check_random_state(random_state, allow_none=False)
-    if scoring is not None:
-        from sklearn.metrics import check_scoring
-
-        try:
-            check_scoring(model, scoring=scoring)
-        except (ValueError, TypeError) as exc:
-            raise DiagnosticInputError(
-                f"scoring {scoring!r} is not a scikit-learn scorer ({exc}). Pass e.g. 'accuracy', 'roc_auc' or 'r2'."
-            ) from exc
+    X = _check_args(model, X, explanation, scoring=scoring, n_repeats=n_repeats, max_rows=max_rows,
+                    min_agreement=min_agreement, n_jobs=n_jobs, random_state=random_state)
     # X reaches the model as given (an array stays an array); only the names are made up
     cols = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else [f"x{i}" for i in range(X.shape[1])]
     y = np.asarray(y)
@@ -202,3 +183,30 @@ def cross_check(
     params = {"scoring": scoring, "n_repeats": n_repeats, "max_rows": max_rows, "min_agreement": min_agreement,
               "random_state": random_state, "explainer": explanation.params["explainer"]}
     return CrossCheck(frame=frame, params=params, n_samples=len(rows), spearman=rho if np.isfinite(rho) else 0.0)
+
+
+def _check_args(model: Any, X: Any, explanation: Any, *, scoring: Any, n_repeats: Any, max_rows: Any,
+                min_agreement: Any, n_jobs: Any, random_state: Any) -> Any:
+    """Check every argument of :func:`cross_check` before any work; return ``X`` checked as a table."""
+    check_fitted(model)
+    X = check_tabular(X, "X")
+    if explanation is not None and not isinstance(explanation, Explanation):
+        raise DiagnosticInputError(
+            f"explanation must be the result of explain(...) or None, got {type(explanation).__name__}."
+        )
+    check_int(n_repeats, "n_repeats", low=1, hint="Pass e.g. n_repeats=5.")
+    if max_rows is not None:
+        check_int(max_rows, "max_rows", low=2, hint="Pass e.g. max_rows=2000, or None for every row.")
+    check_real(min_agreement, "min_agreement", low=-1.0, high=1.0, hint="It is a Spearman rho: e.g. 0.5.")
+    check_n_jobs(n_jobs)
+    check_random_state(random_state, allow_none=False)
+    if scoring is not None:
+        from sklearn.metrics import check_scoring
+
+        try:
+            check_scoring(model, scoring=scoring)
+        except (ValueError, TypeError) as exc:
+            raise DiagnosticInputError(
+                f"scoring {scoring!r} is not a scikit-learn scorer ({exc}). Pass e.g. 'accuracy', 'roc_auc' or 'r2'."
+            ) from exc
+    return X

@@ -145,7 +145,7 @@ class Explanation(Result):
         gap = p.get("additivity_gap")
         checked = ("" if gap is None else
                    f" Checked: base + sum of SHAP equals the model's {p['output']} output on "
-                   f"{p.get('additivity_rows', 0)} rows (largest gap {gap:.1e}).")
+                   f"{p.get('additivity_rows', 0)} rows (largest gap {short_number(gap)}).")
         out = [Finding(self.area, "info", f"Explained with shap {p['explainer_class']} ({p['output']}), "
                        f"{self.n_samples} rows, {p.get('class_explained', 'regression output')}",
                        p["reason"] + "." + checked,
@@ -470,19 +470,7 @@ def explain(
         X = check_tabular(X, "X")
     background = check_explain_args(ad.model, X, background, budget=budget, class_index=class_index,
                                     random_state=random_state)
-    if max_rows is not None and (not isinstance(max_rows, (int, np.integer)) or max_rows < 1):
-        raise DiagnosticInputError(f"max_rows must be a positive int or None, got {max_rows!r}. Pass e.g. max_rows=1000.")
-    if not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
-        raise DiagnosticInputError(f"n_boot must be a positive int, got {n_boot!r}. Pass e.g. n_boot=200.")
-    n_classes = None if ad.classes is None else len(ad.classes)
-    bad_index = class_index is not None and (
-        not isinstance(class_index, (int, np.integer)) or isinstance(class_index, bool) or class_index < 0
-        or (n_classes is not None and class_index >= n_classes) or ad.task == "regression")
-    if bad_index:
-        span = f"an int in [0, {n_classes - 1}]" if n_classes else "None for a regression model"
-        raise DiagnosticInputError(
-            f"class_index must be {span}, got {class_index!r}. "
-            f"Classes: {[] if ad.classes is None else list(ad.classes)}.")
+    _check_options(ad, max_rows=max_rows, n_boot=n_boot, class_index=class_index)
     n = X.shape[0]
     in_names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else [f"x{i}" for i in range(X.shape[1])]
     rng = np.random.default_rng(random_state)
@@ -492,33 +480,9 @@ def explain(
         bg = _rows_of(X, np.sort(rng.choice(n, size=min(100, n), replace=False)))
     else:
         bg = background if (isinstance(background, pd.DataFrame) or hasattr(background, "toarray")) else np.asarray(background)
-    kind, reason, prebuilt = _choose(ad, explainer)
-    comp, failure, failed_gap, failed_kind = None, None, None, None
-    if kind in ("tree", "linear"):
-        try:
-            Xt = ad.transform_input(Xs)
-            out_names = (_output_names(ad.transform, Xt.shape[1]) if ad.transform is not None else in_names)
-            bg_t = ad.transform_input(bg) if kind == "linear" else None
-            comp = tree_or_linear(ad, kind, Xt, bg_t, out_names, progress, prebuilt)
-        except Exception as exc:  # shap could not read this model: say so, explain model-agnostically
-            failure = f"shap's {kind} explainer could not explain {ad.name}: {type(exc).__name__}: {str(exc)[:200]}"
-            failed_kind = kind
-    if comp is not None:
-        chosen = _explained_index(ad, Xs, comp, class_index)
-        gap, n_checked = additivity_gap(comp, chosen, random_state)
-        if not gap <= comp.tol:
-            failure = (f"base value + sum of {comp.explainer_class} values differs from the model's raw output "
-                       f"({comp.output_space}) by up to {gap:.3g} (relative) on {n_checked} rows, above the "
-                       f"{comp.tol:g} tolerance: those values explain a different model. The model-agnostic "
-                       "explainer below calls the model itself on the original rows.")
-            failed_gap, failed_kind, comp = gap, comp.kind, None
-    if comp is None:
-        comp = model_agnostic(ad, Xs, bg, budget=budget, random_state=random_state, progress=progress)
-        reason = comp.reason if failure is None else f"{comp.reason} (fallback)"
-        chosen = _explained_index(ad, Xs, comp, class_index)
-        gap, n_checked = additivity_gap(comp, chosen, random_state)
-    else:
-        reason = f"{reason}: {comp.reason}" if explainer != "auto" else comp.reason
+    comp, chosen, (gap, n_checked), reason, failure = _compute_checked(
+        ad, Xs, bg, in_names, explainer=explainer, class_index=class_index, budget=budget,
+        random_state=random_state, progress=progress)
     S, bases, labels, what = _select(comp, chosen, ad, class_index)
     groups = (_group_columns(ad.transform, in_names, comp.names)
               if comp.kind != "permutation" and ad.transform is not None else list(comp.names))
@@ -535,14 +499,71 @@ def explain(
               "max_rows": max_rows, "budget": budget, "n_boot": n_boot, "random_state": random_state,
               "class_index": class_index, "class_explained": what, "estimator": ad.name, "family": ad.family,
               "task": ad.task, "n_rows_X": n, "additivity_gap": None if np.isnan(gap) else gap,
-              "additivity_rows": n_checked, "additivity_tol": comp.tol, "fallback": failure, "failed_explainer": failed_kind,
-              "failed_gap": failed_gap}
+              "additivity_rows": n_checked, "additivity_tol": comp.tol, **failure}
     return Explanation(frame=frame, params=params, n_samples=len(rows), shap_values=grouped.reset_index(drop=True),
                        shap_expanded=expanded, feature_values=feature_values,
                        row_index=[int(r) for r in rows], base_value=float(bases[0]) if single else float("nan"),
                        groups={g: [o for o, gg in zip(comp.names, groups) if gg == g] for g in order},
                        explained_class=[c.item() if isinstance(c, np.generic) else c for c in labels],
                        base_values=[float(b) for b in bases])
+
+
+def _check_options(ad: ModelAdapter, *, max_rows: Any, n_boot: Any, class_index: Any) -> None:
+    """Range checks of ``max_rows``, ``n_boot`` and ``class_index`` against the model's classes."""
+    if max_rows is not None and (not isinstance(max_rows, (int, np.integer)) or max_rows < 1):
+        raise DiagnosticInputError(f"max_rows must be a positive int or None, got {max_rows!r}. Pass e.g. max_rows=1000.")
+    if not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise DiagnosticInputError(f"n_boot must be a positive int, got {n_boot!r}. Pass e.g. n_boot=200.")
+    n_classes = None if ad.classes is None else len(ad.classes)
+    bad_index = class_index is not None and (
+        not isinstance(class_index, (int, np.integer)) or isinstance(class_index, bool) or class_index < 0
+        or (n_classes is not None and class_index >= n_classes) or ad.task == "regression")
+    if bad_index:
+        span = f"an int in [0, {n_classes - 1}]" if n_classes else "None for a regression model"
+        raise DiagnosticInputError(
+            f"class_index must be {span}, got {class_index!r}. "
+            f"Classes: {[] if ad.classes is None else list(ad.classes)}.")
+
+
+def _compute_checked(ad: ModelAdapter, Xs: Any, bg: Any, in_names: list[str], *, explainer: str,
+                     class_index: int | None, budget: int | None, random_state: int,
+                     progress: bool | None) -> tuple[Computed, np.ndarray | None, tuple[float, int], str, dict[str, Any]]:
+    """SHAP values from the exact explainer when its values add up to the model's output, else model-agnostic.
+
+    Returns the computed values, the output explained per row, ``(additivity gap, rows checked)``,
+    the reason for the explainer and what failed on the way (``fallback``, ``failed_explainer``,
+    ``failed_gap``; all None when nothing did).
+    """
+    kind, reason, prebuilt = _choose(ad, explainer)
+    comp, failure, failed_gap, failed_kind = None, None, None, None
+    if kind in ("tree", "linear"):
+        try:
+            Xt = ad.transform_input(Xs)
+            out_names = (_output_names(ad.transform, Xt.shape[1]) if ad.transform is not None else in_names)
+            bg_t = ad.transform_input(bg) if kind == "linear" else None
+            comp = tree_or_linear(ad, kind, Xt, bg_t, out_names, progress, prebuilt)
+        except Exception as exc:  # shap could not read this model: say so, explain model-agnostically
+            failure = f"shap's {kind} explainer could not explain {ad.name}: {type(exc).__name__}: {str(exc)[:200]}"
+            failed_kind = kind
+    if comp is not None:
+        chosen = _explained_index(ad, Xs, comp, class_index)
+        gap, n_checked = additivity_gap(comp, chosen, random_state)
+        if not gap <= comp.tol:
+            failure = (f"base value + sum of {comp.explainer_class} values differs from the model's raw output "
+                       f"({comp.output_space}) by up to {short_number(gap)} (relative) on {n_checked} rows, above "
+                       f"the {comp.tol:g} tolerance: those values explain a different model. The model-agnostic "
+                       "explainer below calls the model itself on the original rows.")
+            failed_gap, failed_kind, comp = gap, comp.kind, None
+    if comp is None:
+        comp = model_agnostic(ad, Xs, bg, budget=budget, random_state=random_state, progress=progress)
+        reason = comp.reason if failure is None else f"{comp.reason} (fallback)"
+        chosen = _explained_index(ad, Xs, comp, class_index)
+        gap, n_checked = additivity_gap(comp, chosen, random_state)
+    else:
+        reason = f"{reason}: {comp.reason}" if explainer != "auto" else comp.reason
+    return comp, chosen, (gap, n_checked), reason, {"fallback": failure, "failed_explainer": failed_kind,
+                                                    "failed_gap": failed_gap}
+
 
 def _importance(S: pd.DataFrame, n_boot: int, random_state: int) -> pd.DataFrame:
     A = np.abs(S.to_numpy())

@@ -293,30 +293,33 @@ def explain_text(
         classes = np.array(["output"])
     group = np.asarray(model.predict(Xs)) if by == "predicted" else np.asarray(y)[idx]
     tokens, sources = _feature_names(pre, Z.shape[1])
-    tokens_arr, sources_arr = np.asarray(tokens, dtype=object), np.asarray(sources, dtype=object)
     rows = []
-    for ci, cls in enumerate(classes):
+    for ci, cls in enumerate(classes[: coef.shape[0]]):
         members = np.flatnonzero(group == cls)
-        if len(members) == 0 or ci >= coef.shape[0]:
-            continue
-        Zc = Z[members]
-        mean_x = np.asarray(Zc.mean(axis=0)).ravel()
-        contrib = mean_x * coef[ci]
-        k = min(top_k, int((contrib > 0).sum())) or min(top_k, len(contrib))
-        top = np.argsort(-contrib, kind="stable")[:k]
-        sub = Zc[:, top].toarray()
-        boots = np.concatenate([(c @ sub) / c.sum(1, keepdims=True)
-                                for c in bootstrap_counts(len(members), n_boot, random_state=random_state + ci)])
-        lo, hi = percentile_interval(boots * coef[ci][top][None, :], confidence)
-        present = (sub > 0).sum(0)
-        for r, j in enumerate(top):
-            rows.append({"class": cls.item() if isinstance(cls, np.generic) else cls, "token": tokens_arr[j],
-                         "source": sources_arr[j], "estimate": float(contrib[j]), "ci_low": float(lo[r]),
-                         "ci_high": float(hi[r]), "n": len(members), "coefficient": float(coef[ci][j]),
-                         "rows_with_token": int(present[r]), "rank": r + 1})
+        if len(members):
+            rows += _class_rows(cls.item() if isinstance(cls, np.generic) else cls, Z[members], coef[ci], tokens,
+                                sources, top_k=top_k, n_boot=n_boot, confidence=confidence,
+                                random_state=random_state + ci)
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     params = {"by": by, "top_k": top_k, "n_boot": n_boot, "confidence": confidence, "random_state": random_state,
               "output": output, "additivity_error": None if not np.isfinite(error) else error,
               "classes": [c.item() if isinstance(c, np.generic) else c for c in classes], "n_total": n_all,
               "model": type(est).__name__}
     return TextExplanation(frame=frame, params=params, n_samples=len(idx))
+
+
+def _class_rows(cls: Any, Zc: Any, coef: np.ndarray, tokens: list[str], sources: list[str], *, top_k: int,
+                n_boot: int, confidence: float, random_state: int) -> list[dict[str, Any]]:
+    """The ``top_k`` tokens pushing the rows ``Zc`` of one class towards it, with bootstrap intervals over rows."""
+    mean_x = np.asarray(Zc.mean(axis=0)).ravel()
+    contrib = mean_x * coef
+    k = min(top_k, int((contrib > 0).sum())) or min(top_k, len(contrib))
+    top = np.argsort(-contrib, kind="stable")[:k]
+    sub = Zc[:, top].toarray()
+    boots = np.concatenate([(c @ sub) / c.sum(1, keepdims=True)
+                            for c in bootstrap_counts(Zc.shape[0], n_boot, random_state=random_state)])
+    lo, hi = percentile_interval(boots * coef[top][None, :], confidence)
+    present = (sub > 0).sum(0)
+    return [{"class": cls, "token": tokens[j], "source": sources[j], "estimate": float(contrib[j]),
+             "ci_low": float(lo[r]), "ci_high": float(hi[r]), "n": Zc.shape[0], "coefficient": float(coef[j]),
+             "rows_with_token": int(present[r]), "rank": r + 1} for r, j in enumerate(top)]
