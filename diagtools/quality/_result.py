@@ -335,13 +335,13 @@ class DataQualityResult(Result):
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax, figsize=(6.4, 4.0))
         f = self.frame
         checks = list(dict.fromkeys(f["check"].tolist()))
-        if not checks:
-            return empty_panel(ax, "no check ran", title="Data-quality checks")
         n_flag = [int(f[(f["check"] == c)]["flagged"].astype(bool).sum()) for c in checks]
         style = validate_style_kwargs({"color": ["#b42318" if k else "#98a2b3" for k in n_flag]}, kwargs, artist="patch")
+        ax = get_ax(ax, figsize=(6.4, 4.0))
+        if not checks:
+            return empty_panel(ax, "no check ran", title="Data-quality checks")
         ypos = np.arange(len(checks))
         ax.barh(ypos, [max(k, 0.05) for k in n_flag], **style)
         ax.set_yticks(ypos, checks)
@@ -367,6 +367,7 @@ class DataQualityResult(Result):
         -------
         matplotlib.axes.Axes
         """
+        style = validate_style_kwargs({"cmap": cmap}, kwargs, artist="collection")
         ax = get_ax(ax, figsize=(6.4, 4.2))
         mb = self.missing_blocks
         if mb.empty:
@@ -378,7 +379,6 @@ class DataQualityResult(Result):
             mats.append(piv.to_numpy(dtype=float))
             labels.append((split, len(piv)))
         mat = np.vstack(mats)
-        style = validate_style_kwargs({"cmap": cmap}, kwargs, artist="collection")
         style.setdefault("norm", None)
         clim = {} if style["norm"] is not None else {"vmin": 0.0, "vmax": max(0.05, float(np.nanmax(mat)))}
         im = ax.imshow(mat, interpolation="nearest", aspect="auto", **clim, **style)
@@ -411,15 +411,15 @@ class DataQualityResult(Result):
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax, figsize=(6.4, 4.2))
         f = self.frame[self.frame["check"] == "target_leakage"].sort_values("estimate", ascending=False).head(top)
+        style = validate_style_kwargs({"color": ["#b42318" if v else "#5b8db8" for v in f["flagged"].astype(bool)]},
+                                      kwargs, artist="patch")
+        ax = get_ax(ax, figsize=(6.4, 4.2))
         if f.empty:
             return empty_panel(ax, "target leakage not checked")
         base = 0.5 if self.params.get("task") == "classification" else 0.0
         y = np.arange(len(f))
         est = f["estimate"].to_numpy(dtype=float)
-        style = validate_style_kwargs({"color": ["#b42318" if v else "#5b8db8" for v in f["flagged"].astype(bool)]},
-                                      kwargs, artist="patch")
         ax.barh(y, est - base, left=base, **style)
         interval_bars(ax, y, est, f["ci_low"], f["ci_high"], horizontal=True, color="0.25", marker="")
         ax.set_yticks(y, f["column"].astype(str).tolist())
@@ -448,13 +448,13 @@ class DataQualityResult(Result):
         -------
         matplotlib.axes.Axes
         """
+        style = validate_style_kwargs({"color": "#98a2b3", "label": "all training rows"}, kwargs, artist="patch")
         ax = get_ax(ax, figsize=(6.4, 4.2))
         h = self.confidence_hist
         if h.empty:
             return empty_panel(ax, "label noise not checked")
         left = h["bin_left"].to_numpy(dtype=float)
         width = (h["bin_right"] - h["bin_left"]).to_numpy(dtype=float)
-        style = validate_style_kwargs({"color": "#98a2b3", "label": "all training rows"}, kwargs, artist="patch")
         ax.bar(left, h["n_rows"], width=width, align="edge", **style)
         ax.bar(left, h["n_candidates"], width=width, align="edge", color="#b42318", label="label-noise candidates")
         ax.set_yscale("symlog", linthresh=1)

@@ -18,6 +18,7 @@ from diagtools.slices._metrics import (
     classification_metrics,
     evaluate_metric,
     regression_metrics,
+    worse_sign,
 )
 from diagtools.slices._result import FRAME_COLUMNS, OVERALL_COLUMNS, SliceResult
 from diagtools.slices._sufficient import SliceStats, encode_targets, slice_stats_arrays
@@ -164,11 +165,10 @@ def metrics_from_stats(
     blocks, overall = [], []
     for m in defs:
         r = evaluate_metric(m, G.astype(float), stats.total.astype(float), n_boot=n_boot, confidence=confidence, rng=rng)
-        _num, _den = m.fn(G.astype(float))
         note = np.where(np.isfinite(r["estimate"]), "", f"undefined: {m.undefined}")
         blocks.append(pd.DataFrame({
             "slice": labels, "feature": feats, "order": orders, "metric": m.name, "n": sizes_arr.astype(int),
-            **{k: r[k] for k in ("estimate", "ci_low", "ci_high", "rest_estimate", "difference",
+            **{k: r[k] for k in ("estimate", "ci_low", "ci_high", "reference_estimate", "difference",
                                  "difference_ci_low", "difference_ci_high", "p_value")},
             "note": note,
         }))
@@ -179,7 +179,7 @@ def metrics_from_stats(
     frame = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=FRAME_COLUMNS)
     frame["q_value"] = benjamini_hochberg(frame["p_value"].to_numpy(dtype=float))
     better = {m.name: m.better for m in defs}
-    sign = frame["metric"].map(lambda name: {"higher": -1.0, "lower": 1.0}.get(better[name], 0.0)).astype(float)
+    sign = frame["metric"].map(worse_sign).astype(float)
     frame["worse"] = (frame["q_value"] < alpha) & (frame["difference"] * sign > 0)
     primary = next((m for m in defs if m.better != NONE), defs[0])
     frame["reported"] = _dedupe(frame, primary, G, preds, stats.total, alpha, n_boot, confidence, rng)
@@ -216,7 +216,7 @@ def _dedupe(
     order = sub.assign(_e=-(sub["difference"].abs() * sub["n"])).sort_values(["p_value", "_e"], kind="stable").index
     keys = [frozenset(map(str, p)) for p in preds]
     kept: list[int] = []
-    sign = -1.0 if m.better == "higher" else 1.0
+    sign = worse_sign(m.name) or 1.0
     for row in order:
         g = int(row) - offset
         ok = True

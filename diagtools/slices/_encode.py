@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diagtools._format import DAY, duration, short_number, timestamp
 from diagtools.errors import DiagnosticInputError
 
 # A numeric column with at most this many distinct values is sliced by value, not by bin.
@@ -61,7 +62,7 @@ class Encoding:
             if not e:
                 out = [f"{c} (all values)"]
             else:
-                f = self._fmt
+                f = self._edge_text
                 out = [f"{c} < {f(e[0])}"]
                 out += [f"{c} in [{f(lo)}, {f(hi)})" for lo, hi in itertools.pairwise(e)]
                 out.append(f"{c} ≥ {f(e[-1])}")
@@ -69,12 +70,12 @@ class Encoding:
             out.append(f"{c} is missing")
         return out
 
-    def _fmt(self, edge: float) -> str:
-        if self.unit == "datetime":
-            return fmt_time(edge, whole_days=all(x % DAY == 0 for x in self.edges))
+    def _edge_text(self, edge: float) -> str:
+        if self.unit == "datetime":  # dates alone when every edge is at midnight
+            return timestamp(edge, span=DAY * 3 if all(x % DAY == 0 for x in self.edges) else 0.0)
         if self.unit == "timedelta":
-            return fmt_duration(edge)
-        return fmt_number(edge)
+            return duration(edge)
+        return short_number(edge)
 
     def predicates(self) -> list[list[Any]]:
         """JSON-safe rule of each level: ``[col, "==", v]``, ``[col, "range", lo, hi]``, ``[col, "missing"]``."""
@@ -101,35 +102,6 @@ class Encoding:
         if missing.any():
             codes[missing] = self.n_levels - 1 if self.has_missing else -1
         return codes
-
-
-def fmt_number(v: float) -> str:
-    """Short readable number: ``20000 -> 20k``, ``1.5e6 -> 1.5M``, ``0.1234 -> 0.123``."""
-    a = abs(v)
-    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if a >= scale:
-            return f"{v / scale:.3g}{suffix}"
-    if v == int(v):
-        return str(int(v))
-    return f"{v:.3g}"
-
-
-DAY = 86_400.0
-
-
-def fmt_time(seconds: float, *, whole_days: bool = True) -> str:
-    """Seconds since the epoch as a date (``2024-03-15``), with the time when not at midnight."""
-    ts = pd.Timestamp(seconds, unit="s")
-    return ts.strftime("%Y-%m-%d") if whole_days else ts.strftime("%Y-%m-%d %H:%M")
-
-
-def fmt_duration(seconds: float) -> str:
-    """A duration in readable units: ``90 -> 1.5 min``, ``7200 -> 2 h``, ``259200 -> 3 d``."""
-    a = abs(seconds)
-    for scale, unit in ((DAY, "d"), (3600.0, "h"), (60.0, "min")):
-        if a >= scale:
-            return f"{fmt_number(seconds / scale)} {unit}"
-    return f"{fmt_number(seconds)} s"
 
 
 def time_unit(series: pd.Series) -> str:

@@ -17,24 +17,39 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from diagtools._metric_registry import clip_interval, metric_bounds
+from diagtools._metric_registry import clip_interval, metric_bounds, metric_info
 from diagtools._stats import percentile_interval, wilson_interval
 
-HIGHER, LOWER, NONE = "higher", "lower", "none"
+NONE = "none"
+
+
+def worse_sign(metric: str) -> float:
+    """Sign of a difference that is worse: ``-1`` when higher is better, ``+1`` when lower is, else 0.
+
+    Examples
+    --------
+    >>> worse_sign("accuracy"), worse_sign("fnr"), worse_sign("selection_rate")
+    (-1.0, 1.0, 0.0)
+    """
+    return {True: -1.0, False: 1.0, None: 0.0}[metric_info(metric).higher_is_better]
 # Fisher's exact test where the smallest expected cell count is below this; Yates' z above.
 EXACT_BELOW = 50
 
 
 @dataclass(frozen=True)
 class MetricDef:
-    """How a metric is computed from cells ``(..., C)`` and which direction is better."""
+    """How a metric is computed from cells ``(..., C)``; its direction comes from the metric registry."""
 
     name: str
     kind: str  # "proportion" | "mean" | "bootstrap"
-    better: str
     fn: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # -> (numerator, denominator)
     undefined: str = ""
     moment: int = 0  # for "mean": index of the sum in REG_CELLS (1 e, 2 e², 3 |e|)
+
+    @property
+    def better(self) -> str:
+        """``"higher"``, ``"lower"`` or ``"none"`` (a share or a bias has no better side)."""
+        return metric_info(self.name).direction or NONE
 
 
 def _conf(cells: np.ndarray, k: int) -> np.ndarray:
@@ -62,9 +77,9 @@ def classification_metrics(k: int) -> dict[str, MetricDef]:
         return np.where(present.sum(axis=-1) >= 2, value, np.nan), np.ones(value.shape)
 
     out = {
-        "accuracy": MetricDef("accuracy", "proportion", HIGHER, diag, "empty slice"),
-        "error_rate": MetricDef("error_rate", "proportion", LOWER, err, "empty slice"),
-        "balanced_accuracy": MetricDef("balanced_accuracy", "bootstrap", HIGHER, bal, "one class present"),
+        "accuracy": MetricDef("accuracy", "proportion", diag, "empty slice"),
+        "error_rate": MetricDef("error_rate", "proportion", err, "empty slice"),
+        "balanced_accuracy": MetricDef("balanced_accuracy", "bootstrap", bal, "one class present"),
     }
     if k == 2:
         def tp(c: np.ndarray) -> np.ndarray:
@@ -80,15 +95,15 @@ def classification_metrics(k: int) -> dict[str, MetricDef]:
             return _conf(c, 2)[..., 0, 0]
 
         out.update({
-            "precision": MetricDef("precision", "proportion", HIGHER, lambda c: (tp(c), tp(c) + fp(c)),
+            "precision": MetricDef("precision", "proportion", lambda c: (tp(c), tp(c) + fp(c)),
                                    "no predicted positives"),
-            "recall": MetricDef("recall", "proportion", HIGHER, lambda c: (tp(c), tp(c) + fn(c)), "no positive labels"),
-            "f1": MetricDef("f1", "bootstrap", HIGHER, lambda c: (2 * tp(c), 2 * tp(c) + fp(c) + fn(c)),
+            "recall": MetricDef("recall", "proportion", lambda c: (tp(c), tp(c) + fn(c)), "no positive labels"),
+            "f1": MetricDef("f1", "bootstrap", lambda c: (2 * tp(c), 2 * tp(c) + fp(c) + fn(c)),
                             "no positive labels or predictions"),
-            "selection_rate": MetricDef("selection_rate", "proportion", NONE,
+            "selection_rate": MetricDef("selection_rate", "proportion",
                                         lambda c: (tp(c) + fp(c), c.sum(axis=-1).astype(float)), "empty slice"),
-            "fpr": MetricDef("fpr", "proportion", LOWER, lambda c: (fp(c), fp(c) + tn(c)), "no negative labels"),
-            "fnr": MetricDef("fnr", "proportion", LOWER, lambda c: (fn(c), fn(c) + tp(c)), "no positive labels"),
+            "fpr": MetricDef("fpr", "proportion", lambda c: (fp(c), fp(c) + tn(c)), "no negative labels"),
+            "fnr": MetricDef("fnr", "proportion", lambda c: (fn(c), fn(c) + tp(c)), "no positive labels"),
         })
     return out
 
@@ -99,9 +114,9 @@ def regression_metrics() -> dict[str, MetricDef]:
         return lambda c: (c[..., j], c[..., 0])
 
     return {
-        "mae": MetricDef("mae", "mean", LOWER, mean_of(3), "empty slice", moment=3),
-        "rmse": MetricDef("rmse", "mean", LOWER, mean_of(2), "empty slice", moment=2),
-        "bias": MetricDef("bias", "mean", NONE, mean_of(1), "empty slice", moment=1),
+        "mae": MetricDef("mae", "mean", mean_of(3), "empty slice", moment=3),
+        "rmse": MetricDef("rmse", "mean", mean_of(2), "empty slice", moment=2),
+        "bias": MetricDef("bias", "mean", mean_of(1), "empty slice", moment=1),
     }
 
 
@@ -197,9 +212,9 @@ def evaluate_metric(
         rest_est = _ratio(rnum, rden) if m.name != "balanced_accuracy" else rnum
         b1 = _boot(m, cells, n_boot, rng)
         b2 = _boot(m, rest, n_boot, rng)
-        lo, hi = _interval(b1, confidence)
+        lo, hi = percentile_interval(b1, confidence, axis=0)
         diff = b1 - b2
-        d_lo, d_hi = _interval(diff, confidence)
+        d_lo, d_hi = percentile_interval(diff, confidence, axis=0)
         from diagtools._stats import bootstrap_p_value
 
         p = bootstrap_p_value(diff, axis=0)
@@ -212,23 +227,10 @@ def evaluate_metric(
     lo, hi = clip_interval(lo, hi, (lo_b, hi_b))
     d_lo, d_hi = clip_interval(d_lo, d_hi, (lo_b - hi_b, hi_b - lo_b))
     return {
-        "estimate": est, "ci_low": lo, "ci_high": hi, "rest_estimate": rest_est,
+        "estimate": est, "ci_low": lo, "ci_high": hi, "reference_estimate": rest_est,
         "difference": est - rest_est, "difference_ci_low": d_lo, "difference_ci_high": d_hi,
         "p_value": np.clip(p, 0.0, 1.0), "n_used": n_used,
     }
-
-
-def _interval(samples: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval per column; ``np.percentile`` on the finite columns (fast path)."""
-    tail = (1.0 - confidence) / 2.0 * 100.0
-    finite = np.isfinite(samples).all(axis=0)
-    lo = np.full(samples.shape[1], np.nan)
-    hi = np.full(samples.shape[1], np.nan)
-    if finite.any():
-        lo[finite], hi[finite] = np.percentile(samples[:, finite], [tail, 100.0 - tail], axis=0)
-    if (~finite).any():
-        lo[~finite], hi[~finite] = percentile_interval(samples[:, ~finite], confidence, axis=0)
-    return lo, hi
 
 
 def _boot(m: MetricDef, cells: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:

@@ -8,19 +8,22 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from diagtools._plotting import get_ax
+from diagtools._format import interval, metric_value, percent, q_value, short_number, signed
+from diagtools._metric_registry import metric_info
+from diagtools._plotting import empty_panel, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
 from diagtools.errors import DiagnosticInputError
 from diagtools.slices._encode import predicate_mask
+from diagtools.slices._metrics import worse_sign
 
 FRAME_COLUMNS = [
-    "slice", "feature", "order", "metric", "n", "estimate", "ci_low", "ci_high", "rest_estimate",
+    "slice", "feature", "order", "metric", "n", "estimate", "ci_low", "ci_high", "reference_estimate",
     "difference", "difference_ci_low", "difference_ci_high", "p_value", "q_value", "worse", "reported", "note",
 ]
 OVERALL_COLUMNS = ["metric", "estimate", "ci_low", "ci_high", "n"]
 SEARCH_COLUMNS = [
-    "rank", "slice", "n_predicates", "n", "score", "estimate", "ci_low", "ci_high", "rest_estimate",
-    "difference", "p_value", "q_value", "worse", "reported",
+    "rank", "slice", "n_predicates", "n", "score", "estimate", "ci_low", "ci_high", "reference_estimate",
+    "difference", "difference_ci_low", "difference_ci_high", "p_value", "q_value", "worse", "reported",
 ]
 COHORT_COLUMNS = ["cohort", "n", "estimate", "ci_low", "ci_high"]
 # A slice is "high" severity when its error is at least this many times the rest's (or 10 points worse).
@@ -28,11 +31,11 @@ HIGH_RATIO, HIGH_POINTS = 1.5, 0.10
 # Reported slices beyond this many are summed up in one finding.
 MAX_FINDINGS = 10
 
-_WORDS = {
-    "accuracy": "accuracy", "error_rate": "error rate", "precision": "precision", "recall": "recall",
-    "f1": "F1", "selection_rate": "selection rate", "fpr": "false positive rate", "fnr": "false negative rate",
-    "balanced_accuracy": "balanced accuracy", "mae": "MAE", "rmse": "RMSE", "bias": "bias", "error": "error",
-}
+
+
+def _words(metric: str) -> str:
+    """A metric's name for a reader, from the metric registry ("fnr" -> "false negative rate")."""
+    return metric_info(metric).display
 
 
 def _upper_first(text: str) -> str:
@@ -40,20 +43,8 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _pct(v: float) -> str:
-    return "n/a" if v is None or not np.isfinite(v) else f"{100 * v:.1f}%"
-
-
-def _num(v: float) -> str:
-    return "n/a" if v is None or not np.isfinite(v) else (f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}")
-
-
-def _q(q: float) -> str:
-    return "q n/a" if not np.isfinite(q) else ("q<0.001" if q < 0.001 else f"q={q:.3f}")
-
-
 def _is_rate(metric: str) -> bool:
-    return metric not in ("mae", "rmse", "bias")
+    return metric_info(metric).percent
 
 
 def _mask(data: Any, definitions: dict[str, list[list[Any]]], label: str) -> np.ndarray:
@@ -76,7 +67,7 @@ class SliceResult(Result):
         One row per slice x metric: ``slice`` (readable rule, ``"region=north & channel=phone"``),
         ``feature`` (the columns, ``"region & channel"``), ``order`` (1 or 2 columns), ``metric``,
         ``n`` (rows in the slice), ``estimate, ci_low, ci_high`` (the metric in the slice and its
-        interval), ``rest_estimate`` (the metric on every other row), ``difference`` (slice minus
+        interval), ``reference_estimate`` (the metric on every other row), ``difference`` (slice minus
         rest) with ``difference_ci_low, difference_ci_high``, ``p_value`` (two-sided test of the
         difference), ``q_value`` (Benjamini-Hochberg over all rows), ``worse`` (significantly
         worse at FDR ``alpha``), ``reported`` (a finding: worse on the primary metric and not a
@@ -152,8 +143,7 @@ class SliceResult(Result):
                ("reported", str(int(self.frame["reported"].sum())))]
         if len(o):
             r = o.iloc[0]
-            fmt = _pct if _is_rate(m) else _num
-            out.append((f"overall {_WORDS.get(m, m)}", f"{fmt(r['estimate'])} ({fmt(r['ci_low'])}-{fmt(r['ci_high'])})"))
+            out.append((f"overall {_words(m)}", metric_value(m, r["estimate"], low=r["ci_low"], high=r["ci_high"])))
         return out
 
     def findings(self) -> list[Finding]:
@@ -167,31 +157,31 @@ class SliceResult(Result):
         if len(reported) > MAX_FINDINGS:
             rest = reported.iloc[MAX_FINDINGS:]
             out.append(Finding(
-                "slices", "low", f"{len(rest)} more slice(s) significantly worse on {_WORDS.get(m, m)}",
+                self.area, "low", f"{len(rest)} more slice(s) significantly worse on {_words(m)}",
                 "Less significant than the ones above: " + "; ".join(rest["slice"].head(5)) + ". See .reported().",
                 {"slices": list(rest["slice"])[:50]},
             ))
         others = self.frame[self.frame["worse"].astype(bool) & (self.frame["metric"] != m)]
         others = others[~others["slice"].isin(self.reported()["slice"])]
         if len(others):
-            names = sorted({_WORDS.get(x, x) for x in others["metric"]})
+            names = sorted({_words(x) for x in others["metric"]})
             top = others.sort_values("p_value").drop_duplicates("slice").head(3)
             out.append(Finding(
-                "slices", "low",
+                self.area, "low",
                 f"{others['slice'].nunique()} more slice(s) significantly worse on {', '.join(names)} only",
-                "For example " + "; ".join(f"{s} ({_WORDS.get(x, x)} {_fmt(x, e)} vs {_fmt(x, re)})"
+                "For example " + "; ".join(f"{s} ({_words(x)} {metric_value(x, e)} vs {metric_value(x, re)})"
                                            for s, x, e, re in zip(top["slice"], top["metric"], top["estimate"],
-                                                                  top["rest_estimate"], strict=True)) + ".",
+                                                                  top["reference_estimate"], strict=True)) + ".",
                 {"slices": sorted(set(others["slice"]))[:20]},
             ))
         if not out:
-            out.append(Finding("slices", "info",
+            out.append(Finding(self.area, "info",
                                f"No slice is significantly worse than the rest at FDR {alpha:.0%} "
                                f"({self.frame['slice'].nunique():,} slices tested)",
                                "Differences between slices are within what chance explains.", {}))
         return rank_findings(out)
 
-    def plot(self, ax: Any = None, *, metric: str | None = None, feature: str | None = None, top: int = 15,
+    def plot(self, *, ax: Any = None, metric: str | None = None, feature: str | None = None, top: int = 15,
              **kwargs: Any) -> Any:
         """Horizontal bars of a metric per slice with intervals, against the overall value.
 
@@ -205,7 +195,7 @@ class SliceResult(Result):
             default: the ``top`` slices on the bad side of the rest with the smallest p-values.
         top : int, default=15
         **kwargs
-            Passed to ``ax.barh``.
+            Style of the bars (``ax.barh``), e.g. ``color``, ``alpha``.
 
         Returns
         -------
@@ -217,31 +207,18 @@ class SliceResult(Result):
             f = f[f["feature"] == feature]
         else:
             # the worst slices: those on the bad side of the rest, most significant first
-            sign = {"higher": -1.0, "lower": 1.0}.get(self.params.get("better", {}).get(metric, ""), 0.0)
+            sign = worse_sign(metric)
             bad = f[f["difference"] * sign > 0] if sign else f
             f = bad.sort_values(["p_value", "n"], ascending=[True, False], kind="stable").head(top)
-        f = f.iloc[::-1]
-        ax = get_ax(ax, figsize=(7.5, max(2.5, 0.32 * len(f) + 1.2)))
-        if f.empty:
-            ax.text(0.5, 0.5, "no slices to show", ha="center", va="center", transform=ax.transAxes)
-            return ax
         colours = np.where(f["reported"].astype(bool), "#b42318", np.where(f["worse"].astype(bool), "#f79009", "#98a2b3"))
-        kwargs.setdefault("color", list(colours))
-        est = f["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - f["ci_low"].to_numpy(dtype=float), f["ci_high"].to_numpy(dtype=float) - est])
-        ax.barh(np.arange(len(f)), np.nan_to_num(est), xerr=np.nan_to_num(np.abs(err)), capsize=2, **kwargs)
-        ax.set_yticks(np.arange(len(f)), [f"{s} (n={n:,})" for s, n in zip(f["slice"], f["n"], strict=True)],
-                      fontsize="small")
         o = self.overall[self.overall["metric"] == metric]
-        if len(o):
-            ax.axvline(float(o["estimate"].iloc[0]), color="black", ls="--", lw=1, label="all rows")
-            ax.legend(loc="lower right", fontsize="small")
-        ax.set(xlabel=f"{_WORDS.get(metric, metric)} (95% interval)",
-               title=f"{_upper_first(_WORDS.get(metric, metric))} by slice (red: reported, orange: worse at FDR)")
-        return ax
+        return _ranked_bars(
+            ax, f, "slice", list(colours), float(o["estimate"].iloc[0]) if len(o) else None, kwargs,
+            xlabel=f"{_words(metric)} (95% interval)", empty="no slices to show", fontsize="small", height=0.32,
+            title=f"{_upper_first(_words(metric))} by slice (red: reported, orange: worse at FDR)")
 
-    def plot_heatmap(self, ax: Any = None, *, columns: tuple[str, str] | None = None, metric: str | None = None,
-                     **kwargs: Any) -> Any:
+    def plot_heatmap(self, *, ax: Any = None, columns: tuple[str, str] | None = None, metric: str | None = None,
+                     cmap: str | None = None, **kwargs: Any) -> Any:
         """Heat map of a metric over the levels of two columns (default: the pair of the most significant worse cross).
 
         Parameters
@@ -249,30 +226,33 @@ class SliceResult(Result):
         ax : matplotlib Axes, optional
         columns : (str, str), optional
         metric : str, optional
-            Default ``error_rate`` when computed, else the primary metric.
+            Default: the primary metric.
+        cmap : str, optional
+            Colour map; default dark red where the metric is bad.
         **kwargs
-            Passed to ``ax.imshow``.
+            Style of the image (``ax.imshow``), e.g. ``alpha``, ``norm``.
 
         Returns
         -------
         matplotlib.axes.Axes
         """
         metric = metric or self.primary_metric
+        dark_high = worse_sign(metric) > 0  # "Reds": dark where the metric is high
+        style = validate_style_kwargs({"cmap": cmap or ("Reds" if dark_high else "Reds_r")}, kwargs, artist="collection")
         f = self.frame[(self.frame["metric"] == metric) & (self.frame["order"] == 2)]
         ax = get_ax(ax, figsize=(6.4, 4.8))
         if columns is not None:
             feature = f"{columns[0]} & {columns[1]}"
         elif len(f):
             # the pair holding the most significant cross on the bad side of the rest
-            sign = {"higher": -1.0, "lower": 1.0}.get(self.params.get("better", {}).get(metric, ""), 0.0)
+            sign = worse_sign(metric)
             bad = f[f["difference"] * sign > 0] if sign and (f["difference"] * sign > 0).any() else f
             feature = str(bad.sort_values("p_value", kind="stable")["feature"].iloc[0])
         else:
             feature = ""
         f = f[f["feature"] == feature]
         if f.empty:
-            ax.text(0.5, 0.5, "no two-column slices to show", ha="center", va="center", transform=ax.transAxes)
-            return ax
+            return empty_panel(ax, "no two-column slices to show")
         a, b = feature.split(" & ")
         parts = f["slice"].str.split(" & ", n=1, expand=True)
         grid = pd.DataFrame({"a": parts[0].to_numpy(), "b": parts[1].to_numpy(), "v": f["estimate"].to_numpy(),
@@ -280,21 +260,18 @@ class SliceResult(Result):
         mat = grid.pivot(index="a", columns="b", values="v")
         rows, cols = list(dict.fromkeys(grid["a"])), list(dict.fromkeys(grid["b"]))
         mat = mat.loc[rows, cols]
-        kwargs.setdefault("cmap", "Reds" if self.params.get("better", {}).get(metric) == "lower" else "Reds_r")
-        kwargs.setdefault("aspect", "auto")
-        im = ax.imshow(mat.to_numpy(dtype=float), **kwargs)
-        fmt = _pct if _is_rate(metric) else _num
-        dark_high = kwargs["cmap"] == "Reds"
+        im = ax.imshow(mat.to_numpy(dtype=float), aspect="auto", **style)
+        dark_high = not str(style["cmap"]).endswith("_r")
         for (i, j), v in np.ndenumerate(mat.to_numpy(dtype=float)):
             if np.isfinite(v):
                 hit = grid[(grid["a"] == rows[i]) & (grid["b"] == cols[j])]["r"].any()
                 level = float(im.norm(v))
                 dark = level > 0.6 if dark_high else level < 0.4
-                ax.text(j, i, fmt(v) + (" *" if hit else ""), ha="center", va="center", fontsize="small",
+                ax.text(j, i, metric_value(metric, v) + (" *" if hit else ""), ha="center", va="center", fontsize="small",
                         color="white" if dark else "black")
         ax.set_xticks(range(len(cols)), [c.replace(f"{b}=", "") for c in cols], rotation=30, ha="right")
         ax.set_yticks(range(len(rows)), [r.replace(f"{a}=", "") for r in rows])
-        ax.set(xlabel=b, ylabel=a, title=f"{_upper_first(_WORDS.get(metric, metric))} by {a} and {b} (* reported)")
+        ax.set(xlabel=b, ylabel=a, title=f"{_upper_first(_words(metric))} by {a} and {b} (* reported)")
         ax.figure.colorbar(im, ax=ax, fraction=0.046)
         return ax
 
@@ -309,7 +286,7 @@ class SliceResult(Result):
         worse = rows["worse"].astype(bool)
         shown = rows[worse].sort_values("p_value", kind="stable")
         n_better = int(((rows["q_value"] < float(self.params.get("alpha", 0.05))) & ~worse).sum())
-        cols = ["slice", "n", "estimate", "ci_low", "ci_high", "rest_estimate", "q_value", "reported"]
+        cols = ["slice", "n", "estimate", "ci_low", "ci_high", "reference_estimate", "q_value", "reported"]
         caption = (f"{escape(m)} of the {len(shown):,} significantly worse slices, most significant first "
                    f"(reported: the findings above, without near-duplicates); {n_better:,} significantly "
                    "better slices and all metrics are in <code>.frame</code>")
@@ -321,34 +298,32 @@ class SliceResult(Result):
         ])
 
 
-def _fmt(metric: str, v: float) -> str:
-    return _pct(v) if _is_rate(metric) else _num(v)
-
-
 def _slice_finding(r: pd.Series, m: str, alpha: float, frame: pd.DataFrame) -> Finding:
     """Plain words: "Slice region=north & channel=phone: error rate 38% vs 11% elsewhere, q<0.001"."""
     if m == "accuracy":  # readers think in errors
-        words, est, rest = "error rate", 1 - r["estimate"], 1 - r["rest_estimate"]
+        words, shown, est, rest = "error rate", "error_rate", 1 - r["estimate"], 1 - r["reference_estimate"]
         lo, hi = -r["difference_ci_high"], -r["difference_ci_low"]
     else:
-        words, est, rest = _WORDS.get(m, m), r["estimate"], r["rest_estimate"]
+        words, shown, est, rest = _words(m), m, r["estimate"], r["reference_estimate"]
         lo, hi = r["difference_ci_low"], r["difference_ci_high"]
-    fmt = _pct if _is_rate(m) else _num
+    rate = _is_rate(m)
     diff = est - rest
-    unit = " points" if _is_rate(m) else ""
-    scale = 100 if _is_rate(m) else 1
-    bad = abs(diff)
-    ratio = est / rest if (words in ("error rate", "MAE", "RMSE") and rest > 0) else (1 - est) / max(1 - rest, 1e-12)
-    severity = "high" if (ratio >= HIGH_RATIO or (_is_rate(m) and bad >= HIGH_POINTS)) else "medium"
+    if metric_info(shown).higher_is_better is False and rest > 0:
+        ratio = est / rest  # an error or loss: how many times the rest's
+    else:
+        ratio = (1 - est) / max(1 - rest, 1e-12)
+    severity = "high" if (ratio >= HIGH_RATIO or (rate and abs(diff) >= HIGH_POINTS)) else "medium"
     other = frame[(frame["slice"] == r["slice"]) & frame["worse"].astype(bool) & (frame["metric"] != m)]
-    also = "" if other.empty else " Also worse on " + ", ".join(_WORDS.get(x, x) for x in other["metric"]) + "."
+    also = "" if other.empty else " Also worse on " + ", ".join(_words(x) for x in other["metric"]) + "."
+    span = interval(lo, hi, lambda v: signed(v, as_percent=rate))
     return Finding(
         "slices", severity,
-        f"Slice {r['slice']}: {words} {fmt(est)} vs {fmt(rest)} elsewhere (n={int(r['n']):,}), {_q(r['q_value'])}",
-        f"Difference {scale * diff:+.1f}{unit} (95% CI {scale * lo:+.1f} to {scale * hi:+.1f}); significantly worse "
-        f"than the rest after Benjamini-Hochberg at FDR {alpha:.0%}.{also} Look at this slice's data and labels.",
+        f"Slice {r['slice']}: {words} {metric_value(shown, est)} vs {metric_value(shown, rest)} elsewhere "
+        f"(n={int(r['n']):,}), {q_value(r['q_value'])}",
+        f"Difference {signed(diff, as_percent=rate)} (95% CI {span or 'n/a'}); significantly worse "
+        f"than the rest after Benjamini-Hochberg at FDR {percent(alpha, 0)}.{also} Look at this slice's data and labels.",
         {"slice": r["slice"], "metric": m, "n": int(r["n"]), "estimate": float(r["estimate"]),
-         "rest_estimate": float(r["rest_estimate"]), "q_value": float(r["q_value"])},
+         "reference_estimate": float(r["reference_estimate"]), "q_value": float(r["q_value"])},
     )
 
 
@@ -361,8 +336,8 @@ class SliceSearchResult(Result):
     frame : pandas.DataFrame
         One row per found slice, best score first: ``rank``, ``slice`` (conjunction of
         predicates), ``n_predicates``, ``n`` (rows), ``score`` (SliceLine's score), ``estimate,
-        ci_low, ci_high`` (mean error in the slice), ``rest_estimate`` (mean error elsewhere),
-        ``difference``, ``p_value`` (two-sided test slice vs rest), ``q_value`` (Benjamini-Hochberg
+        ci_low, ci_high`` (mean error in the slice), ``reference_estimate`` (mean error elsewhere),
+        ``difference`` with ``difference_ci_low, difference_ci_high``, ``p_value`` (two-sided test slice vs rest), ``q_value`` (Benjamini-Hochberg
         over every slice the search evaluated, so the search itself is accounted for), ``worse``
         (significantly worse at FDR ``alpha``) and ``reported`` (a finding, near-duplicates removed).
     cohorts : pandas.DataFrame
@@ -423,63 +398,92 @@ class SliceSearchResult(Result):
 
     def headline(self) -> list[tuple[str, str]]:
         """Rows, overall error, slices found and reported."""
-        return [("rows", f"{self.n_samples:,}"), ("overall error", _num(self.overall_error)),
+        return [("rows", f"{self.n_samples:,}"), ("overall error", self._error_text(self.overall_error)),
                 ("found", str(len(self.frame))), ("reported", str(int(self.frame["reported"].sum())))]
 
     def findings(self) -> list[Finding]:
         """One finding per reported slice (significant after FDR, no near-duplicates)."""
         alpha = self.params.get("alpha", 0.05)
         binary = bool(self.params.get("binary_errors", True))
-        fmt = _pct if binary else _num
+        fmt = self._error_text
         out = []
         for _, r in self.frame[self.frame["reported"].astype(bool)].iterrows():
-            ratio = r["estimate"] / r["rest_estimate"] if r["rest_estimate"] > 0 else np.inf
+            ratio = r["estimate"] / r["reference_estimate"] if r["reference_estimate"] > 0 else np.inf
             severity = "high" if ratio >= HIGH_RATIO or (binary and r["difference"] >= HIGH_POINTS) else "medium"
             out.append(Finding(
-                "slices", severity,
-                f"Slice {r['slice']}: error {fmt(r['estimate'])} vs {fmt(r['rest_estimate'])} elsewhere "
-                f"(n={int(r['n']):,}), {_q(r['q_value'])}",
+                self.area, severity,
+                f"Slice {r['slice']}: error {fmt(r['estimate'])} vs {fmt(r['reference_estimate'])} elsewhere "
+                f"(n={int(r['n']):,}), {q_value(r['q_value'])}",
                 f"Found by searching conjunctions of up to {self.params.get('max_predicates')} predicates; 95% CI of "
-                f"its error {fmt(r['ci_low'])}-{fmt(r['ci_high'])}. Significant after Benjamini-Hochberg at FDR "
-                f"{alpha:.0%} over all {self.params.get('n_tested', 0):,} slices evaluated.",
+                f"its error {interval(r['ci_low'], r['ci_high'], fmt) or 'n/a'}. Significant after Benjamini-Hochberg "
+                f"at FDR {percent(alpha, 0)} over all {self.params.get('n_tested', 0):,} slices evaluated.",
                 {"slice": r["slice"], "n": int(r["n"]), "estimate": float(r["estimate"]),
-                 "rest_estimate": float(r["rest_estimate"]), "q_value": float(r["q_value"]), "score": float(r["score"])},
+                 "reference_estimate": float(r["reference_estimate"]), "q_value": float(r["q_value"]),
+                 "score": float(r["score"])},
             ))
         if not out:
-            out.append(Finding("slices", "info",
-                               f"The slice search found no slice significantly worse than the rest at FDR {alpha:.0%}",
+            out.append(Finding(self.area, "info",
+                               f"The slice search found no slice significantly worse than the rest at FDR "
+                               f"{percent(alpha, 0)}",
                                f"{self.params.get('n_tested', 0):,} slices of at least {self.params.get('min_size')} "
                                "rows evaluated.", {}))
         return rank_findings(out)
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Error of each found slice with its interval, against the overall error. Returns the Axes."""
-        f = self.frame
-        if not f.empty:
-            kwargs.setdefault("color", list(np.where(f["reported"].astype(bool), "#b42318", "#98a2b3"))[::-1])
-        return self._error_bars(f, "slice", ax, title="Worst slices found (red: reported after FDR)",
-                                empty="no slices found", fontsize="small", **kwargs)
+    def _error_text(self, value: float) -> str:
+        """An error as a share (0/1 errors) or a number (e.g. absolute errors)."""
+        return percent(value) if self.params.get("binary_errors", True) else short_number(value)
 
-    def plot_cohorts(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Error of each leaf of the shallow error tree, with intervals. Returns the Axes."""
-        kwargs.setdefault("color", "#175cd3")
-        return self._error_bars(self.cohorts, "cohort", ax, title="Error cohorts: leaves of a shallow tree on the errors",
-                                empty="no error tree", fontsize="x-small", **kwargs)
+    def plot(self, *, ax: Any = None, **kwargs: Any) -> Any:
+        """Error of each found slice with its interval, against the overall error.
 
-    def _error_bars(self, rows: pd.DataFrame, label: str, ax: Any, *, title: str, empty: str, fontsize: str,
-                    **kwargs: Any) -> Any:
-        """Horizontal bars of mean error with intervals, first row on top, against the overall error."""
-        rows = rows.iloc[::-1]
-        ax = get_ax(ax, figsize=(7.5, max(2.5, 0.4 * len(rows) + 1.2)))
-        if rows.empty:
-            ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
-            return ax
-        est = rows["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - est])
-        ax.barh(np.arange(len(rows)), est, xerr=np.nan_to_num(np.abs(err)), capsize=2, **kwargs)
-        ax.set_yticks(np.arange(len(rows)),
-                      [f"{s} (n={n:,})" for s, n in zip(rows[label], rows["n"], strict=True)], fontsize=fontsize)
-        ax.axvline(self.overall_error, color="black", ls="--", lw=1, label="all rows")
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        **kwargs
+            Style of the bars (``ax.barh``), e.g. ``color``, ``alpha``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        colours = list(np.where(self.frame["reported"].astype(bool), "#b42318", "#98a2b3"))
+        return _ranked_bars(ax, self.frame, "slice", colours, self.overall_error, kwargs, xlabel="mean error (95% interval)",
+                            title="Worst slices found (red: reported after FDR)", empty="no slices found",
+                            fontsize="small")
+
+    def plot_cohorts(self, *, ax: Any = None, **kwargs: Any) -> Any:
+        """Error of each leaf of the shallow error tree, with intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        **kwargs
+            Style of the bars (``ax.barh``), e.g. ``color``, ``alpha``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        return _ranked_bars(ax, self.cohorts, "cohort", "#175cd3", self.overall_error, kwargs,
+                            xlabel="mean error (95% interval)", empty="no error tree", fontsize="x-small",
+                            title="Error cohorts: leaves of a shallow tree on the errors")
+
+
+def _ranked_bars(ax: Any, rows: pd.DataFrame, label: str, colours: Any, reference: float | None,
+                 kwargs: dict[str, Any], *, xlabel: str, title: str, empty: str, fontsize: str,
+                 height: float = 0.4) -> Any:
+    """Horizontal bars with intervals, first row on top, labelled ``"<label> (n=...)"``, against all rows."""
+    rows = rows.iloc[::-1]
+    style = validate_style_kwargs({"color": colours[::-1] if isinstance(colours, list) else colours}, kwargs,
+                                  artist="patch")
+    ax = get_ax(ax, figsize=(7.5, max(2.5, height * len(rows) + 1.2)))
+    if rows.empty:
+        return empty_panel(ax, empty, title=title)
+    pos = np.arange(len(rows))
+    interval_bars(ax, pos, rows["estimate"], rows["ci_low"], rows["ci_high"], horizontal=True, kind="bar", **style)
+    ax.set_yticks(pos, [f"{s} (n={n:,})" for s, n in zip(rows[label], rows["n"], strict=True)], fontsize=fontsize)
+    if reference is not None and np.isfinite(reference):
+        ax.axvline(reference, color="black", ls="--", lw=1, label="all rows")
         ax.legend(loc="lower right", fontsize="small")
-        ax.set(xlabel="mean error (95% interval)", title=title)
-        return ax
+    ax.set(xlabel=xlabel, title=title)
+    return ax

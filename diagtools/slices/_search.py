@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from diagtools._format import short_number
 from diagtools._stats import benjamini_hochberg, wilson_interval
 from diagtools.errors import DiagnosticInputError
 from diagtools.slices import _inputs as I
-from diagtools.slices._encode import Encoding, TooManyLevels, fit_codes, fmt_number
+from diagtools.slices._encode import Encoding, TooManyLevels, fit_codes
 from diagtools.slices._metrics import exact_p_value
 from diagtools.slices._result import COHORT_COLUMNS, SEARCH_COLUMNS, SliceSearchResult
 from diagtools.slices._sliceline import search
@@ -53,9 +54,11 @@ def _test(size: np.ndarray, err: np.ndarray, err2: np.ndarray, total: tuple[floa
     e1, e2r = err, s - err
     with np.errstate(all="ignore"):
         m1, m2 = e1 / n1, e2r / n2
+        z = sps.norm.ppf(0.5 + confidence / 2)
         if binary:
             lo, hi = wilson_interval(e1, n1, confidence)
             p = exact_p_value(e1, n1, e2r, n2)
+            se = np.sqrt(m1 * (1 - m1) / n1 + m2 * (1 - m2) / n2)
         else:
             v1 = np.maximum((err2 - n1 * m1**2) / (n1 - 1), 0)
             v2 = np.maximum(((s2 - err2) - n2 * m2**2) / (n2 - 1), 0)
@@ -66,7 +69,12 @@ def _test(size: np.ndarray, err: np.ndarray, err2: np.ndarray, total: tuple[floa
             tq = sps.t.ppf(0.5 + confidence / 2, np.maximum(n1 - 1, 1))
             lo, hi = np.maximum(m1 - tq * se1, 0.0), m1 + tq * se1  # errors are >= 0: so is the interval
         p = np.where(n2 > 0, p, np.nan)
-    return {"estimate": m1, "ci_low": lo, "ci_high": hi, "rest_estimate": m2, "p_value": p}
+        # normal interval of the difference (as slice_metrics), clipped to the range of two rates
+        d_lo, d_hi = m1 - m2 - z * se, m1 - m2 + z * se
+        if binary:
+            d_lo, d_hi = np.clip(d_lo, -1.0, 1.0), np.clip(d_hi, -1.0, 1.0)
+    return {"estimate": m1, "ci_low": lo, "ci_high": hi, "reference_estimate": m2, "difference": m1 - m2,
+            "difference_ci_low": d_lo, "difference_ci_high": d_hi, "p_value": p}
 
 
 def _worse(ea: np.ndarray, eb: np.ndarray, binary: bool, alpha: float) -> bool:
@@ -75,7 +83,7 @@ def _worse(ea: np.ndarray, eb: np.ndarray, binary: bool, alpha: float) -> bool:
         return False
     t = _test(np.array([len(ea)], float), np.array([ea.sum()]), np.array([(ea**2).sum()]),
               (len(ea) + len(eb), ea.sum() + eb.sum(), (ea**2).sum() + (eb**2).sum()), binary, 0.95)
-    return bool(t["p_value"][0] < alpha and t["estimate"][0] > t["rest_estimate"][0])
+    return bool(t["p_value"][0] < alpha and t["difference"][0] > 0)
 
 
 def _dedupe(masks: list[np.ndarray], keys: list[frozenset[str]], worse: np.ndarray, errors: np.ndarray,
@@ -115,9 +123,9 @@ def _levels_rule(enc: Encoding, levels: frozenset[int]) -> str:
     if enc.kind == "numeric" and body and body == list(range(body[0], body[-1] + 1)):
         bounds = [None, *enc.edges, None]
         lo, hi = bounds[body[0]], bounds[body[-1] + 1]
-        text = (f"{c} in [{fmt_number(lo)}, {fmt_number(hi)})" if lo is not None and hi is not None
-                else f"{c} < {fmt_number(hi)}" if hi is not None
-                else f"{c} ≥ {fmt_number(lo)}" if lo is not None else f"{c} (any value)")
+        text = (f"{c} in [{short_number(lo)}, {short_number(hi)})" if lo is not None and hi is not None
+                else f"{c} < {short_number(hi)}" if hi is not None
+                else f"{c} ≥ {short_number(lo)}" if lo is not None else f"{c} (any value)")
         if missing is None:
             return text
         return f"({text} or missing)" if missing in levels else f"{text}"
@@ -340,8 +348,8 @@ def find_slices(
             rows.append({
                 "rank": rank, "slice": label, "n_predicates": len(ids), "n": int(lattice.size[s]),
                 "score": float(lattice.score[s]), "estimate": float(t["estimate"][j]), "ci_low": float(t["ci_low"][j]),
-                "ci_high": float(t["ci_high"][j]), "rest_estimate": float(t["rest_estimate"][j]),
-                "difference": float(t["estimate"][j] - t["rest_estimate"][j]), "p_value": float(t["p_value"][j]),
+                **{key: float(t[key][j]) for key in ("ci_high", "reference_estimate", "difference", "difference_ci_low",
+                                                     "difference_ci_high", "p_value")},
                 "q_value": float(q_of[s]),
             })
     frame = pd.DataFrame(rows, columns=[c for c in SEARCH_COLUMNS if c not in ("worse", "reported")])
