@@ -212,17 +212,21 @@ def test_model_metrics_and_prediction_drift(full_result, small_windows, small_mo
     from sklearn.metrics import accuracy_score, roc_auc_score
 
     ref, cur = small_windows
-    m = full_result.metrics.set_index(["metric", "window"])
+    m = full_result.metrics.set_index("metric")
     scores = []
-    for window, data in (("reference", ref), ("current", cur)):
+    # one row per metric: the current window as estimate, the reference as reference_estimate
+    for prefix, data in (("reference_", ref), ("", cur)):
         X, y = data.drop(columns=TARGET), data[TARGET]
         scores.append(small_model.predict_proba(X)[:, 1])
-        assert m.loc[("accuracy", window), "estimate"] == pytest.approx(accuracy_score(y, small_model.predict(X)))
+        assert m.loc["accuracy", f"{prefix}estimate"] == pytest.approx(accuracy_score(y, small_model.predict(X)))
         auc = roc_auc_score(y, scores[-1])
-        assert m.loc[("roc_auc", window), "estimate"] == pytest.approx(auc)
-        assert m.loc[("roc_auc", window), "ci_low"] <= auc <= m.loc[("roc_auc", window), "ci_high"]
-    change = m.loc[("roc_auc", "change")]
-    assert change["estimate"] == pytest.approx(m.loc[("roc_auc", "current"), "estimate"] - m.loc[("roc_auc", "reference"), "estimate"])
+        assert m.loc["roc_auc", f"{prefix}estimate"] == pytest.approx(auc)
+        assert m.loc["roc_auc", f"{prefix}ci_low"] <= auc <= m.loc["roc_auc", f"{prefix}ci_high"]
+        assert m.loc["roc_auc", f"{prefix}n"] == len(data)
+    change = m.loc["roc_auc"]
+    assert change["difference"] == pytest.approx(change["estimate"] - change["reference_estimate"])
+    assert change["difference_ci_low"] <= change["difference"] <= change["difference_ci_high"]
+    assert 0.0 <= change["p_value"] <= 1.0
     pred = full_result.frame[full_result.frame["kind"] == "prediction"]
     assert set(pred["column"]) == {"model_score"}
     assert pred.set_index("statistic").loc["ks_stat", "estimate"] == pytest.approx(sps.ks_2samp(*scores).statistic)
@@ -336,7 +340,7 @@ def test_demo_pipeline_reference_metrics_in_sample(small_windows):
     ref, cur = ref.iloc[:600], cur.iloc[:400]
     model = make_loan_model().fit(ref.drop(columns=TARGET), ref[TARGET])
     res = detect_drift(ref, cur, model=model, target=TARGET, n_boot=50, domain_classifier=False)
-    auc = res.metrics.set_index(["metric", "window"]).loc[("roc_auc", "reference"), "estimate"]
+    auc = res.metrics.set_index("metric").loc["roc_auc", "reference_estimate"]
     assert auc > 0.99  # the overfitting demo model memorised its training rows
     metric_findings = [f for f in res.findings() if f.title.startswith("roc_auc")]
     assert metric_findings and "in-sample" in metric_findings[0].detail

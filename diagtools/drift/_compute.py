@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from diagtools._format import DAY, timestamp
 from diagtools._stats import benjamini_hochberg, wilson_interval
 from diagtools._validation import (
     check_columns,
@@ -38,7 +39,7 @@ from diagtools.drift._profile import (
     numeric_values,
     profile_data,
 )
-from diagtools.drift._result import FRAME_COLUMNS, PREDICTION_COLUMN, DriftResult
+from diagtools.drift._result import FRAME_COLUMNS, PREDICTION_COLUMN, DriftResult, empty_part, frame_row
 from diagtools.drift._tests import (
     categorical_stats,
     category_table,
@@ -104,8 +105,8 @@ def _column_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfile, th
     nan = np.nan
 
     def add(stat: str, est: float, lo: float = nan, hi: float = nan, p: float = nan, t: float = nan, note: str = "") -> None:
-        exceeds = bool(np.isfinite(t) and np.isfinite(est) and abs(est) >= t)
-        rows.append([col, kind, stat, est, lo, hi, p, nan, t, exceeds, False, n_r, n_c, note])
+        rows.append(frame_row(col, kind, stat, est, lo, hi, p_value=p, threshold=t, n_reference=n_r, n_current=n_c,
+                              note=note))
 
     extra: dict[str, Any] = {}
     if kind in ("numeric", "prediction", "datetime"):
@@ -140,17 +141,6 @@ def _column_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfile, th
     return rows, extra
 
 
-DAY = 86_400.0
-
-
-def format_time(seconds: float, span: float = DAY * 3) -> str:
-    """A time in seconds since the epoch as a date, with the time of day when ``span`` is short."""
-    if not np.isfinite(seconds):
-        return "n/a"
-    ts = pd.Timestamp(seconds, unit="s")
-    return ts.strftime("%Y-%m-%d") if span >= DAY * 3 else ts.strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _datetime_rows(col: str, ref: ColumnProfile, cur: ColumnProfile, confidence: float) -> list[list[Any]]:
     """Ranges and gaps of a datetime column (in days), next to its tests on the numeric representation.
 
@@ -163,15 +153,15 @@ def _datetime_rows(col: str, ref: ColumnProfile, cur: ColumnProfile, confidence:
     r, c = ref.values, cur.values
     nan = np.nan
     span = float(max(r[-1], c[-1]) - min(r[0], c[0]))
-    ranges = (f"reference {format_time(r[0], span)} to {format_time(r[-1], span)}, "
-              f"current {format_time(c[0], span)} to {format_time(c[-1], span)}")
+    ranges = (f"reference {timestamp(r[0], span=span)} to {timestamp(r[-1], span=span)}, "
+              f"current {timestamp(c[0], span=span)} to {timestamp(c[-1], span=span)}")
     outside = int(np.searchsorted(c, r[0], side="left") + (len(c) - np.searchsorted(c, r[-1], side="right")))
     lo, hi = wilson_interval(np.array([outside]), np.array([len(c)]), confidence)
     gap_r = float(np.diff(r).max()) / DAY if len(r) > 1 else nan
     gap_c = float(np.diff(c).max()) / DAY if len(c) > 1 else nan
 
     def row(stat: str, est: float, low: float = nan, high: float = nan, note: str = "") -> list[Any]:
-        return [col, "datetime", stat, est, low, high, nan, nan, nan, False, False, ref.n_rows, cur.n_rows, note]
+        return frame_row(col, "datetime", stat, est, low, high, n_reference=ref.n_rows, n_current=cur.n_rows, note=note)
 
     return [
         row("min_shift_days", float(c[0] - r[0]) / DAY, note=ranges),
@@ -198,7 +188,7 @@ def _distribution_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfi
     rc = np.diff(np.searchsorted(r, edges, side="left")) / len(r)
     cc = np.diff(np.searchsorted(c, edges, side="left")) / len(c)
     if kind == "datetime":  # readable date ranges, not seconds since 1970
-        labels = [f"[{format_time(edges[i], hi - lo)}, {format_time(edges[i + 1], hi - lo)})" for i in range(_PLOT_BINS)]
+        labels = [f"[{timestamp(edges[i], span=hi - lo)}, {timestamp(edges[i + 1], span=hi - lo)})" for i in range(_PLOT_BINS)]
     else:
         labels = [f"[{edges[i]:.4g}, {edges[i + 1]:.4g})" for i in range(_PLOT_BINS)]
     return [(col, kind, labels[i], float(edges[i]), float(edges[i + 1]), float(rc[i]), float(cc[i]))
@@ -434,7 +424,7 @@ def detect_drift(
     frame["q_value"] = benjamini_hochberg(frame["p_value"].to_numpy(dtype=float))
 
     # -- the model's side --------------------------------------------------------------
-    metrics_frame = regions_frame = None
+    metrics_frame, regions_frame = empty_part("metrics"), empty_part("regions")
     outs: dict[str, Any] = {}
     if model is not None:
         for name in frames:
@@ -481,10 +471,10 @@ def detect_drift(
                 masks = {w: region_mask(tested[w][col], kinds[col], spec) for w in ("reference", "current")}
             region_rows.extend(region_metrics(str(col), text, masks, y, outs, task, n_boot=n_boot,
                                               random_state=random_state, confidence=confidence))
-        regions_frame = pd.DataFrame(region_rows, columns=["column", "region", "metric", "window", "estimate", "ci_low", "ci_high", "n"])
+        regions_frame = pd.DataFrame(region_rows, columns=regions_frame.columns)
 
     domain: dict[str, Any] = {}
-    importance = None
+    importance = empty_part("domain_importance")
     if domain_classifier:
         from diagtools.drift._domain import domain_classifier as _fit_domain
 
@@ -502,10 +492,9 @@ def detect_drift(
               "n_reference": int(p_ref.n_rows), "n_current": int(p_cur.n_rows)}
     return DriftResult(
         frame=frame, params=params, n_samples=int(p_ref.n_rows + p_cur.n_rows),
-        column_stats=pd.DataFrame(stat_rows, columns=["column", "window", "mean", "std", "median", "missing_rate", "n"]),
-        distributions=pd.DataFrame(dist_rows, columns=["column", "kind", "bin", "left", "right", "reference_share", "current_share"]),
-        categories=pd.DataFrame(cat_rows, columns=["column", "category", "reference_count", "current_count",
-                                                   "reference_share", "current_share", "status"]),
+        column_stats=pd.DataFrame(stat_rows, columns=empty_part("column_stats").columns),
+        distributions=pd.DataFrame(dist_rows, columns=empty_part("distributions").columns),
+        categories=pd.DataFrame(cat_rows, columns=empty_part("categories").columns),
         domain=domain, domain_importance=importance, metrics=metrics_frame, regions=regions_frame,
         target_shift=target_shift,
     )

@@ -19,6 +19,12 @@ TASK_METRICS = {"binary": ("accuracy", "roc_auc"), "multiclass": ("accuracy",), 
 REGION_RATIO = 1.1
 
 
+#: Columns of :attr:`DriftResult.metrics`: the current window against the reference.
+METRICS_COLUMNS = ["metric", "estimate", "ci_low", "ci_high", "n", "reference_estimate", "reference_ci_low",
+                   "reference_ci_high", "reference_n", "difference", "difference_ci_low", "difference_ci_high",
+                   "p_value"]
+
+
 def model_outputs(model: Any, X: pd.DataFrame, task: str) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(prediction, score)`` from the model adapter, X passed to the model as given.
 
@@ -81,24 +87,23 @@ def _boot_metrics(y: np.ndarray, pred: np.ndarray, score: np.ndarray, task: str,
 def metric_change(y_ref: np.ndarray, out_ref: tuple[np.ndarray, np.ndarray], y_cur: np.ndarray,
                   out_cur: tuple[np.ndarray, np.ndarray], task: str, *, n_boot: int, random_state: int,
                   confidence: float = 0.95) -> pd.DataFrame:
-    """Each metric on reference and current and its change (current - reference) with intervals.
+    """Each metric on current against reference, and the change (current - reference), with intervals.
 
-    Returns a frame with columns ``metric, window, estimate, ci_low, ci_high, n, p_value``;
-    ``window`` is ``"reference"``, ``"current"`` or ``"change"`` (the p-value tests change = 0
-    with the two windows resampled independently).
+    Returns one row per metric: ``metric, estimate, ci_low, ci_high, n`` (current window),
+    ``reference_estimate, reference_ci_low, reference_ci_high, reference_n``, ``difference,
+    difference_ci_low, difference_ci_high`` (current - reference) and ``p_value`` (the test of
+    difference = 0 with the two windows resampled independently).
     """
     a = _boot_metrics(y_ref, out_ref[0], out_ref[1], task, n_boot, random_state)
     b = _boot_metrics(y_cur, out_cur[0], out_cur[1], task, n_boot, random_state + 1)
     rows = []
     for m in TASK_METRICS[task]:
         (ea, ba), (eb, bb) = a[m], b[m]
-        for window, est, boots, n in (("reference", ea, ba, len(y_ref)), ("current", eb, bb, len(y_cur))):
-            lo, hi = percentile_interval(boots, confidence)
-            rows.append((m, window, est, float(lo), float(hi), n, np.nan))
-        d = bb - ba
-        lo, hi = percentile_interval(d, confidence)
-        rows.append((m, "change", eb - ea, float(lo), float(hi), len(y_ref) + len(y_cur), float(bootstrap_p_value(d))))
-    return pd.DataFrame(rows, columns=["metric", "window", "estimate", "ci_low", "ci_high", "n", "p_value"])
+        intervals = [percentile_interval(x, confidence) for x in (bb, ba, bb - ba)]
+        (lo, hi), (r_lo, r_hi), (d_lo, d_hi) = ((float(x), float(y)) for x, y in intervals)
+        rows.append((m, eb, lo, hi, len(y_cur), ea, r_lo, r_hi, len(y_ref), eb - ea, d_lo, d_hi,
+                     float(bootstrap_p_value(bb - ba))))
+    return pd.DataFrame(rows, columns=METRICS_COLUMNS)
 
 
 def shifted_region(ref: ColumnProfile, cur: ColumnProfile) -> tuple[str, Any]:
