@@ -25,7 +25,7 @@ from diagtools._result import Finding, Result, rank_findings
 from diagtools._validation import check_option, check_random_state
 from diagtools.errors import DiagnosticInputError
 from diagtools.latency._checks import check_method, check_n_rows, check_number, check_threads, take_rows
-from diagtools.latency._shared import finish_log_axes, quantile_intervals
+from diagtools.latency._shared import finish_log_axes, quantile_intervals, rows_where
 from diagtools.latency._timing import thread_limits, time_calls
 
 __all__ = ["LoadTestResult", "load_test", "md1_mean_wait", "mg1_mean_wait"]
@@ -123,8 +123,7 @@ class LoadTestResult(Result):
     title: ClassVar[str] = "Load test"
 
     def _stat(self, stat: str) -> pd.DataFrame:
-        f = self.frame[self.frame["statistic"] == stat]
-        return f.sort_values("offered_rate_qps")
+        return rows_where(self.frame, "statistic", stat, by="offered_rate_qps")
 
     def findings(self) -> list[Finding]:
         """Rate meeting the bound, how latency grows with load, or the offline throughput."""
@@ -139,40 +138,7 @@ class LoadTestResult(Result):
             ))
             return out
         if self.p99_bound_ms is not None:
-            cap = self.capacity_qps
-            if self.max_rate_qps:
-                out.append(Finding(
-                    "latency", "info",
-                    f"Highest rate meeting p99 <= {plain_number(self.p99_bound_ms)} ms: {_qps(self.max_rate_qps)} "
-                    f"queries/s ({percent(self.max_rate_qps / cap, 0)} of the capacity {_qps(cap)}/s)",
-                    "Above it queueing pushes the p99 over the bound; add workers or speed up "
-                    "the model to serve more.",
-                    {"max_rate_qps": self.max_rate_qps, "capacity_qps": cap},
-                ))
-            elif self.max_rate_qps is None and self.frame.empty:
-                # Not even the first run of the search fits in max_time: undetermined, not an error.
-                first = 0.3 * cap
-                need = max(float(self.params.get("duration", 0)), float(self.params.get("min_queries", 0)) / first)
-                out.append(Finding(
-                    "latency", "low",
-                    f"Undetermined: no rate was tested; the first run ({_qps(first)} queries/s, 30% of the "
-                    f"capacity) needs about {short_number(need)} s, more than max_time={self.params.get('max_time')} s",
-                    "Raise max_time, or lower min_queries or duration.", {"p99_bound_ms": self.p99_bound_ms},
-                ))
-            elif self.max_rate_qps is None:
-                out.append(Finding(
-                    "latency", "low",
-                    f"The rate meeting p99 <= {plain_number(self.p99_bound_ms)} ms was not found within "
-                    f"max_time={self.params.get('max_time')} s",
-                    "Raise max_time or lower min_queries.", {"p99_bound_ms": self.p99_bound_ms},
-                ))
-            else:
-                out.append(Finding(
-                    "latency", "high",
-                    f"No tested rate met p99 <= {plain_number(self.p99_bound_ms)} ms, even at low load",
-                    "The service time alone is too slow for the bound: speed up the model.",
-                    {"p99_bound_ms": self.p99_bound_ms},
-                ))
+            out.append(self._bound_finding())
         p99 = self._stat("p99")
         if len(p99) > 1:
             lo, hi = p99.iloc[0], p99.iloc[-1]
@@ -215,6 +181,42 @@ class LoadTestResult(Result):
                 evidence={"rate_qps": r},
             ))
         return rank_findings(out)
+
+    def _bound_finding(self) -> Finding:
+        """The rate meeting the p99 bound, or why none was found."""
+        cap = self.capacity_qps
+        if self.max_rate_qps:
+            return Finding(
+                "latency", "info",
+                f"Highest rate meeting p99 <= {plain_number(self.p99_bound_ms)} ms: {_qps(self.max_rate_qps)} "
+                f"queries/s ({percent(self.max_rate_qps / cap, 0)} of the capacity {_qps(cap)}/s)",
+                "Above it queueing pushes the p99 over the bound; add workers or speed up "
+                "the model to serve more.",
+                {"max_rate_qps": self.max_rate_qps, "capacity_qps": cap},
+            )
+        if self.max_rate_qps is None and self.frame.empty:
+            # Not even the first run of the search fits in max_time: undetermined, not an error.
+            first = 0.3 * cap
+            need = max(float(self.params.get("duration", 0)), float(self.params.get("min_queries", 0)) / first)
+            return Finding(
+                "latency", "low",
+                f"Undetermined: no rate was tested; the first run ({_qps(first)} queries/s, 30% of the "
+                f"capacity) needs about {short_number(need)} s, more than max_time={self.params.get('max_time')} s",
+                "Raise max_time, or lower min_queries or duration.", {"p99_bound_ms": self.p99_bound_ms},
+            )
+        if self.max_rate_qps is None:
+            return Finding(
+                "latency", "low",
+                f"The rate meeting p99 <= {plain_number(self.p99_bound_ms)} ms was not found within "
+                f"max_time={self.params.get('max_time')} s",
+                "Raise max_time or lower min_queries.", {"p99_bound_ms": self.p99_bound_ms},
+            )
+        return Finding(
+            "latency", "high",
+            f"No tested rate met p99 <= {plain_number(self.p99_bound_ms)} ms, even at low load",
+            "The service time alone is too slow for the bound: speed up the model.",
+            {"p99_bound_ms": self.p99_bound_ms},
+        )
 
     def headline(self) -> list[tuple[str, str]]:
         """Capacity, the rate meeting the bound, or the offline throughput."""
@@ -498,98 +500,117 @@ def load_test(
               "method": method, "min_queries": min_queries, "max_time": max_time,
               "n_boot": n_boot, "confidence": confidence, "threads": threads,
               "random_state": random_state, "rate": rates or None, "p99_bound": p99_bound}
-    cut: list[dict[str, float]] = []
-    params["cut_by_max_time"] = cut
-    pc = time.perf_counter
     with thread_limits(threads):
         env = environment_fingerprint()
-        first = pc()
-        fn(batches[0])  # warm-up: caches, lazy imports, first-call allocations
-        first = pc() - first
-        for b in batches[1:5]:
-            if pc() + first >= deadline:  # a slow model: keep the warm-up inside max_time
-                break
-            fn(b)
-        remaining = deadline - pc()
-        if remaining > 2 * first:
-            svc, _ = time_calls(lambda: fn(batches[0]), min_runs=20, min_time=0.05,
-                                max_time=min(1.0, remaining / 4), min_calls=1)
-            service_s = float(np.median(svc)) / 1e9  # median: robust to preemption spikes
-        else:
-            service_s = first  # no time left to calibrate: the warm-up call is the estimate
-        capacity = 1.0 / max(service_s, 1e-9)
+        capacity = 1.0 / max(_calibrate(fn, batches, deadline), 1e-9)
         if scenario == "offline":
+            params["cut_by_max_time"] = []
             return _offline(fn, batches, duration, rng, n_boot, confidence, params, n_rows,
                             capacity, env, deadline)
-        if not rates and p99_bound is None:
-            rates = [0.3 * capacity, 0.6 * capacity, 0.9 * capacity]
-        rows: list[tuple[Any, ...]] = []
-        samples: list[pd.DataFrame] = []
-        p99_at: dict[float, float] = {}
-
-        def run(r: float) -> None:
-            if pc() >= deadline:
-                cut.append({"rate": r, "served": 0.0, "issued": float(max(min_queries, np.ceil(r * duration)))})
-                return
-            res = _server_run(fn, batches, r, duration, min_queries, rng, deadline)
-            new = _server_rows(r, res, n_boot, rng, confidence)
-            rows.extend(new)
-            if res["timed_out"]:  # cut by max_time: neither a p99 to search with nor an overload
-                cut.append({"rate": r, "served": float(len(res["wait"])), "issued": float(res["issued"])})
-                if not new:
-                    return
-            else:
-                done = next(x[2] for x in new if x[1] == "completed")
-                p99 = next(x[2] for x in new if x[1] == "p99")
-                p99_at[r] = p99 if done >= 1 else float("inf")
-            samples.append(pd.DataFrame({
-                "offered_rate_qps": r, "query": np.arange(len(res["wait"])),
-                "arrival_ms": res["arrivals"] * 1e3, "wait_ms": res["wait"] * 1e3,
-                "service_ms": res["service"] * 1e3, "late_ms": res["late"] * 1e3,
-                "latency_ms": (res["wait"] + res["service"]) * 1e3}))
-
-        def run_time(r: float) -> float:
-            return max(duration, min_queries / r) * 1.1 + 0.05
-
-        for r in rates:
-            run(r)
-        max_rate = None
-        if p99_bound is not None:
-            hi = 0.99 * capacity
-            # Start the search at 30% of capacity, then fall back to 5% (long runs at low
-            # rates: min_queries / rate seconds), as far as max_time allows.
-            for start in (0.3 * capacity, 0.05 * capacity):
-                if any(p <= p99_bound for p in p99_at.values()):
-                    break
-                if start in p99_at or any(r <= start for r in p99_at):
-                    continue
-                if time.perf_counter() + run_time(start) < deadline:
-                    run(start)
-            ok = [r for r, p in p99_at.items() if p <= p99_bound]
-            bad = [r for r, p in p99_at.items() if p > p99_bound]
-            if ok:
-                lo = max(ok)
-                hi = min([hi, *[r for r in bad if r > lo]])
-                for _ in range(6):
-                    mid = 0.5 * (lo + hi)
-                    if hi - lo < 0.03 * capacity or time.perf_counter() + run_time(mid) > deadline:
-                        break
-                    run(mid)
-                    lo, hi = (mid, hi) if p99_at[mid] <= p99_bound else (lo, mid)
-                max_rate = max(ok + [r for r, p in p99_at.items() if p <= p99_bound])
-            elif p99_at and min(p99_at) <= 0.05 * capacity * 1.0001:
-                max_rate = 0.0  # even a light load misses the bound
-            else:
-                max_rate = None  # undetermined within max_time
-    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+        runs = _ServerRuns(fn, batches, duration=duration, min_queries=min_queries, rng=rng, deadline=deadline,
+                           n_boot=n_boot, confidence=confidence)
+        params["cut_by_max_time"] = runs.cut
+        for r in rates or ([] if p99_bound is not None else [0.3 * capacity, 0.6 * capacity, 0.9 * capacity]):
+            runs.run(r)
+        max_rate = None if p99_bound is None else runs.search(float(p99_bound), capacity)
+    frame = pd.DataFrame(runs.rows, columns=FRAME_COLUMNS)
     frame = frame.sort_values(["offered_rate_qps"], kind="stable").reset_index(drop=True)
     return LoadTestResult(
         frame=frame, params=params, n_samples=n_rows,
-        samples=pd.concat(samples, ignore_index=True) if samples else pd.DataFrame(columns=_SAMPLE_COLUMNS),
+        samples=pd.concat(runs.samples, ignore_index=True) if runs.samples else pd.DataFrame(columns=_SAMPLE_COLUMNS),
         scenario="server",
         p99_bound_ms=None if p99_bound is None else float(p99_bound), max_rate_qps=max_rate,
         capacity_qps=capacity, environment=env,
     )
+
+
+def _calibrate(fn: Any, batches: list[Any], deadline: float) -> float:
+    """Warm the model up, then its median service time in seconds, all within ``deadline``."""
+    pc = time.perf_counter
+    first = pc()
+    fn(batches[0])  # warm-up: caches, lazy imports, first-call allocations
+    first = pc() - first
+    for b in batches[1:5]:
+        if pc() + first >= deadline:  # a slow model: keep the warm-up inside max_time
+            break
+        fn(b)
+    remaining = deadline - pc()
+    if remaining <= 2 * first:
+        return first  # no time left to calibrate: the warm-up call is the estimate
+    svc, _ = time_calls(lambda: fn(batches[0]), min_runs=20, min_time=0.05, max_time=min(1.0, remaining / 4),
+                        min_calls=1)
+    return float(np.median(svc)) / 1e9  # median: robust to preemption spikes
+
+
+class _ServerRuns:
+    """The server-scenario runs of one test: their rows, samples, p99 per rate and runs cut short."""
+
+    def __init__(self, fn: Any, batches: list[Any], *, duration: float, min_queries: int, rng: np.random.Generator,
+                 deadline: float, n_boot: int, confidence: float) -> None:
+        self.fn, self.batches, self.duration, self.min_queries = fn, batches, duration, min_queries
+        self.rng, self.deadline, self.n_boot, self.confidence = rng, deadline, n_boot, confidence
+        self.rows: list[tuple[Any, ...]] = []
+        self.samples: list[pd.DataFrame] = []
+        self.p99_at: dict[float, float] = {}
+        self.cut: list[dict[str, float]] = []
+
+    def run_time(self, rate: float) -> float:
+        """Seconds a run at ``rate`` is expected to take (for the ``max_time`` budget)."""
+        return max(self.duration, self.min_queries / rate) * 1.1 + 0.05
+
+    def run(self, rate: float) -> None:
+        """One run at ``rate``: its rows and samples, and its p99 (inf on overload) for the search."""
+        if time.perf_counter() >= self.deadline:
+            self.cut.append({"rate": rate, "served": 0.0,
+                             "issued": float(max(self.min_queries, np.ceil(rate * self.duration)))})
+            return
+        res = _server_run(self.fn, self.batches, rate, self.duration, self.min_queries, self.rng, self.deadline)
+        new = _server_rows(rate, res, self.n_boot, self.rng, self.confidence)
+        self.rows.extend(new)
+        if res["timed_out"]:  # cut by max_time: neither a p99 to search with nor an overload
+            self.cut.append({"rate": rate, "served": float(len(res["wait"])), "issued": float(res["issued"])})
+            if not new:
+                return
+        else:
+            stat = {x[1]: x[2] for x in new}
+            self.p99_at[rate] = stat["p99"] if stat["completed"] >= 1 else float("inf")
+        self.samples.append(pd.DataFrame({
+            "offered_rate_qps": rate, "query": np.arange(len(res["wait"])),
+            "arrival_ms": res["arrivals"] * 1e3, "wait_ms": res["wait"] * 1e3,
+            "service_ms": res["service"] * 1e3, "late_ms": res["late"] * 1e3,
+            "latency_ms": (res["wait"] + res["service"]) * 1e3}))
+
+    def _fits(self, rate: float) -> bool:
+        return time.perf_counter() + self.run_time(rate) < self.deadline
+
+    def search(self, bound: float, capacity: float) -> float | None:
+        """Highest rate whose p99 meets ``bound`` (bisection up to 99% of capacity).
+
+        0 when even 5% of capacity misses it; None when ``max_time`` ran out first.
+        """
+        p99_at = self.p99_at
+        # Start at 30% of capacity, then fall back to 5% (long runs at low rates:
+        # min_queries / rate seconds), as far as max_time allows.
+        for start in (0.3 * capacity, 0.05 * capacity):
+            if any(p <= bound for p in p99_at.values()):
+                break
+            if start not in p99_at and not any(r <= start for r in p99_at) and self._fits(start):
+                self.run(start)
+        ok = [r for r, p in p99_at.items() if p <= bound]
+        if not ok:
+            # even a light load misses the bound, or undetermined within max_time
+            return 0.0 if p99_at and min(p99_at) <= 0.05 * capacity * 1.0001 else None
+        lo = max(ok)
+        hi = min([0.99 * capacity, *[r for r, p in p99_at.items() if p > bound and r > lo]])
+        for _ in range(6):
+            mid = 0.5 * (lo + hi)
+            if hi - lo < 0.03 * capacity or not self._fits(mid):
+                break
+            self.run(mid)
+            if mid not in p99_at:  # cut short by max_time: no p99 to bisect on
+                break
+            lo, hi = (mid, hi) if p99_at[mid] <= bound else (lo, mid)
+        return max(r for r, p in p99_at.items() if p <= bound)
 
 
 def _offline(fn: Any, batches: list[Any], duration: float, rng: np.random.Generator, n_boot: int,

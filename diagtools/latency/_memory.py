@@ -15,7 +15,7 @@ import pandas as pd
 from diagtools._format import short_number
 from diagtools._result import Finding, Result, rank_findings
 from diagtools.latency._checks import check_batch_sizes, check_method, check_n_rows, check_number, take_rows
-from diagtools.latency._shared import finish_log_axes
+from diagtools.latency._shared import finish_log_axes, rows_where
 from diagtools.latency._size import model_size
 
 __all__ = ["MemoryProfile", "model_size", "profile_memory"]
@@ -85,8 +85,7 @@ class MemoryProfile(Result):
     title: ClassVar[str] = "Memory profile"
 
     def _peak(self, measure: str) -> pd.DataFrame:
-        f = self.frame[self.frame["measure"] == measure]
-        return f.sort_values("batch_size")
+        return rows_where(self.frame, "measure", measure, by="batch_size")
 
     def findings(self) -> list[Finding]:
         """Peak memory at the largest batch and the model size, in plain words."""

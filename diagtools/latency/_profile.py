@@ -22,7 +22,7 @@ from diagtools.latency._checks import (
     check_time_budget,
     take_rows,
 )
-from diagtools.latency._shared import finish_log_axes, quantile_intervals
+from diagtools.latency._shared import finish_log_axes, quantile_intervals, rows_where
 from diagtools.latency._timing import detect_warmup, loop_overhead_ns, thread_limits, time_calls
 
 __all__ = ["LatencyResult", "profile_latency"]
@@ -197,8 +197,7 @@ class LatencyResult(Result):
                                xlog=False)
 
     def _series(self, stat: str) -> pd.DataFrame:
-        f = self.frame[self.frame["statistic"] == stat]
-        return f.sort_values("batch_size")
+        return rows_where(self.frame, "statistic", stat, by="batch_size")
 
     def plot_batch(self, *, ax: Any = None, per_row: bool = True,
                    title: str = "Latency vs batch size (bands: 95% CI)", **kwargs: Any) -> Any:
@@ -369,13 +368,12 @@ def profile_latency(
 
     Examples
     --------
-    >>> from diagtools.datasets import make_loans
-    >>> from diagtools.demo_models import make_loan_model
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
     >>> from diagtools.latency import profile_latency
-    >>> df = make_loans(2000)
-    >>> X, y = df.drop(columns="defaulted"), df["defaulted"]
-    >>> res = profile_latency(make_loan_model(overfit=False).fit(X, y), X, batch_sizes=(1, 64),
-    ...                       min_runs=20, min_time=0.0)
+    >>> X = np.random.default_rng(0).normal(size=(64, 3))
+    >>> res = profile_latency(LinearRegression().fit(X, X[:, 0]), X, batch_sizes=(1, 64), min_runs=20,
+    ...                       min_time=0.0)
     >>> res.frame["statistic"].unique()[:5].tolist()
     ['p50', 'p90', 'p95', 'p99', 'max']
     """

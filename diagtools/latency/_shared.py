@@ -15,7 +15,7 @@ import numpy as np
 
 from diagtools._stats import percentile_interval, quantile_bootstrap
 
-__all__ = ["finish_log_axes", "quantile_intervals"]
+__all__ = ["finish_log_axes", "quantile_intervals", "rows_where"]
 
 
 def quantile_intervals(values: np.ndarray, qs: Sequence[float], *, n_boot: int, rng: np.random.Generator,
@@ -60,6 +60,11 @@ def quantile_intervals(values: np.ndarray, qs: Sequence[float], *, n_boot: int, 
                                with_mean=True)
     low, high = percentile_interval(draws, confidence)
     return np.atleast_1d(low), np.atleast_1d(high), draws[:, -1]
+
+
+def rows_where(frame: Any, column: str, value: Any, *, by: str) -> Any:
+    """The rows of ``frame`` whose ``column`` equals ``value``, sorted by ``by`` (one series to draw)."""
+    return frame[frame[column] == value].sort_values(by)
 
 
 def finish_log_axes(ax: Any, *, xlabel: str, ylabel: str, title: str, xticks: Sequence[float] | None = None,

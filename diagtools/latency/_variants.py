@@ -368,31 +368,7 @@ def compare_variants(
     """
     from diagtools.metrics import evaluate_predictions
 
-    if not isinstance(models, dict) or len(models) < 2:
-        raise DiagnosticInputError(
-            f"models must be a dict of at least two named models, got {type(models).__name__}"
-            f"{' of length ' + str(len(models)) if isinstance(models, dict) else ''}. "
-            "Pass e.g. {'full': full_model, 'fast': fast_model}."
-        )
-    names = [str(k) for k in models]
-    if reference is None:
-        reference = names[0]
-    if reference not in models:
-        raise DiagnosticInputError(
-            f"reference: no variant {reference!r}{closest_hint(reference, names)} Variants: {names}."
-        )
-    for name, model in models.items():
-        check_method(model, "predict", name=f"models[{name!r}]")
-    n = check_n_rows(X)
-    n_y = check_n_rows(y, "y")
-    if n_y != n:
-        raise DiagnosticInputError(f"y has {n_y} rows but X has {n}. Pass y for the same rows, in the same order.")
-    batch_sizes = check_batch_sizes(batch_sizes, n)
-    model_files = dict(model_files or {})
-    unknown = [k for k in model_files if k not in models]
-    if unknown:
-        raise DiagnosticInputError(f"model_files: no variant {unknown[0]!r}. Variants: {names}. "
-                                   "Pass {variant name: path of its saved file}.")
+    reference, n, batch_sizes, model_files = _check_variants(models, X, y, reference, batch_sizes, model_files)
     sizes = {k: model_size(models[k], path=model_files.get(k)) for k in models}  # a bad path fails early
     check_number(n_boot, "n_boot", low=1, integer=True)
     check_number(min_runs, "min_runs", low=1, integer=True)
@@ -439,21 +415,48 @@ def compare_variants(
     )
 
 
+def _check_variants(models: Any, X: Any, y: Any, reference: str | None, batch_sizes: Any,
+                    model_files: dict[str, Any] | None) -> tuple[str, int, tuple[int, ...], dict[str, Any]]:
+    """The reference's name, the number of rows, the batch sizes and the model files, checked."""
+    if not isinstance(models, dict) or len(models) < 2:
+        raise DiagnosticInputError(
+            f"models must be a dict of at least two named models, got {type(models).__name__}"
+            f"{' of length ' + str(len(models)) if isinstance(models, dict) else ''}. "
+            "Pass e.g. {'full': full_model, 'fast': fast_model}."
+        )
+    names = [str(k) for k in models]
+    if reference is None:
+        reference = names[0]
+    if reference not in models:
+        raise DiagnosticInputError(
+            f"reference: no variant {reference!r}{closest_hint(reference, names)} Variants: {names}."
+        )
+    for name, model in models.items():
+        check_method(model, "predict", name=f"models[{name!r}]")
+    n = check_n_rows(X)
+    n_y = check_n_rows(y, "y")
+    if n_y != n:
+        raise DiagnosticInputError(f"y has {n_y} rows but X has {n}. Pass y for the same rows, in the same order.")
+    batch_sizes = check_batch_sizes(batch_sizes, n)
+    model_files = dict(model_files or {})
+    unknown = [k for k in model_files if k not in models]
+    if unknown:
+        raise DiagnosticInputError(f"model_files: no variant {unknown[0]!r}. Variants: {names}. "
+                                   "Pass {variant name: path of its saved file}.")
+    return reference, n, batch_sizes, model_files
+
+
 def _paired_quality(comp: pd.DataFrame) -> pd.DataFrame:
     """Quality rows ``variant - reference`` from ``evaluate_predictions``' comparison.
 
     The reference is evaluate_predictions' model and the variants its paired baselines, so its
     ``difference`` (model - baseline) is flipped to variant - reference, interval ends swapped.
     """
-    if "model_estimate" in comp.columns:  # the comparison schema before reference_estimate
-        ref, var, lo, hi = comp["model_estimate"], comp["baseline_estimate"], comp["ci_low"], comp["ci_high"]
-    else:
-        ref, var = comp["estimate"], comp["reference_estimate"]
-        lo, hi = comp["difference_ci_low"], comp["difference_ci_high"]
     return pd.DataFrame({
         "variant": comp["baseline"], "metric": comp["metric"], "batch_size": np.nan,
-        "reference_estimate": ref, "estimate": var, "difference": 0.0 - comp["difference"],
-        "difference_ci_low": 0.0 - hi, "difference_ci_high": 0.0 - lo,
+        "reference_estimate": comp["estimate"], "estimate": comp["reference_estimate"],
+        "difference": 0.0 - comp["difference"],
+        "difference_ci_low": 0.0 - comp["difference_ci_high"], "difference_ci_high": 0.0 - comp["difference_ci_low"],
         "ratio": np.nan, "ratio_ci_low": np.nan, "ratio_ci_high": np.nan,
         "p_value": comp["p_value"], "q_value": comp["q_value"],
     })
