@@ -34,9 +34,11 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     )
     from diagtools.fairness import FairnessResult, assess_fairness, assess_fairness_predictions
     from diagtools.fit import (
+        CapacitySweepResult,
         FitDiagnosis,
         LearningCurveResult,
         ValidationCurveResult,
+        capacity_sweep,
         diagnose_fit,
         diagnose_fitted,
         learning_curve,
@@ -78,9 +80,11 @@ _LAZY: dict[str, str] = {
     ),
     **dict.fromkeys(
         (
+            "CapacitySweepResult",
             "FitDiagnosis",
             "LearningCurveResult",
             "ValidationCurveResult",
+            "capacity_sweep",
             "diagnose_fit",
             "diagnose_fitted",
             "learning_curve",
@@ -112,6 +116,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "CapacitySweepResult",
     "CrossCheck",
     "DataQualityResult",
     "DeploymentSweep",
@@ -146,6 +151,7 @@ __all__ = [
     "adapt_model",
     "assess_fairness",
     "assess_fairness_predictions",
+    "capacity_sweep",
     "check_data",
     "compare_predictions",
     "compare_runs",

@@ -6,6 +6,7 @@ import sys
 import diagtools
 
 EXPECTED = [
+    "CapacitySweepResult",
     "CrossCheck",
     "DataQualityResult",
     "DeploymentSweep",
@@ -40,6 +41,7 @@ EXPECTED = [
     "adapt_model",
     "assess_fairness",
     "assess_fairness_predictions",
+    "capacity_sweep",
     "check_data",
     "compare_predictions",
     "compare_runs",

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from diagtools._format import duration, interval, number
+from diagtools._format import duration, interval, number, percent
 from diagtools._plotting import band, check_matplotlib, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result
 from diagtools.errors import DiagnosticInputError
@@ -256,8 +256,8 @@ class CapacitySweepResult(Result):
         interval_bars(ax, x, share, lo, hi, **style)
         limits = {**DEFAULT_THRESHOLDS, **self.params.get("thresholds", {})}
         over, mild = float(limits["gap_share_overfit"]), float(limits["gap_share_mild"])
-        ax.axhline(over, color="#f04438", ls="--", lw=1.2, label=f"overfitting above {over:.0%}")
-        ax.axhline(mild, color="#f04438", ls=":", lw=1.0, label=f"{mild:.0%}: overfitting if also below the reference")
+        ax.axhline(over, color="#f04438", ls="--", lw=1.2, label=f"overfitting above {percent(over, 0)}")
+        ax.axhline(mild, color="#f04438", ls=":", lw=1.0, label=f"{percent(mild, 0)}: overfitting if also below the reference")
         # With few folds a share's interval can run far past [0, 1]: keep the thresholds readable.
         ends = np.concatenate([share, lo, hi, [0.0, 1.0]])
         ends = ends[np.isfinite(ends)]

@@ -27,6 +27,7 @@ def browse_columns(result: DriftResult) -> Any:
     Returns
     -------
     ipywidgets.VBox
+        The column picker above its plot and table; display it in a notebook.
 
     Examples
     --------

@@ -54,6 +54,7 @@ def explore_slices(
     Returns
     -------
     ipywidgets.VBox
+        The pickers, a one-line note and the output area; display it in a notebook.
 
     Examples
     --------
