@@ -106,7 +106,7 @@ def trial(pool: WorkerPool, hist: History, rng: np.random.Generator, i: int, cas
     a = single_run(pool, int(w_a), base, X, b)
     c = single_run(pool, int(w_b), cand, X, b)
     plain = compare_latency_samples(a, c, tolerance=TOLERANCE, n_boot=500, random_state=i)
-    flagged_plain = plain["p_value"] < 0.05 and plain["estimate"] > 1 + TOLERANCE
+    flagged_plain = plain["p_value"] < 0.05 and plain["ratio"] > 1 + TOLERANCE
     hist.record(name=f"main-{key}", latency=pd.DataFrame({"batch_size": b, "latency_ms": a}), git_commit=None,
                 n_boot=200)
     name = f"cand-{key}-{int(planted)}-{i}"

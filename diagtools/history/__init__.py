@@ -33,7 +33,8 @@ if TYPE_CHECKING:
         git_commit,
         model_fingerprint,
     )
-    from diagtools.history._paired import PairedLatency, WorkerPool, paired_latency, paired_statistics
+    from diagtools.history._measure import WorkerPool, paired_latency
+    from diagtools.history._paired import PairedLatency, paired_statistics
     from diagtools.history._results import RunComparison, Trend
     from diagtools.history._service import ServiceTimeModel
     from diagtools.history._store import SCHEMA_VERSION, History, Run
@@ -45,7 +46,8 @@ _WHERE = {
     **dict.fromkeys(("DEMO_RUNS", "PacedModel", "demo_history"), "_demo"),
     "explore": "_explore",
     **dict.fromkeys(("data_fingerprint", "environment_fingerprint", "git_commit", "model_fingerprint"), "_fingerprint"),
-    **dict.fromkeys(("PairedLatency", "WorkerPool", "paired_latency", "paired_statistics"), "_paired"),
+    **dict.fromkeys(("WorkerPool", "paired_latency"), "_measure"),
+    **dict.fromkeys(("PairedLatency", "paired_statistics"), "_paired"),
     **dict.fromkeys(("RunComparison", "Trend"), "_results"),
     "ServiceTimeModel": "_service",
     **dict.fromkeys(("SCHEMA_VERSION", "History", "Run"), "_store"),

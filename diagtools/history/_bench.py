@@ -240,7 +240,7 @@ def bench_pair(
 
     from diagtools.history._compare import COMPARISON_COLUMNS, compare_runs
     from diagtools.history._fingerprint import data_fingerprint, environment_fingerprint, model_fingerprint
-    from diagtools.history._paired import paired_latency
+    from diagtools.history._measure import paired_latency
     from diagtools.history._store import Run
 
     X = check_tabular(X)

@@ -414,12 +414,7 @@ class History:
             When ``name`` is empty, a frame lacks its required columns, ``tags`` is not a list
             of strings, ``n_boot`` < 1 or ``random_state`` is not a non-negative integer seed.
         """
-        if not isinstance(name, str) or not name.strip():
-            raise DiagnosticInputError(f"name must be a non-empty string, got {name!r}. Pass e.g. name='main'.")
-        if name.strip().isdigit():
-            raise DiagnosticInputError(
-                f"name must not be a number, got {name!r} (numbers mean run ids). Pass e.g. name='main-{name}'."
-            )
+        _check_name(name)
         from diagtools import _validation as V
 
         n_boot = V.check_n_boot(n_boot)
@@ -445,16 +440,7 @@ class History:
         n_samples = len(y_true) if y_true is not None else int(metric_frame["n"].max()) if len(metric_frame) and metric_frame["n"].notna().any() else 0
         created = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
 
-        from diagtools.history._compare import median_interval
-
-        latency_rows = []
-        for batch, group in sample_frame.groupby("batch_size", sort=True):
-            values = group["latency_ms"].to_numpy(dtype=np.float32)
-            low, high = median_interval(values, n_boot=n_boot, random_state=random_state)
-            latency_rows.append((
-                int(batch), float(np.median(values)), low, high, float(np.percentile(values, 95)),
-                float(values.mean()), len(values), values.astype("<f4").tobytes(),
-            ))
+        latency_rows = _latency_rows(sample_frame, n_boot=n_boot, random_state=random_state)
         run_params = {"n_boot": n_boot, "random_state": random_state, **(params or {})}
         metric_rows = [
             (str(r.model), str(r.metric), _num(r.estimate), _num(r.ci_low), _num(r.ci_high), _int(r.n))
@@ -651,7 +637,7 @@ class History:
         DiagnosticInputError
             When the metric is stored in no run.
         """
-        from diagtools.history._compare import build_trend
+        from diagtools.history._trend import build_trend
 
         if metric in COST_METRICS:
             return build_trend(self._cost_frame(metric, name, batch_size), metric=metric, tolerance=tolerance,
@@ -790,6 +776,28 @@ class History:
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise DiagnosticInputError(f"name must be a non-empty string, got {name!r}. Pass e.g. name='main'.")
+    if name.strip().isdigit():
+        raise DiagnosticInputError(
+            f"name must not be a number, got {name!r} (numbers mean run ids). Pass e.g. name='main-{name}'."
+        )
+
+
+def _latency_rows(sample_frame: pd.DataFrame, *, n_boot: int, random_state: int) -> list[tuple[Any, ...]]:
+    """One ``latency`` table row per batch size: median with its bootstrap interval, p95, mean, raw samples."""
+    from diagtools.history._compare import median_interval
+
+    rows = []
+    for batch, group in sample_frame.groupby("batch_size", sort=True):
+        values = group["latency_ms"].to_numpy(dtype=np.float32)
+        low, high = median_interval(values, n_boot=n_boot, random_state=random_state)
+        rows.append((int(batch), float(np.median(values)), low, high, float(np.percentile(values, 95)),
+                     float(values.mean()), len(values), values.astype("<f4").tobytes()))
+    return rows
+
+
 def _check_tags(tags: Any) -> list[str]:
     """Tags are a list of strings: a bare string would be stored letter by letter."""
     if tags is None:
