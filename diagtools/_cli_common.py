@@ -40,12 +40,16 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_command(
-    sub: argparse._SubParsersAction, name: str, *, help: str, description: str, epilog: str  # type: ignore[type-arg]
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    *,
+    help: str,
+    description: str,
+    epilog: str,
+    formatter_class: type[argparse.HelpFormatter] = argparse.RawDescriptionHelpFormatter,
 ) -> argparse.ArgumentParser:
     """Add sub-command ``name`` whose --help ends with its exit codes (``epilog``, printed as written)."""
-    return sub.add_parser(
-        name, help=help, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    return sub.add_parser(name, help=help, description=description, epilog=epilog, formatter_class=formatter_class)
 
 
 def add_trusted_type_argument(parser: argparse.ArgumentParser) -> None:

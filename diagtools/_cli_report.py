@@ -26,16 +26,31 @@ DEMO_EPILOG = """exit codes:
 """
 
 
+class _ReportHelp(argparse.RawDescriptionHelpFormatter):
+    """Lists the sections in ``--sections``' help, importing the section table only when help is shown.
+
+    The table imports every diagnostic area; every command builds this parser, and none but
+    ``report --help`` needs the names.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        if action.dest == "sections" and text:
+            from diagtools.report import SECTIONS
+
+            text += f": {', '.join(SECTIONS)}"
+        return text
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``report`` and ``demo`` sub-commands."""
-    from diagtools.report import SECTIONS
-
     report = add_command(
         sub, "report",
         help="run the diagnosis template on a model and data, write one self-contained HTML file",
         description="Run every diagnostic the inputs allow on MODEL and DATA and write one self-contained HTML "
         "report (images embedded, viewable offline).",
         epilog=REPORT_EPILOG,
+        formatter_class=_ReportHelp,
     )
     report.add_argument("--model", required=True, metavar="M", help="fitted model file (.skops; .pkl/.joblib need --trust-pickle)")
     report.add_argument("--data", required=True, metavar="D", help="evaluation data (.csv or .parquet) including the target column")
@@ -50,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     report.add_argument(
         "--sections", metavar="S1,S2",
-        help=f"comma-separated subset of sections to run (default: all): {', '.join(SECTIONS)}",
+        help="comma-separated subset of sections to run (default: all)",  # _ReportHelp lists them
     )
     report.add_argument("--trust-pickle", action="store_true", help="allow a pickle/joblib model file (loading it runs code in it)")
     add_trusted_type_argument(report)

@@ -17,20 +17,25 @@ Where things live: ``_types`` (the outcome, inputs and error types), ``_sections
 ``_render`` (papermill and nbconvert). Two private helpers are re-exported for the tests and
 ``docs/make_screenshot.py``: ``_kernel_path`` (the kernel's environment during a render) and
 ``_placeholder`` (a figure that only says "nothing to show").
+
+Names are imported on first use: the section table imports every area (scipy and all), and the
+command line, which only needs the error type and the file checks, starts without it.
 """
 
 from __future__ import annotations
 
-from diagtools.report._diagnosis import DiagnosisReport
-from diagtools.report._diagnosis import _placeholder as _placeholder
-from diagtools.report._inputs import demo_inputs, load_inputs
-from diagtools.report._render import _kernel_path as _kernel_path
-from diagtools.report._render import executed_status, export_html, render_report, template_path, templates_dir
-from diagtools.report._run import run_diagnostics
-from diagtools.report._sections import DEFAULT_BUDGETS, OPT_IN, SECTION_TABLE, SECTIONS, Section
-from diagtools.report._sections_data import MANY_CLASSES
-from diagtools.report._sections_model import OPTIMISATION_SECONDS, OPTIMISATION_TRAIN_ROWS
-from diagtools.report._types import ReportIncompleteError, ReportInputs, SectionOutcome
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from diagtools.report._diagnosis import DiagnosisReport
+    from diagtools.report._inputs import demo_inputs, load_inputs
+    from diagtools.report._render import executed_status, export_html, render_report, template_path, templates_dir
+    from diagtools.report._run import run_diagnostics
+    from diagtools.report._sections import DEFAULT_BUDGETS, OPT_IN, SECTION_TABLE, SECTIONS, Section
+    from diagtools.report._sections_data import MANY_CLASSES
+    from diagtools.report._sections_model import OPTIMISATION_SECONDS, OPTIMISATION_TRAIN_ROWS
+    from diagtools.report._types import ReportIncompleteError, ReportInputs, SectionOutcome
 
 __all__ = [
     "DEFAULT_BUDGETS",
@@ -54,3 +59,30 @@ __all__ = [
     "template_path",
     "templates_dir",
 ]
+
+# Name -> the submodule that defines it (imported by __getattr__ on first use).
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("DiagnosisReport", "_placeholder"), "_diagnosis"),
+    **dict.fromkeys(("demo_inputs", "load_inputs"), "_inputs"),
+    **dict.fromkeys(
+        ("_kernel_path", "executed_status", "export_html", "render_report", "template_path", "templates_dir"), "_render"
+    ),
+    "run_diagnostics": "_run",
+    **dict.fromkeys(("DEFAULT_BUDGETS", "OPT_IN", "SECTION_TABLE", "SECTIONS", "Section"), "_sections"),
+    "MANY_CLASSES": "_sections_data",
+    **dict.fromkeys(("OPTIMISATION_SECONDS", "OPTIMISATION_TRAIN_ROWS"), "_sections_model"),
+    **dict.fromkeys(("ReportIncompleteError", "ReportInputs", "SectionOutcome"), "_types"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'diagtools.report' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"diagtools.report.{module}"), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

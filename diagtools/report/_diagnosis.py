@@ -15,11 +15,9 @@ from diagtools._html import _SEVERITY_COLOURS
 from diagtools._result import Finding, Result, escape
 from diagtools.errors import DiagnosticInputError
 from diagtools.report._sections import OPT_IN, SECTION_TABLE, SECTIONS, PlotFn
-from diagtools.report._types import SectionOutcome
+from diagtools.report._types import STATUS_KEY, SectionOutcome
 
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
-#: Output-metadata key under which the template's summary cell publishes the section statuses.
-STATUS_KEY = "diagtools/report-status"
 
 
 class DiagnosisReport:

@@ -18,7 +18,6 @@ import pandas as pd
 from diagtools._validation import check_columns, check_fitted, closest_hint
 from diagtools.errors import DiagnosticInputError
 from diagtools.io import check_model_file, load_data, load_model
-from diagtools.report._sections import SECTION_TABLE, SECTIONS
 from diagtools.report._types import ReportInputs
 
 
@@ -244,6 +243,9 @@ def _check_render_numbers(*, n_boot: Any, random_state: Any, sample_rows: Any, t
 
 def _check_sections(chosen: list[str], given: dict[str, Any]) -> None:
     """Known section names, each with the input it needs (``given``: a section's ``requires`` -> value)."""
+    # Imported here: the table imports every area, and the file checks serve the command line too.
+    from diagtools.report._sections import SECTION_TABLE, SECTIONS
+
     if not chosen:
         raise DiagnosticInputError(f"--sections (sections) is empty. Choose from {', '.join(SECTIONS)}, or omit it for all.")
     for name in chosen:

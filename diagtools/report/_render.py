@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from diagtools.errors import DiagnosticInputError
-from diagtools.report._diagnosis import STATUS_KEY
 from diagtools.report._inputs import check_render_inputs
-from diagtools.report._types import ReportIncompleteError
+from diagtools.report._types import STATUS_KEY, ReportIncompleteError
 
 #: The ``diagtools`` package directory (templates/ and, in a wheel, notebooks/ live under it).
 _PACKAGE = Path(__file__).resolve().parent.parent

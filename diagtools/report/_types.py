@@ -10,6 +10,9 @@ import pandas as pd
 
 from diagtools._result import Finding, Result, rank_findings
 
+#: Output-metadata key under which the template's summary cell publishes the section statuses.
+STATUS_KEY = "diagtools/report-status"
+
 
 class ReportIncompleteError(RuntimeError):
     """A report could not be completed: a requested section failed, or the template stopped.
