@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from diagtools._format import p_value, percent, q_value, short_number, signed
+from diagtools._metric_registry import metric_info
 from diagtools._plotting import empty_panel, get_ax, interval_bars, validate_style_kwargs
 from diagtools._result import Finding, Result, rank_findings
 from diagtools.errors import DiagnosticInputError
 
 __all__ = ["OptimizationResult"]
 
-_POINTS = ("accuracy", "balanced_accuracy", "f1_macro")
 
 
 def _speed_text(ratio: float, lo: float, hi: float, batch: int, clock: str = "wall") -> str:
@@ -144,9 +144,14 @@ class OptimizationResult(Result):
         row = self._cmp(variant, f"{statistic}_ms", b)
         return float("nan") if row is None else float(1.0 / row["ratio"])
 
+    @property
+    def _in_points(self) -> bool:
+        """Whether changes of the primary metric read as percentage points (a rate, per the registry)."""
+        return metric_info(self.primary).percent
+
     # -- conclusions -------------------------------------------------------------------------
     def _quality_text(self, r: pd.Series) -> tuple[str, str]:
-        points = self.primary in _POINTS
+        points = self._in_points
         d, lo, hi = (signed(float(r[k]) + 0.0, as_percent=points)  # + 0.0: no "-0"
                      for k in ("difference", "difference_ci_low", "difference_ci_high"))
         margin = float(self.params.get("margin", 0.0))
@@ -188,7 +193,7 @@ class OptimizationResult(Result):
                     f"Variant '{name}' is {speed} but its loss cannot be ruled out: {change}, not non-inferior at "
                     f"{margin} ({p_value(q['p_value'])}; two-sided {p_value(q['p_two_sided'])})",
                     "A difference that is not significant is not evidence of no loss. These rows support a margin "
-                    f"of {short_number(smallest * 100) + ' pt' if self.primary in _POINTS else short_number(smallest)} "
+                    f"of {short_number(smallest * 100) + ' pt' if self._in_points else short_number(smallest)} "
                     "at best; more test rows or a larger margin would be needed to accept it.",
                     {"variant": name, "p_noninferiority": float(q["p_value"]), "p_two_sided": float(q["p_two_sided"])},
                 ))
@@ -287,7 +292,7 @@ class OptimizationResult(Result):
         if not names or not self._batches:
             return empty_panel(ax, "no variant was evaluated", title=title)
         b0 = self._batches[0]
-        scale = 100.0 if self.primary in _POINTS else 1.0
+        scale = 100.0 if self._in_points else 1.0
         for i, name in enumerate(names):
             q, lat = self._cmp(name, self.primary), self._cmp(name, "p50_ms", b0)
             if q is None or lat is None:
