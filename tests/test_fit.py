@@ -24,6 +24,7 @@ from diagtools.fit import (
     LearningCurveResult,
     ValidationCurveResult,
     diagnose_fit,
+    diagnose_fitted,
     learning_curve,
     validation_curve,
 )
@@ -262,6 +263,10 @@ class NoFit:
         (lambda X, y: learning_curve(DecisionTreeClassifier(), X, y, cv=1), "cv must be"),
         (lambda X, y: diagnose_fit(DecisionTreeClassifier(), X, y, thresholds={"gap": 1}), "unknown key"),
         (lambda X, y: diagnose_fit(DecisionTreeClassifier(), X, y, reference="big"), "reference must be"),
+        (lambda X, y: diagnose_fitted(LogisticRegression().fit(X, y), X, y, X, y, thresholds={"gap": 1}),
+         "unknown key"),
+        (lambda X, y: diagnose_fitted(LogisticRegression().fit(X, y), X, y, X, y, thresholds={"min_shortfall": 2}),
+         r"thresholds\['min_shortfall'\]"),
     ],
 )
 def test_bad_input(call, match):

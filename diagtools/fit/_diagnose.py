@@ -91,6 +91,30 @@ def make_reference_model(X: Any, *, classification: bool, random_state: int | No
     return Pipeline([("encode", encode), ("model", cls(categorical_features=mask, **booster))])
 
 
+def check_thresholds(thresholds: Any) -> dict[str, float]:
+    """:data:`DEFAULT_THRESHOLDS` updated by ``thresholds``, refusing unknown keys and values outside [0, 1]."""
+    if thresholds is not None and not isinstance(thresholds, dict):
+        raise DiagnosticInputError(
+            f"thresholds must be a dict such as {{'gap_share_overfit': 0.5}}, got {type(thresholds).__name__}."
+        )
+    unknown = set(thresholds or {}) - set(DEFAULT_THRESHOLDS)
+    if unknown:
+        raise DiagnosticInputError(
+            f"thresholds: unknown key(s) {sorted(unknown)}; expected some of {sorted(DEFAULT_THRESHOLDS)}.")
+    for key, value in (thresholds or {}).items():  # every rule compares a share: [0, 1]
+        check_real(value, f"thresholds[{key!r}]", low=0.0, high=1.0, hint="Thresholds are shares, e.g. 0.5.")
+    return {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+
+
+def _reference_model(reference: Any, X: Any, *, classification: bool, random_state: int | None) -> Any:
+    """The reference estimator ``reference`` asks for ("auto", an estimator, or None for none)."""
+    if isinstance(reference, str):
+        if reference != "auto":
+            raise DiagnosticInputError(f"reference must be 'auto', an estimator or None, got {reference!r}.")
+        return make_reference_model(X, classification=classification, random_state=random_state)
+    return None if reference is None else check_model(reference)
+
+
 def _baseline(classification: bool) -> Any:
     from sklearn.dummy import DummyClassifier, DummyRegressor
 
@@ -210,30 +234,13 @@ def diagnose_fit(
     """
     from sklearn.base import clone, is_classifier
 
-    limits = dict(DEFAULT_THRESHOLDS)
-    unknown = set(thresholds or {}) - set(limits)
-    if unknown:
-        raise DiagnosticInputError(f"thresholds: unknown key(s) {sorted(unknown)}; expected some of {sorted(limits)}.")
-    if thresholds is not None and not isinstance(thresholds, dict):
-        raise DiagnosticInputError(
-            f"thresholds must be a dict such as {{'gap_share_overfit': 0.5}}, got {type(thresholds).__name__}."
-        )
-    for key, value in (thresholds or {}).items():  # every rule compares a share: [0, 1]
-        check_real(value, f"thresholds[{key!r}]", low=0.0, high=1.0, hint="Thresholds are shares, e.g. 0.5.")
-    limits.update(thresholds or {})
+    limits = check_thresholds(thresholds)
     estimator = check_model(model)
     check_numbers(confidence=confidence, n_jobs=n_jobs, random_state=random_state)
     X, y_arr = check_xy(X, y)
     check_scoring_arg(estimator, scoring)
     classification = is_classifier(estimator)
-    if isinstance(reference, str):
-        if reference != "auto":
-            raise DiagnosticInputError(f"reference must be 'auto', an estimator or None, got {reference!r}.")
-        ref_model: Any = make_reference_model(X, classification=classification, random_state=random_state)
-    elif reference is None:
-        ref_model = None
-    else:
-        ref_model = check_model(reference)
+    ref_model = _reference_model(reference, X, classification=classification, random_state=random_state)
     splits = resolve_cv(cv, estimator, X, y_arr, random_state)
 
     def scores() -> tuple[np.ndarray, np.ndarray | None]:

@@ -18,8 +18,9 @@ from numpy.typing import ArrayLike
 
 from diagtools._format import number, percent, signed
 from diagtools._stats import bootstrap_counts, percentile_interval
+from diagtools._validation import check_probability
 from diagtools.errors import DiagnosticInputError
-from diagtools.fit._diagnose import _MEANINGS, DEFAULT_THRESHOLDS, _next_steps, _significant
+from diagtools.fit._diagnose import _MEANINGS, _next_steps, _significant, check_thresholds
 from diagtools.fit._result import FitDiagnosis, evidence_frame, with_interval
 
 __all__ = ["diagnose_fitted"]
@@ -135,7 +136,8 @@ def diagnose_fitted(
     """
     from diagtools.models import adapt_model
 
-    limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    limits = check_thresholds(thresholds)
+    check_probability(confidence, "confidence")
     if not hasattr(model, "predict"):
         raise DiagnosticInputError(f"model ({type(model).__name__}) has no predict method. Pass the fitted model.")
     y_train_arr, y_arr = np.asarray(y_train), np.asarray(y)
