@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sklearn.compose import make_column_transformer
@@ -10,6 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier
 
+from diagtools import Result
 from diagtools.datasets import LOANS_TRUTH
 from diagtools.errors import DiagnosticInputError
 from diagtools.fit import DEFAULT_THRESHOLDS, VERDICTS, CapacitySweepResult, capacity_sweep, diagnose_fit
@@ -55,6 +58,9 @@ def test_each_value_is_the_diagnosis_diagnose_fit_gives_on_the_same_folds(loans_
         assert row.fit_time_s == pytest.approx(d.curve.at_size()["fit_time_s"].mean())
     assert sweep.frame["verdict"].iloc[-1] == "overfitting"
     assert sweep.frame["estimate"].iloc[1] > sweep.frame["estimate"].iloc[0]
+    # A stored sweep (History, reports) comes back with every diagnosis, so it draws the same.
+    back = Result.from_dict(json.loads(sweep.to_json()))
+    assert back.diagnosis(4).verdict == at_4.verdict and back.axis_limits()["score"] == pytest.approx(sweep.axis_limits()["score"])
     fig = sweep.plot_sweep(value=4)
     assert len(fig.axes) == 3 and fig.axes[-1].get_xlabel() == "max_depth"
     assert [t.get_text() for t in fig.axes[-1].get_xticklabels()] == ["1", "4", "None"]
