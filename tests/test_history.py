@@ -376,6 +376,26 @@ def test_planted_accuracy_drop_detected_identical_not(tmp_path):
     assert not compare_runs(base, hist.get(_record_predictions(hist, "small", y, small)), n_boot=500).regressed
 
 
+def test_a_metric_without_per_row_terms_is_paired_through_the_metrics_area(tmp_path):
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 2000)
+    good = np.clip(0.5 + 0.3 * (2 * y - 1) + rng.normal(0, 0.3, len(y)), 0, 1)
+    worse = np.clip(0.5 + 0.1 * (2 * y - 1) + rng.normal(0, 0.3, len(y)), 0, 1)
+    hist = History(tmp_path / "b.db")
+    for name, score in (("main", good), ("pr", worse)):
+        auc = roc_auc_score(y, score)
+        frame = pd.DataFrame({"metric": ["roc_auc"], "estimate": [auc], "ci_low": [auc - 0.02],
+                              "ci_high": [auc + 0.02], "n": [len(y)]})
+        _record(hist, name, metrics=frame, y=y, y_pred=(score > 0.5).astype(int), y_score=score,
+                data_fingerprint="data-1")
+    row = hist.compare("main", "pr", n_boot=200).frame.set_index("metric").loc["roc_auc"]
+    assert row["method"] == "paired_bootstrap"
+    assert row["difference"] == pytest.approx(roc_auc_score(y, worse) - roc_auc_score(y, good))
+    assert row["difference_ci_low"] < row["difference"] < row["difference_ci_high"] < -0.05 and row["regressed"]
+
+
 def test_accuracy_drop_on_different_data_uses_interval_test(tmp_path):
     y, pred_a, pred_b = _planted_predictions()
     hist = History(tmp_path / "b.db")

@@ -523,9 +523,8 @@ def _metric_rows(baseline: Any, candidate: Any, *, metrics: Sequence[str] | None
                 method = "paired_bootstrap"
             elif library is not None and metric in library.index:
                 lib = library.loc[metric]
-                # the metrics area names the interval of its difference difference_ci_* (older: ci_*)
-                low, high = (lib.get(f"difference_{end}", lib.get(end)) for end in ("ci_low", "ci_high"))
-                out = _from_difference_interval(float(lib["difference"]), float(low), float(high), higher_better=hib,
+                out = _from_difference_interval(float(lib["difference"]), float(lib["difference_ci_low"]),
+                                                float(lib["difference_ci_high"]), higher_better=hib,
                                                 tolerance=tolerance, confidence=confidence)
                 method = "paired_bootstrap"
         if out is None:
