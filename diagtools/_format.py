@@ -7,7 +7,8 @@ prints as ``nan%`` in a report.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
