@@ -431,7 +431,7 @@ class DriftResult(Result):
         ----------
         ax : matplotlib Axes, optional
         **kwargs
-            Style of the bars (``ax.barh``), e.g. ``color``, ``alpha``.
+            Style of the bars, one per column (``ax.barh``); ``color`` replaces red (drifted) / grey.
 
         Returns
         -------

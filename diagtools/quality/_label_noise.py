@@ -22,6 +22,25 @@ import numpy as np
 import pandas as pd
 
 
+def confident_class(proba: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The class each row confidently belongs to (steps 1-2 above), and whether it has one.
+
+    A row's probability of class ``j`` reaches the threshold ``t_j`` (the mean probability of
+    ``j`` over the rows labelled ``j``); among several such classes the most probable wins.
+
+    Returns
+    -------
+    best : ndarray of int of shape (n,)
+    has : ndarray of bool of shape (n,)
+        False where no class reaches its threshold (``best`` is then meaningless).
+    """
+    k = proba.shape[1]
+    counts = np.bincount(labels, minlength=k)
+    thresholds = np.array([proba[labels == j, j].mean() if counts[j] else np.inf for j in range(k)])
+    above = proba >= thresholds[None, :] - 1e-12  # the row that defines a mean reaches it despite rounding
+    return np.where(above, proba, -np.inf).argmax(1), above.any(1)
+
+
 def confident_learning(proba: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(candidates, suggested, joint, noise_rate)``.
 
@@ -45,11 +64,7 @@ def confident_learning(proba: np.ndarray, labels: np.ndarray) -> tuple[np.ndarra
     """
     n, k = proba.shape
     given_counts = np.bincount(labels, minlength=k).astype(float)
-    thresholds = np.array([proba[labels == j, j].mean() if given_counts[j] else np.inf for j in range(k)])
-    above = proba >= thresholds[None, :] - 1e-12
-    masked = np.where(above, proba, -np.inf)
-    best = masked.argmax(1)
-    has = above.any(1)
+    best, has = confident_class(proba, labels)
     confident = np.zeros((k, k))
     np.add.at(confident, (labels[has], best[has]), 1.0)
     row_sum = confident.sum(1, keepdims=True)
@@ -179,12 +194,7 @@ def noise_excess(proba: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
     from scipy import stats as sps
 
     n, k = proba.shape
-    counts = np.bincount(labels, minlength=k)
-    thresholds = np.array([proba[labels == j, j].mean() if counts[j] else np.inf for j in range(k)])
-    above = proba >= thresholds[None, :] - 1e-12
-    masked = np.where(above, proba, -np.inf)
-    best = masked.argmax(1)
-    has = above.any(1)
+    best, has = confident_class(proba, labels)
     onehot = np.zeros((n, k))
     onehot[np.flatnonzero(has), best[has]] = 1.0
     # expected[g, c] = sum over rows confidently c of p(g); observed[g, c] = rows given g, confidently c

@@ -329,7 +329,8 @@ class DataQualityResult(Result):
         ----------
         ax : matplotlib Axes, optional
         **kwargs
-            Style of the bars (``ax.barh``), e.g. ``color``, ``alpha``.
+            Style of the bars, one per check (``ax.barh``); ``color`` replaces the red (flagged) / grey
+            colours.
 
         Returns
         -------
@@ -405,7 +406,7 @@ class DataQualityResult(Result):
         top : int, default=30
             Most predictive columns shown.
         **kwargs
-            Style of the bars (``ax.barh``), e.g. ``color``, ``alpha``.
+            Style of the one-column score bars (``ax.barh``); ``color`` replaces red (flagged) / blue.
 
         Returns
         -------

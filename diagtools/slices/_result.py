@@ -195,7 +195,8 @@ class SliceResult(Result):
             default: the ``top`` slices on the bad side of the rest with the smallest p-values.
         top : int, default=15
         **kwargs
-            Style of the bars (``ax.barh``), e.g. ``color``, ``alpha``.
+            Style of the bars, one per slice (``ax.barh``); ``color`` replaces the red (reported) /
+            orange (worse) / grey colours.
 
         Returns
         -------
@@ -440,7 +441,7 @@ class SliceSearchResult(Result):
         ----------
         ax : matplotlib Axes, optional
         **kwargs
-            Style of the bars (``ax.barh``), e.g. ``color``, ``alpha``.
+            Style of the bars, one per found slice (``ax.barh``); ``color`` replaces red (reported) / grey.
 
         Returns
         -------
@@ -458,7 +459,7 @@ class SliceSearchResult(Result):
         ----------
         ax : matplotlib Axes, optional
         **kwargs
-            Style of the bars (``ax.barh``), e.g. ``color``, ``alpha``.
+            Style of the bars, one per leaf (``ax.barh``); blue unless ``color`` is given.
 
         Returns
         -------
