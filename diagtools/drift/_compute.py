@@ -39,7 +39,15 @@ from diagtools.drift._profile import (
     numeric_values,
     profile_data,
 )
-from diagtools.drift._result import FRAME_COLUMNS, PREDICTION_COLUMN, DriftResult, empty_part, frame_row
+from diagtools.drift._result import (
+    EFFECT_STATISTIC,
+    FRAME_COLUMNS,
+    PREDICTION_COLUMN,
+    TEST_STATISTIC,
+    DriftResult,
+    empty_part,
+    frame_row,
+)
 from diagtools.drift._tests import (
     categorical_stats,
     category_table,
@@ -318,21 +326,7 @@ def detect_drift(
             f"domain_classifier must be True, False or None (automatic), got {domain_classifier!r}."
         )
     frames = {"reference": reference, "current": current}
-    ref_cols = list(reference.columns)
-    if target is not None and target not in ref_cols:
-        check_columns(reference if isinstance(reference, pd.DataFrame) else pd.DataFrame(columns=ref_cols), [target], name="target")
-    if columns is None:
-        cols = [c for c in ref_cols if c != target]
-    else:
-        cols = list(columns)
-        for c in cols:
-            if c not in ref_cols:
-                check_columns(pd.DataFrame(columns=ref_cols), [c], name="columns")
-    for name, data in frames.items():
-        available = list(data.columns)
-        missing = [c for c in cols if c not in available]
-        if missing:
-            check_columns(pd.DataFrame(columns=available), missing, name=f"columns ({name})")
+    cols = _tested_columns(frames, columns, target)
     both_frames = all(isinstance(d, pd.DataFrame) for d in frames.values())
     if domain_classifier is None:
         domain_classifier = both_frames
@@ -343,24 +337,7 @@ def detect_drift(
         )
     task = None
     if model is not None:
-        from diagtools.models import adapt_model
-
-        check_fitted(model)
-        y_all = None
-        if target is not None:
-            for name, data in frames.items():
-                if target not in data.columns:
-                    raise DiagnosticInputError(
-                        f"target: no column {target!r} in {name}. Pass labelled windows, or target=None to skip metrics."
-                    )
-            y_all = pd.concat([reference[target], current[target]]).to_numpy()
-        # the model states its task and classes (original labels of any dtype); y only fills gaps
-        model = adapt_model(model, y=y_all)
-        task = model.task
-        if task is None and y_all is not None:
-            task = infer_task(y_all)
-            if task == "classification":
-                task = "binary" if len(pd.unique(y_all)) <= 2 else "multiclass"
+        model, task = _adapt(model, frames, target)
 
     # -- free text: tested through readable properties, plus a TF-IDF domain classifier ---
     text_cols: list[str] = []
@@ -376,50 +353,11 @@ def detect_drift(
         cols = [c for c in cols if str(c) not in text_cols] + props
         reference, current = expanded
 
-    # -- profiles ------------------------------------------------------------------
-    if isinstance(reference, DriftProfile):
-        kinds = {c: reference.columns[c].kind for c in cols}
-        p_ref = reference
-    else:
-        kinds = {c: column_kind(reference[c]) for c in cols}
-        p_ref = profile_data(reference, columns=cols, kinds=kinds, name="reference")
-    if isinstance(current, DriftProfile):
-        bad = [c for c in cols if current.columns[c].kind != kinds[c]]
-        if bad:
-            raise DiagnosticInputError(f"current: column(s) {bad} have a different kind than in reference. Profile both the same way.")
-        p_cur = current
-    else:
-        bad = [c for c in cols if kinds[c] in VALUE_KINDS and column_kind(current[c]) != kinds[c]]
-        if bad:
-            raise DiagnosticInputError(
-                f"current: column(s) {bad} are {kinds[bad[0]]} in reference but not in current "
-                f"(dtypes {[str(current[c].dtype) for c in bad]}). Pass the same column types in both windows."
-            )
-        p_cur = profile_data(current, columns=cols, kinds=kinds, name="current")
+    kinds, p_ref, p_cur = _profiles(reference, current, cols)
 
     # -- per-column statistics -------------------------------------------------------
     show = progress if progress is not None else len(cols) > PROGRESS_COLUMNS
-    iterator: Any = cols
-    if show:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(cols, desc="drift", unit="column")
-    rows: list[list[Any]] = []
-    dist_rows: list[tuple[Any, ...]] = []
-    cat_rows: list[tuple[Any, ...]] = []
-    stat_rows: list[tuple[Any, ...]] = []
-    for col in iterator:
-        pr, pc = p_ref.columns[str(col)], p_cur.columns[str(col)]
-        r, _ = _column_rows(str(col), kinds[col], pr, pc, thr, confidence)
-        rows.extend(r)
-        dist_rows.extend(_distribution_rows(str(col), kinds[col], pr, pc))
-        if kinds[col] == "categorical":
-            cats, rc, cc = category_table(pr, pc)
-            for k, a, b in zip(cats, rc, cc):
-                status = "new" if a == 0 else "missing" if b == 0 else "both"
-                cat_rows.append((str(col), k, int(a), int(b), a / max(rc.sum(), 1), b / max(cc.sum(), 1), status))
-        else:
-            stat_rows.extend(_stats_rows(str(col), pr, pc))
+    rows, dist_rows, cat_rows, stat_rows = _column_parts(cols, kinds, p_ref, p_cur, thr, confidence, progress=show)
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     frame["q_value"] = benjamini_hochberg(frame["p_value"].to_numpy(dtype=float))
 
@@ -438,40 +376,15 @@ def detect_drift(
         dist_rows.extend(_distribution_rows(PREDICTION_COLUMN, "prediction", sp["reference"], sp["current"]))
         stat_rows.extend(_stats_rows(PREDICTION_COLUMN, sp["reference"], sp["current"]))
 
-    # -- flags: a significant test whose effect reaches the threshold ---------------------
-    sig = frame["q_value"] < alpha
-    flagged: set[str] = set()
-    for col, g in frame.groupby("column", sort=False):
-        kind = g["kind"].iloc[0]
-        test = "ks_stat" if kind in ("numeric", "prediction", "datetime") else "chi2_stat"
-        effect = "wasserstein_norm" if kind in ("numeric", "prediction", "datetime") else "js_distance"
-        dist_flag = bool(sig[g.index[g["statistic"] == test]].any()) and bool(g.loc[g["statistic"] == effect, "exceeds"].any())
-        miss = g[g["statistic"] == "missing_rate_change"]
-        miss_flag = bool((sig[miss.index] & miss["exceeds"]).any())
-        if dist_flag or miss_flag:
-            flagged.add(str(col))
+    flagged = _drifted_columns(frame, alpha)
     frame["drifted"] = frame["column"].astype(str).isin(flagged)
 
     if model is not None and target is not None:
         y = {w: encode_labels(model, frames[w][target].to_numpy(), task) for w in ("reference", "current")}
         metrics_frame = metric_change(y["reference"], outs["reference"], y["current"], outs["current"], task,
                                       n_boot=n_boot, random_state=random_state, confidence=confidence)
-        region_rows: list[tuple[Any, ...]] = []
-        for col in cols:
-            if str(col) not in flagged:
-                continue
-            pr, pc = p_ref.columns[str(col)], p_cur.columns[str(col)]
-            if kinds[col] == "datetime":  # regions on the numeric representation (seconds)
-                pr, pc = (replace(p, kind="numeric") for p in (pr, pc))
-                text, spec = shifted_region(pr, pc)
-                masks = {w: region_mask(pd.Series(numeric_values(tested[w][col])), "numeric", spec)
-                         for w in ("reference", "current")}
-            else:
-                text, spec = shifted_region(pr, pc)
-                masks = {w: region_mask(tested[w][col], kinds[col], spec) for w in ("reference", "current")}
-            region_rows.extend(region_metrics(str(col), text, masks, y, outs, task, n_boot=n_boot,
-                                              random_state=random_state, confidence=confidence))
-        regions_frame = pd.DataFrame(region_rows, columns=regions_frame.columns)
+        regions_frame = _regions(flagged, cols, kinds, (p_ref, p_cur), tested, y, outs, task, n_boot=n_boot,
+                                 random_state=random_state, confidence=confidence)
 
     domain: dict[str, Any] = {}
     importance = empty_part("domain_importance")
@@ -498,6 +411,139 @@ def detect_drift(
         domain=domain, domain_importance=importance, metrics=metrics_frame, regions=regions_frame,
         target_shift=target_shift,
     )
+
+
+def _column_parts(cols: list[str], kinds: dict[str, str], p_ref: DriftProfile, p_cur: DriftProfile,
+                  thr: dict[str, float], confidence: float, *, progress: bool) -> tuple[list[Any], ...]:
+    """Rows of the frame, distributions, categories and column statistics of every tested column."""
+    iterator: Any = cols
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(cols, desc="drift", unit="column")
+    rows: list[list[Any]] = []
+    dist_rows: list[tuple[Any, ...]] = []
+    cat_rows: list[tuple[Any, ...]] = []
+    stat_rows: list[tuple[Any, ...]] = []
+    for col in iterator:
+        pr, pc = p_ref.columns[str(col)], p_cur.columns[str(col)]
+        r, _ = _column_rows(str(col), kinds[col], pr, pc, thr, confidence)
+        rows.extend(r)
+        dist_rows.extend(_distribution_rows(str(col), kinds[col], pr, pc))
+        if kinds[col] == "categorical":
+            cats, rc, cc = category_table(pr, pc)
+            for k, a, b in zip(cats, rc, cc, strict=True):
+                status = "new" if a == 0 else "missing" if b == 0 else "both"
+                cat_rows.append((str(col), k, int(a), int(b), a / max(rc.sum(), 1), b / max(cc.sum(), 1), status))
+        else:
+            stat_rows.extend(_stats_rows(str(col), pr, pc))
+    return rows, dist_rows, cat_rows, stat_rows
+
+
+def _tested_columns(frames: dict[str, Any], columns: list[str] | None, target: str | None) -> list[str]:
+    """The columns to test: ``columns`` or every column of the reference but the target, in both windows."""
+    ref_cols = list(frames["reference"].columns)
+    if target is not None and target not in ref_cols:
+        reference = frames["reference"]
+        check_columns(reference if isinstance(reference, pd.DataFrame) else pd.DataFrame(columns=ref_cols), [target],
+                      name="target")
+    if columns is None:
+        cols = [c for c in ref_cols if c != target]
+    else:
+        cols = list(columns)
+        for c in cols:
+            if c not in ref_cols:
+                check_columns(pd.DataFrame(columns=ref_cols), [c], name="columns")
+    for name, data in frames.items():
+        available = list(data.columns)
+        missing = [c for c in cols if c not in available]
+        if missing:
+            check_columns(pd.DataFrame(columns=available), missing, name=f"columns ({name})")
+    return cols
+
+
+def _adapt(model: Any, frames: dict[str, pd.DataFrame], target: str | None) -> tuple[Any, str | None]:
+    """The model behind one interface, and its task (from the model, else from the labels)."""
+    from diagtools.models import adapt_model
+
+    check_fitted(model)
+    y_all = None
+    if target is not None:
+        for name, data in frames.items():
+            if target not in data.columns:
+                raise DiagnosticInputError(
+                    f"target: no column {target!r} in {name}. Pass labelled windows, or target=None to skip metrics."
+                )
+        y_all = pd.concat([frames["reference"][target], frames["current"][target]]).to_numpy()
+    # the model states its task and classes (original labels of any dtype); y only fills gaps
+    model = adapt_model(model, y=y_all)
+    task = model.task
+    if task is None and y_all is not None:
+        task = infer_task(y_all)
+        if task == "classification":
+            task = "binary" if len(pd.unique(y_all)) <= 2 else "multiclass"
+    return model, task
+
+
+def _profiles(reference: pd.DataFrame | DriftProfile, current: pd.DataFrame | DriftProfile, cols: list[str]
+              ) -> tuple[dict[str, str], DriftProfile, DriftProfile]:
+    """Each column's kind (from the reference) and both windows' profiles; a kind that differs raises."""
+    if isinstance(reference, DriftProfile):
+        kinds = {c: reference.columns[c].kind for c in cols}
+        p_ref = reference
+    else:
+        kinds = {c: column_kind(reference[c]) for c in cols}
+        p_ref = profile_data(reference, columns=cols, kinds=kinds, name="reference")
+    if isinstance(current, DriftProfile):
+        bad = [c for c in cols if current.columns[c].kind != kinds[c]]
+        if bad:
+            raise DiagnosticInputError(f"current: column(s) {bad} have a different kind than in reference. Profile both the same way.")
+        return kinds, p_ref, current
+    bad = [c for c in cols if kinds[c] in VALUE_KINDS and column_kind(current[c]) != kinds[c]]
+    if bad:
+        raise DiagnosticInputError(
+            f"current: column(s) {bad} are {kinds[bad[0]]} in reference but not in current "
+            f"(dtypes {[str(current[c].dtype) for c in bad]}). Pass the same column types in both windows."
+        )
+    return kinds, p_ref, profile_data(current, columns=cols, kinds=kinds, name="current")
+
+
+def _drifted_columns(frame: pd.DataFrame, alpha: float) -> set[str]:
+    """Columns with a significant test whose effect reaches the threshold (distribution or missing rate)."""
+    sig = frame["q_value"] < alpha
+    flagged: set[str] = set()
+    for col, g in frame.groupby("column", sort=False):
+        kind = g["kind"].iloc[0]
+        test, effect = TEST_STATISTIC[kind], EFFECT_STATISTIC[kind]
+        dist_flag = bool(sig[g.index[g["statistic"] == test]].any()) and bool(g.loc[g["statistic"] == effect, "exceeds"].any())
+        miss = g[g["statistic"] == "missing_rate_change"]
+        miss_flag = bool((sig[miss.index] & miss["exceeds"]).any())
+        if dist_flag or miss_flag:
+            flagged.add(str(col))
+    return flagged
+
+
+def _regions(flagged: set[str], cols: list[str], kinds: dict[str, str], profiles: tuple[DriftProfile, DriftProfile],
+             tested: dict[str, pd.DataFrame], y: dict[str, np.ndarray], outs: dict[str, Any], task: str | None, *,
+             n_boot: int, random_state: int, confidence: float) -> pd.DataFrame:
+    """The model's metrics inside the region each drifted column moved into, on both windows."""
+    p_ref, p_cur = profiles
+    region_rows: list[tuple[Any, ...]] = []
+    for col in cols:
+        if str(col) not in flagged:
+            continue
+        pr, pc = p_ref.columns[str(col)], p_cur.columns[str(col)]
+        if kinds[col] == "datetime":  # regions on the numeric representation (seconds)
+            pr, pc = (replace(p, kind="numeric") for p in (pr, pc))
+            text, spec = shifted_region(pr, pc)
+            masks = {w: region_mask(pd.Series(numeric_values(tested[w][col])), "numeric", spec)
+                     for w in ("reference", "current")}
+        else:
+            text, spec = shifted_region(pr, pc)
+            masks = {w: region_mask(tested[w][col], kinds[col], spec) for w in ("reference", "current")}
+        region_rows.extend(region_metrics(str(col), text, masks, y, outs, task, n_boot=n_boot,
+                                          random_state=random_state, confidence=confidence))
+    return pd.DataFrame(region_rows, columns=empty_part("regions").columns)
 
 
 def _model_input(data: pd.DataFrame, target: Any) -> pd.DataFrame:

@@ -471,27 +471,8 @@ def check_data(
         params["hash_excludes"] = [c for c in ids if c not in hash_features]
     exact_mask = None
     if {"duplicates", "near_duplicates"} & set(chosen):
-        if test is not None:
-            cols_tr, cols_te = align_dtypes(train, test, hash_features)
-        else:
-            cols_tr, cols_te = {c: train[c] for c in hash_features}, {}
-        h_train = combine((column_hash(s) for s in cols_tr.values()), len(cols_tr))
-        h_test = combine((column_hash(s) for s in cols_te.values()), len(cols_te)) if test is not None else None
-        if "duplicates" in chosen:
-            rows += duplicate_rows("train", h_train, train[target].reset_index(drop=True), confidence)
-            if h_test is not None:
-                rows += duplicate_rows("test", h_test, None if y_test is None else y_test.reset_index(drop=True), confidence)
-        if h_test is not None:
-            part, exact_mask = cross_split_rows(h_train, h_test, train[target], y_test, confidence)
-            if "duplicates" in chosen:
-                rows += part
-            if "near_duplicates" in chosen:
-                nt, ns = near_hashes(cols_tr, cols_te, limits["near_digits"])
-                part, _ = cross_split_rows(nt, ns, train[target], y_test, confidence, check="near_duplicates",
-                                           extra=f" after rounding numbers to {limits['near_digits']} significant digits and "
-                                                 "normalising text (exact duplicates not counted)",
-                                           exclude=exact_mask)
-                rows += part
+        part, exact_mask = _duplicate_rows(train, test, target, hash_features, chosen, limits["near_digits"], confidence)
+        rows += part
 
     fit_full = "label_noise" in chosen or ("target_leakage" in chosen and (model is not None or impact))
     y_idx = np.searchsorted(classes, y_raw) if task == "classification" else y_raw.astype(float)
@@ -501,36 +482,14 @@ def check_data(
         if fit_full:
             oof = _full_oof(train, features, y_idx, task, model, cv, random_state, n_jobs, text_cols)
         if "target_leakage" in chosen:
-            rows += _leakage_rows(train, tabular, y_idx, task, classes, folds, cv, oof, (thr, limits["leakage_share"]), n_bins, n_boot, confidence,
-                                  random_state, step)
+            rows += _leakage_rows(train, tabular, y_idx, task, classes, folds, cv, oof, (thr, limits["leakage_share"]),
+                                  n_bins, n_boot, confidence, random_state, step)
         if "label_noise" in chosen and task == "classification" and oof is not None:
-            cand, sugg, joint, rate = confident_learning(oof, y_idx)
-            counts = np.bincount(y_idx, minlength=len(classes))
-            cand_given = np.bincount(y_idx[cand], minlength=len(classes))
-            from diagtools._stats import wilson_interval
-
-            pairs, temperature = _noise_pairs(oof, y_idx, classes)
-            extras["noise_pairs"] = pairs
-            params["calibration_temperature"] = temperature
-            params["confident_disagreements"] = int(pairs["observed"].sum())
-            params["expected_disagreements"] = float(pairs["expected"].sum())
-            noisy_given = set(pairs.loc[pairs["significant"], "given_label"].astype(str))
-            for j, cls in enumerate(classes):
-                lo, hi = wilson_interval(round(rate[j] * counts[j]), counts[j], confidence)
-                excess = bool(str(cls) in noisy_given)
-                detail = ""
-                if cand_given[j]:
-                    detail = f"{int(cand_given[j]):,} rows labelled {cls!r} look mislabeled" + (
-                        "" if excess else " (no more than the model's own uncertainty predicts: low confidence)")
-                rows.append(make_row("label_noise", str(cls), "train", int(cand_given[j]), float(rate[j]), int(counts[j]),
-                                     ci=(float(lo), float(hi)), flagged=bool(cand_given[j] > 0 and excess),
-                                     detail=detail, confidence=confidence))
-            extras["label_issues"] = candidate_frame(train.index, cand, sugg, oof, y_idx, classes, max_candidates)
-            extras["confidence_hist"] = confidence_histogram(oof, y_idx, cand)
-            extras["noise_joint"] = pd.DataFrame(
-                [(_plain(classes[i]), _plain(classes[j]), float(joint[i, j])) for i in range(len(classes)) for j in range(len(classes))],
-                columns=["given_label", "true_label", "share"])
-            params["n_label_issues"] = len(cand)
+            part, noise_extras, noise_params = _label_noise_part(train.index, oof, y_idx, classes, confidence,
+                                                                 max_candidates)
+            rows += part
+            extras.update(noise_extras)
+            params.update(noise_params)
     if impact and test is not None and y_test is not None:
         from diagtools.quality._impact import impact_rows
 
@@ -543,6 +502,73 @@ def check_data(
     if len(frame):
         frame["q_value"] = benjamini_hochberg(frame["p_value"].to_numpy(dtype=float))
     return DataQualityResult(frame=frame, params=params, n_samples=len(train) + (0 if test is None else len(test)), **extras)
+
+
+def _duplicate_rows(train: pd.DataFrame, test: pd.DataFrame | None, target: str, features: list[str],
+                    chosen: tuple[str, ...], near_digits: int, confidence: float) -> tuple[list[Row], Any]:
+    """Duplicate rows within each split, and test rows found (exactly or nearly) in training.
+
+    Returns the rows and the mask of test rows exactly in training (``None`` without ``test``).
+    """
+    y_test = test[target] if test is not None and target in test.columns else None
+    if test is not None:
+        cols_tr, cols_te = align_dtypes(train, test, features)
+    else:
+        cols_tr, cols_te = {c: train[c] for c in features}, {}
+    h_train = combine((column_hash(s) for s in cols_tr.values()), len(cols_tr))
+    h_test = combine((column_hash(s) for s in cols_te.values()), len(cols_te)) if test is not None else None
+    rows: list[Row] = []
+    if "duplicates" in chosen:
+        rows += duplicate_rows("train", h_train, train[target].reset_index(drop=True), confidence)
+        if h_test is not None:
+            rows += duplicate_rows("test", h_test, None if y_test is None else y_test.reset_index(drop=True), confidence)
+    if h_test is None:
+        return rows, None
+    part, exact_mask = cross_split_rows(h_train, h_test, train[target], y_test, confidence)
+    if "duplicates" in chosen:
+        rows += part
+    if "near_duplicates" in chosen:
+        nt, ns = near_hashes(cols_tr, cols_te, near_digits)
+        part, _ = cross_split_rows(nt, ns, train[target], y_test, confidence, check="near_duplicates",
+                                   extra=f" after rounding numbers to {near_digits} significant digits and "
+                                         "normalising text (exact duplicates not counted)",
+                                   exclude=exact_mask)
+        rows += part
+    return rows, exact_mask
+
+
+def _label_noise_part(index: pd.Index, oof: np.ndarray, y_idx: np.ndarray, classes: np.ndarray, confidence: float,
+                      max_candidates: int) -> tuple[list[Row], dict[str, Any], dict[str, Any]]:
+    """Label-noise rows per given class, the result's label-noise frames and their parameters."""
+    from diagtools._stats import wilson_interval
+
+    cand, sugg, joint, rate = confident_learning(oof, y_idx)
+    counts = np.bincount(y_idx, minlength=len(classes))
+    cand_given = np.bincount(y_idx[cand], minlength=len(classes))
+    pairs, temperature = _noise_pairs(oof, y_idx, classes)
+    params = {"calibration_temperature": temperature, "confident_disagreements": int(pairs["observed"].sum()),
+              "expected_disagreements": float(pairs["expected"].sum()), "n_label_issues": len(cand)}
+    noisy_given = set(pairs.loc[pairs["significant"], "given_label"].astype(str))
+    rows: list[Row] = []
+    for j, cls in enumerate(classes):
+        lo, hi = wilson_interval(round(rate[j] * counts[j]), counts[j], confidence)
+        excess = bool(str(cls) in noisy_given)
+        detail = ""
+        if cand_given[j]:
+            detail = f"{int(cand_given[j]):,} rows labelled {cls!r} look mislabeled" + (
+                "" if excess else " (no more than the model's own uncertainty predicts: low confidence)")
+        rows.append(make_row("label_noise", str(cls), "train", int(cand_given[j]), float(rate[j]), int(counts[j]),
+                             ci=(float(lo), float(hi)), flagged=bool(cand_given[j] > 0 and excess),
+                             detail=detail, confidence=confidence))
+    k = range(len(classes))
+    extras = {
+        "noise_pairs": pairs,
+        "label_issues": candidate_frame(index, cand, sugg, oof, y_idx, classes, max_candidates),
+        "confidence_hist": confidence_histogram(oof, y_idx, cand),
+        "noise_joint": pd.DataFrame([(_plain(classes[i]), _plain(classes[j]), float(joint[i, j])) for i in k for j in k],
+                                    columns=["given_label", "true_label", "share"]),
+    }
+    return rows, extras, params
 
 
 def _plain(v: Any) -> Any:
