@@ -185,3 +185,21 @@ def test_render_needs_the_inputs_of_every_requested_section(small_case, tmp_path
             render_report(model_path=tmp_path / "m.skops", data_path=tmp_path / "d.csv", target="label",
                           out=tmp_path / "r.html", sections=["metrics", section], progress=False)
     assert not (tmp_path / "r.html").exists()
+
+
+def test_show_draws_the_plots_of_the_table(small_case, monkeypatch, pyplot):
+    """show() displays the section's HTML, then one PNG per plot the table lists for each result."""
+    import IPython.display
+
+    from diagtools.report import SECTION_TABLE
+
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kwargs: shown.append(obj))
+    model, X, y = small_case
+    report = run_diagnostics(model, X, y, sections=["metrics"], n_boot=20)
+    report.show("metrics")
+    images = [o for o in shown if isinstance(o, IPython.display.Image)]
+    assert isinstance(shown[0], IPython.display.HTML) and "id='section-metrics'" in shown[0].data
+    assert len(images) == len(SECTION_TABLE["metrics"].plots["evaluation"]) == 2
+    assert all(image.data.startswith(b"\x89PNG") for image in images)
+    assert pyplot.get_fignums() == []  # every figure is closed once embedded

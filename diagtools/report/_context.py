@@ -34,6 +34,16 @@ class SectionContext:
     outcomes: dict[str, SectionOutcome]
     sensitive_columns: list[str] | None = None
 
+    @property
+    def capped_n_boot(self) -> int:
+        """Resamples for every section but metrics and fairness: at most 200.
+
+        Those sections bootstrap many quantities (per slice, per column, per batch size), so
+        their cost grows with every resample; the cap keeps a report's run time bounded, and
+        the headline metrics and fairness tests keep the full ``n_boot``.
+        """
+        return min(self.n_boot, 200)
+
     def provides(self, name: str) -> bool:
         """True when the input ``name`` (a :class:`ReportInputs` field or a column choice) was given."""
         value = getattr(self.inputs, name) if hasattr(self.inputs, name) else getattr(self, name)

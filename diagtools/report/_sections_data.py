@@ -29,7 +29,7 @@ def data_quality(ctx: SectionContext, out: SectionOutcome) -> None:
     X, y = sample(inp.X, inp.y, budget, ctx.random_state)
     test = X.assign(**{inp.target: y.to_numpy()})
     rows_total, rows_used = len(inp.X), len(X)
-    options = {"target": inp.target, "cv": 3, "n_boot": min(ctx.n_boot, 200), "random_state": ctx.random_state}
+    options = {"target": inp.target, "cv": 3, "n_boot": ctx.capped_n_boot, "random_state": ctx.random_state}
     if inp.X_train is not None and inp.y_train is not None:
         X_train, y_train = sample(inp.X_train, inp.y_train, budget, ctx.random_state)
         train = X_train.assign(**{inp.target: y_train.to_numpy()})
@@ -75,7 +75,7 @@ def slices(ctx: SectionContext, out: SectionOutcome) -> None:
         columns = [c for c in columns if c not in ("predicted class", "true class")]
     if columns or not text:
         out.results["metrics"] = slice_metrics(
-            None, X, y, y_pred=y_pred, by=columns or None, n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
+            None, X, y, y_pred=y_pred, by=columns or None, n_boot=ctx.capped_n_boot, random_state=ctx.random_state,
         )
     # The search looks at every column (numeric ones in quantile bins) unless told otherwise.
     search = find_slices(None, X, y, y_pred=y_pred, by=search_columns, k=10, random_state=ctx.random_state)
@@ -143,7 +143,7 @@ def drift(ctx: SectionContext, out: SectionOutcome) -> None:
     out.results["drift"] = detect_drift(
         reference_s, current_s if has_target else current_s.drop(columns=[inp.target]), model=inp.model,
         target=inp.target if has_target else None, reference_in_sample=in_sample,
-        n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
+        n_boot=ctx.capped_n_boot, random_state=ctx.random_state,
     )
     out.rows_used, out.rows_total = len(reference_s) + len(current_s), len(reference) + len(current)
     if in_sample:

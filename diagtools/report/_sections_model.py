@@ -53,7 +53,7 @@ def fit(ctx: SectionContext, out: SectionOutcome) -> None:
     # The verdict is about the model as trained: its gap on all of its training rows vs the
     # held-out evaluation rows. The sampled curves only say whether more data would help.
     out.results["fit"] = diagnose_fitted(
-        inp.model, inp.X_train, inp.y_train, inp.X, inp.y, curve=curve, n_boot=min(ctx.n_boot, 200),
+        inp.model, inp.X_train, inp.y_train, inp.X, inp.y, curve=curve, n_boot=ctx.capped_n_boot,
         random_state=ctx.random_state,
     )
     out.rows_used = out.rows_total = len(inp.X_train)
@@ -119,7 +119,7 @@ def latency(ctx: SectionContext, out: SectionOutcome) -> None:
         sizes += (len(X),)  # the largest batch the budget allows
     out.results["latency"] = profile_latency(
         inp.model, X, batch_sizes=sizes, min_runs=20, min_time=0.1, max_time=1.0,
-        n_boot=min(ctx.n_boot, 200), random_state=ctx.random_state,
+        n_boot=ctx.capped_n_boot, random_state=ctx.random_state,
     )
     if hasattr(inp.model, "steps"):  # one thread: OpenMP thrash on a busy box can mis-name the step
         out.results["steps"] = profile_steps(
@@ -141,7 +141,7 @@ def optimisation(ctx: SectionContext, out: SectionOutcome) -> None:
     X_train, y_train = sample(inp.X_train, inp.y_train, OPTIMISATION_TRAIN_ROWS, ctx.random_state)
     out.results["optimisation"] = optimize(
         inp.model, X, y, X_train=X_train, y_train=y_train, margin=0.005, budget=OPTIMISATION_SECONDS,
-        n_boot=min(ctx.n_boot, 200), progress=False, random_state=ctx.random_state,
+        n_boot=ctx.capped_n_boot, progress=False, random_state=ctx.random_state,
     )
     out.rows_used, out.rows_total = len(X) + len(X_train), len(inp.X) + len(inp.X_train)
     out.note = (
@@ -155,18 +155,17 @@ def explanations(ctx: SectionContext, out: SectionOutcome) -> None:
     """SHAP values with a permutation cross-check (or exact token contributions), and the worst slice."""
     inp = ctx.inputs
     budget = ctx.budgets["explanations"]
-    n_boot = min(ctx.n_boot, 200)
     if is_linear_text_model(inp.model):
         # A linear model on TF-IDF is explained exactly, token by token and per class; SHAP over
         # one text column would give a single "feature" and nothing to read.
         X, y = sample(inp.X, inp.y, max(budget, 5_000), ctx.random_state)
-        out.results["tokens"] = explain_text(inp.model, X, y, n_boot=n_boot, random_state=ctx.random_state)
+        out.results["tokens"] = explain_text(inp.model, X, y, n_boot=ctx.capped_n_boot, random_state=ctx.random_state)
         out.rows_used, out.rows_total = len(X), len(inp.X)
         out.note = ("Linear text model: each token's exact contribution (coefficient x TF-IDF) to the score of the class "
                     "each row is predicted as, averaged per class; the contributions add up to the model's score.")
         return
     X, y = sample(inp.X, inp.y, budget, ctx.random_state)
-    explanation = explain(inp.model, X, max_rows=min(200, budget), n_boot=n_boot, random_state=ctx.random_state)
+    explanation = explain(inp.model, X, max_rows=min(200, budget), n_boot=ctx.capped_n_boot, random_state=ctx.random_state)
     out.results["explanation"] = explanation
     if X.shape[1] >= 3:  # a rank correlation over one or two columns says nothing
         out.results["cross_check"] = cross_check(
@@ -184,6 +183,6 @@ def explanations(ctx: SectionContext, out: SectionOutcome) -> None:
         description, mask = worst
         out.results["slice"] = explain_slice(
             inp.model, inp.X, np.asarray(mask), name=description, max_rows=min(400, budget),
-            n_boot=n_boot, random_state=ctx.random_state,
+            n_boot=ctx.capped_n_boot, random_state=ctx.random_state,
         )
         out.note += f" The slice explained is the worst slice found: {description}."
