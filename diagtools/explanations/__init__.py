@@ -19,7 +19,8 @@ contributions, per class).
 from __future__ import annotations
 
 from diagtools.explanations._crosscheck import CrossCheck, cross_check
-from diagtools.explanations._explain import Explanation, explain
+from diagtools.explanations._explain import explain
+from diagtools.explanations._result import Explanation
 from diagtools.explanations._slice import SliceExplanation, explain_slice
 from diagtools.explanations._text import TextExplanation, explain_text, is_linear_text_model
 

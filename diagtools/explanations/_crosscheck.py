@@ -15,7 +15,8 @@ from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import percentile_interval
 from diagtools._validation import check_fitted, check_int, check_n_jobs, check_random_state, check_real, check_tabular
 from diagtools.errors import DiagnosticInputError
-from diagtools.explanations._explain import AREA, Explanation, explain
+from diagtools.explanations._explain import explain
+from diagtools.explanations._result import AREA, Explanation
 from diagtools.models import adapt_model, as_estimator
 
 

@@ -14,7 +14,8 @@ from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import benjamini_hochberg, t_interval
 from diagtools._validation import check_int, check_probability, check_random_state, check_tabular
 from diagtools.errors import DiagnosticInputError
-from diagtools.explanations._explain import AREA, Explanation, explain
+from diagtools.explanations._explain import explain
+from diagtools.explanations._result import AREA, Explanation
 
 
 def _slice_mask(X: pd.DataFrame, slice_: Any) -> np.ndarray:

@@ -22,7 +22,7 @@ from diagtools._plotting import empty_panel, get_ax, interval_bars, validate_sty
 from diagtools._result import Finding, Result, rank_findings
 from diagtools._stats import bootstrap_counts, percentile_interval
 from diagtools.errors import DiagnosticInputError
-from diagtools.explanations._explain import AREA
+from diagtools.explanations._result import AREA
 
 __all__ = ["TextExplanation", "explain_text", "is_linear_text_model"]
 
