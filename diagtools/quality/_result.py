@@ -210,6 +210,15 @@ class DataQualityResult(Result):
         -------
         list of Finding
         """
+        A = self.area
+        out = self._leakage_findings() + self._label_findings() + self._integrity_findings() + self._impact_findings()
+        if not out:
+            ran = ", ".join(self.params.get("checks", []))
+            out.append(Finding(A, "info", "No data-quality problem found", f"Checks run: {ran}."))
+        return rank_findings(out)
+
+    def _leakage_findings(self) -> list[Finding]:
+        """Test rows seen in training, leaking columns, row IDs."""
         out: list[Finding] = []
         A = self.area
         for r in self.flagged("train_test_duplicates").itertuples(index=False):
@@ -235,6 +244,12 @@ class DataQualityResult(Result):
             out.append(Finding(A, "medium", f"Column {r.column} looks like a row ID ({r.detail})",
                                "IDs carry no signal that generalises, and a monotone ID encodes time or order. Drop it from "
                                "the features, or pass exclude=[...] to leave it out of these checks.", {"column": r.column}))
+        return out
+
+    def _label_findings(self) -> list[Finding]:
+        """Label-noise candidates, claimed only beyond the model's own uncertainty."""
+        out: list[Finding] = []
+        A = self.area
         issues = self.flagged("label_noise")
         if not self.noise_pairs.empty:
             out.extend(self._noise_findings())
@@ -250,6 +265,12 @@ class DataQualityResult(Result):
                                f"Confident learning on out-of-fold probabilities; estimated noise rate per given label: {per}. "
                                "Review the top candidates in .label_issues: where classes overlap naturally, many are hard "
                                "cases rather than wrong labels.", {"count": total}))
+        return out
+
+    def _integrity_findings(self) -> list[Finding]:
+        """Duplicates, conflicting labels, missing values, constant, mixed, wide and outlying columns."""
+        out: list[Finding] = []
+        A = self.area
         for check, word in (("duplicate_rows", "are exact duplicates of other rows"),
                             ("conflicting_labels", "share identical features with rows of a different label")):
             for r in self.flagged(check).itertuples(index=False):
@@ -292,16 +313,20 @@ class DataQualityResult(Result):
                                          f"{percent(float(self.params.get('outlier_share', 0.01)))} outliers: {parts}",
                                f"Robust z-score above {self.params.get('outlier_z', 3.5)} against the training median and MAD. "
                                "Check for unit errors or sentinel values (e.g. 999).", {"columns": worst["column"].tolist()}))
+        return out
+
+    def _impact_findings(self) -> list[Finding]:
+        """How the test metric changes when flagged rows or leaking columns are removed."""
+        out: list[Finding] = []
+        A = self.area
+        name = self._score_name()
         for r in self.frame[self.frame["check"] == "removal_impact"].itertuples(index=False):
             what = "removing the duplicated test rows" if r.column == "*" else f"dropping column {r.column}"
             sig = "" if r.flagged else " (interval includes 0)"
             out.append(Finding(A, "medium" if r.flagged else "info",
                                f"Test {name} changes by {' '.join(filter(None, (signed(r.estimate), interval(r.ci_low, r.ci_high, signed))))} "
                                f"when {what}{sig}", r.detail + ".", {"column": r.column, "change": r.estimate}))
-        if not out:
-            ran = ", ".join(self.params.get("checks", []))
-            out.append(Finding(A, "info", "No data-quality problem found", f"Checks run: {ran}."))
-        return rank_findings(out)
+        return out
 
     def headline(self) -> list[tuple[str, str]]:
         """Rows, cross-split duplicates, leaking columns, label-noise candidates, flagged checks.
