@@ -186,10 +186,20 @@ def test_profile_latency_plots_and_batching(pyplot):
     thr = res.frame[res.frame["statistic"] == "throughput"].set_index("batch_size")["estimate"]
     assert thr[64] > 5 * thr[1]
     assert any("Batching pays" in f.title for f in res.findings())
+    from diagtools.errors import DiagnosticInputError
+
     for name in ("plot", "plot_batch", "plot_throughput", "plot_cpu"):
         assert isinstance(getattr(res, name)(), Axes)
         _, ax = pyplot.subplots()
-        assert getattr(res, name)(ax=ax) is ax
+        assert getattr(res, name)(ax=ax, title="mine") is ax and ax.get_title() == "mine"
+        with pytest.raises(DiagnosticInputError, match="colour"):  # a misspelt style is refused, not dropped
+            getattr(res, name)(colour="red")
+    # style keywords reach the main artist; the band is the bootstrap interval of the throughput
+    ax = res.plot_throughput(color="red", linewidth=3)
+    assert ax.lines[0].get_color() == "red" and ax.lines[0].get_linewidth() == 3
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    f = res.frame[res.frame["statistic"] == "throughput"]
+    assert band.min() == pytest.approx(f["ci_low"].min()) and band.max() == pytest.approx(f["ci_high"].max())
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [

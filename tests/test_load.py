@@ -155,4 +155,5 @@ def test_no_rate_fits_in_max_time_is_undetermined_not_an_error(pyplot):
     first = res.findings()[0]
     assert first.title.startswith("Undetermined: no rate was tested") and "max_time=0.5" in first.title
     assert "Raise max_time" in first.detail
-    assert res.plot() is not None and "Load test" in res._repr_html_() and res.to_dict()["max_rate_qps"] is None
+    assert res.plot().texts[0].get_text() == "no rate tested within max_time"  # an empty panel says why
+    assert "Load test" in res._repr_html_() and res.to_dict()["max_rate_qps"] is None
