@@ -185,7 +185,7 @@ def optimize(
     True
     """
     from diagtools._validation import infer_task
-    from diagtools.latency import profile_latency, profile_steps
+    from diagtools.latency import profile_steps
 
     start = time.perf_counter()
     n, sizes, fams = _check(model, X, y, X_train, y_train, margin, budget, batch_sizes, families, alpha)
@@ -219,12 +219,45 @@ def optimize(
         top = b.loc[b["share"].idxmax()]
         notes.append(f"Profiling: {top['step']} takes {percent(top['share'], 0)} of predict time at batch {int(top['batch_size'])}.")
 
+    queue = _queue(model, steps, X_fit, y_fit, X_eval, fams, cores, candidates, random_state)
+    done = _build_all(queue, start, budget, X_fit, y_fit, X_eval, fams, cores, progress)
+    models, preds = _predict_all(model, done, X_eval)
+    left = max(budget - (time.perf_counter() - start), 1.0)
+    timed = _time_all(models, X_eval, sizes, left, confidence, random_state, progress)
+
+    smallest: dict[str, float] = {}
+    q_frame, q_comp = quality_rows(y_eval, preds, "reference", task=task, margin=margin, confidence=confidence,
+                                   n_boot=n_boot, random_state=random_state, alpha=alpha, smallest=smallest)
+    l_frame, l_comp = latency_rows(timed, "reference", n_boot=n_boot, confidence=confidence,
+                                   random_state=random_state, clock=clock)
+    size_rows = []
+    for name, m in models.items():
+        size = _pickle_size(m)
+        size_rows.append((name, "size_mb", np.nan, np.nan if size is None else size / 2**20, np.nan, np.nan, 1))
+    frame = pd.DataFrame(q_frame + l_frame + size_rows, columns=FRAME_COLUMNS)
+    comparison = finish_comparison(q_comp + l_comp)
+    primary = "accuracy" if task == "classification" else "r2"
+    variants, best = _decide(done, preds, comparison, smallest, primary, sizes[0], alpha)
+    elapsed = time.perf_counter() - start
+    notes.append(f"optimize took {duration(elapsed)} (budget {duration(budget)}).")
+    return OptimizationResult(
+        frame=frame, comparison=comparison, variants=variants, reference="reference", primary=primary,
+        recommended=best, notes=notes, models=models, n_samples=n,
+        params={"margin": margin, "budget": budget, "alpha": alpha, "batch_sizes": list(sizes),
+                "families": list(fams), "n_boot": n_boot, "clock": clock, "confidence": confidence, "random_state": random_state,
+                "task": task, "elapsed_s": elapsed, "bottleneck": None if steps is None else steps.bottleneck()},
+    )
+
+
+def _queue(model: Any, steps: Any, X_fit: Any, y_fit: Any, X_eval: Any, fams: tuple[str, ...], cores: int,
+           candidates: dict[str, Any] | None, random_state: int) -> list[Candidate]:
+    """The variants to build, in order: generators of ``fams``, then the user's own (already built)."""
     queue: list[Candidate] = []
     if "runtime" in fams:
         queue += runtime_candidates("reference", model, X_eval, cores=cores)
     cheaper = featuriser_candidates(model, steps, X_fit, y_fit) if "featuriser" in fams else []
     queue += cheaper
-    if not cheaper:  # with a cheaper featuriser the pruning is tried on it instead (see below)
+    if not cheaper:  # with a cheaper featuriser the pruning is tried on it instead (see _build_all)
         queue += [c for c in linear_candidates(model, X_fit, y_fit) if c.family in fams]
     if "trees" in fams:
         queue += tree_candidates(model, X_fit, y_fit)
@@ -232,7 +265,12 @@ def optimize(
         queue += feature_pruning_candidates(model, X_fit, y_fit, random_state=random_state)
     for name, m in (candidates or {}).items():
         queue.append(Candidate(str(name), "user", "a variant you supplied", {}, None, model=m, status="built"))
+    return queue
 
+
+def _build_all(queue: list[Candidate], start: float, budget: float, X_fit: Any, y_fit: Any, X_eval: Any,
+               fams: tuple[str, ...], cores: int, progress: bool) -> list[Candidate]:
+    """Build the queued variants until 60% of the budget is spent; a failure is recorded, never fatal."""
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(queue), desc="optimize: building variants", disable=not progress, leave=False)
@@ -242,23 +280,8 @@ def optimize(
     while i < len(queue):
         cand = queue[i]
         i += 1
-        if cand.status == "built":
-            done.append(cand)
-            bar.update(1)
-            continue
-        if time.perf_counter() - start > 0.6 * budget:
-            cand.status, cand.reason = "skipped", "time budget"
-        else:
-            t0 = time.perf_counter()
-            try:
-                assert cand.build is not None
-                cand.model = cand.build()
-                cand.status = "built"
-            except _NothingToDo as exc:
-                cand.status, cand.reason = "skipped", str(exc)
-            except Exception as exc:  # a variant that cannot be built is recorded, never fatal
-                cand.status, cand.reason = "failed", f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-            cand.fit_seconds = time.perf_counter() - t0
+        if cand.status != "built":
+            _build_one(cand, start, budget)
         done.append(cand)
         bar.update(1)
         # Cheaper featurisers are optimised further: each gets an ONNX export, the first one
@@ -274,7 +297,28 @@ def optimize(
             queue[i:i] = more
             bar.total += len(more)
     bar.close()
+    return done
 
+
+def _build_one(cand: Candidate, start: float, budget: float) -> None:
+    """Build one variant in place: ``built``, ``skipped`` (nothing to do, out of budget) or ``failed``."""
+    if time.perf_counter() - start > 0.6 * budget:
+        cand.status, cand.reason = "skipped", "time budget"
+        return
+    t0 = time.perf_counter()
+    try:
+        assert cand.build is not None
+        cand.model = cand.build()
+        cand.status = "built"
+    except _NothingToDo as exc:
+        cand.status, cand.reason = "skipped", str(exc)
+    except Exception as exc:  # a variant that cannot be built is recorded, never fatal
+        cand.status, cand.reason = "failed", f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+    cand.fit_seconds = time.perf_counter() - t0
+
+
+def _predict_all(model: Any, done: list[Candidate], X_eval: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Every built model's predictions on the comparison rows; a variant that fails to predict is dropped."""
     models = {"reference": model, **{c.name: c.model for c in done if c.status == "built"}}
     preds: dict[str, np.ndarray] = {}
     for c in [None, *done]:
@@ -291,8 +335,16 @@ def optimize(
     for c in done:
         if c.status == "built":
             c.status = "evaluated"
+    return models, preds
 
-    left = max(budget - (time.perf_counter() - start), 1.0)
+
+def _time_all(models: dict[str, Any], X_eval: Any, sizes: tuple[int, ...], left: float, confidence: float,
+              random_state: int, progress: bool) -> dict[str, pd.DataFrame]:
+    """Timed calls of every model per batch size, pooled over interleaved rounds, within ``left`` seconds."""
+    from tqdm.auto import tqdm
+
+    from diagtools.latency import profile_latency
+
     # At least 0.15 s per variant and batch size: a shorter timing gives intervals too wide to
     # call anything faster, so the budget is overrun a little rather than the timing wasted.
     per = float(np.clip(left * 0.8 / (len(models) * len(sizes)), 0.15, 1.0))
@@ -309,21 +361,20 @@ def optimize(
             pooled[name].append(res.samples)
             bar.update(1)
     bar.close()
-    timed = {name: pd.concat(parts, ignore_index=True) for name, parts in pooled.items()}
+    return {name: pd.concat(parts, ignore_index=True) for name, parts in pooled.items()}
 
-    smallest: dict[str, float] = {}
-    q_frame, q_comp = quality_rows(y_eval, preds, "reference", task=task, margin=margin, confidence=confidence,
-                                   n_boot=n_boot, random_state=random_state, alpha=alpha, smallest=smallest)
-    l_frame, l_comp = latency_rows(timed, "reference", n_boot=n_boot, confidence=confidence,
-                                   random_state=random_state, clock=clock)
-    size_rows = []
-    for name, m in models.items():
-        size = _pickle_size(m)
-        size_rows.append((name, "size_mb", np.nan, np.nan if size is None else size / 2**20, np.nan, np.nan, 1))
-    frame = pd.DataFrame(q_frame + l_frame + size_rows, columns=FRAME_COLUMNS)
-    comparison = finish_comparison(q_comp + l_comp)
-    primary = "accuracy" if task == "classification" else "r2"
 
+VARIANT_COLUMNS = ["variant", "family", "base", "description", "params", "status", "reason", "fit_seconds",
+                   "n_changed", "n_changed_vs_base", "smallest_margin", "non_inferior", "faster", "recommended"]
+
+
+def _decide(done: list[Candidate], preds: dict[str, np.ndarray], comparison: pd.DataFrame,
+            smallest: dict[str, float], primary: str, first_batch: int, alpha: float) -> tuple[pd.DataFrame, str | None]:
+    """The variants table and the recommendation: non-inferior and significantly faster, the fastest of those.
+
+    Faster means the p50 ratio's interval lies below 1 at the first batch size and does not lie
+    above 1 at the others.
+    """
     rows = []
     best, best_speed = None, 0.0
     for c in done:
@@ -338,8 +389,8 @@ def optimize(
                 row["n_changed_vs_base"] = int((preds[c.name].astype(str) != preds[c.base].astype(str)).sum())
             q = comparison[(comparison["variant"] == c.name) & (comparison["metric"] == primary)].iloc[0]
             lat = comparison[(comparison["variant"] == c.name) & (comparison["metric"] == "p50_ms")]
-            first = lat[lat["batch_size"] == sizes[0]].iloc[0]
-            others_ok = bool((lat[lat["batch_size"] != sizes[0]]["ratio_ci_low"] <= 1).all())
+            first = lat[lat["batch_size"] == first_batch].iloc[0]
+            others_ok = bool((lat[lat["batch_size"] != first_batch]["ratio_ci_low"] <= 1).all())
             row["non_inferior"] = bool(q["p_value"] < alpha)
             row["faster"] = bool(first["ratio_ci_high"] < 1 and others_ok)
             if row["non_inferior"] and row["faster"]:
@@ -347,16 +398,7 @@ def optimize(
                 if speed > best_speed:
                     best, best_speed = c.name, speed
         rows.append(row)
-    variants = pd.DataFrame(rows, columns=["variant", "family", "base", "description", "params", "status", "reason",
-                                           "fit_seconds", "n_changed", "n_changed_vs_base", "smallest_margin", "non_inferior", "faster", "recommended"])
+    variants = pd.DataFrame(rows, columns=VARIANT_COLUMNS)
     if best is not None:
         variants.loc[variants["variant"] == best, "recommended"] = True
-    elapsed = time.perf_counter() - start
-    notes.append(f"optimize took {duration(elapsed)} (budget {duration(budget)}).")
-    return OptimizationResult(
-        frame=frame, comparison=comparison, variants=variants, reference="reference", primary=primary,
-        recommended=best, notes=notes, models=models, n_samples=n,
-        params={"margin": margin, "budget": budget, "alpha": alpha, "batch_sizes": list(sizes),
-                "families": list(fams), "n_boot": n_boot, "clock": clock, "confidence": confidence, "random_state": random_state,
-                "task": task, "elapsed_s": elapsed, "bottleneck": None if steps is None else steps.bottleneck()},
-    )
+    return variants, best
