@@ -114,6 +114,17 @@ def comparison_row(thing: Any, reference: Any, difference: Any) -> dict[str, Any
             "difference_ci_low": difference[1], "difference_ci_high": difference[2]}
 
 
+def more_data_finding(area: str, gain: Any, scoring: str, where: str = "") -> Finding:
+    """The finding "more data would likely help" from the gain per doubling (``estimate, ci_low, ci_high``)."""
+    return Finding(
+        area, "info",
+        f"More data would likely help: about {signed(gain['estimate'])} {scoring} per doubling of data{where}",
+        "From a log-linear fit of the validation score against log2(training rows) over the learning curve's "
+        f"last points (interval across folds {interval(gain['ci_low'], gain['ci_high'])}).",
+        {"gain_per_doubling": float(gain["estimate"]), "ci_low": float(gain["ci_low"]), "ci_high": float(gain["ci_high"])},
+    )
+
+
 def _check_folds(folds: pd.DataFrame, keys: list[str]) -> None:
     missing = sorted({*keys, "fold", "train_score", "validation_score"} - set(folds.columns))
     if missing:
@@ -276,13 +287,7 @@ class LearningCurveResult(_Curve, Result):
         gain = self.data_gain()
         out = []
         if np.isfinite(gain["ci_low"]) and gain["ci_low"] > 0:
-            out.append(Finding(
-                self.area, "info",
-                f"More data would likely help: about {signed(gain['estimate'])} {self.scoring} per doubling of data",
-                "Slope of the validation score against log2(training rows) over the curve's last points, "
-                f"interval across folds {interval(gain['ci_low'], gain['ci_high'])}.",
-                gain,
-            ))
+            out.append(more_data_finding(self.area, gain, self.scoring))
         gap = self.comparisons().iloc[-1]
         out.append(Finding(
             self.area, "info",

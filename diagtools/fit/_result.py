@@ -24,6 +24,7 @@ from diagtools.fit._curve_result import (
     comparison_row,
     difference_bounds,
     fold_interval,
+    more_data_finding,
     short_param_name,
     with_interval,
 )
@@ -214,13 +215,7 @@ class FitDiagnosis(Result):
             g = self.evidence("gain_per_doubling")
             sampled = self.params.get("curve_rows")
             on = f" (learning curve on a {int(sampled):,}-row sample)" if full and sampled else ""
-            out.append(Finding(
-                self.area, "info",
-                f"More data would likely help: about {signed(g['estimate'])} {scoring} per doubling of data{on}",
-                "From a log-linear fit of the validation score over the learning curve's last points "
-                f"(interval across folds {interval(g['ci_low'], g['ci_high'])}).",
-                {"gain_per_doubling": g["estimate"]},
-            ))
+            out.append(more_data_finding(self.area, g, scoring, on))
         return rank_findings(out)
 
     def plot(self, *, ax: Any = None, title: str | None = None, xscale: str = "log", **kwargs: Any) -> Any:
