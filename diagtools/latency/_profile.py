@@ -368,12 +368,12 @@ def profile_latency(
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn.linear_model import LinearRegression
+    >>> import time
     >>> from diagtools.latency import profile_latency
-    >>> X = np.random.default_rng(0).normal(size=(64, 3))
-    >>> res = profile_latency(LinearRegression().fit(X, X[:, 0]), X, batch_sizes=(1, 64), min_runs=20,
-    ...                       min_time=0.0)
+    >>> class Sleepy:  # 1 ms per call whatever the batch: batching multiplies the throughput
+    ...     def predict(self, X):
+    ...         time.sleep(0.001)
+    >>> res = profile_latency(Sleepy(), list(range(64)), batch_sizes=(1, 64), min_runs=20, min_time=0.0)
     >>> res.frame["statistic"].unique()[:5].tolist()
     ['p50', 'p90', 'p95', 'p99', 'max']
     """
