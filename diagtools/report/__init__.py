@@ -24,8 +24,9 @@ command line, which only needs the error type and the file checks, starts withou
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from diagtools._lazy import lazy_names
 
 if TYPE_CHECKING:
     from diagtools.report._diagnosis import DiagnosisReport
@@ -60,29 +61,19 @@ __all__ = [
     "templates_dir",
 ]
 
-# Name -> the submodule that defines it (imported by __getattr__ on first use).
+# Name -> the module that defines it (imported on first use).
 _LAZY: dict[str, str] = {
-    **dict.fromkeys(("DiagnosisReport", "_placeholder"), "_diagnosis"),
-    **dict.fromkeys(("demo_inputs", "load_inputs"), "_inputs"),
-    **dict.fromkeys(
-        ("_kernel_path", "executed_status", "export_html", "render_report", "template_path", "templates_dir"), "_render"
-    ),
-    "run_diagnostics": "_run",
-    **dict.fromkeys(("DEFAULT_BUDGETS", "OPT_IN", "SECTION_TABLE", "SECTIONS", "Section"), "_sections"),
-    "MANY_CLASSES": "_sections_data",
-    **dict.fromkeys(("OPTIMISATION_SECONDS", "OPTIMISATION_TRAIN_ROWS"), "_sections_model"),
-    **dict.fromkeys(("ReportIncompleteError", "ReportInputs", "SectionOutcome"), "_types"),
+    name: f"diagtools.report.{module}"
+    for module, names in (
+        ("_diagnosis", ("DiagnosisReport", "_placeholder")),
+        ("_inputs", ("demo_inputs", "load_inputs")),
+        ("_render", ("_kernel_path", "executed_status", "export_html", "render_report", "template_path", "templates_dir")),
+        ("_run", ("run_diagnostics",)),
+        ("_sections", ("DEFAULT_BUDGETS", "OPT_IN", "SECTION_TABLE", "SECTIONS", "Section")),
+        ("_sections_data", ("MANY_CLASSES",)),
+        ("_sections_model", ("OPTIMISATION_SECONDS", "OPTIMISATION_TRAIN_ROWS")),
+        ("_types", ("ReportIncompleteError", "ReportInputs", "SectionOutcome")),
+    )
+    for name in names
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'diagtools.report' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"diagtools.report.{module}"), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
