@@ -16,6 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+from diagtools._result import _jsonable
 from diagtools.datasets import LOANS_TRUTH
 from diagtools.errors import DiagnosticInputError
 from diagtools.fit import (
@@ -224,6 +225,12 @@ def test_result_contracts(diagnoses, pyplot):
     back = FitDiagnosis.from_dict(diag.to_dict())
     assert back.verdict == diag.verdict and isinstance(back.curve, LearningCurveResult)
     assert isinstance(ValidationCurveResult.from_dict(vc.to_dict()), ValidationCurveResult)
+    # a result saved when frame held the per-fold scores reads back in today's shape
+    old = {**diag.curve.to_dict(), "frame": _jsonable(diag.curve.folds)}
+    del old["folds"]
+    back_curve = LearningCurveResult.from_dict(old)
+    pd.testing.assert_frame_equal(back_curve.frame, diag.curve.frame, check_dtype=False)
+    assert len(back_curve.folds) == len(diag.curve.folds)
     ax = diag.plot_evidence()
     assert ax.get_title() == "Evidence for: overfitting"
     labels = [t.get_text() for t in diag.plot().get_legend().get_texts()]

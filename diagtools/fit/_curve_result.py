@@ -147,6 +147,13 @@ class _Curve:
     params: dict[str, Any]
     keys: ClassVar[list[str]] = []
 
+    def __post_init__(self) -> None:
+        # A result saved before ``frame`` became the per-point summary held the per-fold scores
+        # in ``frame``: read it back in today's shape rather than failing in every method.
+        if self.folds.empty and "fold" in self.frame.columns:
+            object.__setattr__(self, "folds", self.frame)
+            object.__setattr__(self, "frame", summarise_folds(self.frame, self.keys, self.confidence, self.scoring))
+
     @classmethod
     def from_folds(cls, folds: pd.DataFrame, params: dict[str, Any], n_samples: int) -> Any:
         """Build the result from per-fold scores (``frame`` summarises ``folds``)."""
