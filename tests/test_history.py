@@ -224,7 +224,7 @@ def test_record_bad_input(tmp_path, kwargs, message):
 
 
 def test_read_only_history_reads_and_refuses_writes_with_a_permissions_error(tmp_path, monkeypatch):
-    from diagtools.history import _store
+    from diagtools.history import _sqlite as _store  # where the file checks live
 
     path = tmp_path / "ro" / "b.db"
     hist = History(path)
