@@ -440,23 +440,7 @@ def assess_fairness_predictions(
     True
     """
     # -- checks first -------------------------------------------------------------------
-    if y_true is None:
-        raise DiagnosticInputError("y_true is required. Pass the true labels, one per row.")
-    V.check_not_empty(y_true, "y_true")
-    y = V.check_no_nan(y_true, "y_true")
-    if y.ndim != 1:
-        raise DiagnosticInputError(f"y_true must be one-dimensional, got shape {y.shape}. Pass one label per row.")
-    if y_pred is None:
-        raise DiagnosticInputError(
-            "y_pred is required: fairness compares decisions. Pass the predicted labels (or values), one per row."
-        )
-    V.check_same_length(y_pred, y, name="y_pred", ref_name="y_true")
-    pred = V.check_no_nan(y_pred, "y_pred")
-    if pred.ndim != 1:
-        raise DiagnosticInputError(
-            f"y_pred must hold one predicted label per row, got shape {pred.shape}. Pass predict() output and the "
-            "probabilities as y_score."
-        )
+    y, pred = _check_labels(y_true, y_pred)
     n = len(y)
     frame, _ = I.sensitive_frame(sensitive_features, n)
     task = V.check_task(y, task, "y_true")
@@ -492,28 +476,7 @@ def assess_fairness_predictions(
     else:
         group_rows, measure_rows = _regression(feats, y.astype(float), pred.astype(float), min_size=min_size,
                                                n_boot=n_boot, confidence=confidence, random_state=random_state)
-    all_groups = pd.DataFrame(group_rows, columns=GROUP_COLUMNS)
-    overall = all_groups[all_groups["feature"] == ALL_ROWS][["metric", "estimate", "ci_low", "ci_high", "n"]]
-    overall = overall.reset_index(drop=True)[OVERALL_COLUMNS]
-    groups = all_groups[all_groups["feature"] != ALL_ROWS].reset_index(drop=True)
-    measures = pd.DataFrame(measure_rows)
-    if measures.empty:
-        measures = pd.DataFrame(columns=FRAME_COLUMNS)
-    else:
-        mae = float(overall.loc[overall["metric"] == "mae", "estimate"].iloc[0]) if task == "regression" else 1.0
-        ratio = measures["measure"].str.endswith("_ratio")
-        measures["threshold"] = np.where(ratio, ratio_threshold, difference_threshold * mae)
-        # one test per (feature, hypothesis): the difference and the ratio share it
-        key = measures["feature"] + "|" + measures["hypothesis"]
-        first = ~key.duplicated()
-        q = pd.Series(benjamini_hochberg(measures.loc[first, "p_value"].to_numpy(dtype=float)),
-                      index=key[first].to_numpy())
-        measures["q_value"] = key.map(q).astype(float)
-        measures["significant"] = measures["q_value"] < alpha
-        est = measures["estimate"].astype(float)
-        material = np.where(ratio, est < measures["threshold"], est > measures["threshold"])
-        measures["flagged"] = measures["significant"] & material.astype(bool)
-        measures = measures[FRAME_COLUMNS]
+    groups, overall, measures = _tables(group_rows, measure_rows, task, ratio_threshold, difference_threshold, alpha)
     params = {
         "task": task, "pos_label": None if task == "regression" else _py(pos_label),
         "sensitive_features": list(frame.columns), "features": [f.name for f in feats[1:]], "bins": bins,
@@ -527,3 +490,52 @@ def assess_fairness_predictions(
 
 def _py(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
+
+
+def _check_labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``y_true`` and ``y_pred`` as one-dimensional arrays of the same length, without missing values."""
+    if y_true is None:
+        raise DiagnosticInputError("y_true is required. Pass the true labels, one per row.")
+    V.check_not_empty(y_true, "y_true")
+    y = V.check_no_nan(y_true, "y_true")
+    if y.ndim != 1:
+        raise DiagnosticInputError(f"y_true must be one-dimensional, got shape {y.shape}. Pass one label per row.")
+    if y_pred is None:
+        raise DiagnosticInputError(
+            "y_pred is required: fairness compares decisions. Pass the predicted labels (or values), one per row."
+        )
+    V.check_same_length(y_pred, y, name="y_pred", ref_name="y_true")
+    pred = V.check_no_nan(y_pred, "y_pred")
+    if pred.ndim != 1:
+        raise DiagnosticInputError(
+            f"y_pred must hold one predicted label per row, got shape {pred.shape}. Pass predict() output and the "
+            "probabilities as y_score."
+        )
+    return y, pred
+
+
+def _tables(group_rows: list[dict[str, Any]], measure_rows: list[dict[str, Any]], task: str, ratio_threshold: float,
+            difference_threshold: float, alpha: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``groups``, ``overall`` and the measures frame with thresholds, q-values and flags.
+
+    A difference and its ratio test the same null hypothesis, so they share one test (and one
+    q-value); Benjamini-Hochberg runs over the (feature, hypothesis) tests.
+    """
+    all_groups = pd.DataFrame(group_rows, columns=GROUP_COLUMNS)
+    overall = all_groups[all_groups["feature"] == ALL_ROWS].reset_index(drop=True)[OVERALL_COLUMNS]
+    groups = all_groups[all_groups["feature"] != ALL_ROWS].reset_index(drop=True)
+    measures = pd.DataFrame(measure_rows)
+    if measures.empty:
+        return groups, overall, pd.DataFrame(columns=FRAME_COLUMNS)
+    mae = float(overall.loc[overall["metric"] == "mae", "estimate"].iloc[0]) if task == "regression" else 1.0
+    ratio = measures["measure"].str.endswith("_ratio")
+    measures["threshold"] = np.where(ratio, ratio_threshold, difference_threshold * mae)
+    key = measures["feature"] + "|" + measures["hypothesis"]
+    first = ~key.duplicated()
+    q = pd.Series(benjamini_hochberg(measures.loc[first, "p_value"].to_numpy(dtype=float)), index=key[first].to_numpy())
+    measures["q_value"] = key.map(q).astype(float)
+    measures["significant"] = measures["q_value"] < alpha
+    est = measures["estimate"].astype(float)
+    material = np.where(ratio, est < measures["threshold"], est > measures["threshold"])
+    measures["flagged"] = measures["significant"] & material.astype(bool)
+    return groups, overall, measures[FRAME_COLUMNS]

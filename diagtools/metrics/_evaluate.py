@@ -290,47 +290,8 @@ def evaluate(
     >>> res.task
     'classification'
     """
-    V.check_fitted(model)
-    X = V.check_tabular(X, "X")
-    if isinstance(X, pd.DataFrame):
-        V.check_unique_columns(X, "X")
-    _check_confidence(confidence, n_boot, random_state)
-    if y is None:
-        raise DiagnosticInputError("y is required. Pass the true targets of X, one per row.")
-    V.check_not_empty(y, "y")
-    V.check_same_length(y, X, name="y", ref_name="X")
-    y_arr = V.check_no_nan(y, "y")
-    if task is None:
-        from diagtools.models import adapt_model
-
-        ad = adapt_model(model)
-        stated = ad.task_source == "model" and (ad.task is not None or ad.score_method is not None)
-        task = ("regression" if ad.task == "regression" else "classification") if stated else None
-        task = V.check_task(y_arr, task, "y")
-    else:
-        V.check_option(task, V.TASKS, "task")
-    if task == "classification":
-        if _is_regressor(model):
-            raise DiagnosticInputError(V.MSG_TASK.format(
-                name=f"model ({type(model).__name__})", got="a regressor", want="classification",
-                fix="Evaluate it with task='regression', or pass a classifier."))
-        V.check_task(y_arr, task, "y")
-        V.check_two_classes(y_arr, "y")
-    else:
-        V.check_task(y_arr, task, "y")
-    if isinstance(baselines, str):
-        V.check_option(baselines, ("auto",), "baselines")
-    elif baselines is not None and not isinstance(baselines, dict):
-        raise DiagnosticInputError(
-            f"baselines must be 'auto', a dict {{name: fitted_model}} or None, got {type(baselines).__name__}."
-        )
-    if X_train is not None or y_train is not None:
-        if X_train is None or y_train is None:
-            raise DiagnosticInputError("Pass both X_train and y_train (or neither) for the baselines.")
-        X_train = V.check_tabular(X_train, "X_train")
-        V.check_same_length(y_train, X_train, name="y_train", ref_name="X_train")
-        V.check_no_nan(y_train, "y_train")
-
+    X, y_arr, task, X_train = _check_inputs(model, X, y, X_train, y_train, baselines, task, confidence, n_boot,
+                                            random_state)
     if task == "classification":
         from diagtools.models import adapt_model
 
@@ -388,3 +349,53 @@ def evaluate(
     import dataclasses
 
     return dataclasses.replace(res, params=params)
+
+
+def _check_inputs(model: Any, X: Any, y: Any, X_train: Any, y_train: Any, baselines: Any, task: str | None,
+                  confidence: float, n_boot: int, random_state: int) -> tuple[Any, np.ndarray, str, Any]:
+    """Validate ``evaluate``'s arguments; return ``X``, ``y`` as an array, the task and ``X_train``.
+
+    The task is the model's own word when it states one (``classes_``, a regressor), else
+    inferred from ``y``; a regressor asked for classification is refused here.
+    """
+    V.check_fitted(model)
+    X = V.check_tabular(X, "X")
+    if isinstance(X, pd.DataFrame):
+        V.check_unique_columns(X, "X")
+    _check_confidence(confidence, n_boot, random_state)
+    if y is None:
+        raise DiagnosticInputError("y is required. Pass the true targets of X, one per row.")
+    V.check_not_empty(y, "y")
+    V.check_same_length(y, X, name="y", ref_name="X")
+    y_arr = V.check_no_nan(y, "y")
+    if task is None:
+        from diagtools.models import adapt_model
+
+        ad = adapt_model(model)
+        stated = ad.task_source == "model" and (ad.task is not None or ad.score_method is not None)
+        task = ("regression" if ad.task == "regression" else "classification") if stated else None
+        task = V.check_task(y_arr, task, "y")
+    else:
+        V.check_option(task, V.TASKS, "task")
+    if task == "classification":
+        if _is_regressor(model):
+            raise DiagnosticInputError(V.MSG_TASK.format(
+                name=f"model ({type(model).__name__})", got="a regressor", want="classification",
+                fix="Evaluate it with task='regression', or pass a classifier."))
+        V.check_task(y_arr, task, "y")
+        V.check_two_classes(y_arr, "y")
+    else:
+        V.check_task(y_arr, task, "y")
+    if isinstance(baselines, str):
+        V.check_option(baselines, ("auto",), "baselines")
+    elif baselines is not None and not isinstance(baselines, dict):
+        raise DiagnosticInputError(
+            f"baselines must be 'auto', a dict {{name: fitted_model}} or None, got {type(baselines).__name__}."
+        )
+    if X_train is not None or y_train is not None:
+        if X_train is None or y_train is None:
+            raise DiagnosticInputError("Pass both X_train and y_train (or neither) for the baselines.")
+        X_train = V.check_tabular(X_train, "X_train")
+        V.check_same_length(y_train, X_train, name="y_train", ref_name="X_train")
+        V.check_no_nan(y_train, "y_train")
+    return X, y_arr, task, X_train
