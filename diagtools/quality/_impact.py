@@ -19,11 +19,11 @@ def _fit_predict(train: pd.DataFrame, test: pd.DataFrame, features: list[str], y
 
     from sklearn.base import clone
 
-    from diagtools.quality._compute import _default_model, _encode
+    from diagtools.quality._model import default_model, encode
 
     if model is None:
-        (Xtr, Xte), cat_mask = _encode([train, test], features)
-        est = _default_model(task, cat_mask, random_state)
+        (Xtr, Xte), cat_mask = encode([train, test], features)
+        est = default_model(task, cat_mask, random_state)
     else:
         Xtr, Xte, est = train[features], test[features], clone(model)
     with warnings.catch_warnings():
