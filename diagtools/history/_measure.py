@@ -259,6 +259,24 @@ def paired_latency(
             f"n_processes * n_blocks must be at least 3 (blocks are the samples), got {n_proc} * {blocks_per}. "
             "Pass e.g. n_processes=4, n_blocks=10."
         )
+    specs, sizes = _check_inputs(baseline, candidate, X, method=method, batch_sizes=batch_sizes,
+                                 load_kwargs=load_kwargs)
+    batches = [(b, _rows(X, b)) for b in sizes]
+    rng = random.Random(random_state)
+    jobs = [{"models": specs, "method": method, "batches": batches,
+             "orders": [_block_order(rng, blocks_per) for _ in sizes], "warmup_time": warm, "half_time": half,
+             "min_calls": lo_calls, "max_calls": hi_calls} for _ in range(n_proc)]
+    own = pool is None
+    outputs = _run_jobs(jobs, WorkerPool(n_proc) if pool is None else pool, close=own, progress=progress)
+    return _assemble(outputs, sizes=sizes, tol=tol, conf=conf, price=price,
+                     params={"batch_sizes": sizes, "method": method, "n_processes": n_proc, "n_blocks": blocks_per,
+                             "half_time": half, "warmup_time": warm, "tolerance": tol, "confidence": conf,
+                             "cpu_hour_price": price, "pool_reused": not own, "random_state": random_state})
+
+
+def _check_inputs(baseline: Any, candidate: Any, X: Any, *, method: str, batch_sizes: Sequence[int],
+                  load_kwargs: dict[str, Any] | None) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """Check the rows, both models (then the batch sizes); return what the workers load and the sizes."""
     if not hasattr(X, "__len__") or len(X) == 0:
         raise DiagnosticInputError("X must hold at least one row to predict on. Pass the evaluation data.")
     for model, label in ((baseline, "baseline"), (candidate, "candidate")):
@@ -276,34 +294,28 @@ def paired_latency(
         sizes.append(int(b))
     if not sizes:
         raise DiagnosticInputError("batch_sizes must name at least one batch size. Pass e.g. (1, 100).")
-    batches = [(b, _rows(X, b)) for b in sizes]
-    rng = random.Random(random_state)
-    jobs = []
-    for _ in range(n_proc):
-        orders = []
-        for _b in sizes:
-            seq = [(0, 1), (1, 0)] * (blocks_per // 2) + ([rng.choice([(0, 1), (1, 0)])] if blocks_per % 2 else [])
-            rng.shuffle(seq)
-            orders.append(seq)
-        jobs.append({"models": specs, "method": method, "batches": batches, "orders": orders, "warmup_time": warm,
-                     "half_time": half, "min_calls": lo_calls, "max_calls": hi_calls})
-    own = pool is None
-    workers = WorkerPool(n_proc) if own else pool
-    assert workers is not None
+    return specs, sizes
+
+
+def _block_order(rng: random.Random, n_blocks: int) -> list[tuple[int, int]]:
+    """Which model runs first in each block: balanced AB and BA (one at random when odd), shuffled."""
+    seq = [(0, 1), (1, 0)] * (n_blocks // 2) + ([rng.choice([(0, 1), (1, 0)])] if n_blocks % 2 else [])
+    rng.shuffle(seq)
+    return seq
+
+
+def _run_jobs(jobs: list[dict[str, Any]], workers: WorkerPool, *, close: bool, progress: bool) -> list[dict[str, Any]]:
+    """One job per process, measured one after the other (never two at once: they would share a core)."""
     try:
         steps: Any = enumerate(jobs)
         if progress:
             from tqdm.auto import tqdm
 
             steps = tqdm(steps, total=len(jobs), desc="paired latency", unit="process")
-        outputs = [workers.run(i % len(workers), job) for i, job in steps]
+        return [workers.run(i % len(workers), job) for i, job in steps]
     finally:
-        if own:
+        if close:
             workers.close()
-    return _assemble(outputs, sizes=sizes, tol=tol, conf=conf, price=price,
-                     params={"batch_sizes": sizes, "method": method, "n_processes": n_proc, "n_blocks": blocks_per,
-                             "half_time": half, "warmup_time": warm, "tolerance": tol, "confidence": conf,
-                             "cpu_hour_price": price, "pool_reused": not own, "random_state": random_state})
 
 
 def _assemble(outputs: list[dict[str, Any]], *, sizes: list[int], tol: float, conf: float, price: float | None,
