@@ -287,6 +287,12 @@ def test_result_contract_and_determinism(seeded, pyplot):
     assert len(ax.get_yticklabels()) == 6
     ax = res.plot_disparities()
     assert len(ax.get_yticklabels()) == len(res.frame)
+    # style goes to the points; a misspelt style name is refused, never dropped
+    ax = res.plot(feature="sex", markersize=9)
+    assert {line.get_markersize() for line in ax.lines if line.get_marker() == "o"} == {9}
+    for method in ("plot", "plot_disparities"):
+        with pytest.raises(DiagnosticInputError, match="colour"):
+            getattr(res, method)(colour="red")
 
 
 # -- the report section ----------------------------------------------------------------------------

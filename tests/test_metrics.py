@@ -9,6 +9,7 @@ from scipy import stats
 from sklearn import metrics as M
 
 from diagtools.datasets import LOANS_TRUTH, load_housing, make_loans
+from diagtools.errors import DiagnosticInputError
 from diagtools.metrics import EvaluationResult, compare_predictions, evaluate, evaluate_predictions
 from diagtools.metrics import _engine as E
 from tests._contract import check_result_contract
@@ -169,6 +170,13 @@ def test_contract_classification(loan_result, pyplot):
         ax = getattr(loan_result, method)()
         assert ax.__class__.__name__.endswith("Axes")
     assert loan_result.plot_summary().__class__.__name__ == "Figure"
+    # every view takes the style of its main artist and refuses a misspelt one (never drops it)
+    for method in ("plot", "plot_roc", "plot_pr", "plot_calibration", "plot_confusion", "plot_residuals"):
+        getattr(loan_result, method)(alpha=0.5)
+        with pytest.raises(DiagnosticInputError, match="colour"):
+            getattr(loan_result, method)(colour="red")
+    ax = loan_result.plot_roc(color="red", linewidth=3)
+    assert ax.lines[0].get_linewidth() == 3 and ax.lines[0].get_color() == "red"
 
 
 @pytest.fixture(scope="module")
