@@ -54,3 +54,26 @@ def check_result_contract(result: Result, *, columns: list[str] | None = None) -
         check_dtype=False, check_categorical=False, check_index_type=False, check_column_type=False,
     )
     assert [f.title for f in back.findings()] == [f.title for f in findings]
+
+
+def check_plot_method(result: Result, method: str, *args: object) -> None:
+    """Assert that ``result.<method>(*args, ax=...)`` draws on the given Axes, takes ``ax`` by
+    keyword only and refuses a misspelt style keyword (docs/design.md, rule 6)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pytest
+
+    from diagtools.errors import DiagnosticInputError
+
+    draw = getattr(result, method)
+    _, ax = plt.subplots()
+    try:
+        assert draw(*args, ax=ax, alpha=0.5) is ax
+        with pytest.raises(TypeError):
+            draw(*args, ax)  # ax is keyword-only
+        with pytest.raises(DiagnosticInputError, match="colour"):
+            draw(*args, colour="red")
+    finally:
+        plt.close("all")

@@ -357,16 +357,12 @@ def test_error_target_missing_in_current_with_model(small_windows, small_model):
 
 
 def test_plot_column_keyword_ax_and_unknown_style(pyplot):
+    from tests._contract import check_plot_method
     from tests._examples.drift import _columns_only
 
     res = _columns_only()
-    _, ax = pyplot.subplots()
-    assert res.plot_column("region", ax=ax, alpha=0.5) is ax
-    assert res.plot_column("income", ax=ax) is ax
-    with pytest.raises(TypeError):
-        res.plot_column("income", ax)  # ax is keyword-only
-    with pytest.raises(DiagnosticInputError, match="colour"):
-        res.plot_column("income", colour="red")
+    check_plot_method(res, "plot_column", "region")  # categorical: bars
+    check_plot_method(res, "plot_column", "income")  # numeric: steps
     # skipped parts are empty frames with their columns, never None
     assert res.metrics.empty and "reference_estimate" in res.metrics.columns
     assert res.regions.empty and res.domain_importance.empty
