@@ -86,30 +86,8 @@ def run_large(
             "task='regression' is not available with data= (large-data metrics are classification "
             "metrics). Load the columns and pass arrays: evaluate_predictions(y_true=..., y_pred=...)."
         )
-    y_col = _names(y_true, "y_true")
-    if len(y_col) != 1:
-        raise DiagnosticInputError("y_true must name one column of data, e.g. y_true='label'.")
-    y_col = y_col[0]
+    y_col, preds, scores, needed = _columns(y_true, predictors)
     first = next(iter(predictors))
-    preds: dict[str, str | None] = {}
-    scores: dict[str, list[str]] = {}
-    needed = {"y_true": y_col}
-    for name, p in predictors.items():
-        def arg(key: str, name: str = name) -> str:
-            return key if name == first else f"baselines[{name!r}][{key!r}]"
-
-        pc = _names(p.get("y_pred"), arg("y_pred"))
-        sc = _names(p.get("y_score"), arg("y_score"))
-        if not pc and not sc:
-            raise DiagnosticInputError(
-                f"{'y_pred' if name == first else f'baselines[{name!r}]'} is missing: name the column of "
-                "predicted labels (y_pred=) and/or of the scores (y_score=)."
-            )
-        preds[name] = pc[0] if pc else None
-        if sc:
-            scores[name] = sc
-        needed.update({arg("y_pred"): c for c in pc})
-        needed.update({f"{arg('y_score')}[{i}]" if len(sc) > 1 else arg("y_score"): c for i, c in enumerate(sc)})
     src.check_columns(needed)
     # files and dask frames are large by definition: a progress bar unless asked otherwise
     show = src.backend != "pandas" if progress is None else bool(progress)
@@ -117,26 +95,7 @@ def run_large(
     n = info["n"]
     if n == 0:
         raise DiagnosticInputError("the data has no rows. Pass data with at least one row.")
-    values = set().union(*info["labels"].values())
-    if labels is not None:
-        labs = list(labels)
-        unknown = values - set(labs)
-        if unknown:
-            raise DiagnosticInputError(
-                f"y_true / y_pred hold values {sorted(map(str, unknown))[:5]} not in labels. Add them to labels."
-            )
-    else:
-        if len(info["labels"][y_col]) > MAX_CLASSES:
-            raise DiagnosticInputError(
-                f"y_true has more than {MAX_CLASSES} distinct values: this looks like a regression target, "
-                "and data= supports classification. Pass arrays for regression."
-            )
-        try:
-            labs = sorted(values)
-        except TypeError as exc:
-            raise DiagnosticInputError("y_true and y_pred hold labels of different types (e.g. str and int).") from exc
-    if len(labs) < 2:
-        raise DiagnosticInputError(f"y_true has one class only ({labs}). Metrics need at least two classes.")
+    labs = _labels(info, labels, y_col)
     k = len(labs)
     label_names = [str(v) for v in labs]
     layouts: dict[str, G.Layout] = {}
@@ -220,3 +179,58 @@ def run_large(
         "binning_bounds": {nm: b for nm, b in bounds.items() if b},
     }
     return out
+
+
+def _columns(y_true: Any, predictors: dict[str, dict[str, Any]]
+             ) -> tuple[str, dict[str, str | None], dict[str, list[str]], dict[str, str]]:
+    """The label column, each predictor's prediction and score columns, and every argument -> column named."""
+    y_col = _names(y_true, "y_true")
+    if len(y_col) != 1:
+        raise DiagnosticInputError("y_true must name one column of data, e.g. y_true='label'.")
+    y_col = y_col[0]
+    first = next(iter(predictors))
+    preds: dict[str, str | None] = {}
+    scores: dict[str, list[str]] = {}
+    needed = {"y_true": y_col}
+    for name, p in predictors.items():
+        def arg(key: str, name: str = name) -> str:
+            return key if name == first else f"baselines[{name!r}][{key!r}]"
+
+        pc = _names(p.get("y_pred"), arg("y_pred"))
+        sc = _names(p.get("y_score"), arg("y_score"))
+        if not pc and not sc:
+            raise DiagnosticInputError(
+                f"{'y_pred' if name == first else f'baselines[{name!r}]'} is missing: name the column of "
+                "predicted labels (y_pred=) and/or of the scores (y_score=)."
+            )
+        preds[name] = pc[0] if pc else None
+        if sc:
+            scores[name] = sc
+        needed.update({arg("y_pred"): c for c in pc})
+        needed.update({f"{arg('y_score')}[{i}]" if len(sc) > 1 else arg("y_score"): c for i, c in enumerate(sc)})
+    return y_col, preds, scores, needed
+
+
+def _labels(info: dict[str, Any], labels: Any, y_col: str) -> list[Any]:
+    """The classes: ``labels`` when given (every value seen must be one), else the sorted values seen."""
+    values = set().union(*info["labels"].values())
+    if labels is not None:
+        labs = list(labels)
+        unknown = values - set(labs)
+        if unknown:
+            raise DiagnosticInputError(
+                f"y_true / y_pred hold values {sorted(map(str, unknown))[:5]} not in labels. Add them to labels."
+            )
+    else:
+        if len(info["labels"][y_col]) > MAX_CLASSES:
+            raise DiagnosticInputError(
+                f"y_true has more than {MAX_CLASSES} distinct values: this looks like a regression target, "
+                "and data= supports classification. Pass arrays for regression."
+            )
+        try:
+            labs = sorted(values)
+        except TypeError as exc:
+            raise DiagnosticInputError("y_true and y_pred hold labels of different types (e.g. str and int).") from exc
+    if len(labs) < 2:
+        raise DiagnosticInputError(f"y_true has one class only ({labs}). Metrics need at least two classes.")
+    return labs
