@@ -6,9 +6,11 @@ from scipy import stats
 
 from diagtools._stats import (
     benjamini_hochberg,
+    bias_corrected_interval,
     bootstrap_counts,
     bootstrap_p_value,
     percentile_interval,
+    t_interval,
     wilson_interval,
 )
 
@@ -57,3 +59,30 @@ def test_bootstrap_p_value_and_percentile_interval():
     assert bootstrap_p_value(centred) > 0.2
     low, high = percentile_interval(centred)
     assert low == pytest.approx(-0.392, abs=0.03) and high == pytest.approx(0.392, abs=0.03)
+
+
+def test_t_interval_matches_scipy_and_covers_the_mean():
+    low, high = t_interval(np.array([2.0, -1.0]), np.array([4.0, 0.25]), np.array([10, 3]), 0.9)
+    for i, (m, v, n) in enumerate(((2.0, 4.0, 10), (-1.0, 0.25, 3))):
+        ref = stats.t.interval(0.9, n - 1, loc=m, scale=np.sqrt(v / n))
+        assert low[i] == pytest.approx(ref[0]) and high[i] == pytest.approx(ref[1])
+    # coverage on known truth: 4,000 samples of 8 normal values with mean 3
+    x = np.random.default_rng(0).normal(3.0, 2.0, size=(4000, 8))
+    lo, hi = t_interval(x.mean(axis=1), x.var(axis=1, ddof=1), 8)
+    assert 0.94 < np.mean((lo <= 3.0) & (hi >= 3.0)) < 0.96
+    # one value: no interval; a bounded metric: clipped to its range, estimate untouched
+    assert np.isnan(t_interval(1.0, np.nan, 1)[0])
+    lo, hi = t_interval(0.05, 0.04, 5, bounds=(0.0, np.inf))
+    assert float(lo) == 0.0 and float(hi) > 0.05
+
+
+def test_bias_corrected_interval_shifts_towards_the_estimate():
+    draws = np.random.default_rng(1).normal(size=20_000)
+    # the estimate at the draws' median: no bias to correct, the plain percentile interval
+    lo, hi = bias_corrected_interval(draws, float(np.median(draws)), 0.9)
+    plo, phi = percentile_interval(draws, 0.9)
+    assert lo == pytest.approx(plo, abs=0.02) and hi == pytest.approx(phi, abs=0.02)
+    # draws biased upwards (a max-minus-min gap): the interval moves down and still holds the estimate
+    lo, hi = bias_corrected_interval(draws + 1.0, 0.2, 0.95)
+    assert lo <= 0.2 <= hi and hi < np.percentile(draws + 1.0, 97.5)
+    assert np.isnan(bias_corrected_interval(np.array([np.nan]), 0.0)[0])
