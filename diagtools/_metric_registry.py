@@ -88,7 +88,8 @@ def _build() -> dict[str, MetricInfo]:
     _add(t, "accuracy", True, UNIT, percent=True)
     _add(t, "balanced_accuracy", True, UNIT, display="balanced accuracy", percent=True)
     _add(t, "top_k_accuracy", True, UNIT, display="top-k accuracy", percent=True)
-    _add(t, ("precision", "recall", "f1", "jaccard", "tnr", "specificity", "sensitivity", "coverage"),
+    _add(t, "f1", True, UNIT, display="F1", percent=True)
+    _add(t, ("precision", "recall", "jaccard", "tnr", "specificity", "sensitivity", "coverage"),
          True, UNIT, percent=True)
     _add(t, "tpr", True, UNIT, display="true positive rate", percent=True)
     _add(t, "roc_auc", True, UNIT, display="ROC AUC")
@@ -167,7 +168,7 @@ def metric_info(name: Any) -> MetricInfo:
     >>> metric_info("fnr").higher_is_better
     False
     >>> metric_info("f1[yes]").display, metric_info("f1[yes]").percent
-    ('f1', True)
+    ('F1', True)
     >>> metric_info("neg_log_loss").bounds, metric_info("neg_log_loss").higher_is_better
     ((-inf, -0.0), True)
     >>> metric_info("p99_ms").unit

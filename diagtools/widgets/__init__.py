@@ -18,8 +18,9 @@ Deprecated here: ``threshold_table`` (use :func:`diagtools.metrics.threshold_tab
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from diagtools._lazy import lazy_names
 
 if TYPE_CHECKING:
     from diagtools.widgets._drift import browse_columns
@@ -40,14 +41,4 @@ __all__ = ["CapacitySweep", "browse_columns", "explore_runs", "explore_slices", 
            "threshold_table"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'diagtools.widgets' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"diagtools.widgets.{module}"), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_names(__name__, {name: f"diagtools.widgets.{module}" for name, module in _WHERE.items()})
