@@ -219,6 +219,27 @@ def check_no_nan(values: Any, name: str) -> np.ndarray:
     return arr
 
 
+def check_one_per_row(values: Any, name: str, *, like: Any, like_name: str, hint: str) -> np.ndarray:
+    """Return ``values`` as a 1-D array as long as ``like``, without missing entries.
+
+    Parameters
+    ----------
+    values : array-like
+        Predictions or labels, one per row.
+    name, like_name : str
+        Argument names used in the message.
+    like : array-like
+        What ``values`` must match in length.
+    hint : str
+        What to pass instead when ``values`` has more than one column.
+    """
+    check_same_length(values, like, name=name, ref_name=like_name)
+    arr = check_no_nan(values, name)
+    if arr.ndim != 1:
+        raise DiagnosticInputError(f"{name} must hold one value per row, got shape {arr.shape}. {hint}")
+    return arr
+
+
 def check_finite(values: Any, name: str) -> np.ndarray:
     """Return ``values`` as a float array, raising on NaN or infinity."""
     arr = check_no_nan(values, name)

@@ -1,4 +1,4 @@
-"""The Result contract every diagnostic result must satisfy (DESIGN.md, STYLE.md rules 4-12).
+"""The behaviour half of the result contract (docs/design.md): plot, findings, HTML, round trip.
 
 Each area's tests call :func:`check_result_contract` on a real result of its type.
 """
@@ -42,7 +42,10 @@ def check_result_contract(result: Result, *, columns: list[str] | None = None) -
     html_a, html_b = result._repr_html_(), result._repr_html_()
     assert html_a == html_b, "_repr_html_ is not deterministic"
     assert "<script" not in html_a.lower()
-    assert isinstance(repr(result), str)
+    # the readable summary repr, not the dataclass dump of every frame
+    text = repr(result)
+    assert text.startswith(f"<{type(result).__name__} ") and text.endswith(f"frame: {len(result.frame)} rows>"), text
+    assert "\n" not in text
 
     data = result.to_dict()
     text = json.dumps(data, allow_nan=False)

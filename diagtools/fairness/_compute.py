@@ -504,13 +504,8 @@ def _check_labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
         raise DiagnosticInputError(
             "y_pred is required: fairness compares decisions. Pass the predicted labels (or values), one per row."
         )
-    V.check_same_length(y_pred, y, name="y_pred", ref_name="y_true")
-    pred = V.check_no_nan(y_pred, "y_pred")
-    if pred.ndim != 1:
-        raise DiagnosticInputError(
-            f"y_pred must hold one predicted label per row, got shape {pred.shape}. Pass predict() output and the "
-            "probabilities as y_score."
-        )
+    pred = V.check_one_per_row(y_pred, "y_pred", like=y, like_name="y_true",
+                               hint="Pass predict() output and the probabilities as y_score.")
     return y, pred
 
 

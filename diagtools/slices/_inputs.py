@@ -46,13 +46,8 @@ def predictions(model: Any, X: pd.DataFrame, y: Any, y_pred: Any,
                 f"model.predict(X) failed: {type(exc).__name__}: {exc}. Pass the columns the model was fitted on, "
                 "or pass y_pred=predictions."
             ) from exc
-    V.check_same_length(y_pred, X, name="y_pred", ref_name="X")
-    pred = V.check_no_nan(y_pred, "y_pred")
-    if pred.ndim != 1:
-        raise DiagnosticInputError(
-            f"y_pred must hold one predicted label or value per row, got shape {pred.shape}. "
-            "Pass predict() output, not predict_proba()."
-        )
+    pred = V.check_one_per_row(y_pred, "y_pred", like=X, like_name="X",
+                               hint="Pass predict() output, not predict_proba().")
     return y_true, pred
 
 
