@@ -169,6 +169,8 @@ def _run_dask(frame: Any, stats: Callable[[pd.DataFrame, int], Any], merge: Call
 
 def as_source(data: Any, name: str = "data", *, chunk_rows: int = CHUNK_ROWS) -> Source:
     """A :class:`Source` from a pandas DataFrame, a dask DataFrame, or a file path / folder / glob."""
+    if isinstance(data, Source):  # already a source (e.g. a model's outputs per chunk)
+        return data
     if isinstance(data, pd.DataFrame):
         return Source("pandas", data)
     if is_dask_frame(data):

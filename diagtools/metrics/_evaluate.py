@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Any
 
@@ -116,49 +117,90 @@ def _linear_reference(task: str, X: Any, random_state: int) -> Any:
     return make_pipeline(prep, head)
 
 
-def _stratified_sample(y: np.ndarray, size: int, task: str, random_state: int) -> np.ndarray:
-    """Sorted row indices of a sample of ``size`` rows, stratified by class for classification."""
-    from sklearn.model_selection import train_test_split
+def row_hash(rows: np.ndarray, random_state: int, salt: int) -> np.ndarray:
+    """A uint64 hash of each global row position, keyed by the seed and a purpose (``salt``).
 
-    idx = np.arange(len(y))
-    strat = y if task == "classification" and np.unique(y, return_counts=True)[1].min() >= 2 else None
-    sample, _ = train_test_split(idx, train_size=size, stratify=strat, random_state=random_state)
-    return np.sort(sample)
+    Counter-based, like the Poisson bootstrap: the baselines' sample and folds then depend on
+    the row positions only, so chunked files and Dask partitions choose the same rows as memory.
+    """
+    from diagtools._stats import _GOLDEN, _splitmix64
+
+    rows = np.asarray(rows, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        key = _splitmix64(np.array([(int(random_state) * 1_000_003 + salt) & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))
+        return _splitmix64(rows * _GOLDEN ^ key[0])
+
+
+def sample_sizes(counts: np.ndarray, size: int) -> np.ndarray:
+    """Rows per class of a stratified sample of ``size`` rows: proportional, largest remainders first."""
+    counts = np.asarray(counts, dtype=np.int64)
+    exact = size * counts / counts.sum()
+    alloc = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - alloc), kind="stable")
+    alloc[order[: size - int(alloc.sum())]] += 1
+    return np.minimum(alloc, counts)
+
+
+def pick_sample(keys: np.ndarray, codes: np.ndarray | None, counts: np.ndarray | None, size: int) -> np.ndarray:
+    """Positions (into ``keys``) of the sample: per class, the rows with the smallest keys."""
+    if codes is None:
+        return np.sort(np.argsort(keys, kind="stable")[:size])
+    parts = []
+    for c, m in enumerate(sample_sizes(counts, size)):
+        members = np.flatnonzero(codes == c)
+        parts.append(members[np.argsort(keys[members], kind="stable")[:m]])
+    return np.sort(np.concatenate(parts))
+
+
+def _stratified_sample(y: np.ndarray, size: int, task: str, random_state: int) -> np.ndarray:
+    """Sorted row indices of a sample of ``size`` rows, stratified by class for classification.
+
+    Per class, the rows with the smallest :func:`row_hash` (a bottom-k sample): the same rows
+    whatever the partitioning, which lets the large-data path draw it chunk by chunk.
+    """
+    keys = row_hash(np.arange(len(y)), random_state, salt=1)
+    if task != "classification":
+        return pick_sample(keys, None, None, size)
+    _, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    return pick_sample(keys, codes.ravel(), counts, size)
 
 
 def _rows(X: Any, idx: np.ndarray) -> Any:
     return X.iloc[idx] if isinstance(X, pd.DataFrame) else X[idx]
 
 
-def _cross_fit(task: str, est: Any, X: Any, y: np.ndarray, sample: np.ndarray, random_state: int
-               ) -> dict[str, Any]:
-    """Out-of-sample predictions on every row from ``N_FOLDS`` fits on the sample rows only.
-
-    Fold ``f``'s model is fitted on the sample minus fold ``f`` and scores fold ``f`` of the
-    sample plus the rows outside the sample that were dealt to fold ``f`` (at random), so no
-    row is ever scored by a model that saw it, and the fitting cost is bounded by the sample.
-    Scoring runs in blocks of :data:`SCORE_BLOCK` rows to bound the memory of dense encodings.
-    """
+def fold_models(task: str, est: Any, X_sample: Any, y_sample: np.ndarray, random_state: int
+                ) -> tuple[list[Any], np.ndarray]:
+    """The ``N_FOLDS`` fold models fitted on the sample, and each sample row's fold."""
     from sklearn.base import clone
     from sklearn.model_selection import KFold, StratifiedKFold
 
-    n = len(y)
-    fold = np.empty(n, dtype=np.int64)
-    rng = np.random.default_rng(random_state)
-    fold[:] = rng.integers(0, N_FOLDS, n)  # the rows outside the sample
     cv = (StratifiedKFold(N_FOLDS, shuffle=True, random_state=random_state) if task == "classification"
           else KFold(N_FOLDS, shuffle=True, random_state=random_state))
-    ys = y[sample]
-    classes = np.unique(y) if task == "classification" else None
-    for f, (_, te) in enumerate(cv.split(np.zeros(len(sample)), ys)):
-        fold[sample[te]] = f
-    in_sample = np.zeros(n, dtype=bool)
-    in_sample[sample] = True
-    pred = np.empty(n, dtype=y.dtype if task == "classification" else float)
+    sample_fold = np.empty(len(y_sample), dtype=np.int64)
+    for f, (_, te) in enumerate(cv.split(np.zeros(len(y_sample)), y_sample)):
+        sample_fold[te] = f
+    models = [clone(est).fit(_rows(X_sample, np.flatnonzero(sample_fold != f)), y_sample[sample_fold != f])
+              for f in range(N_FOLDS)]
+    return models, sample_fold
+
+
+def folds_of(rows: np.ndarray, sample: np.ndarray, sample_fold: np.ndarray, random_state: int) -> np.ndarray:
+    """The fold of each global row: its cross-validation fold in the sample, else a hashed one."""
+    fold = (row_hash(rows, random_state, salt=2) % np.uint64(N_FOLDS)).astype(np.int64)
+    pos = np.searchsorted(sample, rows)
+    hit = pos < len(sample)
+    hit[hit] = sample[pos[hit]] == rows[hit]
+    fold[hit] = sample_fold[pos[hit]]
+    return fold
+
+
+def score_folds(models: list[Any], X: Any, fold: np.ndarray, classes: np.ndarray | None) -> dict[str, Any]:
+    """Each row scored by the model of its fold, in blocks of :data:`SCORE_BLOCK` rows."""
+    n = len(fold)
+    pred = np.empty(n, dtype=classes.dtype if classes is not None else float)
     proba = np.zeros((n, len(classes))) if classes is not None else None
-    for f in range(N_FOLDS):
-        fit_rows = sample[fold[sample] != f]
-        model = clone(est).fit(_rows(X, fit_rows), ys[fold[sample] != f])
+    for f, model in enumerate(models):
         rows = np.flatnonzero(fold == f)
         for start in range(0, len(rows), SCORE_BLOCK):
             block = rows[start:start + SCORE_BLOCK]
@@ -171,6 +213,19 @@ def _cross_fit(task: str, est: Any, X: Any, y: np.ndarray, sample: np.ndarray, r
     if classes is None:
         return {"y_pred": pred, "y_score": None, "classes": None}
     return {"y_pred": classes[proba.argmax(axis=1)], "y_score": proba, "classes": classes}
+
+
+def _cross_fit(task: str, est: Any, X: Any, y: np.ndarray, sample: np.ndarray, random_state: int
+               ) -> dict[str, Any]:
+    """Out-of-sample predictions on every row from ``N_FOLDS`` fits on the sample rows only.
+
+    Fold ``f``'s model is fitted on the sample minus fold ``f`` and scores fold ``f`` of the
+    sample plus the rows outside the sample whose hashed fold is ``f`` (:func:`folds_of`), so no
+    row is ever scored by a model that saw it, and the fitting cost is bounded by the sample.
+    """
+    models, sample_fold = fold_models(task, est, _rows(X, sample), y[sample], random_state)
+    fold = folds_of(np.arange(len(y)), sample, sample_fold, random_state)
+    return score_folds(models, X, fold, np.unique(y) if task == "classification" else None)
 
 
 def _auto_baselines(task: str, X: Any, y: np.ndarray, X_train: Any, y_train: Any, random_state: int,
@@ -231,6 +286,7 @@ def evaluate(
     random_state: int = 0,
     name: str = "model",
     progress: bool | None = None,
+    chunk_rows: int = 250_000,
 ) -> EvaluationResult:
     """Evaluate a fitted model: metrics with bootstrap intervals, compared with baselines.
 
@@ -241,10 +297,13 @@ def evaluate(
     ----------
     model : estimator
         A fitted model with ``predict`` (and ``predict_proba`` for probability metrics).
-    X : pandas.DataFrame or array of shape (n, p)
-        Evaluation features (held-out data).
-    y : array-like of shape (n,)
-        Evaluation targets.
+    X : pandas.DataFrame, array of shape (n, p), dask DataFrame, or str / path
+        Evaluation features (held-out data). A dask DataFrame or a parquet / CSV file, folder
+        or glob holds the label column too (named by ``y``): the model is applied chunk by
+        chunk where the data lives (see "Large data" below); so does a pandas DataFrame with
+        ``y`` naming its label column.
+    y : array-like of shape (n,), or str
+        Evaluation targets, or the name of the label column in ``X``.
     X_train, y_train : optional
         Training data for the ``"auto"`` baselines. Without them the baselines are fitted by
         5-fold ``cross_val_predict`` on the evaluation data; past 50,000 rows by 5-fold
@@ -271,11 +330,23 @@ def evaluate(
         Name of the model in the result.
     progress : bool, optional
         Show a progress bar (the steps, then the bootstrap resamples). Default: on from
-        :data:`PROGRESS_ROWS` rows.
+        :data:`PROGRESS_ROWS` rows, and always for files and dask.
+    chunk_rows : int, default=250_000
+        Rows per chunk of the file reader (files only).
 
     Returns
     -------
     EvaluationResult
+
+    Notes
+    -----
+    Large data (classification): with ``X`` a dask DataFrame (one task per partition on the
+    active scheduler, e.g. a ``dask.distributed`` client) or parquet / CSV files (read in
+    chunks, constant memory), the model and the baselines score each chunk and only mergeable
+    statistics come back (see :func:`evaluate_predictions`' ``data=``). The automatic baselines
+    are fitted on the same bounded stratified sample as in memory and every row gets the same
+    fold and bootstrap weights, so the result equals the in-memory one on the same rows: exact
+    metrics to summation order, ROC-AUC / PR-AUC within ``params["large"]["binning_bounds"]``.
 
     Examples
     --------
@@ -290,6 +361,14 @@ def evaluate(
     >>> res.task
     'classification'
     """
+    from diagtools._sources import is_dask_frame
+
+    if is_dask_frame(X) or isinstance(X, (str, os.PathLike)) or (isinstance(X, pd.DataFrame) and isinstance(y, str)):
+        from diagtools.metrics._evaluate_source import evaluate_source
+
+        return evaluate_source(model, X, y, X_train=X_train, y_train=y_train, baselines=baselines, task=task,
+                               metrics=metrics, n_boot=n_boot, confidence=confidence, random_state=random_state,
+                               name=name, progress=progress, chunk_rows=chunk_rows)
     X, y_arr, task, X_train = _check_inputs(model, X, y, X_train, y_train, baselines, task, confidence, n_boot,
                                             random_state)
     if task == "classification":

@@ -1,0 +1,118 @@
+"""``evaluate`` with a model on a dask cluster and on chunked files; the report's ``--engine`` option."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import make_column_transformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+from diagtools.errors import DiagnosticInputError
+from diagtools.metrics import evaluate
+
+EXACT = ["accuracy", "balanced_accuracy", "precision[yes]", "recall[no]", "f1[yes]", "f1_macro", "log_loss", "brier",
+         "ece"]
+N_BOOT = 60
+
+
+@pytest.fixture(scope="module")
+def events():
+    """100k rows with string labels (the model's predict_proba columns are ['no', 'yes'])."""
+    rng = np.random.default_rng(3)
+    n = 100_000
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.choice(list("xyz"), n)})
+    y = np.where(X["a"] - 0.4 * X["b"] + 0.6 * (X["c"] == "x") + rng.normal(scale=0.9, size=n) > 0, "yes", "no")
+    model = make_pipeline(make_column_transformer((OneHotEncoder(), ["c"]), remainder="passthrough"),
+                          LogisticRegression()).fit(X.iloc[:4_000], y[:4_000])
+    return X, y, model
+
+
+@pytest.fixture(scope="module")
+def in_memory(events):
+    X, y, model = events
+    return evaluate(model, X, y, n_boot=N_BOOT, progress=False)
+
+
+def _same_as_memory(res, mem):
+    """Equal to the in-memory result: exact metrics to 1e-12, the binned ones within their bound."""
+    a = mem.frame.set_index(["model", "metric"])
+    b = res.frame.set_index(["model", "metric"])
+    assert list(a.index) == list(b.index)
+    bounds = res.params["large"]["binning_bounds"]
+    for (model, metric), row in a.iterrows():
+        if metric in ("roc_auc", "pr_auc"):
+            assert abs(row["estimate"] - b.loc[(model, metric), "estimate"]) <= bounds[model][metric] + 1e-12
+        else:
+            assert b.loc[(model, metric), "estimate"] == pytest.approx(row["estimate"], abs=1e-12), (model, metric)
+    exact = a.index.get_level_values("metric").isin(EXACT)
+    np.testing.assert_allclose(b.loc[exact, ["ci_low", "ci_high"]], a.loc[exact, ["ci_low", "ci_high"]],
+                               rtol=1e-12, atol=1e-12)
+    assert res.params["baselines_fitted"] == mem.params["baselines_fitted"]
+    assert res.params["baselines_sample_rows"] == mem.params["baselines_sample_rows"] == 50_000
+    pd.testing.assert_frame_equal(res.confusion, mem.confusion)
+
+
+def test_model_on_chunked_parquet_equals_in_memory(events, in_memory, tmp_path):
+    X, y, model = events
+    table = X.assign(label=y)
+    for i, part in enumerate(np.array_split(np.arange(len(table)), 5)):
+        table.iloc[part].to_parquet(tmp_path / f"part-{i}.parquet")
+    res = evaluate(model, str(tmp_path / "*.parquet"), "label", n_boot=N_BOOT, progress=False, chunk_rows=17_000)
+    assert res.params["large"]["backend"] == "chunked"
+    assert res.params["model_class"] == "Pipeline"
+    _same_as_memory(res, in_memory)
+    # sklearn's own accuracy of the model's predictions, as a reference
+    acc = float(np.mean(model.predict(X) == y))
+    assert res.metric("accuracy")["estimate"] == pytest.approx(acc, abs=1e-12)
+
+
+def test_model_per_partition_on_a_dask_cluster_equals_in_memory(events, in_memory):
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    X, y, model = events
+    ddf = dd.from_pandas(X.assign(label=y), npartitions=6)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        res = evaluate(model, ddf, "label", n_boot=N_BOOT, progress=False)
+    assert res.params["large"]["backend"] == "dask"
+    _same_as_memory(res, in_memory)
+
+
+def test_large_evaluate_with_training_data_and_given_baselines(events, tmp_path):
+    X, y, model = events
+    small_X, small_y = X.iloc[:20_000], y[:20_000]
+    small_X.assign(label=small_y).to_parquet(tmp_path / "d.parquet")
+    X_train, y_train = X.iloc[20_000:26_000], y[20_000:26_000]
+    mem = evaluate(model, small_X, small_y, X_train=X_train, y_train=y_train, n_boot=20, progress=False)
+    big = evaluate(model, str(tmp_path / "d.parquet"), "label", X_train=X_train, y_train=y_train, n_boot=20,
+                   progress=False, chunk_rows=6_000)
+    assert big.params["baselines_fitted"] == "fitted on X_train/y_train"
+    for m in ("accuracy", "log_loss"):
+        a, b = mem.frame.set_index(["model", "metric"]), big.frame.set_index(["model", "metric"])
+        np.testing.assert_allclose(b.xs(m, level="metric")["estimate"], a.xs(m, level="metric")["estimate"], atol=1e-12)
+    other = {"other": make_pipeline(make_column_transformer((OneHotEncoder(), ["c"]), remainder="drop"),
+                                    LogisticRegression()).fit(X_train, y_train)}
+    given = evaluate(model, str(tmp_path / "d.parquet"), "label", baselines=other, n_boot=5, progress=False)
+    expected = float(np.mean(other["other"].predict(small_X) == small_y))
+    est = given.frame.set_index(["model", "metric"])["estimate"]
+    assert est[("other", "accuracy")] == pytest.approx(expected, abs=1e-12)
+
+
+def test_large_evaluate_errors(events, tmp_path):
+    X, y, model = events
+    X.iloc[:500].assign(label=y[:500]).to_parquet(tmp_path / "e.parquet")
+    path = str(tmp_path / "e.parquet")
+    with pytest.raises(DiagnosticInputError, match="y must name the label column"):
+        evaluate(model, path, y[:500])
+    with pytest.raises(DiagnosticInputError, match="Did you mean 'label'"):
+        evaluate(model, path, "lable")
+    with pytest.raises(DiagnosticInputError, match="supports classification"):
+        evaluate(model, path, "label", task="regression")
+    with pytest.raises(DiagnosticInputError, match="matches no file"):
+        evaluate(model, str(tmp_path / "nothing-*.parquet"), "label")
+    X.iloc[:500].drop(columns="b").assign(label=y[:500]).to_parquet(tmp_path / "missing.parquet")
+    with pytest.raises(DiagnosticInputError, match="fitted on"):
+        evaluate(model, str(tmp_path / "missing.parquet"), "label")
