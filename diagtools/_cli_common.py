@@ -114,6 +114,8 @@ CLI_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "--model": ("model",),
     "--baseline-model": ("model", "baseline_model"),
     "--data": ("data",),
+    "--engine": ("engine",),
+    "--scheduler": ("scheduler",),
     "--db": ("db", "path"),
     "--name": ("name",),
     "--baseline-name": ("baseline_name",),

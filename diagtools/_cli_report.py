@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from diagtools._cli_common import add_command, add_trusted_type_argument, int_at_least, seed
+from diagtools._engine import ENGINES
 
 REPORT_EPILOG = """exit codes:
   0  the report was written and every requested section ran
@@ -53,7 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         formatter_class=_ReportHelp,
     )
     report.add_argument("--model", required=True, metavar="M", help="fitted model file (.skops; .pkl/.joblib need --trust-pickle)")
-    report.add_argument("--data", required=True, metavar="D", help="evaluation data (.csv or .parquet) including the target column")
+    report.add_argument("--data", required=True, metavar="D",
+                        help="evaluation data (.csv or .parquet) including the target column; with --engine chunked "
+                        "or dask also a folder or a glob such as 'events/*.parquet'")
     report.add_argument("--target", required=True, metavar="T", help="name of the label column in the data")
     report.add_argument("--train", metavar="TRAIN", help="training data: enables the fit and optimisation sections and fits the baselines")
     report.add_argument("--reference", metavar="R", help="reference data the model was validated on: enables the drift section")
@@ -71,6 +76,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_trusted_type_argument(report)
     report.add_argument("--random-state", type=seed, default=0, help="seed of every random step, 0 .. 2**32-1 (default: 0)")
     report.add_argument("--sample-rows", type=int_at_least(1, 10000), help="evaluate on a random sample of this many rows (>= 1)")
+    report.add_argument(
+        "--engine", choices=ENGINES, default="pandas",
+        help="how --data is read: pandas (in memory, default), chunked (files read in chunks, constant memory) or "
+        "dask (a Dask cluster); with chunked and dask the metrics and slices sections run on every row, the others "
+        "on a sample of --sample-rows rows (default 50,000)",
+    )
+    report.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="with --engine dask: the scheduler to connect to (e.g. tcp://10.0.0.5:8786); without it a local "
+        "cluster with one single-threaded worker per core runs for the length of the command",
+    )
     report.add_argument("--allow-partial", action="store_true",
                         help="exit 0 even when a requested section failed (the errors are at the top of the report)")
     report.add_argument("--keep-notebook", metavar="PATH", help="also keep the executed notebook at PATH")
@@ -103,18 +119,36 @@ def _split(value: str | None) -> list[str] | None:
 
 def _report(args: argparse.Namespace) -> int:
     from diagtools.report import render_report
+    from diagtools.report._inputs import check_render_inputs
 
     start = time.perf_counter()
-    out = render_report(
-        model_path=args.model, data_path=args.data, target=args.target, out=args.out,
-        train_path=args.train, reference_path=args.reference, title=args.title,
-        slice_columns=_split(args.slices), sections=_split(args.sections), no_code=args.no_code,
-        sensitive_columns=_split(args.sensitive),
-        trust_pickle=args.trust_pickle, trusted=args.trusted_type, n_boot=args.n_boot, random_state=args.random_state,
-        sample_rows=args.sample_rows, progress=not args.quiet, keep_notebook=args.keep_notebook,
-        allow_partial=args.allow_partial,
+    options = dict(
+        model_path=args.model, data_path=args.data, target=args.target, train_path=args.train,
+        reference_path=args.reference, slice_columns=_split(args.slices), sections=_split(args.sections),
+        sensitive_columns=_split(args.sensitive), trust_pickle=args.trust_pickle, trusted=args.trusted_type,
+        n_boot=args.n_boot, random_state=args.random_state, sample_rows=args.sample_rows,
+        keep_notebook=args.keep_notebook, engine=args.engine,
     )
+    # every input is checked before a cluster starts: a typo costs a second, not a cluster's start-up
+    check_render_inputs(out=Path(args.out), scheduler=args.scheduler, **options)
+    with _scheduler(args.engine, args.scheduler) as address:
+        out = render_report(
+            out=args.out, title=args.title, no_code=args.no_code, progress=not args.quiet,
+            allow_partial=args.allow_partial, scheduler=address, **options,
+        )
     return _wrote(out, start)
+
+
+@contextlib.contextmanager
+def _scheduler(engine: str, scheduler: str | None) -> Iterator[str | None]:
+    """The scheduler address the report's kernel connects to (dask only), for the length of the render."""
+    if engine != "dask":
+        yield None
+        return
+    from diagtools._engine import cluster
+
+    with cluster(scheduler) as address:
+        yield address
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -116,3 +116,77 @@ def test_large_evaluate_errors(events, tmp_path):
     X.iloc[:500].drop(columns="b").assign(label=y[:500]).to_parquet(tmp_path / "missing.parquet")
     with pytest.raises(DiagnosticInputError, match="fitted on"):
         evaluate(model, str(tmp_path / "missing.parquet"), "label")
+
+
+# -- diagtools report --engine -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def report_files(tmp_path_factory, events):
+    """A model file and a folder of 4 parquet files (6,000 rows, string labels)."""
+    from diagtools.io import save_model
+
+    X, y, model = events
+    d = tmp_path_factory.mktemp("engine")
+    save_model(model, d / "m.skops")
+    (d / "events").mkdir()
+    table = X.iloc[:6_000].assign(label=y[:6_000])
+    for i, part in enumerate(np.array_split(np.arange(len(table)), 4)):
+        table.iloc[part].to_parquet(d / "events" / f"part-{i}.parquet")
+    return d
+
+
+def _main(argv):
+    """``diagtools.cli.main``'s exit code, usage errors (argparse exits) included."""
+    from diagtools.cli import main
+
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+def _report_argv(d, *extra):
+    return ["report", "--model", str(d / "m.skops"), "--data", str(d / "events" / "*.parquet"), "--target", "label",
+            "--out", str(d / "out" / "r.html"), "--quiet", *extra]
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    (("--engine", "spark"), ("--engine", "invalid choice")),
+    (("--scheduler", "tcp://127.0.0.1:8786"), ("--scheduler", "needs --engine dask")),
+    (("--engine", "dask", "--scheduler", "not an address"), ("--scheduler", "scheduler address")),
+    (("--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"), ("--scheduler", "cannot connect")),
+    (("--engine", "chunked", "--target", "lable"), ("--target", "'label'")),
+    (("--engine", "pandas",), ("--data", "file not found")),
+])
+def test_engine_bad_input_is_one_line_exit_2(report_files, capsys, monkeypatch, extra, words):
+    from diagtools import _engine
+
+    monkeypatch.setattr(_engine, "CONNECT_SECONDS", 2)  # a closed port: fail fast
+    code = _main(_report_argv(report_files, *extra))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    for word in words:
+        assert word in err, (word, err)
+    assert not (report_files / "out" / "r.html").exists()
+    no_match = _main(["report", "--model", str(report_files / "m.skops"), "--data", str(report_files / "none-*.parquet"),
+                     "--target", "label", "--engine", "chunked", "--out", str(report_files / "out" / "r.html")])
+    assert no_match == 2 and "matches no file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_report_on_a_local_dask_cluster(report_files, events):
+    """``--engine dask`` without --scheduler: a LocalCluster for the command; metrics and slices on every row."""
+    import re
+
+    out = report_files / "out" / "dask.html"
+    argv = _report_argv(report_files, "--engine", "dask", "--sample-rows", "2000", "--n-boot", "40",
+                        "--sections", "metrics,slices,data_quality")
+    argv[argv.index("--out") + 1] = str(out)
+    assert _main(argv) == 0 and out.is_file()
+    text = " ".join(re.sub(r"<[^>]+>", " ", out.read_text()).split())
+    X, y, model = events
+    assert "Every row (6,000) through mergeable statistics on the dask engine" in text
+    assert "Run on a sample of 2,000 of the 6,000 rows" in text  # data quality ran on the sample, and says so
+    assert "The per-column slice table covers all 6,000 rows" in text
+    accuracy = float(np.mean(model.predict(X.iloc[:6_000]) == y[:6_000]))
+    assert f"Accuracy {accuracy:.3f}" in text

@@ -189,7 +189,8 @@ def _head(src: Source) -> pd.DataFrame:
     if src.backend == "pandas":
         return src.data.head(5)
     if src.backend == "dask":
-        return src.data.head(5, npartitions=-1)
+        head = src.data.head(5, npartitions=1)  # the first partition only, unless it is empty
+        return head if len(head) else src.data.head(5, npartitions=-1)
     return src._dataset().head(5).to_pandas()
 
 

@@ -83,6 +83,8 @@ def load_inputs(
     trusted: Sequence[str] | None = None,
     sample_rows: int | None = None,
     random_state: int = 0,
+    engine: str = "pandas",
+    scheduler: str | None = None,
 ) -> ReportInputs:
     """Load a model and its data files for a report, checking them before any work.
 
@@ -105,11 +107,21 @@ def load_inputs(
     sample_rows : int, optional
         Use a random sample of this many evaluation rows.
     random_state : int, default=0
+    engine : {"pandas", "chunked", "dask"}, default="pandas"
+        How the evaluation data is read. ``"chunked"`` (parquet / CSV files, a folder or a glob,
+        read in chunks) and ``"dask"`` (a dask DataFrame on the active or given cluster) keep
+        every row in ``source`` for the metrics and slices sections; ``X`` and ``y`` are a
+        sample of ``sample_rows`` (default 50,000) rows for the others.
+    scheduler : str, optional
+        With ``engine="dask"``: the address of the Dask scheduler to connect to.
 
     Returns
     -------
     ReportInputs
     """
+    from diagtools._engine import check_engine
+
+    check_engine(engine, scheduler)
     if model_path is None and data_path is None:
         if sample_rows is None:
             return demo_inputs(random_state=random_state)
@@ -119,7 +131,15 @@ def load_inputs(
         raise DiagnosticInputError(
             f"{missing} is None but {given} is given. Pass both files, or neither for the demo model on the demo data."
         )
-    data = load_data(data_path, name="data")
+    source, rows_total = None, None
+    if engine == "pandas":
+        data = load_data(data_path, name="data")
+    else:
+        from diagtools.report._engine_data import ENGINE_SAMPLE_ROWS, open_source, sample_source
+
+        source = open_source(data_path, engine, scheduler)
+        data, rows_total = sample_source(source, sample_rows or ENGINE_SAMPLE_ROWS, random_state)
+        sample_rows = None  # the sample is drawn
     check_columns(data, [target], name="target")
     train = load_data(train_path, name="train") if train_path else None
     reference = load_data(reference_path, name="reference") if reference_path else None
@@ -139,6 +159,7 @@ def load_inputs(
         X_train=None if train is None else train.drop(columns=[target]),
         y_train=None if train is None else train[target],
         reference=reference, model_name=Path(model_path).stem, data_name=Path(data_path).name,
+        source=source, rows_total=rows_total,
     )
 
 
@@ -197,10 +218,21 @@ def check_render_inputs(
     random_state: int = 0,
     sample_rows: int | None = None,
     keep_notebook: Any = None,
+    engine: str = "pandas",
+    scheduler: str | None = None,
 ) -> None:
     """Every check of :func:`render_report`'s arguments that needs no kernel (raises DiagnosticInputError)."""
+    from diagtools._engine import check_engine
+
+    check_engine(engine, scheduler)
     paths = {"model_path": ("--model", model_path), "data_path": ("--data", data_path),
              "train_path": ("--train", train_path), "reference_path": ("--reference", reference_path)}
+    data_files = None
+    if engine != "pandas":  # a folder or a glob of files: the first one shows the columns
+        from diagtools._sources import _files
+
+        data_files = _files(data_path, "--data (data_path)")[0]
+        paths["data_path"] = ("--data", data_files[0])
     for arg, (flag, path) in paths.items():
         if path is not None and not Path(path).is_file():
             what = "a directory, not a file" if Path(path).is_dir() else "file not found"
@@ -219,7 +251,7 @@ def check_render_inputs(
         raise DiagnosticInputError(
             "--model (model_path): " + message.removeprefix("model: ") if message.startswith("model: ") else message
         ) from None
-    data = _peek(data_path, "--data (data_path)")
+    data = _peek(data_files[0] if data_files else data_path, "--data (data_path)")
     check_columns(data, [target], name="--target (target)")
     if slice_columns:
         check_columns(data, list(slice_columns), name="--slices (slice_columns)")

@@ -69,6 +69,8 @@ def render_report(
     keep_notebook: str | os.PathLike[str] | None = None,
     timeout: int = 1200,
     allow_partial: bool = False,
+    engine: str = "pandas",
+    scheduler: str | None = None,
 ) -> Path:
     """Execute the report template headless and write ONE self-contained HTML file.
 
@@ -111,6 +113,15 @@ def render_report(
     allow_partial : bool, default=False
         Return normally when a section failed. By default the report is still written, with
         the errors at the top, and then :class:`ReportIncompleteError` is raised.
+    engine : {"pandas", "chunked", "dask"}, default="pandas"
+        How the evaluation data is read: in memory, in chunks from parquet / CSV files (a
+        folder or a glob), or as a dask DataFrame on the cluster at ``scheduler``. With the
+        last two the metrics and slices sections run on every row and the others on a sample
+        of ``sample_rows`` (default 50,000) rows, which the report states.
+    scheduler : str, optional
+        With ``engine="dask"``: the Dask scheduler address the report's kernel connects to
+        (the command line starts a local cluster and passes its address when none is given;
+        without one here, dask's default scheduler of the kernel runs the work).
 
     Returns
     -------
@@ -133,7 +144,7 @@ def render_report(
         model_path=model_path, data_path=data_path, target=target, out=out_path, train_path=train_path,
         reference_path=reference_path, slice_columns=slice_columns, sensitive_columns=sensitive_columns,
         sections=sections, trust_pickle=trust_pickle, trusted=trusted, n_boot=n_boot, random_state=random_state,
-        sample_rows=sample_rows, keep_notebook=keep_notebook,
+        sample_rows=sample_rows, keep_notebook=keep_notebook, engine=engine, scheduler=scheduler,
     )
     parameters = {
         "model_path": str(model_path),
@@ -150,6 +161,8 @@ def render_report(
         "trust_pickle": bool(trust_pickle),
         "trusted_types": None if not trusted else list(trusted),
         "sample_rows": sample_rows,
+        "engine": engine,
+        "scheduler": scheduler,
     }
     with tempfile.TemporaryDirectory() as tmp:
         executed = Path(tmp) / "report.ipynb"

@@ -39,6 +39,8 @@ def run_diagnostics(
     data_name: str = "evaluation data",
     title: str = "Model diagnosis report",
     progress: bool = False,
+    source: Any = None,
+    rows_total: int | None = None,
 ) -> DiagnosisReport:
     """Run every diagnostic the inputs allow and collect the outcomes.
 
@@ -75,6 +77,13 @@ def run_diagnostics(
         Heading of the summary.
     progress : bool, default=False
         Show a progress bar over sections.
+    source : dask DataFrame or str, optional
+        All the evaluation rows (a dask DataFrame, or parquet / CSV files), label column
+        included, of which ``X`` and ``y`` are a sample (see
+        :func:`diagtools.report.load_inputs`' ``engine``). The metrics and slices sections then
+        run on every row of it; every other section on the sample, and says so.
+    rows_total : int, optional
+        Rows of ``source`` (counted when not given).
 
     Returns
     -------
@@ -102,7 +111,8 @@ def run_diagnostics(
         y_train = pd.Series(np.asarray(y_train), index=X_train.index, name=y.name)
     inputs = ReportInputs(
         model=model, X=X, y=y, target=str(y.name), X_train=X_train, y_train=y_train, reference=reference,
-        model_name=model_name or "model", data_name=data_name,
+        model_name=model_name or "model", data_name=data_name, source=source,
+        rows_total=rows_total if source is None or rows_total is not None else _count_rows(source),
     )
     ctx = SectionContext(
         inputs=inputs, slice_columns=list(slice_columns) if slice_columns else None, n_boot=n_boot,
@@ -119,11 +129,34 @@ def run_diagnostics(
         iterator = tqdm(names, desc="diagnostics", unit="section")
     for name in iterator:
         _run_section(table[name], ctx)
+        if source is not None and name not in ENGINE_SECTIONS:
+            _on_sample(ctx.outcomes[name], inputs)
     params = {"n_boot": n_boot, "random_state": random_state, "sections": names, "budgets": ctx.budgets}
     return DiagnosisReport(
         ctx.outcomes, model_name=f"{inputs.model_name} ({_describe_model(model)})",
         data_description=_describe_data(inputs), params=params, title=title,
     )
+
+
+#: The sections that run on every row of a ``source`` (the others run on its sample).
+ENGINE_SECTIONS = ("metrics", "slices")
+
+
+def _count_rows(source: Any) -> int:
+    from diagtools._sources import as_source
+
+    src = as_source(source, "source")
+    return int(src.run(src.columns[:1], lambda frame, _first: len(frame), lambda a, b: a + b))
+
+
+def _on_sample(outcome: SectionOutcome, inputs: ReportInputs) -> None:
+    """A section that ran on the sample of a source: its rows are counted against all rows, and it says so."""
+    from diagtools.report._engine_data import note
+
+    if outcome.status != "ok" or outcome.rows_used is None or outcome.rows_used >= inputs.rows_total:
+        return  # the sample is every row
+    outcome.rows_total = inputs.rows_total
+    outcome.note = (outcome.note + " " if outcome.note else "") + note(outcome.rows_used, inputs.rows_total)
 
 
 def _by_default(section: Section, ctx: SectionContext) -> bool:
@@ -187,7 +220,9 @@ def _describe_model(model: Any) -> str:
 
 
 def _describe_data(inputs: ReportInputs) -> str:
-    description = f"{inputs.data_name}: {len(inputs.X):,} rows x {inputs.X.shape[1]} columns, target {inputs.target!r}"
+    rows = f"{len(inputs.X):,} rows" if inputs.source is None else (
+        f"{inputs.rows_total:,} rows (metrics and slices on all, other sections on a {len(inputs.X):,}-row sample)")
+    description = f"{inputs.data_name}: {rows} x {inputs.X.shape[1]} columns, target {inputs.target!r}"
     if inputs.X_train is not None:
         description += f"; training data: {len(inputs.X_train):,} rows"
     if inputs.reference is not None:

@@ -73,7 +73,12 @@ def slices(ctx: SectionContext, out: SectionOutcome) -> None:
         # columns would cost gigabytes. Per-class metrics are in the metrics section; the search
         # (error counts only) still slices by predicted and true class.
         columns = [c for c in columns if c not in ("predicted class", "true class")]
-    if columns or not text:
+    on_source = inp.source is not None and not text and bool(columns)
+    if on_source:  # the per-column table on every row, the model applied chunk by chunk
+        out.results["metrics"] = slice_metrics(
+            inp.model, inp.source, inp.target, by=columns, n_boot=ctx.capped_n_boot, random_state=ctx.random_state,
+        )
+    elif columns or not text:
         out.results["metrics"] = slice_metrics(
             None, X, y, y_pred=y_pred, by=columns or None, n_boot=ctx.capped_n_boot, random_state=ctx.random_state,
         )
@@ -85,6 +90,10 @@ def slices(ctx: SectionContext, out: SectionOutcome) -> None:
     # which the per-column table cannot do for crosses of different columns.
     out.context["quiet"] = ("metrics",)
     out.rows_used = out.rows_total = len(X)
+    if inp.source is not None and len(X) < inp.rows_total:
+        out.rows_total = inp.rows_total
+        out.note += (f"The per-column slice table covers all {inp.rows_total:,} rows; the search for the worst "
+                     f"slices a sample of {len(X):,} rows. " if on_source else "")
     worst = search.worst()
     if worst is not None and bool(worst["reported"]):
         out.context["worst_slice"] = (str(worst["slice"]), search.mask(X, int(worst["rank"])))

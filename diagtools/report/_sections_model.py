@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from diagtools._text import text_columns
+from diagtools._validation import infer_task
 from diagtools.errors import DiagnosticInputError
 from diagtools.explanations import cross_check, explain, explain_slice, explain_text, is_linear_text_model
 from diagtools.fit import diagnose_fit, diagnose_fitted
@@ -31,12 +32,16 @@ REGRESSION_PLOTS = (EvaluationResult.plot_summary, EvaluationResult.plot_residua
 def metrics(ctx: SectionContext, out: SectionOutcome) -> None:
     """Metrics with intervals against trivial baselines, on every evaluation row."""
     inp = ctx.inputs
+    on_source = inp.source is not None and infer_task(np.asarray(inp.y)) != "regression"
     result = evaluate(
-        inp.model, inp.X, inp.y, X_train=inp.X_train, y_train=inp.y_train,
-        n_boot=ctx.n_boot, random_state=ctx.random_state, name=inp.model_name,
+        inp.model, inp.source if on_source else inp.X, inp.target if on_source else inp.y, X_train=inp.X_train,
+        y_train=inp.y_train, n_boot=ctx.n_boot, random_state=ctx.random_state, name=inp.model_name,
     )
     out.results["evaluation"] = result
-    out.rows_used = out.rows_total = len(inp.X)
+    out.rows_used = out.rows_total = result.n_samples if on_source else len(inp.X)
+    if on_source:
+        out.note = (f"Every row ({result.n_samples:,}) through mergeable statistics on the "
+                    f"{result.params['large']['backend']} engine, the model applied chunk by chunk.")
     if result.task == "regression":
         out.context["plots"] = {"evaluation": REGRESSION_PLOTS}
 

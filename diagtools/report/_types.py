@@ -118,6 +118,11 @@ class ReportInputs:
         Reference data including the target column (enables the drift section).
     target : str
         Name of the label column.
+    source : dask DataFrame or str, optional
+        With ``--engine chunked`` / ``dask``: all the evaluation rows (files or a dask
+        DataFrame, label column included); ``X`` and ``y`` are then a bounded sample of them.
+    rows_total : int, optional
+        Rows of ``source``.
     """
 
     model: Any
@@ -129,3 +134,5 @@ class ReportInputs:
     reference: pd.DataFrame | None = None
     model_name: str = "model"
     data_name: str = "data"
+    source: Any = None
+    rows_total: int | None = None
