@@ -122,8 +122,9 @@ def evaluate_source(
     ad = adapt_model(model)
     if task == "regression" or ad.task == "regression" or EV._is_regressor(model):
         raise DiagnosticInputError(
-            "evaluate with X as a dask DataFrame or files supports classification (its metrics come from "
-            "mergeable confusion counts and score histograms). Load the data and pass a pandas DataFrame for regression."
+            "evaluate with y naming a column of X (a dask DataFrame, files or a DataFrame) supports classification "
+            "(its metrics come from mergeable confusion counts and score histograms). For regression load the data "
+            "and pass X without the label column and y as an array."
         )
     if task is not None:
         V.check_option(task, V.TASKS, "task")
