@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,7 +18,7 @@ from diagtools.slices import _inputs as I
 from diagtools.slices._encode import Encoding, TooManyLevels, fit_codes
 from diagtools.slices._metrics import exact_p_value
 from diagtools.slices._result import COHORT_COLUMNS, SEARCH_COLUMNS, SliceSearchResult
-from diagtools.slices._sliceline import search
+from diagtools.slices._sliceline import Cells, search
 
 
 def encode_frame(X: pd.DataFrame, columns: list[str], bins: Any, *, drop_wide: bool = False
@@ -77,17 +79,27 @@ def _test(size: np.ndarray, err: np.ndarray, err2: np.ndarray, total: tuple[floa
             "difference_ci_low": d_lo, "difference_ci_high": d_hi, "p_value": p}
 
 
-def _worse(ea: np.ndarray, eb: np.ndarray, binary: bool, alpha: float) -> bool:
-    """Whether errors ``ea`` are significantly larger than errors ``eb``."""
-    if len(ea) == 0 or len(eb) == 0:
+Sums = tuple[float, float, float]
+
+
+def _sums_of(err: np.ndarray, cells: Cells | None) -> Callable[[np.ndarray], Sums]:
+    """``mask -> (rows, summed error, summed squared error)`` over rows, or over cells of rows."""
+    if cells is None:
+        return lambda m: (float(m.sum()), float(err[m].sum()), float((err[m] ** 2).sum()))
+    return lambda m: (float(cells.count[m].sum()), float(err[m].sum()), float(cells.err2[m].sum()))
+
+
+def _worse(a: Sums, b: Sums, binary: bool, alpha: float) -> bool:
+    """Whether the rows summed in ``a`` have significantly larger errors than those in ``b``."""
+    if a[0] == 0 or b[0] == 0:
         return False
-    t = _test(np.array([len(ea)], float), np.array([ea.sum()]), np.array([(ea**2).sum()]),
-              (len(ea) + len(eb), ea.sum() + eb.sum(), (ea**2).sum() + (eb**2).sum()), binary, 0.95)
+    t = _test(np.array([a[0]]), np.array([a[1]]), np.array([a[2]]), (a[0] + b[0], a[1] + b[1], a[2] + b[2]),
+              binary, 0.95)
     return bool(t["p_value"][0] < alpha and t["difference"][0] > 0)
 
 
-def _dedupe(masks: list[np.ndarray], keys: list[frozenset[str]], worse: np.ndarray, errors: np.ndarray,
-            binary: bool, alpha: float) -> np.ndarray:
+def _dedupe(masks: list[np.ndarray], keys: list[frozenset[str]], worse: np.ndarray,
+            sums: Callable[[np.ndarray], Sums], binary: bool, alpha: float) -> np.ndarray:
     """Report significant slices in score order, dropping near-duplicates of reported ones.
 
     A slice nested in a reported one must be significantly worse than the rest of it; one that
@@ -99,10 +111,10 @@ def _dedupe(masks: list[np.ndarray], keys: list[frozenset[str]], worse: np.ndarr
         ok = True
         for h in kept:
             if keys[h] < keys[g]:  # nested in a reported slice: must be worse than the rest of it
-                ok = _worse(errors[masks[g]], errors[masks[h] & ~masks[g]], binary, alpha)
+                ok = _worse(sums(masks[g]), sums(masks[h] & ~masks[g]), binary, alpha)
             elif (masks[g] & masks[h]).any():  # contains or overlaps a reported slice:
                 # what is left of it must still be worse, else it only echoes the reported one
-                ok = _worse(errors[masks[g] & ~masks[h]], errors[~masks[g]], binary, alpha)
+                ok = _worse(sums(masks[g] & ~masks[h]), sums(~masks[g]), binary, alpha)
             if not ok:
                 break
         if ok:
@@ -139,8 +151,13 @@ def _levels_rule(enc: Encoding, levels: frozenset[int]) -> str:
 
 
 def _error_tree(codes: np.ndarray, encodings: list[Encoding], errors: np.ndarray, binary: bool, depth: int,
-                min_leaf: int, confidence: float, random_state: int) -> pd.DataFrame:
-    """Leaves of a shallow tree fit on the errors over one-hot slice levels, as readable rules."""
+                min_leaf: int, confidence: float, random_state: int, cells: Cells | None = None) -> pd.DataFrame:
+    """Leaves of a shallow tree fit on the errors over one-hot slice levels, as readable rules.
+
+    With ``cells`` (rows grouped by level combination, ``errors`` summed per cell) the tree is
+    fit on weighted stand-ins of each cell's rows that keep their summed weight, error and
+    squared error: the split criteria only see these sums, so the splits are those of the rows.
+    """
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
     names = [lab for e in encodings for lab in e.labels()]
@@ -149,12 +166,15 @@ def _error_tree(codes: np.ndarray, encodings: list[Encoding], errors: np.ndarray
     rows = np.arange(len(codes))
     for j in range(codes.shape[1]):
         onehot[rows, offsets[j] + codes[:, j]] = 1.0
-    if binary:
-        tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=min_leaf, random_state=random_state)
-        tree.fit(onehot, errors.astype(int))
+    if cells is None:
+        if binary:
+            tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=min_leaf, random_state=random_state)
+            tree.fit(onehot, errors.astype(int))
+        else:
+            tree = DecisionTreeRegressor(max_depth=depth, min_samples_leaf=min_leaf, random_state=random_state)
+            tree.fit(onehot, errors)
     else:
-        tree = DecisionTreeRegressor(max_depth=depth, min_samples_leaf=min_leaf, random_state=random_state)
-        tree.fit(onehot, errors)
+        tree = _cell_tree(onehot, errors, cells, binary, depth, min_leaf, random_state)
     t = tree.tree_
     # Each path keeps, per column, the set of levels still allowed; the leaf's rule then reads
     # "credit_score in [659, 695)" instead of "not (credit_score ≥ 695) & credit_score in [659, 695)".
@@ -179,22 +199,59 @@ def _error_tree(codes: np.ndarray, encodings: list[Encoding], errors: np.ndarray
     out = []
     for leaf in leaves:
         in_leaf = leaf_of == leaf
-        e = errors[in_leaf]
-        n = len(e)
-        if binary:
-            lo, hi = wilson_interval(e.sum(), n, confidence)
+        if cells is None:
+            e = errors[in_leaf]
+            n, total, mean = len(e), float(e.sum()), float(e.mean())
+            sd = float(e.std(ddof=1)) if n > 1 else np.nan
         else:
-            half = sps.t.ppf(0.5 + confidence / 2, max(n - 1, 1)) * e.std(ddof=1) / math.sqrt(n) if n > 1 else np.nan
-            lo, hi = max(e.mean() - half, 0.0), e.mean() + half  # errors are >= 0: so is the interval
-        out.append({"cohort": " & ".join(rules[leaf]) or "all rows", "n": n, "estimate": float(e.mean()),
+            n, total = int(cells.count[in_leaf].sum()), float(errors[in_leaf].sum())
+            mean = total / n
+            sd = math.sqrt(max(float(cells.err2[in_leaf].sum()) - n * mean**2, 0.0) / (n - 1)) if n > 1 else np.nan
+        if binary:
+            lo, hi = wilson_interval(total, n, confidence)
+        else:
+            half = sps.t.ppf(0.5 + confidence / 2, max(n - 1, 1)) * sd / math.sqrt(n) if n > 1 else np.nan
+            lo, hi = max(mean - half, 0.0), mean + half  # errors are >= 0: so is the interval
+        out.append({"cohort": " & ".join(rules[leaf]) or "all rows", "n": n, "estimate": mean,
                     "ci_low": float(lo), "ci_high": float(hi)})
     frame = pd.DataFrame(out, columns=COHORT_COLUMNS)
     return frame.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _cell_tree(onehot: np.ndarray, err: np.ndarray, cells: Cells, binary: bool, depth: int, min_leaf: int,
+               random_state: int) -> Any:
+    """The error tree of :func:`_error_tree` fit on cells of rows (same splits as on the rows).
+
+    Each cell becomes two weighted samples: for 0/1 errors its erring and correct rows; for
+    other errors ``mean +- sd`` with half the rows each (same sum and sum of squares). The
+    smallest leaf is a weight (rows), not a count of samples: a split leaves at least
+    ``min_leaf`` rows on each side when each side weighs more than ``min_leaf - 0.5``.
+    """
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    n = float(cells.count.sum())
+    if binary:
+        y = np.concatenate([np.ones(len(err)), np.zeros(len(err))])
+        w = np.concatenate([err, cells.count - err])
+    else:
+        mean = err / cells.count
+        sd = np.sqrt(np.maximum(cells.err2 / cells.count - mean**2, 0.0))
+        y = np.concatenate([mean + sd, mean - sd])
+        w = np.concatenate([cells.count / 2, cells.count / 2])
+    X = np.vstack([onehot, onehot])
+    keep = w > 0
+    # min_leaf above half the rows: no split can leave min_leaf rows on both sides
+    opts: dict[str, Any] = ({"min_impurity_decrease": np.inf} if 2 * min_leaf > n
+                            else {"min_weight_fraction_leaf": (min_leaf - 0.5) / n})
+    model = DecisionTreeClassifier if binary else DecisionTreeRegressor
+    tree = model(max_depth=depth, min_samples_leaf=1, random_state=random_state, **opts)
+    tree.fit(X[keep], y[keep].astype(int) if binary else y[keep], sample_weight=w[keep])
+    return tree
+
+
 def find_slices(
     model: Any,
-    X: pd.DataFrame,
+    X: Any,
     y: Any = None,
     *,
     y_pred: Any = None,
@@ -210,6 +267,8 @@ def find_slices(
     tree_depth: int = 3,
     task: str | None = None,
     random_state: int = 0,
+    chunk_rows: int = 250_000,
+    progress: bool | None = None,
 ) -> SliceSearchResult:
     """Search for the top-k worst slices (conjunctions of predicates) with SliceLine.
 
@@ -217,13 +276,16 @@ def find_slices(
     ----------
     model : fitted model or None
         Anything with ``predict``; ``None`` when ``y_pred`` or ``errors`` is given.
-    X : DataFrame of shape (n_samples, n_columns)
-        The model's input (and the columns searched).
-    y : array-like of shape (n_samples,), optional
+    X : DataFrame of shape (n_samples, n_columns), dask DataFrame, or str / path
+        The model's input (and the columns searched). For data larger than memory: a dask
+        DataFrame or a parquet / CSV file, folder or glob; then ``y``, ``y_pred`` and
+        ``errors`` name columns, ``by`` defaults to every other column, and a model is applied
+        chunk by chunk (on every column but ``y``). See Notes.
+    y : array-like of shape (n_samples,), or str, optional
         True targets (not needed when ``errors`` is given).
-    y_pred : array-like of shape (n_samples,), optional
+    y_pred : array-like of shape (n_samples,), or str, optional
         Predictions instead of calling ``model``.
-    errors : array-like of shape (n_samples,), optional
+    errors : array-like of shape (n_samples,), or str, optional
         Non-negative error per row. Default: misclassification (0/1) for classifiers, squared
         error for regressors.
     by : list of str, optional
@@ -247,6 +309,10 @@ def find_slices(
         Depth of the error tree whose leaves are the cohorts (0: no tree).
     task : {"classification", "regression"}, optional
     random_state : int, default=0
+    chunk_rows : int, default=250_000
+        Rows per chunk when reading files.
+    progress : bool, optional
+        Progress bar over the chunks (dask's on a cluster); files and dask only, on by default.
 
     Returns
     -------
@@ -270,6 +336,14 @@ def find_slices(
     evaluated*, counting pruned candidates as tested, so the choice of the worst slices among many
     is accounted for.
 
+    Large data: rows are grouped chunk by chunk into cells (one per combination of levels)
+    holding row counts, summed errors, summed squared errors and largest errors; the cells of
+    all chunks are added up and the same search, tests and error tree run on them (each is a
+    function of these sums), so the result equals the in-memory one with the same levels.
+    Categories come from every row; numeric cut points are the quantiles of a uniform sample
+    of 200,000 rows that does not depend on the partitioning (every row below that, hence the
+    same as in memory). Memory grows with the number of distinct level combinations, not rows.
+
     Examples
     --------
     >>> from diagtools.datasets import load_loans
@@ -279,10 +353,14 @@ def find_slices(
     >>> res.frame["slice"].iloc[0]
     'region=north & channel=phone'
     """
-    X_user, X = X, I.check_frame(X)
+    from diagtools._sources import is_dask_frame
+
+    large = isinstance(X, (str, os.PathLike)) or is_dask_frame(X)
+    if not large:
+        X_user, X = X, I.check_frame(X)
+        columns = I.resolve_columns(X, by)
+        bins = I.check_bins(bins, columns)
     I.V.check_random_state(random_state)
-    columns = I.resolve_columns(X, by)
-    bins = I.check_bins(bins, columns)
     k = I.check_int(k, "k", 1, hint="Pass e.g. k=10.")
     max_predicates = I.check_int(max_predicates, "max_predicates", 1, 6, "Pass e.g. max_predicates=3.")
     tree_depth = I.check_int(tree_depth, "tree_depth", 0, 8, "Pass e.g. tree_depth=3.")
@@ -291,9 +369,22 @@ def find_slices(
         raise DiagnosticInputError(f"score_alpha must be in (0, 1], got {score_alpha!r}. Pass e.g. score_alpha=0.95.")
     alpha = I.check_fraction(alpha, "alpha", "Pass e.g. alpha=0.05.")
     confidence = I.check_fraction(confidence, "confidence", "Pass e.g. confidence=0.95.")
+    if min_size is not None:
+        min_size = I.check_int(min_size, "min_size", 1, hint="Pass e.g. min_size=30.")
+    options = {"k": k, "max_predicates": max_predicates, "score_alpha": score_alpha, "alpha": alpha,
+               "confidence": confidence, "tree_depth": tree_depth, "random_state": random_state}
+    if large:
+        from diagtools.slices._search_large import find_slices_source
+
+        I.check_int(chunk_rows, "chunk_rows", 1, None, "Pass a positive number of rows.")
+        codes, encodings, err, cells = find_slices_source(
+            model, X, y, y_pred=y_pred, errors=errors, by=by, bins=bins, task=task,
+            progress=True if progress is None else bool(progress), chunk_rows=int(chunk_rows))
+        n = int(cells.count.sum())
+        min_size = max(10, math.ceil(0.01 * n)) if min_size is None else min_size
+        return search_slices(codes, encodings, err, cells.binary, cells, min_size=min_size, **options)
     n = len(X)
-    min_size = max(10, math.ceil(0.01 * n)) if min_size is None else I.check_int(min_size, "min_size", 1,
-                                                                                hint="Pass e.g. min_size=30.")
+    min_size = max(10, math.ceil(0.01 * n)) if min_size is None else min_size
     if errors is not None:
         I.V.check_same_length(errors, X, name="errors", ref_name="X")
         err = I.V.check_finite(errors, "errors").ravel()
@@ -312,15 +403,30 @@ def find_slices(
     binary = bool(np.isin(err, (0.0, 1.0)).all())
 
     codes, encodings = encode_frame(X, columns, bins, drop_wide=by is None)
+    return search_slices(codes, encodings, err, binary, None, min_size=min_size, **options)
+
+
+def search_slices(codes: np.ndarray, encodings: list[Encoding], err: np.ndarray, binary: bool, cells: Cells | None,
+                  *, k: int, max_predicates: int, min_size: int, score_alpha: float, alpha: float, confidence: float,
+                  tree_depth: int, random_state: int) -> SliceSearchResult:
+    """The search, its tests, near-duplicate removal and the error tree on encoded data.
+
+    ``codes`` holds one row per data row (``cells=None``, ``err`` the error of each row) or one
+    row per distinct combination of levels (``cells`` counts its rows, ``err`` sums their
+    errors): the large-data path groups rows into cells chunk by chunk and calls this too.
+    """
     columns = [e.column for e in encodings]
+    n = len(codes) if cells is None else int(cells.count.sum())
     if err.sum() <= 0:
         lattice, top = None, np.zeros(0, dtype=int)
     else:
         lattice, top = search(codes, [e.n_levels for e in encodings], err, alpha=score_alpha, k=k,
-                              max_l=max_predicates, min_sup=min_size)
+                              max_l=max_predicates, min_sup=min_size, cells=cells)
     labels = [lab for e in encodings for lab in e.labels()]
     preds = [p for e in encodings for p in e.predicates()]
-    total = (float(n), float(err.sum()), float((err**2).sum()))
+    sums = _sums_of(err, cells)
+    total = sums(np.ones(len(codes), dtype=bool))
+    ends = np.cumsum([e.n_levels for e in encodings])
     rows, masks, keys, definitions = [], [], [], {}
     n_tested = 0
     if lattice is not None:
@@ -338,11 +444,10 @@ def find_slices(
             label = " & ".join(labels[i] for i in ids)
             definitions[label] = [preds[i] for i in ids]
             j = pos_of[s]
-            mask = np.ones(n, dtype=bool)
+            mask = np.ones(len(codes), dtype=bool)
             for i in ids:
-                col = int(np.searchsorted(np.cumsum([e.n_levels for e in encodings]), i, side="right"))
-                off = sum(e.n_levels for e in encodings[:col])
-                mask &= codes[:, col] == i - off
+                col = int(np.searchsorted(ends, i, side="right"))
+                mask &= codes[:, col] == i - (ends[col] - encodings[col].n_levels)
             masks.append(mask)
             keys.append(frozenset(labels[i] for i in ids))
             rows.append({
@@ -355,8 +460,8 @@ def find_slices(
     frame = pd.DataFrame(rows, columns=[c for c in SEARCH_COLUMNS if c not in ("worse", "reported")])
     worse = ((frame["q_value"] < alpha) & (frame["difference"] > 0)).to_numpy(dtype=bool)
     frame["worse"] = worse
-    frame["reported"] = _dedupe(masks, keys, worse, err, binary, alpha) if len(frame) else np.zeros(0, dtype=bool)
-    cohorts = (_error_tree(codes, encodings, err, binary, tree_depth, min_size, confidence, random_state)
+    frame["reported"] = _dedupe(masks, keys, worse, sums, binary, alpha) if len(frame) else np.zeros(0, dtype=bool)
+    cohorts = (_error_tree(codes, encodings, err, binary, tree_depth, min_size, confidence, random_state, cells)
                if tree_depth > 0 and err.sum() > 0 else pd.DataFrame(columns=COHORT_COLUMNS))
     params = {
         "columns": columns, "k": k, "max_predicates": max_predicates, "min_size": min_size,
@@ -365,5 +470,6 @@ def find_slices(
         "n_pruned": 0 if lattice is None else lattice.n_pruned,
         "bins": {e.column: list(e.edges) for e in encodings if e.kind == "numeric"},
     }
+    overall = total[1] / n if cells is not None else float(err.mean())
     return SliceSearchResult(frame=frame[SEARCH_COLUMNS], params=params, n_samples=n, cohorts=cohorts,
-                             definitions=definitions, overall_error=float(err.mean()))
+                             definitions=definitions, overall_error=overall)

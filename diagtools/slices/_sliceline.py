@@ -34,6 +34,20 @@ class Lattice:
     n_pruned: int
 
 
+@dataclass
+class Cells:
+    """Rows grouped by their combination of levels (the search input of a large table).
+
+    ``count`` rows per cell, ``err2`` their summed squared error, ``max_err`` their largest
+    error; ``binary`` when every row's error is 0 or 1.
+    """
+
+    count: np.ndarray
+    err2: np.ndarray
+    max_err: np.ndarray
+    binary: bool
+
+
 def score(size: np.ndarray, err: np.ndarray, n: int, mean_error: float, alpha: float) -> np.ndarray:
     """SliceLine's score of slices with ``size`` rows and summed error ``err``."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -73,25 +87,36 @@ def _ranges(counts: np.ndarray) -> np.ndarray:
 
 def search(
     codes: np.ndarray, domains: list[int], errors: np.ndarray, *, alpha: float, k: int, max_l: int, min_sup: int,
+    cells: Cells | None = None,
 ) -> tuple[Lattice, np.ndarray]:
     """Run SliceLine. Returns every evaluated slice and the indices of the top-k into it.
 
-    ``codes`` is ``(n, m)`` with level codes ``0 .. domains[j] - 1`` per column.
+    ``codes`` is ``(n, m)`` with level codes ``0 .. domains[j] - 1`` per column and ``errors``
+    the error of each row. With ``cells``, each row of ``codes`` is a distinct combination of
+    levels standing for ``cells.count`` rows, ``errors`` their summed error: every slice
+    statistic is a sum over rows, so the search is the same as on the rows themselves.
     """
-    n, m = codes.shape
+    m = codes.shape[1]
     domains_arr = np.asarray(domains, dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(domains_arr)[:-1]])
     col_of = np.repeat(np.arange(m), domains_arr)
     n_pred = int(domains_arr.sum())
-    mean_error = float(errors.mean())
-    binary = bool(np.isin(errors, (0.0, 1.0)).all())
-    e2 = errors * errors
+    if cells is None:
+        n = codes.shape[0]
+        mean_error = float(errors.mean())
+        binary = bool(np.isin(errors, (0.0, 1.0)).all())
+        counts, e2, emax = None, errors * errors, errors
+    else:
+        n = int(cells.count.sum())
+        mean_error = float(errors.sum()) / n
+        binary, counts, e2, emax = cells.binary, cells.count, cells.err2, cells.max_err
 
     # level 1: one bincount per column
-    size1 = np.concatenate([np.bincount(codes[:, j], minlength=domains[j]) for j in range(m)]).astype(float)
+    size1 = np.concatenate([np.bincount(codes[:, j], weights=counts, minlength=domains[j]) for j in range(m)]
+                           ).astype(float)
     err1 = np.concatenate([np.bincount(codes[:, j], weights=errors, minlength=domains[j]) for j in range(m)])
     err21 = np.concatenate([np.bincount(codes[:, j], weights=e2, minlength=domains[j]) for j in range(m)])
-    max1 = _max_error(codes + offsets[None, :], errors, n_pred, binary, err1)
+    max1 = _max_error(codes + offsets[None, :], emax, n_pred, binary, err1)
     ids_all = [np.arange(n_pred)[:, None]]
     stats_all = [(size1, err1, err21)]
     keep = (size1 >= min_sup) & (err1 > 0)
@@ -113,7 +138,7 @@ def search(
         cand = cand[keep_c]
         if len(cand) == 0:
             break
-        size, err, err2, mx = _evaluate(codes, cand, col_of, offsets, domains_arr, errors, e2, binary)
+        size, err, err2, mx = _evaluate(codes, cand, col_of, offsets, domains_arr, errors, e2, binary, counts, emax)
         ids_all.append(cand)
         stats_all.append((size, err, err2))
         valid = (size >= min_sup) & (err > 0)
@@ -212,9 +237,14 @@ def _join(parents: np.ndarray, p_stats: tuple[np.ndarray, ...], level: int, col_
 
 
 def _evaluate(codes: np.ndarray, cand: np.ndarray, col_of: np.ndarray, offsets: np.ndarray,
-              domains: np.ndarray, errors: np.ndarray, e2: np.ndarray, binary: bool
+              domains: np.ndarray, errors: np.ndarray, e2: np.ndarray, binary: bool,
+              counts: np.ndarray | None, emax: np.ndarray,
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Exact size, error sums and max error of candidates: one bincount per column combination."""
+    """Exact size, error sums and max error of candidates: one bincount per column combination.
+
+    ``counts`` weighs each row of ``codes`` (``None``: one row each) and ``emax`` is its
+    largest error.
+    """
     cols = col_of[cand]
     levels = cand - offsets[cols]
     combo_key = _keys(cols, int(col_of.max()) + 2)
@@ -235,7 +265,7 @@ def _evaluate(codes: np.ndarray, cand: np.ndarray, col_of: np.ndarray, offsets: 
             cells *= int(domains[c])
         if cells > _DENSE_CELLS:
             row_code, cand_code, cells = _compress(row_code, cand_code)
-        cnt = np.bincount(row_code, minlength=cells)
+        cnt = np.bincount(row_code, weights=counts, minlength=cells)
         size[members] = cnt[cand_code]
         se = np.bincount(row_code, weights=errors, minlength=cells)
         err[members] = se[cand_code]
@@ -244,7 +274,7 @@ def _evaluate(codes: np.ndarray, cand: np.ndarray, col_of: np.ndarray, offsets: 
             mx[members] = (se[cand_code] > 0).astype(float)
         else:
             m_arr = np.zeros(cells)
-            np.maximum.at(m_arr, row_code, errors)
+            np.maximum.at(m_arr, row_code, emax)
             mx[members] = m_arr[cand_code]
     return size, err, err2, mx
 
