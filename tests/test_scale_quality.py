@@ -12,7 +12,7 @@ import pytest
 
 from diagtools.errors import DiagnosticInputError
 from diagtools.quality import check_duplicates
-from diagtools.slices import find_slices
+from diagtools.slices import _search, find_slices
 
 N = 200_000
 BY = ["region", "channel", "income", "age", "kids"]
@@ -74,9 +74,20 @@ def _same_search(a, b, rtol: float = 1e-12) -> None:
     assert [f.title for f in a.findings()] == [f.title for f in b.findings()]
 
 
+def _by_rows(*args, **kwargs):
+    """``find_slices`` in memory on the rows themselves (not on cells of rows, as from 100k rows)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_search, "CELLS_FROM", 10**12)
+        return find_slices(*args, **kwargs)
+
+
 @pytest.fixture(scope="module")
 def searched(table):
-    return find_slices(None, table[BY], table["y"], y_pred=table["pred"])
+    return _by_rows(None, table[BY], table["y"], y_pred=table["pred"])
+
+
+def test_find_slices_in_memory_on_cells_equals_on_rows(table, searched):
+    _same_search(find_slices(None, table[BY], table["y"], y_pred=table["pred"]), searched)
 
 
 def test_find_slices_in_memory_finds_the_planted_slice(searched):
@@ -101,7 +112,7 @@ def test_find_slices_on_dask_equals_in_memory_for_any_partitioning(table, search
 def test_find_slices_with_an_error_column_and_a_model(table, tmp_path):
     from sklearn.tree import DecisionTreeClassifier
 
-    mem = find_slices(None, table[BY], errors=table["loss"].to_numpy())
+    mem = _by_rows(None, table[BY], errors=table["loss"].to_numpy())
     assert mem.frame.iloc[0]["slice"] == "region=east" and not mem.params["binary_errors"]
     # squared-style errors are float sums: equal up to the order of additions
     path = _parquet(table[[*BY, "loss"]], tmp_path / "loss", 3)

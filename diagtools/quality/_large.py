@@ -3,8 +3,8 @@
 Every number comes from statistics of one chunk that merge exactly (the chunks of a
 :class:`diagtools._sources.Source`: the pandas frame, file batches or dask partitions):
 
-- **rows**: a 64-bit hash of each row (:mod:`diagtools.quality._hashing`, after putting each
-  column in one dtype, so a chunk read as ``int64`` and one read as ``float64`` hash alike) and
+- **rows**: a 64-bit hash of each row (:mod:`diagtools.quality._hashing` over
+  :func:`value_hashes`, so a chunk read as ``int64`` and one read as ``float64`` hash alike) and
   its global position. A chunk keeps its distinct hashes (sorted) with their count and the
   two smallest positions; two such tables merge by sorting their union. Duplicate rows are
   ``rows - distinct hashes``; rows of ``data`` found in ``reference`` are the summed counts of
@@ -34,6 +34,7 @@ from diagtools.quality._dup_result import DuplicateCheckResult, build_frames
 from diagtools.quality._hashing import column_hash, combine
 
 _NONE = np.iinfo(np.int64).max  # "no second position"
+_NA_HASH = np.uint64(0x9E3779B97F4A7C15)  # every missing value
 
 
 @dataclass
@@ -60,20 +61,24 @@ class ColumnCounts:
     distinct: dict[str, np.ndarray | None]
 
 
-def hashable(s: pd.Series) -> pd.Series:
-    """One dtype per kind of column, so every chunk of a column hashes its values alike.
+def value_hashes(s: pd.Series) -> np.ndarray:
+    """A 64-bit hash per value that depends on the value alone, not on the dtype a chunk holds it in.
 
-    Numbers (ints, floats, nullable ints) become float64 with one zero and one NaN; dates and
-    durations stay as they are; everything else (text, categories, bools with missing values)
-    becomes ``object``.
+    Numbers (ints, floats, nullable ints) hash as float64 with one zero (``-0.0`` is ``0.0``);
+    dates and durations as themselves; anything else (text, categories, bools) as the Python
+    object, hashed once per distinct value. Missing values of any kind share one hash, so a
+    chunk reading a column as all-NaN floats and one reading it as text with ``None`` agree.
     """
-    if pd.api.types.is_bool_dtype(s) or not (pd.api.types.is_numeric_dtype(s) or s.dtype.kind in "mM"):
-        return s.astype(object)
+    na = s.isna().to_numpy()
     if s.dtype.kind in "mM":
-        return s
-    x = s.to_numpy(dtype=float, na_value=np.nan)
-    x = np.where(np.isnan(x), np.nan, x + 0.0)  # -0.0 and NaN payloads hash as 0.0 and NaN
-    return pd.Series(x, index=s.index)
+        h = column_hash(s)
+    elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        h = column_hash(pd.Series(s.to_numpy(dtype=float, na_value=0.0) + 0.0))
+    else:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        h = column_hash(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
+        h = h[np.maximum(codes, 0)] if len(h) else np.zeros(len(s), dtype=np.uint64)
+    return np.where(na, _NA_HASH, h)
 
 
 def _reduce(h: np.ndarray, count: np.ndarray, first: np.ndarray, second: np.ndarray) -> RowHashes:
@@ -96,27 +101,31 @@ def merge_hashes(a: RowHashes, b: RowHashes) -> RowHashes:
                    np.concatenate([a.first, b.first]), np.concatenate([a.second, b.second]))
 
 
-def chunk_hashes(frame: pd.DataFrame, first_row: int, columns: Sequence[str], part: int, passes: int) -> RowHashes:
-    """The row-hash table of one chunk (only hashes with ``hash % passes == part``)."""
-    h = combine((column_hash(hashable(frame[c])) for c in columns), len(columns))
+def chunk_stats(frame: pd.DataFrame, first_row: int, columns: Sequence[str], part: int, passes: int,
+                cap: int | None) -> tuple[RowHashes, ColumnCounts | None]:
+    """The row-hash table of one chunk (only hashes with ``hash % passes == part``) and, unless
+    ``cap`` is None, its column counts: each column is hashed once for both."""
+    missing, infinite, distinct = {}, {}, {}
+
+    def hashed(c: str) -> np.ndarray:
+        s = frame[c]
+        h = value_hashes(s)
+        if cap is not None:
+            na = s.isna().to_numpy()
+            missing[c] = int(na.sum())
+            numeric = pd.api.types.is_float_dtype(s)
+            infinite[c] = int(np.isinf(s.to_numpy(dtype=float, na_value=0.0)).sum()) if numeric else 0
+            values = np.sort(pd.unique(h[~na]))
+            distinct[c] = values if len(values) <= cap else None
+        return h
+
+    h = combine((hashed(c) for c in columns), len(columns))
     pos = np.arange(first_row, first_row + len(frame), dtype=np.int64)
     if passes > 1:
         keep = h % np.uint64(passes) == np.uint64(part)
         h, pos = h[keep], pos[keep]
-    return _reduce(h, np.ones(len(h), dtype=np.int64), pos, np.full(len(h), _NONE, dtype=np.int64))
-
-
-def chunk_columns(frame: pd.DataFrame, columns: Sequence[str], cap: int) -> ColumnCounts:
-    """Missing, infinite and distinct values of each column of one chunk."""
-    missing, infinite, distinct = {}, {}, {}
-    for c in columns:
-        s = hashable(frame[c])
-        na = s.isna().to_numpy()
-        missing[c] = int(na.sum())
-        infinite[c] = int(np.isinf(s.to_numpy()).sum()) if s.dtype == float else 0
-        values = np.unique(column_hash(s[~na]))
-        distinct[c] = values if len(values) <= cap else None
-    return ColumnCounts(missing, infinite, distinct)
+    table = _reduce(h, np.ones(len(h), dtype=np.int64), pos, np.full(len(h), _NONE, dtype=np.int64))
+    return table, None if cap is None else ColumnCounts(missing, infinite, distinct)
 
 
 def merge_columns(a: ColumnCounts, b: ColumnCounts, cap: int) -> ColumnCounts:
@@ -137,8 +146,7 @@ def _scan(src: Any, columns: list[str], cap: int, passes: int, progress: bool, w
     counts = None
     for part in range(passes):
         def stats(frame: pd.DataFrame, first_row: int, part: int = part) -> tuple[RowHashes, ColumnCounts | None]:
-            return (chunk_hashes(frame, first_row, columns, part, passes),
-                    chunk_columns(frame, columns, cap) if part == 0 else None)
+            return chunk_stats(frame, first_row, columns, part, passes, cap if part == 0 else None)
 
         def merge(a: tuple[RowHashes, Any], b: tuple[RowHashes, Any]) -> tuple[RowHashes, Any]:
             return merge_hashes(a[0], b[0]), None if a[1] is None else merge_columns(a[1], b[1], cap)

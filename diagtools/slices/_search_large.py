@@ -74,7 +74,7 @@ def _merge_profiles(a: _Profile, b: _Profile) -> _Profile:
                     {c: a.missing[c] or b.missing[c] for c in a.missing})
 
 
-def _group(codes: np.ndarray, count: np.ndarray, err: np.ndarray, err2: np.ndarray, mx: np.ndarray,
+def group_cells(codes: np.ndarray, count: np.ndarray, err: np.ndarray, err2: np.ndarray, mx: np.ndarray,
            domains: np.ndarray, binary: bool) -> _CellStats:
     """Sum rows (or cells) with the same level combination; cells come out in lexicographic order."""
     if float(np.prod(domains.astype(float))) < 2.0**62:
@@ -198,10 +198,10 @@ def find_slices_source(model: Any, X: Any, y: Any, *, y_pred: Any, errors: Any, 
         else:
             err = (yt != yp).astype(float)
         codes = np.column_stack([e.codes(frame[e.column]) for e in encodings]).astype(np.int64)
-        return _group(codes, np.ones(len(err)), err, err * err, err, domains, bool(np.isin(err, (0.0, 1.0)).all()))
+        return group_cells(codes, np.ones(len(err)), err, err * err, err, domains, bool(np.isin(err, (0.0, 1.0)).all()))
 
     def merge(a: _CellStats, b: _CellStats) -> _CellStats:
-        return _group(np.vstack([a.codes, b.codes]), np.concatenate([a.count, b.count]),
+        return group_cells(np.vstack([a.codes, b.codes]), np.concatenate([a.count, b.count]),
                       np.concatenate([a.err, b.err]), np.concatenate([a.err2, b.err2]),
                       np.concatenate([a.max_err, b.max_err]), domains, a.binary and b.binary)
 
