@@ -96,9 +96,27 @@ def _reduce(h: np.ndarray, count: np.ndarray, first: np.ndarray, second: np.ndar
 
 
 def merge_hashes(a: RowHashes, b: RowHashes) -> RowHashes:
-    """Merge the row-hash tables of two chunks."""
-    return _reduce(np.concatenate([a.hash, b.hash]), np.concatenate([a.count, b.count]),
-                   np.concatenate([a.first, b.first]), np.concatenate([a.second, b.second]))
+    """Merge the row-hash tables of two chunks.
+
+    Each table holds a hash once and is sorted, so a stable sort of the two is a linear merge
+    of two runs and a hash occurs at most twice, side by side.
+    """
+    h = np.concatenate([a.hash, b.hash])
+    order = np.argsort(h, kind="stable")
+    h = h[order]
+    count, first, second = (np.concatenate([x, y])[order] for x, y in
+                            ((a.count, b.count), (a.first, b.first), (a.second, b.second)))
+    pair = np.flatnonzero(h[1:] == h[:-1])
+    if len(pair):
+        nxt = pair + 1
+        count[pair] += count[nxt]
+        lo, hi = np.minimum(first[pair], first[nxt]), np.maximum(first[pair], first[nxt])
+        second[pair] = np.minimum(hi, np.minimum(second[pair], second[nxt]))
+        first[pair] = lo
+        keep = np.ones(len(h), dtype=bool)
+        keep[nxt] = False
+        h, count, first, second = h[keep], count[keep], first[keep], second[keep]
+    return RowHashes(h, count, first, second)
 
 
 def chunk_stats(frame: pd.DataFrame, first_row: int, columns: Sequence[str], part: int, passes: int,

@@ -37,6 +37,8 @@ from diagtools.slices._sliceline import Cells
 #: Distinct values kept per column while reading (one more than the level limit: enough to
 #: tell a column that has too many).
 _DISTINCT_CAP = MAX_LEVELS + 1
+#: Up to this many possible level combinations, cells are counted densely (no sort).
+_DENSE_CELLS = 1 << 22
 
 
 @dataclass
@@ -75,12 +77,15 @@ def _merge_profiles(a: _Profile, b: _Profile) -> _Profile:
 
 
 def group_cells(codes: np.ndarray, count: np.ndarray, err: np.ndarray, err2: np.ndarray, mx: np.ndarray,
-           domains: np.ndarray, binary: bool) -> _CellStats:
+                domains: np.ndarray, binary: bool) -> _CellStats:
     """Sum rows (or cells) with the same level combination; cells come out in lexicographic order."""
-    if float(np.prod(domains.astype(float))) < 2.0**62:
+    cells = float(np.prod(domains.astype(float)))
+    if cells < 2.0**62:
         key = np.zeros(len(codes), dtype=np.int64)
         for j in range(codes.shape[1]):  # mixed radix: orders like the rows of codes
             key = key * domains[j] + codes[:, j]
+        if cells <= _DENSE_CELLS:  # few combinations: one bincount per statistic, no sort
+            return _dense(key, count, err, err2, mx, domains, binary)
         _, first, inv = np.unique(key, return_index=True, return_inverse=True)
         uniq = codes[first]
     else:  # too many combinations for one integer key: sort the rows themselves
@@ -91,6 +96,26 @@ def group_cells(codes: np.ndarray, count: np.ndarray, err: np.ndarray, err2: np.
     np.maximum.at(out_max, inv, mx)
     return _CellStats(uniq, np.bincount(inv, weights=count, minlength=k), np.bincount(inv, weights=err, minlength=k),
                       np.bincount(inv, weights=err2, minlength=k), out_max, binary)
+
+
+def _dense(key: np.ndarray, count: np.ndarray, err: np.ndarray, err2: np.ndarray, mx: np.ndarray,
+           domains: np.ndarray, binary: bool) -> _CellStats:
+    """:func:`group_cells` over every possible combination (``key`` below their number)."""
+    total = int(np.prod(domains))
+    n = np.bincount(key, weights=count, minlength=total)
+    present = np.flatnonzero(n > 0)
+    e = np.bincount(key, weights=err, minlength=total)[present]
+    if binary:  # 0/1 errors: the largest is 1 where any row erred
+        top = (e > 0).astype(float)
+    else:
+        top = np.zeros(total)
+        np.maximum.at(top, key, mx)
+        top = top[present]
+    codes = np.zeros((len(present), len(domains)), dtype=np.int64)
+    rest = present.copy()
+    for j in range(len(domains) - 1, -1, -1):
+        rest, codes[:, j] = np.divmod(rest, domains[j])
+    return _CellStats(codes, n[present], e, np.bincount(key, weights=err2, minlength=total)[present], top, binary)
 
 
 def _encoding(column: str, sample: pd.Series, distinct: set[Any] | None, missing: bool, bins: Any) -> Encoding:
