@@ -148,11 +148,11 @@ def find_slices_source(model: Any, X: Any, y: Any, *, y_pred: Any, errors: Any, 
     other cell statistics.
     """
     src = as_source(X, "X", chunk_rows=chunk_rows)
-    for name, value in (("y", y), ("y_pred", y_pred), ("errors", errors)):
+    for name, value, example in (("y", y, "label"), ("y_pred", y_pred, "prediction"), ("errors", errors, "loss")):
         if value is not None and not isinstance(value, str):
             raise DiagnosticInputError(
                 f"{name} must name a column when X is a dask DataFrame or files, got {type(value).__name__}. "
-                f"Pass {name}='{ {'y': 'label', 'y_pred': 'prediction', 'errors': 'loss'}[name]}'."
+                f"Pass {name}={example!r}."
             )
     if errors is None and y is None:
         raise DiagnosticInputError("Pass y= (the target column) with y_pred= or a model, or errors= (a loss column).")
