@@ -204,6 +204,9 @@ def test_check_duplicates_on_parquet_chunks_and_hash_passes(split, checked, tmp_
                            chunk_rows=17_000, progress=False)
     _same_check(got, checked)
     _same_check(check_duplicates(test, reference=train, hash_passes=4), checked)
+    test.to_csv(tmp_path / "test.csv", index=False)  # CSV: text and numbers as pyarrow reads them
+    csv = check_duplicates(str(tmp_path / "test.csv"), reference=train, chunk_rows=33_333, progress=False)
+    _same_check(csv, checked)
 
 
 @pytest.mark.parametrize("parts", [1, 3, 8])
