@@ -2,7 +2,7 @@
 
 One run, one table (step, rows, back end, seconds, peak RSS, ratio to the floor). Seeded data:
 the table of ``bench_scale.py`` (a binary target and a model's label, three categorical and two
-numeric columns) with 1% of its rows copied (planted duplicates).
+numeric columns) with a planted failing slice and 1% of its rows copied (planted duplicates).
 
 * **duplicates floor**: pandas ``DataFrame.duplicated()`` on the same columns in memory (the
   count only: no reference, no column counts).
@@ -43,10 +43,13 @@ COLUMNS = [*BY, "y", "pred"]
 
 
 def make_table(n: int, seed: int = 0) -> pd.DataFrame:
-    """``bench_scale``'s table of ``n`` rows, 1% of them copies of other rows (planted duplicates)."""
+    """``bench_scale``'s table of ``n`` rows with a failing slice (north & phone: 30% more labels
+    flipped) and 1% of its rows copies of other rows (planted duplicates)."""
     n_copies = n // 100
     base = _base_table(n - n_copies, seed)[COLUMNS]
     rng = np.random.default_rng(seed + 1)
+    flip = (base["region"] == "north").to_numpy() & (base["channel"] == "phone").to_numpy() & (rng.random(len(base)) < 0.3)
+    base.loc[flip, "pred"] = 1 - base.loc[flip, "pred"]
     return pd.concat([base, base.iloc[rng.choice(len(base), n_copies, replace=False)]], ignore_index=True)
 
 
