@@ -331,3 +331,136 @@ def test_large_in_memory_points_are_exact_and_follow_metrics(monkeypatch):
     exact = evaluate_predictions(y, y_pred=pred, y_score=s, n_boot=40)
     assert list(full.frame["metric"]) == list(exact.frame["metric"])  # same rows, same order
     np.testing.assert_allclose(full.frame["estimate"], exact.frame["estimate"], rtol=0, atol=1e-12)
+
+
+# -- the Poisson bootstrap drawn per cell ------------------------------------------------------------
+from diagtools._stats import poisson_cell_draws  # noqa: E402
+from diagtools.metrics import _cells as C  # noqa: E402
+
+
+def test_poisson_cell_draws_are_poisson_of_the_cell_count_and_one_stream():
+    counts = np.array([0, 1, 7, 400])
+    draws = np.vstack(list(poisson_cell_draws(counts, 4_000, random_state=3, block=333)))
+    assert draws.shape == (4_000, 4) and (draws[:, 0] == 0).all()
+    np.testing.assert_allclose(draws.mean(axis=0)[1:], counts[1:], rtol=4 / np.sqrt(4_000))
+    np.testing.assert_allclose(draws.var(axis=0)[1:], counts[1:], rtol=0.1)
+    freq = np.bincount(draws[:, 2], minlength=20)[:15] / 4_000
+    assert np.abs(freq - stats.poisson.pmf(np.arange(15), 7)).max() < 0.02
+    once = np.vstack(list(poisson_cell_draws(counts, 4_000, random_state=3, block=4_000)))
+    np.testing.assert_array_equal(once, draws)  # blocks are one stream: the same resamples
+
+
+def _predictors(n, seed, two):
+    y, pred, s = _binary(n, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    ref = np.clip(s + rng.normal(0, 0.2, n), 0, 1)
+    inputs = [(pred, np.column_stack([1 - s, s]), s)]
+    if two:
+        inputs.append(((ref > 0.5).astype(int), np.column_stack([1 - ref, ref]), ref))
+    layouts = [G.layout(["0", "1"], has_proba=True, has_score=True) for _ in inputs]
+    return y, inputs, layouts
+
+
+def _row_level(y, inputs, layouts, n_boot, seed):
+    designs = [(lay, G.design(lay, y, *inp)) for lay, inp in zip(layouts, inputs, strict=True)]
+    sums = G.many_sums(designs, np.arange(len(y)), n_boot, seed)
+    return [E.classification_metrics(lay.prep, st) for lay, st in zip(layouts, sums, strict=True)]
+
+
+@pytest.mark.parametrize("two", [False, True])
+def test_cell_bootstrap_matches_the_row_level_poisson_bootstrap(two):
+    # the same data, the two bootstraps: spread, centre and interval ends agree within Monte Carlo error
+    n_boot = 600
+    y, inputs, layouts = _predictors(20_000, 31, two)
+    pl = C.plan(layouts)
+    assert pl.bins == (50 if two else G.SCORE_BINS)  # two predictors: coarser resampling bins
+    _, points, cell, _, _ = C.metrics(pl, C.array_stats(pl, y, inputs, block=7_000), n_boot, 5, ap=True,
+                                      which=frozenset())
+    row = _row_level(y, inputs, layouts, n_boot, 5)
+    se = 1 / np.sqrt(n_boot)
+    names = ["accuracy", "f1[1]", "balanced_accuracy", "roc_auc", "pr_auc", "log_loss", "brier", "ece"]
+    pairs = [(cell[i][m], row[i][m][1:]) for i in range(len(inputs)) for m in names]
+    if two:  # paired differences model - baseline: the pairing is kept
+        pairs += [(cell[0][m] - cell[1][m], row[0][m][1:] - row[1][m][1:]) for m in ["accuracy", "roc_auc", "log_loss"]]
+    for a, b in pairs:
+        sd = b.std()
+        assert abs(a.std() / sd - 1) < 5 * se  # relative s.e. of the ratio of two sd estimates ~ 1/sqrt(n_boot)
+        assert abs(a.mean() - b.mean()) < 5 * sd * np.sqrt(2) * se
+        for q in (2.5, 97.5):  # s.e. of a 2.5% quantile ~ 2.7 sd / sqrt(n_boot), doubled for two estimates
+            assert abs(np.percentile(a, q) - np.percentile(b, q)) < 4 * 3.8 * sd * se
+    for i in range(len(inputs)):  # the points are the exact unit-weight statistics
+        assert points[i]["accuracy"] == M.accuracy_score(y, inputs[i][0])
+        assert points[i]["log_loss"] == pytest.approx(M.log_loss(y, inputs[i][1]), abs=1e-12)
+
+
+def test_cell_statistics_and_resamples_are_identical_for_1_3_and_8_chunks():
+    y, inputs, layouts = _predictors(12_000, 2, True)
+    pl = C.plan(layouts)
+
+    def run(splits):
+        parts = [C.chunk_stats(pl, y[p], [(a[p], b[p], c[p]) for a, b, c in inputs])
+                 for p in np.array_split(np.arange(len(y)), splits)]
+        total = parts[0]
+        for p in parts[1:]:
+            total = C.merge(total, p)
+        return total, C.metrics(pl, total, 100, 9, ap=True, which=frozenset({"roc"}))
+
+    (ref, out) = run(1)
+    for splits in (3, 8):
+        st, got = run(splits)
+        np.testing.assert_array_equal(st["cells"][0], ref["cells"][0])  # counts: exactly equal
+        np.testing.assert_allclose(st["cells"], ref["cells"], rtol=1e-12, atol=1e-9)
+        for i in range(2):
+            for m in ["accuracy", "f1[1]", "roc_auc", "pr_auc"]:
+                np.testing.assert_array_equal(got[2][i][m], out[2][i][m])
+            for m in SUMS:
+                np.testing.assert_allclose(got[2][i][m], out[2][i][m], rtol=1e-10)
+
+
+def test_cell_intervals_stay_inside_the_metric_bounds():
+    from diagtools._metric_registry import metric_bounds
+
+    rng = np.random.default_rng(8)
+    n = 50_000
+    y = rng.integers(0, 2, n)
+    s = np.where(y == 1, 0.999, 0.001)
+    s[:3] = 1 - s[:3]  # three errors: every metric sits near its bound
+    df = pd.DataFrame({"y": y, "s": s, "r": np.clip(s + rng.normal(0, 0.01, n), 0, 1)})
+    res = evaluate_predictions("y", y_score="s", data=df, n_boot=300, progress=False,
+                               baselines={"ref": {"y_score": "r"}})
+    assert res.params["large"]["bootstrap_cells"] == "cell"
+    for row in res.frame.itertuples():
+        lo, hi = metric_bounds(row.metric)
+        assert lo <= row.ci_low <= row.ci_high <= hi, row
+    auc = res.frame.set_index(["model", "metric"]).loc[("model", "roc_auc")]
+    bound = res.params["large"]["binning_bounds"]["model"]["roc_auc"]
+    assert auc["ci_high"] <= 1.0 and abs(auc["estimate"] - M.roc_auc_score(y, s)) <= bound
+
+
+def test_exact_ranking_matches_scikit_learn_with_ties():
+    from diagtools.metrics._exact_rank import auc_ap
+
+    rng = np.random.default_rng(3)
+    for ties in (False, True):
+        y = rng.integers(0, 2, 5_000).astype(bool)
+        s = 0.3 * y + rng.random(5_000)
+        s = np.round(s, 1) if ties else s
+        auc, ap = auc_ap(y, s)
+        assert auc == pytest.approx(M.roc_auc_score(y, s), abs=1e-12)
+        assert ap == pytest.approx(M.average_precision_score(y, s), abs=1e-12)
+
+
+def test_in_memory_ranking_metrics_from_bins_beyond_the_exact_size(monkeypatch):
+    from diagtools.metrics import _compute
+
+    monkeypatch.setattr(_compute, "POISSON_ROWS", 1_000)
+    monkeypatch.setattr(_compute, "EXACT_RANK_ROWS", 2_000)
+    y, pred, s = _binary(5_000, seed=4)
+    res = evaluate_predictions(y, y_pred=pred, y_score=s, n_boot=50, progress=False)
+    large = res.params["large"]
+    assert large["backend"] == "memory"
+    est = res.frame.set_index("metric")["estimate"]
+    for m, fn in (("roc_auc", M.roc_auc_score), ("pr_auc", M.average_precision_score)):
+        assert abs(est[m] - fn(y, s)) <= large["binning_bounds"]["model"][m]
+    assert est["accuracy"] == M.accuracy_score(y, pred)
+    assert any(f.title.startswith("ROC-AUC / PR-AUC from 2,000 score bins") for f in res.findings())

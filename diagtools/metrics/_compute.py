@@ -41,6 +41,9 @@ SAMPLE_ROWS = 2000
 PROGRESS_CELLS = 30_000_000
 #: Rows from which classification intervals come from the Poisson bootstrap on mergeable statistics
 POISSON_ROWS = 100_000
+#: Rows up to which the in-memory ROC-AUC / PR-AUC are exact (two sorts); beyond, from the 2,000
+#: score bins with the stated bound, as with data= (the sorts would dominate the run time).
+EXACT_RANK_ROWS = 1_000_000
 
 
 # -- point estimates (scikit-learn) -----------------------------------------------------------
@@ -223,8 +226,7 @@ def _run_classification(
         codes[name] = pc
         inputs[name] = (pc, proba, score)
         if large:  # counts and sums come exactly from the mergeable statistics; the ranking metrics here
-            rank = [m for m in ("roc_auc", "pr_auc") if _keep(m, metrics)]
-            points[name] = _point_classification(yc, pc, label_names, proba, score, prep, rank) if rank else {}
+            points[name] = _exact_ranking(yc, k, proba, score, metrics) if n <= EXACT_RANK_ROWS else {}
         else:
             points[name] = _point_classification(yc, pc, label_names, proba, score, prep, metrics)
 
@@ -238,9 +240,12 @@ def _run_classification(
                 crv = E.classification_curves(prep, sums, which)
         return out, crv
 
+    binned = {}
     if large:
-        samples, curve_samples, unit, point_curves = _poisson_samples(
+        samples, curve_samples, unit, point_curves, bounds = _poisson_samples(
             yc, inputs, label_names, n_boot, random_state, which, ap, progress)
+        if n > EXACT_RANK_ROWS:
+            binned = {nm: b for nm, b in bounds.items() if b and any(_keep(m, metrics) for m in b)}
         for name, (_, proba, score) in inputs.items():
             # exact: confusion counts, log loss, Brier and ECE (the same 10 bins as the exact design)
             names = _classification_names(label_names, score is not None, proba is not None)
@@ -255,50 +260,80 @@ def _run_classification(
     confusion = pd.DataFrame(
         {"true_label": np.repeat(label_names, k), "pred_label": np.tile(label_names, k), "count": cm.ravel()}
     )
-    return _assemble(
+    out = _assemble(
         "classification", label_names, n, points, samples, metrics, confidence,
         curves=_curve_frame(point_curves, curve_samples, confidence, n), confusion=confusion,
         score_kinds=kinds,
     )
+    if binned:  # ranking metrics from the score bins: say so, with the bound, as data= does
+        from diagtools.metrics._mergeable import SCORE_BINS
+
+        out["large"] = {"backend": "memory", "bootstrap": "poisson", "score_bins": SCORE_BINS, "binning_bounds": binned}
+    return out
+
+
+def _exact_ranking(yc: np.ndarray, k: int, proba: np.ndarray | None, score: np.ndarray | None,
+                   metrics: list[str] | None) -> dict[str, float]:
+    """Exact ROC-AUC / PR-AUC (one-vs-rest mean for several classes) of the kept metrics."""
+    from diagtools.metrics._exact_rank import auc_ap
+
+    if score is None or not (_keep("roc_auc", metrics) or _keep("pr_auc", metrics)):
+        return {}
+    pairs = [auc_ap(yc == 1, score)] if k == 2 else [auc_ap(yc == c, score[:, c]) for c in range(k)]
+    out = {"roc_auc": float(np.mean([a for a, _ in pairs])), "pr_auc": float(np.mean([p for _, p in pairs]))}
+    return {m: v for m, v in out.items() if _keep(m, metrics)}
 
 
 def _poisson_samples(
     yc: np.ndarray, inputs: dict[str, tuple[np.ndarray, Any, Any]], label_names: list[str], n_boot: int,
     random_state: int, which: frozenset[str], ap: bool, progress: bool,
-) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray], dict[str, dict[str, float]], dict[str, Any]]:
-    """Bootstrap samples from the mergeable statistics (Poisson weights keyed by row, fixed score bins).
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray], dict[str, dict[str, float]], dict[str, Any],
+           dict[str, dict[str, float]]]:
+    """Bootstrap samples from the mergeable statistics (Poisson bootstrap, fixed score bins).
 
-    Used from :data:`POISSON_ROWS` rows on: the cost per row and resample is a handful of
-    sparse multiply-adds, with no per-resample sort of the scores; the point estimates stay
-    exact, only the resampled ROC-AUC / PR-AUC use the fixed score bins. Also returns the
-    unit-weight metrics and the point curves (on the score bins).
+    Used from :data:`POISSON_ROWS` rows on. Binary and label-only classifiers draw the
+    resamples per joint cell (:mod:`diagtools.metrics._cells`: cells x resamples), multiclass
+    scores per row (a handful of sparse multiply-adds per row and resample); no resample sorts
+    the scores. Also returns the unit-weight metrics, the point curves (on the score bins) and
+    the binning bounds of ROC-AUC / PR-AUC.
     """
+    from diagtools.metrics import _cells as C
     from diagtools.metrics import _mergeable as G
 
     first = next(iter(inputs))
-    designs = []
-    for pc, proba, score in inputs.values():
+    layouts = []
+    for _, proba, score in inputs.values():
         rng_ = None if proba is not None or score is None else (float(np.min(score)), float(np.max(score)))
-        lay = G.layout(label_names, has_proba=proba is not None, has_score=score is not None or proba is not None,
-                       score_range=rng_)
-        designs.append((lay, G.design(lay, yc, pc, proba, score)))
+        layouts.append(G.layout(label_names, has_proba=proba is not None,
+                                has_score=score is not None or proba is not None, score_range=rng_))
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(yc), desc="bootstrap (Poisson)", unit="row", unit_scale=True)
+    cell_plan = C.plan(layouts)
+    if cell_plan is not None:  # binary / label-only: the resamples are drawn per cell (see _cells)
+        stats = C.array_stats(cell_plan, yc, list(inputs.values()), progress=bar)
+        units, pts, smp, point_curves, curves = C.metrics(cell_plan, stats, n_boot, random_state, ap=ap, which=which)
+        if bar is not None:
+            bar.close()
+        bounds = {nm: G.binning_bounds(lay, u[:, None]) for nm, lay, u in zip(inputs, layouts, units, strict=True)}
+        return (dict(zip(inputs, smp, strict=True)), curves, dict(zip(inputs, pts, strict=True)), point_curves,
+                bounds)
+    designs = [(lay, G.design(lay, yc, *inp)) for lay, inp in zip(layouts, inputs.values(), strict=True)]
     sums = G.many_sums(designs, np.arange(len(yc)), n_boot, random_state, bar)
     if bar is not None:
         bar.close()
-    samples, curves, unit, point_curves = {}, {}, {}, {}
+    samples, curves, unit, point_curves, bounds = {}, {}, {}, {}, {}
     for name, (lay, _), st in zip(inputs, designs, sums, strict=True):
         vals = E.classification_metrics(lay.prep, st, ap=ap)
         samples[name] = {m: v[1:] for m, v in vals.items()}
         unit[name] = {m: v[0] for m, v in vals.items()}
+        bounds[name] = G.binning_bounds(lay, st)
         if name == first and which:
             curves = {c: yv for c, (_, yv) in E.classification_curves(lay.prep, st[:, 1:], which).items()}
             point_curves = E.classification_curves(lay.prep, st[:, :1], which)
-    return samples, curves, unit, point_curves
+    return samples, curves, unit, point_curves, bounds
 
 
 def _run_regression(

@@ -2,9 +2,13 @@
 
 Two passes over the chunks of a :class:`diagtools._sources.Source` (pandas, chunked files or
 Dask): the first collects the labels, the row count and the range of the scores (all
-mergeable), the second the statistics of :mod:`diagtools.metrics._mergeable` with the Poisson
-bootstrap keyed by global row position. Results do not depend on the back end or on the
-partitioning; see that module for what is exact and the bounds of what is binned.
+mergeable), the second the statistics of :mod:`diagtools.metrics._mergeable`. For binary and
+label-only classifiers the chunks carry their unit-weight statistics and the counts of the
+joint cells, and the Poisson bootstrap is drawn per cell after the merge
+(:mod:`diagtools.metrics._cells`: cells x resamples, not rows x resamples); multiclass scores
+keep the row-level Poisson bootstrap keyed by global row position. Results do not depend on
+the back end or on the partitioning; see those modules for what is exact and the bounds of
+what is binned.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pandas as pd
 
 from diagtools._sources import CHUNK_ROWS, as_source
 from diagtools.errors import DiagnosticInputError
+from diagtools.metrics import _cells as C
 from diagtools.metrics import _engine as E
 from diagtools.metrics import _mergeable as G
 
@@ -124,10 +129,11 @@ def run_large(
 
     cols = list(dict.fromkeys([y_col, *(c for c in preds.values() if c), *(c for cs in scores.values() for c in cs)]))
 
-    def stats(frame: pd.DataFrame, first_row: int) -> dict[str, np.ndarray]:
+    cell_plan = C.plan(list(layouts.values()))
+
+    def stats(frame: pd.DataFrame, first_row: int) -> dict[str, Any]:
         y = encode(frame[y_col], "y_true")
-        rows = first_row + np.arange(len(frame))
-        designs = {}
+        inputs = {}
         for name, lay in layouts.items():
             sc = scores.get(name, [])
             s = frame[sc].to_numpy(dtype=float) if sc else None
@@ -144,28 +150,44 @@ def run_large(
                 pc = proba.argmax(axis=1)
             else:
                 pc = (score > 0).astype(np.int64) if score.ndim == 1 else score.argmax(axis=1)
-            designs[name] = (lay, G.design(lay, y, pc, proba, score))
+            inputs[name] = (pc, proba, score)
+        if cell_plan is not None:  # resamples drawn per cell after the merge (see _cells)
+            return C.chunk_stats(cell_plan, y, list(inputs.values()))
         # one draw of the weights per block of rows, shared by every predictor (paired)
-        return dict(zip(designs, G.many_sums(list(designs.values()), rows, n_boot, random_state), strict=True))
+        rows = first_row + np.arange(len(frame))
+        designs = [(layouts[nm], G.design(layouts[nm], y, *inp)) for nm, inp in inputs.items()]
+        return {"sums": dict(zip(inputs, G.many_sums(designs, rows, n_boot, random_state), strict=True))}
 
-    def merge(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {name: a[name] + b[name] for name in a}
+    def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+        if cell_plan is not None:
+            return C.merge(a, b)
+        return {"sums": {nm: a["sums"][nm] + b["sums"][nm] for nm in a["sums"]}}
 
-    sums = src.run(cols, stats, merge, progress=show, desc="evaluate_predictions: statistics")
+    merged = src.run(cols, stats, merge, progress=show, desc="evaluate_predictions: statistics")
     ap = _keep("pr_auc", metrics)
     which = frozenset(c for c, m in (("roc", "roc_auc"), ("pr", "pr_auc"), ("reliability", "ece")) if _keep(m, metrics))
-    points, samples, bounds = {}, {}, {}
-    point_curves, curve_samples = {}, {}
-    for name, lay in layouts.items():
-        vals = E.classification_metrics(lay.prep, sums[name], ap=ap)
+    if cell_plan is not None:
+        fine, pts, smp, point_curves, curve_samples = C.metrics(cell_plan, merged, n_boot, random_state, ap=ap,
+                                                                which=which)
+        units = dict(zip(layouts, fine, strict=True))
+        samples = dict(zip(layouts, smp, strict=True))
+    else:
+        units = {nm: v[:, 0] for nm, v in merged["sums"].items()}
+        pts, samples, point_curves, curve_samples = [], {}, {}, {}
+        for name, lay in layouts.items():
+            vals = E.classification_metrics(lay.prep, merged["sums"][name], ap=ap)
+            pts.append({m: float(v[0]) for m, v in vals.items()})
+            samples[name] = {m: v[1:] for m, v in vals.items()}
+            if name == first and which:
+                point_curves = E.classification_curves(lay.prep, merged["sums"][name][:, :1], which)
+                curve_samples = {c: yv for c, (_, yv) in
+                                 E.classification_curves(lay.prep, merged["sums"][name][:, 1:], which).items()}
+    points, bounds = {}, {}
+    for (name, lay), vals in zip(layouts.items(), pts, strict=True):
         names = _classification_names(label_names, lay.prep.has_score, lay.prep.has_proba)
-        points[name] = {m: float(vals[m][0]) for m in names if m in vals and _keep(m, metrics)}
-        samples[name] = {m: v[1:] for m, v in vals.items()}
-        bounds[name] = G.binning_bounds(lay, sums[name])
-        if name == first and which:
-            point_curves = E.classification_curves(lay.prep, sums[name][:, :1], which)
-            curve_samples = {c: yv for c, (_, yv) in E.classification_curves(lay.prep, sums[name][:, 1:], which).items()}
-    cm = sums[first][layouts[first].prep.blocks["conf"], 0].round().astype(np.int64)
+        points[name] = {m: vals[m] for m in names if m in vals and _keep(m, metrics)}
+        bounds[name] = G.binning_bounds(lay, units[name][:, None])
+    cm = units[first][layouts[first].prep.blocks["conf"]].round().astype(np.int64)
     confusion = pd.DataFrame({"true_label": np.repeat(label_names, k), "pred_label": np.tile(label_names, k),
                               "count": cm})
     out = _assemble(
@@ -176,6 +198,8 @@ def run_large(
     )
     out["large"] = {
         "backend": src.backend, "bootstrap": "poisson", "score_bins": G.SCORE_BINS,
+        "bootstrap_cells": "cell" if cell_plan is not None else "row",
+        "bootstrap_score_bins": cell_plan.bins if cell_plan is not None else G.SCORE_BINS,
         "binning_bounds": {nm: b for nm, b in bounds.items() if b},
     }
     return out

@@ -99,6 +99,36 @@ def _score_bins(s: np.ndarray, lay: Layout) -> np.ndarray:
     return np.clip(((s - lo) * scale).astype(np.int64), 0, lay.n_bins - 1)
 
 
+def _entries(lay: Layout, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None,
+             score: np.ndarray | None) -> list[tuple[str, np.ndarray | int, np.ndarray | float]]:
+    """Each row's contributions, as ``(block, offset in the block, value)`` (see :func:`design`)."""
+    prep, k, n = lay.prep, len(lay.prep.labels), len(y)
+    out: list[tuple[str, np.ndarray | int, np.ndarray | float]] = [("conf", y * k + pred, 1.0)]
+    if prep.has_proba:
+        ar = np.arange(n)
+        p = np.clip(proba, E._EPS, 1 - E._EPS)
+        p = p / p.sum(axis=1, keepdims=True)
+        out.append(("log_loss", 0, -np.log(p[ar, y])))
+        onehot = np.zeros_like(proba, dtype=float)
+        onehot[ar, y] = 1.0
+        out.append(("brier", 0, ((onehot - proba) ** 2).sum(axis=1) * (0.5 if k == 2 else 1.0)))
+        if k == 2:
+            conf, hit = proba[:, 1], (y == 1).astype(float)
+        else:
+            conf, hit = proba.max(axis=1), (proba.argmax(axis=1) == y).astype(float)
+        b = np.minimum((conf * E.N_BINS).astype(np.int64), E.N_BINS - 1)
+        out += [("bin_n", b, 1.0), ("bin_hit", b, hit), ("bin_conf", b, conf)]
+    if prep.scored:
+        if score is None:
+            score = proba[:, 1] if k == 2 else proba
+        g = lay.n_bins
+        for cls in prep.scored:
+            s = score if score.ndim == 1 else score[:, cls]
+            group = g - 1 - _score_bins(s, lay)  # descending score, as in the engine
+            out.append((f"auc{cls}", group + g * (y != cls), 1.0))
+    return out
+
+
 def design(lay: Layout, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None,
            score: np.ndarray | None) -> sparse.csr_matrix:
     """The chunk's sparse design ``S`` of shape ``(m, n)``: ``sums = S @ weights``.
@@ -107,41 +137,27 @@ def design(lay: Layout, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | Non
     (an indicator for counts, a value for sums), as in :func:`diagtools.metrics._engine.
     prepare_classification`, with fixed score bins in place of the distinct scores.
     """
-    prep, k, n = lay.prep, len(lay.prep.labels), len(y)
-    ar = np.arange(n)
-    rows, vals = [], []
+    n = len(y)
+    entries = _entries(lay, y, pred, proba, score)
+    r = np.concatenate([lay.prep.blocks[b].start + np.broadcast_to(o, (n,)) for b, o, _ in entries])
+    v = np.concatenate([np.broadcast_to(np.asarray(x, dtype=float), (n,)) for _, _, x in entries])
+    c = np.tile(np.arange(n), len(entries))
+    return sparse.csr_matrix((v, (r, c)), shape=(lay.m, n))
 
-    def add(block: str, offset: np.ndarray | int, v: np.ndarray | float) -> None:
-        rows.append(prep.blocks[block].start + np.broadcast_to(offset, (n,)))
-        vals.append(np.broadcast_to(np.asarray(v, dtype=float), (n,)))
 
-    add("conf", y * k + pred, 1.0)
-    if prep.has_proba:
-        p = np.clip(proba, E._EPS, 1 - E._EPS)
-        p = p / p.sum(axis=1, keepdims=True)
-        add("log_loss", 0, -np.log(p[ar, y]))
-        onehot = np.zeros_like(proba, dtype=float)
-        onehot[ar, y] = 1.0
-        add("brier", 0, ((onehot - proba) ** 2).sum(axis=1) * (0.5 if k == 2 else 1.0))
-        if k == 2:
-            conf, hit = proba[:, 1], (y == 1).astype(float)
+def unit_sums(lay: Layout, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None,
+              score: np.ndarray | None) -> np.ndarray:
+    """The statistics under unit weights, shape ``(m,)``: one ``bincount`` per block, no design matrix."""
+    out = np.zeros(lay.m)
+    n = len(y)
+    for block, offset, value in _entries(lay, y, pred, proba, score):
+        sl = lay.prep.blocks[block]
+        w = None if np.isscalar(value) else value
+        if np.isscalar(offset):
+            out[sl.start + offset] += n * value if w is None else w.sum()
         else:
-            conf, hit = proba.max(axis=1), (proba.argmax(axis=1) == y).astype(float)
-        b = np.minimum((conf * E.N_BINS).astype(np.int64), E.N_BINS - 1)
-        add("bin_n", b, 1.0)
-        add("bin_hit", b, hit)
-        add("bin_conf", b, conf)
-    if prep.scored:
-        if score is None:
-            score = proba[:, 1] if k == 2 else proba
-        g = lay.n_bins
-        for cls in prep.scored:
-            s = score if score.ndim == 1 else score[:, cls]
-            group = g - 1 - _score_bins(s, lay)  # descending score, as in the engine
-            add(f"auc{cls}", group + g * (y != cls), 1.0)
-    r = np.concatenate(rows)
-    c = np.tile(ar, len(rows))
-    return sparse.csr_matrix((np.concatenate(vals), (r, c)), shape=(lay.m, n))
+            out[sl] += np.bincount(offset, weights=w, minlength=sl.stop - sl.start)[: sl.stop - sl.start]
+    return out
 
 
 def chunk_sums(lay: Layout, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None,
