@@ -1,16 +1,21 @@
 """Large data: the three back ends of ``evaluate_predictions`` / ``slice_metrics``, and ``evaluate``.
 
-One run, one table (rows, back end, seconds, peak RSS, ratio to the numpy floor). Seeded data:
+One run, one table (rows, back end, seconds, peak RSS, ratio to its reference). Seeded data:
 a binary target, a model's score (probability) and label, a reference score, and five slicing
 columns (three categorical, two numeric).
 
-* **floor**: a bare numpy pass over the same in-memory arrays: ``np.bincount`` of the
-  confusion cells and ``np.histogram`` of the scores on 2,000 bins per class, plus the
-  slice floor (one ``np.bincount`` per slicing column x confusion cell). No intervals.
-* **evaluate_predictions** (model + one baseline, ``--n-boot`` resamples, Poisson bootstrap on
-  mergeable statistics): in memory (arrays), ``chunked`` (the same columns as 8 parquet files
-  read in chunks of 250,000 rows) and ``dask`` (the 8 files through ``dask.dataframe`` on a
-  ``LocalCluster(n_workers=2, threads_per_worker=1, processes=False)``).
+* **floor** (``--rows`` in memory): a bare numpy pass over the same in-memory arrays:
+  ``np.bincount`` of the confusion cells and ``np.histogram`` of the scores on 2,000 bins per
+  class, plus the slice floor (one ``np.bincount`` per slicing column x confusion cell). No
+  intervals. The in-memory rows are compared with it.
+* **dask read** (``--disk-rows`` as 8 parquet files): ``dask.dataframe`` reading the columns
+  that ``evaluate_predictions`` reads and one ``value_counts``, on the same cluster as the dask
+  rows. The on-disk rows (chunked reader and dask) are compared with it.
+* **evaluate_predictions** (model + one baseline, ``--n-boot`` resamples of accuracy, F1 and
+  ROC-AUC, the Poisson bootstrap drawn per cell of the merged statistics): in memory (arrays),
+  ``chunked`` (the parquet files read in chunks of 250,000 rows) and ``dask`` (the files
+  through ``dask.dataframe`` on a ``LocalCluster(n_workers=2, threads_per_worker=1,
+  processes=False)``).
 * **slice_metrics** on the 5 columns (each column and every pair, accuracy and F1 with a
   200-resample bootstrap): the same three back ends.
 * **evaluate** with a fitted ``HistGradientBoostingClassifier`` and no training data on
@@ -23,7 +28,8 @@ holding the arrays. Times are wall-clock on whatever machine runs it; compare th
 
 Usage::
 
-    python benchmarks/bench_scale.py [--rows 2000000] [--n-boot 200] [--evaluate-rows 2000000]
+    python benchmarks/bench_scale.py [--rows 10000000] [--disk-rows 50000000] [--n-boot 1000]
+                                     [--evaluate-rows 2000000] [--skip-evaluate]
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ import numpy as np
 import pandas as pd
 
 BY = ["region", "channel", "segment", "income", "age"]
+#: Metrics of the evaluate_predictions steps (the intervals that the targets name).
+METRICS = ["accuracy", "f1", "roc_auc"]
 
 
 def make_table(n: int, seed: int = 0) -> pd.DataFrame:
@@ -90,7 +98,12 @@ def _step(kind: str, backend: str, args: dict[str, Any]) -> tuple[float, float, 
         data = files
     elif kind != "evaluate":
         data = make_table(n)
-    if kind == "floor":
+    if kind == "dask read":
+        t = time.perf_counter()
+        counts = dd.read_parquet(files, columns=["y", "pred", "score", "ref"])["pred"].value_counts().compute()
+        sec = time.perf_counter() - t
+        note = f"{int(counts.sum()):,} rows counted"
+    elif kind == "floor":
         y, pred, s = data["y"].to_numpy(), data["pred"].to_numpy(), data["score"].to_numpy()
         codes = {c: pd.factorize(data[c])[0] if data[c].dtype == object else
                  np.minimum((data[c].rank(pct=True).to_numpy() * 5).astype(np.int64), 4) for c in BY}
@@ -109,10 +122,10 @@ def _step(kind: str, backend: str, args: dict[str, Any]) -> tuple[float, float, 
         if backend == "memory":
             res = evaluate_predictions(data["y"].to_numpy(), y_pred=data["pred"].to_numpy(),
                                        y_score=data["score"].to_numpy(), n_boot=n_boot, progress=False,
-                                       baselines={"ref": {"y_score": data["ref"].to_numpy()}})
+                                       baselines={"ref": {"y_score": data["ref"].to_numpy()}}, metrics=METRICS)
         else:
             res = evaluate_predictions("y", y_pred="pred", y_score="score", data=data, n_boot=n_boot,
-                                       progress=False, baselines={"ref": {"y_score": "ref"}})
+                                       progress=False, baselines={"ref": {"y_score": "ref"}}, metrics=METRICS)
         sec = time.perf_counter() - t
         auc = res.frame.set_index(["model", "metric"]).loc[("model", "roc_auc")]
         note = f"auc {auc['estimate']:.4f} [{auc['ci_low']:.4f}, {auc['ci_high']:.4f}]"
@@ -166,35 +179,47 @@ def run(kind: str, backend: str, args: dict[str, Any]) -> tuple[float, float, st
     return out
 
 
+def write_files(folder: Path, rows: int, parts: int = 8) -> str:
+    """``rows`` seeded rows as ``parts`` parquet files, generated part by part (bounded memory)."""
+    for i, n in enumerate(np.diff(np.linspace(0, rows, parts + 1).astype(np.int64))):
+        make_table(int(n), seed=1_000 + i).to_parquet(folder / f"part-{i}.parquet")
+    return str(folder / "*.parquet")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=2_000_000)
-    parser.add_argument("--n-boot", type=int, default=200)
+    parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the in-memory steps")
+    parser.add_argument("--disk-rows", type=int, default=50_000_000, help="rows of the on-disk steps")
+    parser.add_argument("--n-boot", type=int, default=1_000)
     parser.add_argument("--evaluate-rows", type=int, default=2_000_000)
     parser.add_argument("--skip-evaluate", action="store_true")
     ns = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        table = make_table(ns.rows)
-        for i, part in enumerate(np.array_split(np.arange(ns.rows), 8)):
-            table.iloc[part].to_parquet(Path(tmp) / f"part-{i}.parquet")
-        del table
-        args = {"rows": ns.rows, "n_boot": ns.n_boot, "files": str(Path(tmp) / "*.parquet"),
-                "evaluate_rows": ns.evaluate_rows}
-        steps = [("floor", "memory")]
-        steps += [(k, b) for k in ("evaluate_predictions", "slice_metrics") for b in ("memory", "chunked", "dask")]
+        files = write_files(Path(tmp), ns.disk_rows)
+        args = {"rows": ns.rows, "n_boot": ns.n_boot, "files": files, "evaluate_rows": ns.evaluate_rows}
+        steps = [("floor", "memory"), ("evaluate_predictions", "memory"), ("slice_metrics", "memory"),
+                 ("dask read", "dask")]
+        steps += [(k, b) for k in ("evaluate_predictions", "slice_metrics") for b in ("chunked", "dask")]
         if not ns.skip_evaluate:
             steps.append(("evaluate", "memory"))
         rows = []
-        floor = None
+        ref = {}
         for kind, backend in steps:
             sec, rss, note = run(kind, backend, args)
-            floor = sec if kind == "floor" else floor
-            n = ns.evaluate_rows if kind == "evaluate" else ns.rows
-            ratio = "" if kind in ("floor", "evaluate") else f"{sec / floor:,.0f}x"
+            n = ns.evaluate_rows if kind == "evaluate" else ns.rows if backend == "memory" else ns.disk_rows
+            if kind in ("floor", "dask read"):
+                ref["memory" if kind == "floor" else "disk"] = sec
+                ratio = "1x"
+            elif kind == "evaluate":
+                ratio = ""
+            else:
+                base = ref["memory"] if backend == "memory" else ref["disk"]
+                ratio = f"{sec / base:,.1f}x " + ("floor" if backend == "memory" else "dask read")
             rows.append((kind, f"{n:,}", backend, f"{sec:.2f}", f"{rss:,.0f}", ratio, note))
             print(f"  done: {kind} / {backend}: {sec:.2f} s", file=sys.stderr, flush=True)
-    frame = pd.DataFrame(rows, columns=["step", "rows", "back end", "seconds", "peak RSS MB", "vs floor", "note"])
-    print(f"bench_scale: --rows {ns.rows:,} --n-boot {ns.n_boot} --evaluate-rows {ns.evaluate_rows:,}")
+    frame = pd.DataFrame(rows, columns=["step", "rows", "back end", "seconds", "peak RSS MB", "ratio", "note"])
+    print(f"bench_scale: --rows {ns.rows:,} --disk-rows {ns.disk_rows:,} --n-boot {ns.n_boot} "
+          f"--evaluate-rows {ns.evaluate_rows:,}")
     print(frame.to_string(index=False))
 
 

@@ -464,3 +464,12 @@ def test_in_memory_ranking_metrics_from_bins_beyond_the_exact_size(monkeypatch):
         assert abs(est[m] - fn(y, s)) <= large["binning_bounds"]["model"][m]
     assert est["accuracy"] == M.accuracy_score(y, pred)
     assert any(f.title.startswith("ROC-AUC / PR-AUC from 2,000 score bins") for f in res.findings())
+
+
+def test_a_subset_of_metrics_keeps_the_same_intervals(table, in_memory):
+    # without log loss / Brier / ECE the cells carry no per-row sums; the counts and draws are the same
+    sub = _evaluate(table, metrics=["accuracy", "f1", "roc_auc"])
+    full = in_memory.frame.set_index(["model", "metric"])
+    got = sub.frame.set_index(["model", "metric"])
+    assert set(got.index.get_level_values("metric")) == {"accuracy", "f1[no]", "f1[yes]", "roc_auc"}
+    pd.testing.assert_frame_equal(got, full.loc[got.index], rtol=1e-12, atol=1e-12)

@@ -60,6 +60,7 @@ class Plan:
     boot: list[G.Layout]
     radix: list[int]
     space: int
+    values: bool = True
 
     @property
     def bins(self) -> int:
@@ -70,12 +71,16 @@ class Plan:
     @property
     def n_stats(self) -> int:
         """Rows of the chunk statistics: the count, then per predictor with probabilities the
-        sum and sum of squares of each of :data:`VALUES`."""
-        return 1 + sum(2 * len(VALUES) for f in self.fine if f.prep.has_proba)
+        sum and sum of squares of each of :data:`VALUES` (when ``values``)."""
+        return 1 + sum(2 * len(VALUES) for f in self.fine if f.prep.has_proba and self.values)
 
 
-def plan(layouts: list[G.Layout]) -> Plan | None:
+def plan(layouts: list[G.Layout], *, values: bool = True) -> Plan | None:
     """The cell plan of ``layouts``, or ``None`` when the row-level bootstrap must be used.
+
+    ``values=False`` skips the per-row sums (log loss, Brier, the calibration bins' mean
+    confidence) when none of ``log_loss``, ``brier``, ``ece`` is asked for: those statistics
+    are then zero and their metrics meaningless.
 
     ``None`` for multiclass scores or probabilities (one binning per class), and when even
     the coarsest resampling bins leave more than :data:`CELL_SPACE` joint cells.
@@ -97,7 +102,7 @@ def plan(layouts: list[G.Layout]) -> Plan | None:
     boot = [G.layout(lay.prep.labels, has_proba=lay.prep.has_proba, has_score=bool(lay.prep.scored),
                      score_range=lay.score_range, n_bins=bins) if s else lay
             for lay, s in zip(layouts, scored, strict=True)]
-    return Plan(fine=list(layouts), boot=boot, radix=radix, space=space)
+    return Plan(fine=list(layouts), boot=boot, radix=radix, space=space, values=values)
 
 
 def _values(y: np.ndarray, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -134,7 +139,7 @@ def chunk_stats(pl: Plan, y: np.ndarray, inputs: list[tuple[np.ndarray, Any, Any
                 g = lay.n_bins
                 fine[-1] = np.bincount((g - 1 - fbin) + g * (y != 1), minlength=2 * g).astype(float)
         key = key * radix + cell
-        if lay.prep.has_proba:
+        if lay.prep.has_proba and pl.values:
             vals += _values(y, proba)
     cells = np.empty((pl.n_stats, pl.space))
     cells[0] = np.bincount(key, minlength=pl.space)
@@ -191,7 +196,7 @@ def _maps(pl: Plan, occupied: np.ndarray, cells: np.ndarray) -> list[tuple[Any, 
             rows += [prep.blocks["bin_n"].start + calib, prep.blocks["bin_hit"].start + calib]
             cols += [u, u]
             w += [np.ones(len(u)), (y == 1).astype(float)]
-            for name in VALUES:
+            for name in VALUES if pl.values else ():
                 s1, s2 = cells[1 + 2 * v, occupied], cells[2 + 2 * v, occupied]
                 mean = s1 / n
                 mrows.append(prep.blocks[name].start + (calib if name == "bin_conf" else np.zeros(len(u), np.int64)))

@@ -243,7 +243,7 @@ def _run_classification(
     binned = {}
     if large:
         samples, curve_samples, unit, point_curves, bounds = _poisson_samples(
-            yc, inputs, label_names, n_boot, random_state, which, ap, progress)
+            yc, inputs, label_names, n_boot, random_state, which, ap, progress, metrics)
         if n > EXACT_RANK_ROWS:
             binned = {nm: b for nm, b in bounds.items() if b and any(_keep(m, metrics) for m in b)}
         for name, (_, proba, score) in inputs.items():
@@ -286,7 +286,7 @@ def _exact_ranking(yc: np.ndarray, k: int, proba: np.ndarray | None, score: np.n
 
 def _poisson_samples(
     yc: np.ndarray, inputs: dict[str, tuple[np.ndarray, Any, Any]], label_names: list[str], n_boot: int,
-    random_state: int, which: frozenset[str], ap: bool, progress: bool,
+    random_state: int, which: frozenset[str], ap: bool, progress: bool, metrics: list[str] | None = None,
 ) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray], dict[str, dict[str, float]], dict[str, Any],
            dict[str, dict[str, float]]]:
     """Bootstrap samples from the mergeable statistics (Poisson bootstrap, fixed score bins).
@@ -311,7 +311,7 @@ def _poisson_samples(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(yc), desc="bootstrap (Poisson)", unit="row", unit_scale=True)
-    cell_plan = C.plan(layouts)
+    cell_plan = C.plan(layouts, values=any(_keep(m, metrics) for m in ("log_loss", "brier", "ece")))
     if cell_plan is not None:  # binary / label-only: the resamples are drawn per cell (see _cells)
         stats = C.array_stats(cell_plan, yc, list(inputs.values()), progress=bar)
         units, pts, smp, point_curves, curves = C.metrics(cell_plan, stats, n_boot, random_state, ap=ap, which=which)

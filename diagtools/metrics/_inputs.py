@@ -60,7 +60,8 @@ def _resolve_labels(y: np.ndarray, preds: list[np.ndarray], labels: Any) -> np.n
     V.check_two_classes(y, "y_true")
     values = [y, *preds]
     try:
-        return np.unique(np.concatenate(values))
+        # unique per array first (hashing, linear): the sort then sees only the distinct labels
+        return np.unique(np.concatenate([pd.unique(v) for v in values]))
     except TypeError as exc:
         raise DiagnosticInputError(
             "y_true and y_pred hold labels of different types (e.g. str and int). "

@@ -129,7 +129,7 @@ def run_large(
 
     cols = list(dict.fromkeys([y_col, *(c for c in preds.values() if c), *(c for cs in scores.values() for c in cs)]))
 
-    cell_plan = C.plan(list(layouts.values()))
+    cell_plan = C.plan(list(layouts.values()), values=any(_keep(m, metrics) for m in ("log_loss", "brier", "ece")))
 
     def stats(frame: pd.DataFrame, first_row: int) -> dict[str, Any]:
         y = encode(frame[y_col], "y_true")
@@ -146,8 +146,8 @@ def run_large(
                 score = s if s.ndim == 1 or k > 2 else s[:, 1]
             if preds[name] is not None:
                 pc = encode(frame[preds[name]], "y_pred")
-            elif proba is not None:
-                pc = proba.argmax(axis=1)
+            elif proba is not None:  # argmax; for two classes one comparison (ties: the first class)
+                pc = (proba[:, 1] > proba[:, 0]).astype(np.int64) if k == 2 else proba.argmax(axis=1)
             else:
                 pc = (score > 0).astype(np.int64) if score.ndim == 1 else score.argmax(axis=1)
             inputs[name] = (pc, proba, score)

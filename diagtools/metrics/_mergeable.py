@@ -1,5 +1,9 @@
 """Mergeable classification statistics with the Poisson bootstrap keyed by row position.
 
+This is the row-level bootstrap, used for multiclass scores; binary and label-only classifiers
+draw the same bootstrap per cell of these statistics after the merge
+(:mod:`diagtools.metrics._cells`), at a cost that does not grow with the rows.
+
 The statistics of a chunk of rows are a matrix ``sums`` of shape ``(m, 1 + n_boot)``: column 0
 holds the sums under unit weights (the point estimates), column ``r`` the sums under the
 Poisson(1) weights of resample ``r`` (:func:`diagtools._stats.poisson_weights`, a pure function
@@ -143,21 +147,6 @@ def design(lay: Layout, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | Non
     v = np.concatenate([np.broadcast_to(np.asarray(x, dtype=float), (n,)) for _, _, x in entries])
     c = np.tile(np.arange(n), len(entries))
     return sparse.csr_matrix((v, (r, c)), shape=(lay.m, n))
-
-
-def unit_sums(lay: Layout, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None,
-              score: np.ndarray | None) -> np.ndarray:
-    """The statistics under unit weights, shape ``(m,)``: one ``bincount`` per block, no design matrix."""
-    out = np.zeros(lay.m)
-    n = len(y)
-    for block, offset, value in _entries(lay, y, pred, proba, score):
-        sl = lay.prep.blocks[block]
-        w = None if np.isscalar(value) else value
-        if np.isscalar(offset):
-            out[sl.start + offset] += n * value if w is None else w.sum()
-        else:
-            out[sl] += np.bincount(offset, weights=w, minlength=sl.stop - sl.start)[: sl.stop - sl.start]
-    return out
 
 
 def chunk_sums(lay: Layout, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None,
