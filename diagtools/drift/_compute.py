@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diagtools._sources import CHUNK_ROWS
 from diagtools._stats import benjamini_hochberg, wilson_interval
 from diagtools._validation import (
     check_columns,
@@ -81,8 +82,8 @@ def _check_inputs(reference: Any, current: Any, alpha: float, n_boot: int, confi
     for name, data in (("reference", reference), ("current", current)):
         if not isinstance(data, (pd.DataFrame, DriftProfile)):
             raise DiagnosticInputError(
-                f"{name} must be a pandas DataFrame or a DriftProfile, got {type(data).__name__}. "
-                "Convert it, e.g. pd.DataFrame(X)."
+                f"{name} must be a pandas DataFrame or a DriftProfile (for large data: a dask DataFrame or a "
+                f"parquet/CSV path), got {type(data).__name__}. Convert it, e.g. pd.DataFrame(X)."
             )
         if isinstance(data, pd.DataFrame) and len(data) == 0:
             raise DiagnosticInputError(f"{name} is empty (0 rows). Pass at least one row of data.")
@@ -108,15 +109,18 @@ def detect_drift(
     confidence: float = 0.95,
     random_state: int = 0,
     progress: bool | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> DriftResult:
     """Test every column for drift between a reference and a current window.
 
     Parameters
     ----------
-    reference : DataFrame or DriftProfile
-        Data the model was validated on, or its saved profile (:func:`profile_data`).
-    current : DataFrame or DriftProfile
-        The window to check.
+    reference : DataFrame, DriftProfile, dask DataFrame or str
+        Data the model was validated on, or its saved profile (:func:`profile_data`), or a
+        large window: a ``dask.dataframe`` DataFrame or a parquet / CSV file, folder or glob
+        (read in chunks of ``chunk_rows`` rows).
+    current : DataFrame, DriftProfile, dask DataFrame or str
+        The window to check (same forms).
     columns : sequence of str, optional
         Columns to test (default: every column of ``reference`` except ``target``).
     model : object, optional
@@ -146,7 +150,10 @@ def detect_drift(
     random_state : int, default=0
         Seed of every random step.
     progress : bool, optional
-        Progress bar over columns (default: when there are more than 50 columns).
+        Progress bar over columns (default: when there are more than 50 columns); on the
+        sketch path, a bar over chunks (default: with dask or files).
+    chunk_rows : int, default=250_000
+        Rows per chunk when a window is read from files.
 
     Returns
     -------
@@ -175,6 +182,16 @@ def detect_drift(
     or categories, with 1e-4 in empty bins. Everything is computed from the windows' profiles
     (sorted values and counts), which merge across chunks.
 
+    **Large windows** (a dask DataFrame or files for either window, or two DataFrames with
+    1,000,000 rows or more in one of them and no ``model``) take the sketch path: per-column
+    sketches that merge by addition (value counts; numeric histograms on common bin edges from
+    a hash-chosen sample, plus exact counts, min, max and sums), the same on every back end
+    and partitioning. Counts, means, missing rates, chi-square and Jensen-Shannon are exact;
+    KS and Wasserstein come from 1,000 quantile bins, each within a bound stated in its
+    ``note`` and in ``params["sketch"]["bounds"]`` (at most about one bin's share for KS), and
+    a finding names any column whose flag could change inside those bounds. The domain
+    classifier is fitted on 50,000 hash-chosen rows per window. ``model`` needs DataFrames.
+
     Examples
     --------
     >>> from diagtools.datasets import load_loans
@@ -184,6 +201,13 @@ def detect_drift(
     >>> sorted(res.drifted_columns)
     ['credit_score', 'income', 'purpose']
     """
+    from diagtools.drift._large import detect_drift_sketch, use_sketches
+
+    if use_sketches(reference, current, model):
+        return detect_drift_sketch(reference, current, columns=columns, model=model, target=target, alpha=alpha,
+                                   thresholds=_resolve_thresholds(effect_threshold),
+                                   domain_classifier=domain_classifier, n_boot=n_boot, confidence=confidence,
+                                   random_state=random_state, progress=progress, chunk_rows=chunk_rows)
     _check_inputs(reference, current, alpha, n_boot, confidence)
     check_random_state(random_state)
     thr = _resolve_thresholds(effect_threshold)

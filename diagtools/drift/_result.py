@@ -213,6 +213,7 @@ class DriftResult(Result):
         out += self._column_findings(summary, all_missing, alpha)
         out += self._domain_findings()
         out += self._model_findings(summary, alpha)
+        out += self._sketch_findings()
         if not self.drifted_columns:
             out.append(Finding("drift", "info", f"No column drifted (of {summary['kind'].ne('prediction').sum()} tested)", ""))
         return rank_findings(out)
@@ -305,6 +306,34 @@ class DriftResult(Result):
                                f"Column {r.column}: missing-value rate changed by {signed(r.estimate, as_percent=True)}"
                                f"{_span(r.ci_low, r.ci_high, lambda v: signed(v, as_percent=True))}, "
                                f"{q_value(r.q_value)}", "", {"column": r.column}))
+        return out
+
+    def _sketch_findings(self) -> list[Finding]:
+        """Large data: how the statistics were computed, and any flag that rests inside a bound."""
+        sk = self.params.get("sketch")
+        if not sk:
+            return []
+        backends = ", ".join(f"{w}: {b}" for w, b in sk["backend"].items())
+        out = [Finding(
+            "drift", "info",
+            f"Drift statistics from mergeable sketches ({backends}): KS within {number(sk['max_ks_bound'])} and "
+            f"normalised Wasserstein within {number(sk['max_wasserstein_bound'])} of the exact values",
+            f"Numeric columns on {sk['bins']:,} quantile bins with common edges; counts, means, missing rates, "
+            "chi-square and Jensen-Shannon are exact"
+            + (f"; columns {', '.join(sk['hashed_columns'])} hashed into buckets" if sk["hashed_columns"] else "")
+            + ". Each column's bound is in params['sketch']['bounds'].",
+            {"bounds": sk["bounds"]},
+        )]
+        for col in sk["uncertain_flags"]:
+            b = sk["bounds"].get(col, {})
+            out.append(Finding(
+                "drift", "medium",
+                f"Column {col}: its drift flag could change within the sketch's error bounds "
+                f"(KS D within {number(b.get('ks_stat', np.nan))}, Wasserstein within "
+                f"{number(b.get('wasserstein_norm', np.nan))})",
+                "The statistic is close to its threshold: compute this column exactly (load it in memory) "
+                "before acting on the flag.", {"column": col},
+            ))
         return out
 
     def _domain_findings(self) -> list[Finding]:

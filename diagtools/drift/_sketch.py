@@ -1,0 +1,212 @@
+"""Mergeable per-column sketches of a data window: the statistics of large-data drift.
+
+A :class:`WindowSketch` holds, per column, what every drift statistic of
+:mod:`diagtools.drift._sketch_stats` needs, and merges by addition:
+
+- **numeric** (and datetime as seconds, timedelta as seconds, bool as 0/1 when numeric):
+  exact ``n_rows``, ``n_missing``, ``n_infinite``, ``min``, ``max``, sums of ``x - pivot`` and
+  of its square (``pivot``: the median of the sample, so the variance does not cancel for
+  large offsets such as dates in seconds), and counts on COMMON bin edges: bin ``j`` is
+  ``(e[j-1], e[j]]`` (bin 0 ``(-inf, e[0]]``, the last ``(e[-1], inf)``), plus how many
+  values fall exactly on each right edge (so columns with fewer distinct values than bins
+  are exact);
+- **categorical** (strings, bools, categories): value counts, exact up to
+  :data:`MAX_CATEGORIES` distinct values; a wider column (IDs, free codes) is hashed into
+  :data:`HASH_BUCKETS` buckets (the hash treats both windows alike, as the domain classifier
+  already does). The switch happens at the chunk or merge that crosses the limit, so the
+  final sketch is the same for any partitioning.
+
+The edges come from a first pass: a sample of the rows with the smallest hash of their
+global row position (a bottom-k sample, the same rows whatever the partitioning) of both
+windows; the edges are :data:`SKETCH_BINS` + 1 quantiles of the pooled sample (values that
+occur in it), so each bin holds about ``1 / SKETCH_BINS`` of the rows of either window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from diagtools._stats import _splitmix64
+from diagtools.drift._profile import VALUE_KINDS, column_kind, numeric_values
+from diagtools.errors import DiagnosticInputError
+
+#: Fine bins of a numeric column (their edges are quantiles of the pooled sample).
+SKETCH_BINS = 1_000
+#: Rows per window of the sample that fixes the bin edges.
+SAMPLE_ROWS = 100_000
+#: Distinct values of a categorical column kept exactly; above, values are hashed.
+MAX_CATEGORIES = 10_000
+#: Buckets of a hashed categorical column.
+HASH_BUCKETS = 1_024
+#: Salt of each window's row hash, so the two windows' samples are independent.
+SALTS = {"reference": 1, "current": 2}
+
+
+def row_keys(first_row: int, n: int, salt: int) -> np.ndarray:
+    """A 64-bit hash of each global row position (independent of the partitioning)."""
+    rows = np.arange(first_row, first_row + n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return _splitmix64(rows * np.uint64(0x9E3779B97F4A7C15) + np.uint64(salt))
+
+
+def sample_pass(src: Any, columns: list[str], window: str, rows: int, *, progress: bool) -> pd.DataFrame:
+    """The ``rows`` rows with the smallest row hash (all rows when fewer), in hash order."""
+    salt = SALTS[window]
+
+    def stats(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
+        keys = row_keys(first_row, len(frame), salt)
+        idx = np.argpartition(keys, rows - 1)[:rows] if len(frame) > rows else np.arange(len(frame))
+        out = frame.iloc[idx].reset_index(drop=True)
+        out["__key"] = keys[idx]
+        return out
+
+    def merge(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        both = pd.concat([a, b], ignore_index=True)
+        return both.nsmallest(rows, "__key") if len(both) > rows else both
+
+    out = src.run(columns, stats, merge, progress=progress, desc=f"detect_drift: {window} sample")
+    return out.sort_values("__key", kind="stable").reset_index(drop=True)
+
+
+def common_edges(samples: list[np.ndarray], bins: int = SKETCH_BINS) -> np.ndarray:
+    """``bins + 1`` quantiles of the pooled finite sample values (values that occur), unique."""
+    v = np.concatenate([s[np.isfinite(s)] for s in samples])
+    if len(v) == 0:
+        return np.empty(0)
+    return np.unique(np.quantile(v, np.linspace(0.0, 1.0, bins + 1), method="inverted_cdf"))
+
+
+@dataclass(frozen=True)
+class ColumnSketch:
+    """Mergeable statistics of one column (see the module docstring)."""
+
+    kind: str
+    n_rows: int
+    n_missing: int
+    n_infinite: int = 0
+    counts: np.ndarray | None = None  # numeric: per bin (len(edges) + 1)
+    at_edge: np.ndarray | None = None  # numeric: values equal to each bin's right edge
+    vmin: float = np.inf
+    vmax: float = -np.inf
+    s1: float = 0.0  # sum of (x - pivot)
+    s2: float = 0.0  # sum of (x - pivot) ** 2
+    categories: dict[str, int] = field(default_factory=dict)
+    hashed: bool = False
+
+    @property
+    def n(self) -> int:
+        """Finite non-missing values (numeric) or non-missing values (categorical)."""
+        return self.n_rows - self.n_missing - self.n_infinite
+
+    def merge(self, other: ColumnSketch) -> ColumnSketch:
+        """The sketch of both chunks together."""
+        common = {"kind": self.kind, "n_rows": self.n_rows + other.n_rows,
+                  "n_missing": self.n_missing + other.n_missing, "n_infinite": self.n_infinite + other.n_infinite}
+        if self.kind in VALUE_KINDS:
+            return ColumnSketch(**common, counts=self.counts + other.counts, at_edge=self.at_edge + other.at_edge,
+                                vmin=min(self.vmin, other.vmin), vmax=max(self.vmax, other.vmax),
+                                s1=self.s1 + other.s1, s2=self.s2 + other.s2)
+        a, b = self, other
+        if a.hashed != b.hashed:  # one side crossed the limit: hash the other the same way
+            a, b = hash_categories(a), hash_categories(b)
+        cats = dict(a.categories)
+        for k, v in b.categories.items():
+            cats[k] = cats.get(k, 0) + v
+        out = ColumnSketch(**common, categories=cats, hashed=a.hashed)
+        return hash_categories(out) if not out.hashed and len(cats) > MAX_CATEGORIES else out
+
+
+def _bucket(values: np.ndarray) -> np.ndarray:
+    return (pd.util.hash_array(values.astype(object)) % np.uint64(HASH_BUCKETS)).astype(np.int64)
+
+
+def hash_categories(sk: ColumnSketch) -> ColumnSketch:
+    """The same categorical sketch with its values hashed into :data:`HASH_BUCKETS` buckets."""
+    if sk.hashed:
+        return sk
+    keys = np.array(list(sk.categories), dtype=object)
+    counts = np.array(list(sk.categories.values()), dtype=np.int64)
+    per = np.bincount(_bucket(keys), weights=counts, minlength=HASH_BUCKETS) if len(keys) else np.zeros(HASH_BUCKETS)
+    cats = {f"#{b:04d}": int(c) for b, c in enumerate(per) if c > 0}
+    return ColumnSketch(sk.kind, sk.n_rows, sk.n_missing, sk.n_infinite, categories=cats, hashed=True)
+
+
+@dataclass(frozen=True)
+class WindowSketch:
+    """Per-column sketches of one window, in column order; merges by addition."""
+
+    columns: dict[str, ColumnSketch]
+    n_rows: int
+
+    def merge(self, other: WindowSketch) -> WindowSketch:
+        """The sketch of both chunks together."""
+        return WindowSketch({c: s.merge(other.columns[c]) for c, s in self.columns.items()},
+                            self.n_rows + other.n_rows)
+
+
+def _numeric_sketch(values: np.ndarray, kind: str, edges: np.ndarray, pivot: float) -> ColumnSketch:
+    n_rows = len(values)
+    missing = np.isnan(values)
+    finite = np.isfinite(values)
+    x = values[finite] if not finite.all() else values
+    n_missing = int(missing.sum())
+    n_inf = n_rows - n_missing - len(x)
+    if len(edges):
+        idx = np.searchsorted(edges, x, side="left")  # bin j = (e[j-1], e[j]]
+        counts = np.bincount(idx, minlength=len(edges) + 1)
+        inner = idx < len(edges)
+        on_edge = np.zeros(len(x), dtype=bool)
+        on_edge[inner] = x[inner] == edges[idx[inner]]
+        at_edge = np.bincount(idx[on_edge], minlength=len(edges) + 1)
+    else:  # no finite value in either sample: one bin
+        counts = np.array([len(x)])
+        at_edge = np.zeros(1, dtype=np.int64)
+    d = x - pivot
+    return ColumnSketch(kind, n_rows, n_missing, n_inf, counts=counts.astype(np.int64), at_edge=at_edge.astype(np.int64),
+                        vmin=float(x.min()) if len(x) else np.inf, vmax=float(x.max()) if len(x) else -np.inf,
+                        s1=float(d.sum()), s2=float(np.dot(d, d)))
+
+
+def _categorical_sketch(series: pd.Series, kind: str) -> ColumnSketch:
+    vc = series.value_counts(dropna=True, sort=False)
+    cats: dict[str, int] = {}
+    for k, v in vc.items():
+        if v > 0:
+            key = str(k)
+            cats[key] = cats.get(key, 0) + int(v)
+    n_missing = int(series.isna().sum())
+    sk = ColumnSketch(kind, len(series), n_missing, categories=cats)
+    return hash_categories(sk) if len(cats) > MAX_CATEGORIES else sk
+
+
+def window_stats(columns: list[str], kinds: dict[str, str], edges: dict[str, np.ndarray],
+                 pivots: dict[str, float], window: str):
+    """``stats(frame, first_row)`` of one chunk of a window, for :meth:`Source.run`."""
+
+    def stats(frame: pd.DataFrame, first_row: int) -> WindowSketch:
+        out = {}
+        for c in columns:
+            s = frame[c]
+            if kinds[c] in VALUE_KINDS:
+                try:
+                    values = numeric_values(s)
+                except (TypeError, ValueError) as exc:
+                    raise DiagnosticInputError(
+                        f"{window}: column {c!r} holds values that are not {kinds[c]} (near row {first_row:,}) "
+                        "but is in the reference. Pass the same column types in both windows."
+                    ) from exc
+                out[c] = _numeric_sketch(values, kinds[c], edges[c], pivots[c])
+            else:
+                out[c] = _categorical_sketch(s, kinds[c])
+        return WindowSketch(out, len(frame))
+
+    return stats
+
+
+def sample_kinds(sample: pd.DataFrame, columns: list[str]) -> dict[str, str]:
+    """Each column's kind from the dtypes of a window's sample."""
+    return {c: column_kind(sample[c]) for c in columns}
