@@ -138,7 +138,7 @@ def test_parquet_and_dask_give_the_same_result(windows, sketched, tmp_path, monk
     assert files.params["sketch"]["backend"] == {"reference": "chunked", "current": "chunked"}
     _same(files, sketched)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster):
         for parts in (8, 3, 1):
             r, c = write(parts) if parts != 3 else (str(tmp_path / "ref3" / "*.parquet"), str(tmp_path / "cur3"))
             res = _run(dd.read_parquet(r), dd.read_parquet(c))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,16 +26,37 @@ from diagtools.drift._tests import (
 _PLOT_BINS = 30
 
 
-def column_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfile, thr: dict[str, float],
-                 confidence: float) -> tuple[list[list[Any]], dict[str, Any]]:
-    """Frame rows of one column (q-values and flags are filled in later) and extra info."""
-    n_r, n_c = ref.n, cur.n
-    rows: list[list[Any]] = []
+def row_adder(rows: list[list[Any]], col: str, kind: str, n_r: int, n_c: int) -> Callable[..., None]:
+    """``add(statistic, estimate, lo, hi, p, t, note)``: append one frame row of a column to ``rows``."""
     nan = np.nan
 
     def add(stat: str, est: float, lo: float = nan, hi: float = nan, p: float = nan, t: float = nan, note: str = "") -> None:
         rows.append(frame_row(col, kind, stat, est, lo, hi, p_value=p, threshold=t, n_reference=n_r, n_current=n_c,
                               note=note))
+
+    return add
+
+
+def add_mean_shift(add: Callable[..., None], means_vars: Callable[[], tuple[tuple[float, float], ...]],
+                   n: tuple[int, int], scale: float, confidence: float) -> None:
+    """The ``mean_shift_sd`` row: (current - reference mean) / reference SD, with a normal interval."""
+    n_r, n_c = n
+    if n_r > 1 and n_c > 1:
+        (m0, v0), (m1, v1) = means_vars()
+        se = np.sqrt(v0 / n_r + v1 / n_c) / scale
+        z = sps.norm.ppf(0.5 + confidence / 2)
+        est = (m1 - m0) / scale
+        add("mean_shift_sd", est, est - z * se, est + z * se)
+    else:
+        add("mean_shift_sd", np.nan, note="too few values")
+
+
+def column_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfile, thr: dict[str, float],
+                 confidence: float) -> tuple[list[list[Any]], dict[str, Any]]:
+    """Frame rows of one column (q-values and flags are filled in later) and extra info."""
+    n_r, n_c = ref.n, cur.n
+    rows: list[list[Any]] = []
+    add = row_adder(rows, col, kind, n_r, n_c)
 
     extra: dict[str, Any] = {}
     if kind in ("numeric", "prediction", "datetime"):
@@ -42,14 +64,8 @@ def column_rows(col: str, kind: str, ref: ColumnProfile, cur: ColumnProfile, thr
         add("ks_stat", s["ks_stat"], p=s["ks_p"], note=s["note"])
         add("wasserstein_norm", s["wasserstein_norm"], t=thr["numeric"], note=s["note"])
         add("psi", s["psi"])
-        if n_r > 1 and n_c > 1:
-            (m0, v0), (m1, v1) = safe_mean_var(ref.values), safe_mean_var(cur.values)
-            se = np.sqrt(v0 / n_r + v1 / n_c) / s["scale"]
-            z = sps.norm.ppf(0.5 + confidence / 2)
-            est = (m1 - m0) / s["scale"]
-            add("mean_shift_sd", est, est - z * se, est + z * se)
-        else:
-            add("mean_shift_sd", nan, note="too few values")
+        add_mean_shift(add, lambda: (safe_mean_var(ref.values), safe_mean_var(cur.values)), (n_r, n_c), s["scale"],
+                       confidence)
     else:
         s = categorical_stats(ref, cur)
         add("chi2_stat", s["chi2_stat"], p=s["chi2_p"], note=s["note"])

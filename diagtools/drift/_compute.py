@@ -219,16 +219,7 @@ def detect_drift(
         reference, _ = string_columns(reference, "reference")
     if isinstance(current, pd.DataFrame):
         current, _ = string_columns(current, "current")
-    if target is not None:
-        target = column_label(target)
-    if columns is not None:
-        columns = [column_label(c) for c in ([columns] if isinstance(columns, str) else columns)]
-        if not columns:
-            raise DiagnosticInputError("columns is empty. Pass at least one column to test, or columns=None for all.")
-    if domain_classifier is not None and not isinstance(domain_classifier, (bool, np.bool_)):
-        raise DiagnosticInputError(
-            f"domain_classifier must be True, False or None (automatic), got {domain_classifier!r}."
-        )
+    columns, target = normalise_names(columns, target, domain_classifier)
     frames = {"reference": reference, "current": current}
     cols = _tested_columns(frames, columns, target)
     both_frames = all(isinstance(d, pd.DataFrame) for d in frames.values())
@@ -315,6 +306,21 @@ def detect_drift(
         domain=domain, domain_importance=importance, metrics=metrics_frame, regions=regions_frame,
         target_shift=target_shift,
     )
+
+
+def normalise_names(columns: Any, target: Any, domain_classifier: Any) -> tuple[list[str] | None, str | None]:
+    """``columns`` and ``target`` as text labels; a bad ``domain_classifier`` or empty ``columns`` raises."""
+    if target is not None:
+        target = column_label(target)
+    if columns is not None:
+        columns = [column_label(c) for c in ([columns] if isinstance(columns, str) else columns)]
+        if not columns:
+            raise DiagnosticInputError("columns is empty. Pass at least one column to test, or columns=None for all.")
+    if domain_classifier is not None and not isinstance(domain_classifier, (bool, np.bool_)):
+        raise DiagnosticInputError(
+            f"domain_classifier must be True, False or None (automatic), got {domain_classifier!r}."
+        )
+    return columns, target
 
 
 def _tested_columns(frames: dict[str, Any], columns: list[str] | None, target: str | None) -> list[str]:

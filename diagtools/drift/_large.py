@@ -27,11 +27,11 @@ from scipy import stats as sps
 from diagtools._format import DAY, timestamp
 from diagtools._sources import CHUNK_ROWS, as_source, is_dask_frame
 from diagtools._stats import benjamini_hochberg
-from diagtools._validation import check_int, check_probability, check_random_state, column_label
+from diagtools._validation import check_int, check_probability, check_random_state
 from diagtools.drift import _sketch as S
-from diagtools.drift._columns import column_rows, distribution_rows
+from diagtools.drift._columns import add_mean_shift, column_rows, distribution_rows, row_adder
 from diagtools.drift._profile import VALUE_KINDS, ColumnProfile, DriftProfile, numeric_values
-from diagtools.drift._result import FRAME_COLUMNS, DriftResult, empty_part, frame_row
+from diagtools.drift._result import FRAME_COLUMNS, DriftResult, empty_part
 from diagtools.drift._sketch_stats import mean_var, numeric_sketch_stats, quantile_from_sketch
 from diagtools.drift._tests import category_table, missing_rate_change
 from diagtools.errors import DiagnosticInputError
@@ -57,7 +57,7 @@ def use_sketches(reference: Any, current: Any, model: Any) -> bool:
     return model is None and len(frames) == 2 and max(len(d) for d in frames) >= SKETCH_ROWS
 
 
-def _check(reference: Any, current: Any, model: Any, columns: Any, target: Any) -> tuple[list[str] | None, str | None]:
+def _check(reference: Any, current: Any, model: Any, columns: Any, target: Any, domain_classifier: Any) -> tuple[list[str] | None, str | None]:
     for name, data in (("reference", reference), ("current", current)):
         if isinstance(data, DriftProfile):
             raise DiagnosticInputError(
@@ -69,13 +69,9 @@ def _check(reference: Any, current: Any, model: Any, columns: Any, target: Any) 
             "model= needs both windows in memory (pandas DataFrames); with a dask DataFrame or files, add the "
             "model's score as a column and test it, or pass pandas DataFrames."
         )
-    if target is not None:
-        target = column_label(target)
-    if columns is not None:
-        columns = [column_label(c) for c in ([columns] if isinstance(columns, str) else columns)]
-        if not columns:
-            raise DiagnosticInputError("columns is empty. Pass at least one column to test, or columns=None for all.")
-    return columns, target
+    from diagtools.drift._compute import normalise_names
+
+    return normalise_names(columns, target, domain_classifier)
 
 
 def detect_drift_sketch(
@@ -84,14 +80,12 @@ def detect_drift_sketch(
     random_state: int, progress: bool | None, chunk_rows: int = CHUNK_ROWS,
 ) -> DriftResult:
     """The large-data path of :func:`~diagtools.drift.detect_drift` (same result type and rules)."""
-    columns, target = _check(reference, current, model, columns, target)
+    columns, target = _check(reference, current, model, columns, target, domain_classifier)
     check_probability(alpha, "alpha")
     check_int(n_boot, "n_boot", low=1, hint="Use e.g. n_boot=200.")
     check_probability(confidence, "confidence")
     check_random_state(random_state)
     chunk_rows = check_int(chunk_rows, "chunk_rows", low=1, hint="Use e.g. chunk_rows=250_000.")
-    if domain_classifier is not None and not isinstance(domain_classifier, (bool, np.bool_)):
-        raise DiagnosticInputError(f"domain_classifier must be True, False or None (automatic), got {domain_classifier!r}.")
     src = {"reference": as_source(reference, "reference", chunk_rows=chunk_rows),
            "current": as_source(current, "current", chunk_rows=chunk_rows)}
     if target is not None:
@@ -216,12 +210,7 @@ def _numeric_rows(col: str, kind: str, ref: S.ColumnSketch, cur: S.ColumnSketch,
     """Frame rows of one numeric / datetime column, in the in-memory order, and its statistics."""
     n_r, n_c = ref.n, cur.n
     rows: list[list[Any]] = []
-    nan = np.nan
-
-    def add(stat: str, est: float, lo: float = nan, hi: float = nan, p: float = nan, t: float = nan, note: str = "") -> None:
-        rows.append(frame_row(col, kind, stat, est, lo, hi, p_value=p, threshold=t, n_reference=n_r, n_current=n_c,
-                              note=note))
-
+    add = row_adder(rows, col, kind, n_r, n_c)
     s = numeric_sketch_stats(ref, cur, edges, pivot)
 
     def with_bound(b: float) -> str:
@@ -232,14 +221,8 @@ def _numeric_rows(col: str, kind: str, ref: S.ColumnSketch, cur: S.ColumnSketch,
     add("ks_stat", s["ks_stat"], p=s["ks_p"], note=with_bound(s["ks_bound"]))
     add("wasserstein_norm", s["wasserstein_norm"], t=thr["numeric"], note=with_bound(s["wasserstein_bound"]))
     add("psi", s["psi"], note="reference deciles snapped to the sketch's bin edges" if np.isfinite(s["psi"]) else "")
-    if n_r > 1 and n_c > 1:
-        (m0, v0, _), (m1, v1, _) = mean_var(ref, pivot), mean_var(cur, pivot)
-        se = np.sqrt(v0 / n_r + v1 / n_c) / s["scale"]
-        z = sps.norm.ppf(0.5 + confidence / 2)
-        est = (m1 - m0) / s["scale"]
-        add("mean_shift_sd", est, est - z * se, est + z * se)
-    else:
-        add("mean_shift_sd", nan, note="too few values")
+    add_mean_shift(add, lambda: tuple(mean_var(w, pivot)[:2] for w in (ref, cur)), (n_r, n_c), s["scale"],
+                   confidence)
     if kind == "datetime" and n_r and n_c:
         span = max(ref.vmax, cur.vmax) - min(ref.vmin, cur.vmin)
         ranges = (f"reference {timestamp(ref.vmin, span=span)} to {timestamp(ref.vmax, span=span)}, "
