@@ -195,6 +195,68 @@ def write_files(folder: Path, rows: int, parts: int = 8) -> str:
     return str(folder / "*.parquet")
 
 
+def drift_step(rows: int, kind: str = "", queue: Any = None) -> list[tuple[str, ...]]:
+    """``detect_drift`` on ``rows`` vs ``rows`` in-memory rows x 20 columns (16 numeric, 4 categorical; drift
+    planted in 2) against a numpy floor: ``np.histogram`` of each numeric column of both windows on the
+    sketch's 1,000 quantile-bin edges and ``np.bincount`` of each categorical one. Called with a ``kind``,
+    it is the child that runs one step (fresh process, own peak RSS); without, it runs the steps.
+    """
+    if queue is None:
+        ctx = mp.get_context("spawn")
+        out, floor = [], None
+        for step in ("drift floor", "detect_drift", "detect_drift (no domain classifier)"):
+            q = ctx.Queue()
+            proc = ctx.Process(target=drift_step, args=(rows, step, q))
+            proc.start()
+            sec, rss, note = q.get()
+            proc.join()
+            floor = sec if step == "drift floor" else floor
+            out.append((step, f"{rows:,} vs {rows:,}", "memory", f"{sec:.2f}", f"{rss:,.0f}",
+                        "1x" if step == "drift floor" else f"{sec / floor:,.1f}x drift floor", note))
+            print(f"  done: {step}: {sec:.2f} s", file=sys.stderr, flush=True)
+        return out
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    windows = []
+    for seed in (0, 1):
+        rng = np.random.default_rng(seed)
+        cols = {f"x{j}": (rng.normal(size=rows) if j % 3 == 0 else rng.lognormal(0.0, 0.5, rows) if j % 3 == 1
+                          else rng.integers(0, 100, rows).astype(float)) for j in range(16)}
+        cols |= {f"c{j}": pd.Categorical.from_codes(rng.integers(0, 5 + 10 * j, rows), [f"v{i}" for i in range(5 + 10 * j)])
+                 for j in range(4)}
+        frame = pd.DataFrame(cols)
+        if seed:  # planted drift: a mean shift and a new category mix
+            frame["x0"] += 0.3
+            frame["c0"] = pd.Categorical.from_codes(rng.choice(5, rows, p=[0.4, 0.3, 0.1, 0.1, 0.1]), frame["c0"].cat.categories)
+        windows.append(frame)
+    ref, cur = windows
+    if kind == "drift floor":
+        numeric = [c for c in ref.columns if c.startswith("x")]
+        edges = {c: np.unique(np.quantile(np.concatenate([ref[c].to_numpy()[:100_000], cur[c].to_numpy()[:100_000]]),
+                                          np.linspace(0, 1, 1001))) for c in numeric}
+        t = time.perf_counter()
+        for frame in (ref, cur):
+            for c in ref.columns:
+                if c in edges:
+                    np.histogram(frame[c].to_numpy(), bins=edges[c])
+                else:
+                    np.bincount(frame[c].cat.codes.to_numpy())
+        sec, note = time.perf_counter() - t, "np.histogram / np.bincount of every column, both windows"
+    else:
+        from diagtools.drift import detect_drift
+
+        t = time.perf_counter()
+        res = detect_drift(ref, cur, progress=False, domain_classifier=kind == "detect_drift")
+        sec = time.perf_counter() - t
+        sk = res.params.get("sketch", {"max_ks_bound": 0.0})  # below 1M rows: the exact path
+        note = (f"drifted {sorted(res.drifted_columns)}; KS within {sk['max_ks_bound']:.4f}"
+                + (f"; domain AUC {res.domain['auc']:.3f} on {res.domain.get('n', 0) // 2:,} rows/window"
+                   if res.domain else ""))
+    queue.put((sec, _rss_mb(), note))
+    return []
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the in-memory steps")
@@ -202,6 +264,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n-boot", type=int, default=1_000)
     parser.add_argument("--evaluate-rows", type=int, default=2_000_000)
     parser.add_argument("--skip-evaluate", action="store_true")
+    parser.add_argument("--drift-rows", type=int, default=10_000_000, help="rows per window of the detect_drift step")
     ns = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         files = write_files(Path(tmp), ns.disk_rows)
@@ -226,9 +289,10 @@ def main(argv: list[str] | None = None) -> None:
                 ratio = f"{sec / base:,.1f}x " + ("floor" if backend == "memory" else "dask read")
             rows.append((kind, f"{n:,}", backend, f"{sec:.2f}", f"{rss:,.0f}", ratio, note))
             print(f"  done: {kind} / {backend}: {sec:.2f} s", file=sys.stderr, flush=True)
+        rows += drift_step(ns.drift_rows)
     frame = pd.DataFrame(rows, columns=["step", "rows", "back end", "seconds", "peak RSS MB", "ratio", "note"])
     print(f"bench_scale: --rows {ns.rows:,} --disk-rows {ns.disk_rows:,} --n-boot {ns.n_boot} "
-          f"--evaluate-rows {ns.evaluate_rows:,}")
+          f"--evaluate-rows {ns.evaluate_rows:,} --drift-rows {ns.drift_rows:,}")
     print(frame.to_string(index=False))
 
 

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from diagtools._format import DAY, timestamp
 from diagtools._sources import CHUNK_ROWS, as_source, is_dask_frame
@@ -32,7 +31,7 @@ from diagtools.drift import _sketch as S
 from diagtools.drift._columns import add_mean_shift, column_rows, distribution_rows, row_adder
 from diagtools.drift._profile import VALUE_KINDS, ColumnProfile, DriftProfile, numeric_values
 from diagtools.drift._result import FRAME_COLUMNS, DriftResult, empty_part
-from diagtools.drift._sketch_stats import mean_var, numeric_sketch_stats, quantile_from_sketch
+from diagtools.drift._sketch_stats import ks_pvalue, mean_var, numeric_sketch_stats, quantile_from_sketch
 from diagtools.drift._tests import category_table, missing_rate_change
 from diagtools.errors import DiagnosticInputError
 
@@ -279,9 +278,8 @@ def _uncertain_flags(frame: pd.DataFrame, ranges: dict[str, dict[str, Any]], thr
         for c, info in ranges.items():
             ks = (alt["column"] == c) & (alt["statistic"] == "ks_stat")
             ws = (alt["column"] == c) & (alt["statistic"] == "wasserstein_norm")
-            d = info["ks_stat"] if case == "lo" else info["ks_up"]
-            m, n = sorted([float(x) for x in info["n"]], reverse=True)
-            alt.loc[ks, "p_value"] = float(sps.kstwo.sf(d, np.round(m * n / (m + n))))
+            if case == "hi":  # the low case is the estimate itself: its p-value is in the frame
+                alt.loc[ks, "p_value"] = ks_pvalue(info["ks_up"], *info["n"])
             w = info["wasserstein_lo" if case == "lo" else "wasserstein_hi"]
             alt.loc[ws, "exceeds"] = bool(np.isfinite(w) and w >= thr["numeric"])
         alt["q_value"] = benjamini_hochberg(alt["p_value"].to_numpy(dtype=float))

@@ -42,6 +42,8 @@ SAMPLE_ROWS = 100_000
 MAX_CATEGORIES = 10_000
 #: Buckets of a hashed categorical column.
 HASH_BUCKETS = 1_024
+#: Values sorted at once when binning a numeric column.
+_BLOCK = 1 << 16
 #: Salt of each window's row hash, so the two windows' samples are independent.
 SALTS = {"reference": 1, "current": 2}
 
@@ -74,10 +76,12 @@ def sample_pass(src: Any, columns: list[str], window: str, rows: int, *, progres
 
 def common_edges(samples: list[np.ndarray], bins: int = SKETCH_BINS) -> np.ndarray:
     """``bins + 1`` quantiles of the pooled finite sample values (values that occur), unique."""
-    v = np.concatenate([s[np.isfinite(s)] for s in samples])
+    v = np.sort(np.concatenate([s[np.isfinite(s)] for s in samples]))
     if len(v) == 0:
         return np.empty(0)
-    return np.unique(np.quantile(v, np.linspace(0.0, 1.0, bins + 1), method="inverted_cdf"))
+    # the inverted-CDF quantiles of sorted values, by index (np.quantile partitions once per quantile)
+    idx = np.ceil(np.linspace(0.0, 1.0, bins + 1) * len(v)).astype(np.int64) - 1
+    return np.unique(v[np.clip(idx, 0, len(v) - 1)])
 
 
 @dataclass(frozen=True)
@@ -155,18 +159,17 @@ def _numeric_sketch(values: np.ndarray, kind: str, edges: np.ndarray, pivot: flo
     x = values[finite] if not finite.all() else values
     n_missing = int(missing.sum())
     n_inf = n_rows - n_missing - len(x)
-    if len(edges):
-        idx = np.searchsorted(edges, x, side="left")  # bin j = (e[j-1], e[j]]
-        counts = np.bincount(idx, minlength=len(edges) + 1)
-        inner = idx < len(edges)
-        on_edge = np.zeros(len(x), dtype=bool)
-        on_edge[inner] = x[inner] == edges[idx[inner]]
-        at_edge = np.bincount(idx[on_edge], minlength=len(edges) + 1)
-    else:  # no finite value in either sample: one bin
-        counts = np.array([len(x)])
-        at_edge = np.zeros(1, dtype=np.int64)
+    counts = np.zeros(len(edges) + 1, dtype=np.int64)
+    at_edge = np.zeros(len(edges) + 1, dtype=np.int64)
+    # Sorted blocks, then the edges searched in them (as np.histogram does): cache-friendly,
+    # and both the bin counts (e[j-1], e[j]] and the values on each edge come out of it.
+    for i in range(0, len(x), _BLOCK):
+        block = np.sort(x[i:i + _BLOCK])
+        right = np.searchsorted(block, edges, side="right")
+        counts += np.diff(np.concatenate([[0], right, [len(block)]]))
+        at_edge[:-1] += right - np.searchsorted(block, edges, side="left")
     d = x - pivot
-    return ColumnSketch(kind, n_rows, n_missing, n_inf, counts=counts.astype(np.int64), at_edge=at_edge.astype(np.int64),
+    return ColumnSketch(kind, n_rows, n_missing, n_inf, counts=counts, at_edge=at_edge,
                         vmin=float(x.min()) if len(x) else np.inf, vmax=float(x.max()) if len(x) else -np.inf,
                         s1=float(d.sum()), s2=float(np.dot(d, d)))
 
