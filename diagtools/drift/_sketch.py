@@ -153,25 +153,32 @@ class WindowSketch:
 
 
 def _numeric_sketch(values: np.ndarray, kind: str, edges: np.ndarray, pivot: float) -> ColumnSketch:
-    n_rows = len(values)
-    missing = np.isnan(values)
-    finite = np.isfinite(values)
-    x = values[finite] if not finite.all() else values
-    n_missing = int(missing.sum())
-    n_inf = n_rows - n_missing - len(x)
     counts = np.zeros(len(edges) + 1, dtype=np.int64)
     at_edge = np.zeros(len(edges) + 1, dtype=np.int64)
-    # Sorted blocks, then the edges searched in them (as np.histogram does): cache-friendly,
-    # and both the bin counts (e[j-1], e[j]] and the values on each edge come out of it.
-    for i in range(0, len(x), _BLOCK):
-        block = np.sort(x[i:i + _BLOCK])
-        right = np.searchsorted(block, edges, side="right")
-        counts += np.diff(np.concatenate([[0], right, [len(block)]]))
-        at_edge[:-1] += right - np.searchsorted(block, edges, side="left")
-    d = x - pivot
-    return ColumnSketch(kind, n_rows, n_missing, n_inf, counts=counts, at_edge=at_edge,
-                        vmin=float(x.min()) if len(x) else np.inf, vmax=float(x.max()) if len(x) else -np.inf,
-                        s1=float(d.sum()), s2=float(np.dot(d, d)))
+    n_missing = n_inf = 0
+    vmin, vmax, s1, s2 = np.inf, -np.inf, 0.0, 0.0
+    # One sorted block at a time (as np.histogram does): cache-friendly, and everything comes out
+    # of it: -inf first, then the finite values, +inf, NaN last; the bin counts (e[j-1], e[j]]
+    # and the values on each edge by searching the edges in it; min, max and sums on the block.
+    for i in range(0, len(values), _BLOCK):
+        block = np.sort(values[i:i + _BLOCK])
+        lo = int(np.searchsorted(block, -np.inf, side="right"))
+        hi = int(np.searchsorted(block, np.inf, side="left"))
+        finite_end = int(np.searchsorted(block, np.nan, side="left"))
+        n_missing += len(block) - finite_end
+        n_inf += lo + finite_end - hi
+        x = block[lo:hi]
+        if len(x) == 0:
+            continue
+        right = np.searchsorted(x, edges, side="right")
+        counts += np.diff(np.concatenate([[0], right, [len(x)]]))
+        at_edge[:-1] += right - np.searchsorted(x, edges, side="left")
+        vmin, vmax = min(vmin, float(x[0])), max(vmax, float(x[-1]))
+        d = x - pivot
+        s1 += float(d.sum())
+        s2 += float(np.dot(d, d))
+    return ColumnSketch(kind, len(values), n_missing, n_inf, counts=counts, at_edge=at_edge, vmin=vmin, vmax=vmax,
+                        s1=s1, s2=s2)
 
 
 def _categorical_sketch(series: pd.Series, kind: str) -> ColumnSketch:
