@@ -190,3 +190,22 @@ def test_report_on_a_local_dask_cluster(report_files, events):
     assert "The per-column slice table covers all 6,000 rows" in text
     accuracy = float(np.mean(model.predict(X.iloc[:6_000]) == y[:6_000]))
     assert f"Accuracy {accuracy:.3f}" in text
+
+
+@pytest.mark.slow
+def test_report_kernel_reaches_a_given_scheduler(report_files):
+    """``--scheduler ADDRESS``: the report's kernel (another process) sends its work to that cluster."""
+    distributed = pytest.importorskip("distributed")
+    out = report_files / "out" / "given.html"
+    argv = _report_argv(report_files, "--engine", "dask", "--n-boot", "20", "--sections", "metrics")
+    argv[argv.index("--out") + 1] = str(out)
+    # tcp (not the in-process transport) so that the kernel process can connect
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
+                                  dashboard_address=None) as cluster:
+        argv += ["--scheduler", cluster.scheduler_address]
+        assert _main(argv) == 0 and out.is_file()
+        ran = set(cluster.scheduler.task_prefixes)
+        executed = sum(w.state.executed_count for w in cluster.workers.values())
+    assert {"mapped", "merge"} <= ran, sorted(ran)  # the model per partition, merged on the cluster
+    assert executed >= 2 * 4  # at least the 4 partitions of each pass
+    assert "on the dask engine" in out.read_text()
