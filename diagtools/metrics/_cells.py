@@ -202,7 +202,11 @@ def _maps(pl: Plan, occupied: np.ndarray, cells: np.ndarray) -> list[tuple[Any, 
                 mrows.append(prep.blocks[name].start + (calib if name == "bin_conf" else np.zeros(len(u), np.int64)))
                 mcols.append(u)
                 means.append(mean)
-                vars_.append(np.maximum(s2 / n - mean * mean, 0.0))
+                # s2/n - mean**2 cancels: below 1e-9 of the mean square it is rounding (values equal
+                # up to ~5 digits, a share of the variance under 1e-9), which a sqrt would blow up
+                # into differences between chunkings
+                var = s2 / n - mean * mean
+                vars_.append(np.where(var > 1e-9 * (s2 / n), var, 0.0))
                 v += 1
         if prep.scored:
             rows.append(prep.blocks["auc1"].start + (bins - 1 - sbin) + bins * (y != 1))
