@@ -149,6 +149,25 @@ def test_parquet_and_dask_give_the_same_result(windows, sketched, tmp_path, monk
     assert set(mixed.drifted_columns) == DRIFTED
 
 
+def test_a_flag_inside_the_bounds_is_reported(monkeypatch):
+    monkeypatch.setattr(S, "SKETCH_BINS", 8)  # coarse bins: wide bounds
+    monkeypatch.setattr(_large, "SKETCH_ROWS", 1_000)
+    rng = np.random.default_rng(5)
+    ref = pd.DataFrame({"near": rng.normal(size=50_000), "far": rng.normal(size=50_000)})
+    cur = pd.DataFrame({"near": rng.normal(0.1, 1.0, 50_000), "far": rng.normal(1.0, 1.0, 50_000)})
+    res = _run(ref, cur, domain_classifier=False)
+    sk = res.params["sketch"]
+    w = res.frame.set_index(["column", "statistic"]).loc[("near", "wasserstein_norm")]
+    bound = sk["bounds"]["near"]["wasserstein_norm"]
+    assert w["estimate"] - bound < 0.1 <= w["estimate"] + bound  # the threshold lies inside the bound
+    assert sk["uncertain_flags"] == ["near"] and "far" in res.drifted_columns
+    exact = stats.wasserstein_distance(ref["near"], cur["near"]) / ref["near"].std(ddof=0)
+    assert abs(w["estimate"] - exact) <= bound
+    titles = [f.title for f in res.findings()]
+    assert any(t.startswith("Column near: its drift flag could change") for t in titles)
+    assert not any(t.startswith("Column far: its drift flag") for t in titles)
+
+
 def test_sketches_merge_the_same_for_any_split():
     rng = np.random.default_rng(3)
     x = pd.Series(rng.normal(size=9_000))

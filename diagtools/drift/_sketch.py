@@ -74,8 +74,10 @@ def sample_pass(src: Any, columns: list[str], window: str, rows: int, *, progres
     return out.sort_values("__key", kind="stable").reset_index(drop=True)
 
 
-def common_edges(samples: list[np.ndarray], bins: int = SKETCH_BINS) -> np.ndarray:
-    """``bins + 1`` quantiles of the pooled finite sample values (values that occur), unique."""
+def common_edges(samples: list[np.ndarray], bins: int | None = None) -> np.ndarray:
+    """``bins + 1`` (default :data:`SKETCH_BINS` + 1) quantiles of the pooled finite sample values
+    (values that occur), unique."""
+    bins = SKETCH_BINS if bins is None else bins
     v = np.sort(np.concatenate([s[np.isfinite(s)] for s in samples]))
     if len(v) == 0:
         return np.empty(0)
