@@ -3,7 +3,7 @@
 A :class:`WindowSketch` holds, per column, what every drift statistic of
 :mod:`diagtools.drift._sketch_stats` needs, and merges by addition:
 
-- **numeric** (and datetime as seconds, timedelta as seconds, bool as 0/1 when numeric):
+- **numeric** (datetimes as seconds since the epoch, timedeltas as seconds):
   exact ``n_rows``, ``n_missing``, ``n_infinite``, ``min``, ``max``, sums of ``x - pivot`` and
   of its square (``pivot``: the median of the sample, so the variance does not cancel for
   large offsets such as dates in seconds), and counts on COMMON bin edges: bin ``j`` is
@@ -19,11 +19,13 @@ A :class:`WindowSketch` holds, per column, what every drift statistic of
 The edges come from a first pass: a sample of the rows with the smallest hash of their
 global row position (a bottom-k sample, the same rows whatever the partitioning) of both
 windows; the edges are :data:`SKETCH_BINS` + 1 quantiles of the pooled sample (values that
-occur in it), so each bin holds about ``1 / SKETCH_BINS`` of the rows of either window.
+occur in it), so each bin holds about ``1 / SKETCH_BINS`` of the pooled rows (at most about
+twice that of either window).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,7 +198,7 @@ def _categorical_sketch(series: pd.Series, kind: str) -> ColumnSketch:
 
 
 def window_stats(columns: list[str], kinds: dict[str, str], edges: dict[str, np.ndarray],
-                 pivots: dict[str, float], window: str):
+                 pivots: dict[str, float], window: str) -> Callable[[pd.DataFrame, int], WindowSketch]:
     """``stats(frame, first_row)`` of one chunk of a window, for :meth:`Source.run`."""
 
     def stats(frame: pd.DataFrame, first_row: int) -> WindowSketch:
