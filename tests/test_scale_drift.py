@@ -149,6 +149,17 @@ def test_parquet_and_dask_give_the_same_result(windows, sketched, tmp_path, monk
     assert set(mixed.drifted_columns) == DRIFTED
 
 
+def test_csv_files_read_in_chunks_equal_in_memory(windows, tmp_path, monkeypatch):
+    monkeypatch.setattr(_large, "SKETCH_ROWS", 1_000)
+    cols = ["shifted", "lognormal", "count", "channel", "code"]
+    ref, cur = (w.iloc[:20_000][cols] for w in windows)
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    files = _run(str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv"), chunk_rows=7_000)
+    assert files.params["sketch"]["backend"] == {"reference": "chunked", "current": "chunked"}
+    _same(files, _run(ref, cur))
+
+
 def test_a_flag_inside_the_bounds_is_reported(monkeypatch):
     monkeypatch.setattr(S, "SKETCH_BINS", 8)  # coarse bins: wide bounds
     monkeypatch.setattr(_large, "SKETCH_ROWS", 1_000)
