@@ -22,6 +22,8 @@ columns (three categorical, two numeric).
 * **evaluate** with a fitted ``HistGradientBoostingClassifier`` and no training data on
   ``--evaluate-rows`` rows (auto-baselines fitted on a 50,000-row sample): its time against
   the model's own ``predict`` + ``predict_proba`` on the same rows.
+* **detect_drift** on ``--drift-rows`` vs ``--drift-rows`` in-memory rows (see
+  :func:`drift_step`), against its own numpy floor.
 
 Each step runs in a fresh process (``multiprocessing`` spawn), which reports its own peak RSS
 (``VmHWM``), so the chunked and dask rows show the memory of reading the files, not of
@@ -30,7 +32,7 @@ holding the arrays. Times are wall-clock on whatever machine runs it; compare th
 Usage::
 
     python benchmarks/bench_scale.py [--rows 10000000] [--disk-rows 50000000] [--n-boot 1000]
-                                     [--evaluate-rows 2000000] [--skip-evaluate]
+                                     [--evaluate-rows 2000000] [--skip-evaluate] [--drift-rows 10000000]
 """
 
 from __future__ import annotations
