@@ -67,7 +67,9 @@ def render_template(name: str, workdir: Path) -> Path:
     executed = workdir / name
     with _kernel_path():
         pm.execute_notebook(str(source), str(executed), kernel_name="python3", cwd=str(NOTEBOOKS),
-                            progress_bar=False, execution_timeout=600)
+                            progress_bar=False, execution_timeout=600,
+                            # a widget cell can otherwise wait out the timeout (diagtools/_notebook_client.py)
+                            kernel_manager_class="diagtools._notebook_client.SlicedKernelManager")
     return export_html(executed, workdir / (Path(name).stem + ".html"))
 
 
