@@ -23,10 +23,10 @@ WITH_EXERCISES = [nb for nb in NOTEBOOKS if nb.name != "case_study_customer_supp
 BUDGET_S = 60
 # Templates held to a looser, documented limit until the cause (outside the template) is fixed.
 OVER_BUDGET_S = {
-    # 62 s with one core busy: the report's optimisation section always spends its fixed 30 s
+    # 62-96 s with one core busy: the report's optimisation section always spends its fixed 30 s
     # (diagtools/report/_sections_model.py, OPTIMISATION_SECONDS) and its learning curves start two
-    # joblib workers (n_jobs=2) that fight the busy core (fit section 11.7 s).
-    "model_report.ipynb": 90,
+    # joblib workers (n_jobs=2) that fight the busy core (fit section 7-12 s).
+    "model_report.ipynb": 120,
 }
 _TIMES: dict[str, float] = {}
 
