@@ -197,7 +197,7 @@ def test_dask_backend_gives_identical_numbers():
     X, y = make_xy(1000)
     kwargs = dict(train_sizes=[0.3, 1.0], cv=3, n_jobs=2)
     default = learning_curve(DecisionTreeClassifier(max_depth=4, random_state=0), X, y, **kwargs)
-    with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster, \
+    with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=":0") as cluster, \
             distributed.Client(cluster), joblib.parallel_config(backend="dask"):
         on_dask = learning_curve(DecisionTreeClassifier(max_depth=4, random_state=0), X, y, **kwargs)
     cols = ["train_size", "fold", "train_score", "validation_score"]

@@ -183,12 +183,22 @@ def test_parquet_glob_and_csv_chunks_give_the_same_result(table, in_memory, tmp_
     _same(_evaluate(str(tmp_path / "small.csv"), chunk_rows=7_000), _evaluate(small))
 
 
+def test_point_estimates_only_on_files(table, tmp_path):
+    # n_boot=0 means point estimates only, on every back end (it once crashed on an empty reshape)
+    table.iloc[:40_000].to_parquet(tmp_path / "part.parquet")
+    kw = {"y_pred": "pred", "y_score": "score", "n_boot": 0, "progress": False}
+    files = evaluate_predictions("label", data=str(tmp_path / "part.parquet"), chunk_rows=9_999, **kw)
+    memory = evaluate_predictions("label", data=table.iloc[:40_000], **kw)
+    assert files.frame[["ci_low", "ci_high"]].isna().all().all()
+    pd.testing.assert_frame_equal(files.frame, memory.frame, rtol=1e-12, atol=1e-12)
+
+
 def test_dask_cluster_gives_the_same_result(table, in_memory):
     dd = pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("distributed")
     # processes=False: worker processes take minutes to start on a loaded 2-core machine
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster):
         ddf = dd.from_pandas(table, npartitions=8)
         assert ddf.npartitions == 8
         res = _evaluate(ddf)
@@ -264,7 +274,7 @@ def test_slice_metrics_on_files_and_dask_equal_in_memory(sliced, tmp_path):
         sliced.iloc[part].to_parquet(tmp_path / f"p{i}.parquet")
     _same_slices(_slices(str(tmp_path), "y", "pred", chunk_rows=45_000), mem)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster):
         _same_slices(_slices(dd.from_pandas(sliced, npartitions=8), "y", "pred"), mem)
 
 

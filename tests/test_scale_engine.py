@@ -79,7 +79,7 @@ def test_model_per_partition_on_a_dask_cluster_equals_in_memory(events, in_memor
     X, y, model = events
     ddf = dd.from_pandas(X.assign(label=y), npartitions=6)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster):
         res = evaluate(model, ddf, "label", n_boot=N_BOOT, progress=False)
     assert res.params["large"]["backend"] == "dask"
     _same_as_memory(res, in_memory)
@@ -205,7 +205,7 @@ def test_report_kernel_reaches_a_given_scheduler(report_files):
     argv[argv.index("--out") + 1] = str(out)
     # tcp (not the in-process transport) so that the kernel process can connect
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         argv += ["--scheduler", cluster.scheduler_address]
         assert _main(argv) == 0 and out.is_file()
         ran = set(cluster.scheduler.task_prefixes)
