@@ -24,6 +24,8 @@ class SectionContext:
         Row budget per section (defaults merged with the user's).
     outcomes : dict of str to SectionOutcome
         Outcomes of the sections run so far, in order.
+    optimisation_seconds : float
+        Time budget of the optimisation section's search.
     """
 
     inputs: ReportInputs
@@ -33,6 +35,7 @@ class SectionContext:
     budgets: dict[str, int]
     outcomes: dict[str, SectionOutcome]
     sensitive_columns: list[str] | None = None
+    optimisation_seconds: float = 30.0
 
     @property
     def capped_n_boot(self) -> int:

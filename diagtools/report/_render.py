@@ -195,6 +195,9 @@ def _execute_template(executed: Path, out: Path, parameters: dict[str, Any], *, 
                 # The kernel talks to us over loopback only; its warning about unencrypted TCP is noise
                 # in a command's output, errors still show.
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                # waits for each cell's reply in 1 s slices: nbclient can miss the reply and sit out
+                # the whole cell timeout (jupyter/nbclient#312; see diagtools._notebook_client)
+                kernel_manager_class="diagtools._notebook_client.SlicedKernelManager",
             )
     except PapermillExecutionError as exc:
         # papermill hands over the kernel's exception by name and message: an input error

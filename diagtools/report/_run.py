@@ -11,12 +11,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diagtools._validation import check_columns, check_int, check_random_state, check_same_length, closest_hint
+from diagtools._validation import (
+    check_columns,
+    check_int,
+    check_random_state,
+    check_real,
+    check_same_length,
+    closest_hint,
+)
 from diagtools.errors import DiagnosticInputError
 from diagtools.report import _sections
 from diagtools.report._context import SectionContext
 from diagtools.report._diagnosis import DiagnosisReport
 from diagtools.report._sections import DEFAULT_BUDGETS, SECTIONS, Section
+from diagtools.report._sections_model import OPTIMISATION_SECONDS
 from diagtools.report._types import ReportInputs, SectionOutcome
 
 
@@ -41,6 +49,7 @@ def run_diagnostics(
     progress: bool = False,
     source: Any = None,
     rows_total: int | None = None,
+    optimisation_seconds: float = OPTIMISATION_SECONDS,
 ) -> DiagnosisReport:
     """Run every diagnostic the inputs allow and collect the outcomes.
 
@@ -84,6 +93,8 @@ def run_diagnostics(
         run on every row of it; every other section on the sample, and says so.
     rows_total : int, optional
         Rows of ``source`` (counted when not given).
+    optimisation_seconds : float, default=30.0
+        Time budget of the optimisation section's search for a faster variant.
 
     Returns
     -------
@@ -101,6 +112,7 @@ def run_diagnostics(
             )
     check_same_length(y, X, name="y", ref_name="X")
     _check_numbers(n_boot, random_state, budgets)
+    optimisation_seconds = check_real(optimisation_seconds, "optimisation_seconds", low=0.0, low_open=True)
     if slice_columns:
         check_columns(X, slice_columns, name="slice_columns")
     if sensitive_columns:
@@ -118,6 +130,7 @@ def run_diagnostics(
         inputs=inputs, slice_columns=list(slice_columns) if slice_columns else None, n_boot=n_boot,
         random_state=random_state, budgets={**DEFAULT_BUDGETS, **(budgets or {})}, outcomes={},
         sensitive_columns=list(sensitive_columns) if sensitive_columns else None,
+        optimisation_seconds=optimisation_seconds,
     )
     # The table is read at call time, so a test can put a failing section in it.
     table = _sections.SECTION_TABLE

@@ -89,7 +89,7 @@ def _learning_curve(ctx: SectionContext, X_train: Any, y_train: Any, *, referenc
                       "get_params/fit), so 'would more data help' is not answered.")
     try:
         curve = diagnose_fit(
-            _refit_copy(model), X_train, y_train, cv=3, train_sizes=(0.25, 0.5, 1.0), n_jobs=2,
+            _refit_copy(model), X_train, y_train, cv=3, train_sizes=(0.25, 0.5, 1.0), n_jobs=1,
             reference=reference, random_state=ctx.random_state, progress=False,
         )
     except (TypeError, DiagnosticInputError) as exc:
@@ -145,13 +145,13 @@ def optimisation(ctx: SectionContext, out: SectionOutcome) -> None:
     X, y = sample(inp.X, inp.y, ctx.budgets["optimisation"], ctx.random_state)
     X_train, y_train = sample(inp.X_train, inp.y_train, OPTIMISATION_TRAIN_ROWS, ctx.random_state)
     out.results["optimisation"] = optimize(
-        inp.model, X, y, X_train=X_train, y_train=y_train, margin=0.005, budget=OPTIMISATION_SECONDS,
+        inp.model, X, y, X_train=X_train, y_train=y_train, margin=0.005, budget=ctx.optimisation_seconds,
         n_boot=ctx.capped_n_boot, progress=False, random_state=ctx.random_state,
     )
     out.rows_used, out.rows_total = len(X) + len(X_train), len(inp.X) + len(inp.X_train)
     out.note = (
         f"Variants refitted on {len(X_train):,} training rows and compared on {len(X):,} evaluation rows within "
-        f"{OPTIMISATION_SECONDS:g} s; recommended only when non-inferior at a 0.5-point margin and significantly "
+        f"{ctx.optimisation_seconds:g} s; recommended only when non-inferior at a 0.5-point margin and significantly "
         "faster. For a longer search, a margin of your own and a deployment sweep, call diagtools.optimize."
     )
 
