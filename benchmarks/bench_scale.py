@@ -173,17 +173,18 @@ def _step(kind: str, backend: str, args: dict[str, Any]) -> tuple[float, float, 
     return sec, _rss_mb(), note
 
 
-def _child(kind: str, backend: str, args: dict[str, Any], queue: Any) -> None:
+def _child(step: Any, kind: str, backend: str, args: dict[str, Any], queue: Any) -> None:
     try:
-        queue.put(_step(kind, backend, args))
+        queue.put(step(kind, backend, args))
     except Exception as exc:  # report, do not hang the parent
         queue.put((float("nan"), _rss_mb(), f"failed: {type(exc).__name__}: {exc}"[:120]))
 
 
-def run(kind: str, backend: str, args: dict[str, Any]) -> tuple[float, float, str]:
+def run(kind: str, backend: str, args: dict[str, Any], step: Any = None) -> tuple[float, float, str]:
+    """One ``step(kind, backend, args)`` (default: this script's) in a fresh spawned process."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(kind, backend, args, queue))
+    proc = ctx.Process(target=_child, args=(step or _step, kind, backend, args, queue))
     proc.start()
     out = queue.get()
     proc.join()

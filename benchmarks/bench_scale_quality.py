@@ -27,7 +27,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ import numpy as np
 import pandas as pd
 from bench_scale import BY, _rss_mb
 from bench_scale import make_table as _base_table
+from bench_scale import run as run_fresh
 
 COLUMNS = [*BY, "y", "pred"]
 
@@ -106,22 +106,6 @@ def _step(kind: str, backend: str, args: dict[str, Any]) -> tuple[float, float, 
     return sec, _rss_mb(), note
 
 
-def _child(kind: str, backend: str, args: dict[str, Any], queue: Any) -> None:
-    try:
-        queue.put(_step(kind, backend, args))
-    except Exception as exc:  # report, do not hang the parent
-        queue.put((float("nan"), _rss_mb(), f"failed: {type(exc).__name__}: {exc}"[:120]))
-
-
-def run(kind: str, backend: str, args: dict[str, Any]) -> tuple[float, float, str]:
-    """One step in a fresh spawned process."""
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(kind, backend, args, queue))
-    proc.start()
-    out = queue.get()
-    proc.join()
-    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -138,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
         steps += [("slices floor", "memory")] + [("find_slices", b) for b in ("memory", "chunked", "dask")]
         rows, floor = [], float("nan")
         for kind, backend in steps:
-            sec, rss, note = run(kind, backend, args)
+            sec, rss, note = run_fresh(kind, backend, args, _step)
             floor = sec if kind.endswith("floor") else floor
             ratio = "" if kind.endswith("floor") else f"{sec / floor:,.1f}x"
             rows.append((kind, f"{ns.rows:,}", backend, f"{sec:.2f}", f"{rss:,.0f}", ratio, note))
