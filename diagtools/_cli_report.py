@@ -129,8 +129,10 @@ def _report(args: argparse.Namespace) -> int:
         n_boot=args.n_boot, random_state=args.random_state, sample_rows=args.sample_rows,
         keep_notebook=args.keep_notebook, engine=args.engine,
     )
-    # every input is checked before a cluster starts: a typo costs a second, not a cluster's start-up
-    check_render_inputs(out=Path(args.out), scheduler=args.scheduler, **options)
+    if args.engine == "dask" or args.scheduler:
+        # every input is checked before a cluster starts: a typo costs a second, not a cluster's
+        # start-up (render_report checks them again itself, as it does for the other engines)
+        check_render_inputs(out=Path(args.out), scheduler=args.scheduler, **options)
     with _scheduler(args.engine, args.scheduler) as address:
         out = render_report(
             out=args.out, title=args.title, no_code=args.no_code, progress=not args.quiet,
