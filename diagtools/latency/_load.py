@@ -213,7 +213,8 @@ class LoadTestResult(Result):
             )
         return Finding(
             "latency", "high",
-            f"No tested rate met p99 <= {plain_number(self.p99_bound_ms)} ms, even at low load",
+            f"No rate meets p99 <= {plain_number(self.p99_bound_ms)} ms: it was missed at the lowest rate tested "
+            "(or by the service time alone)",
             "The service time alone is too slow for the bound: speed up the model.",
             {"p99_bound_ms": self.p99_bound_ms},
         )
@@ -553,6 +554,9 @@ class _ServerRuns:
         self.samples: list[pd.DataFrame] = []
         self.p99_at: dict[float, float] = {}
         self.cut: list[dict[str, float]] = []
+        # p99 of the service time alone, per run: a query's latency is its wait plus its service,
+        # so no rate can bring the latency p99 below it
+        self.service_p99: list[float] = []
 
     def run_time(self, rate: float) -> float:
         """Seconds a run at ``rate`` is expected to take (for the ``max_time`` budget)."""
@@ -567,6 +571,8 @@ class _ServerRuns:
         res = _server_run(self.fn, self.batches, rate, self.duration, self.min_queries, self.rng, self.deadline)
         new = _server_rows(rate, res, self.n_boot, self.rng, self.confidence)
         self.rows.extend(new)
+        if len(res["service"]):
+            self.service_p99.append(float(np.percentile(res["service"], 99)) * 1e3)
         if res["timed_out"]:  # cut by max_time: neither a p99 to search with nor an overload
             self.cut.append({"rate": rate, "served": float(len(res["wait"])), "issued": float(res["issued"])})
             if not new:
@@ -586,19 +592,23 @@ class _ServerRuns:
     def search(self, bound: float, capacity: float) -> float | None:
         """Highest rate whose p99 meets ``bound`` (bisection up to 99% of capacity).
 
-        0 when even 5% of capacity misses it; None when ``max_time`` ran out first.
+        0 when even 5% of capacity misses it, or when the service time alone misses it (its p99
+        in any run exceeds ``bound``: waiting only adds to it); None when ``max_time`` ran out first.
         """
         p99_at = self.p99_at
         # Start at 30% of capacity, then fall back to 5% (long runs at low rates:
         # min_queries / rate seconds), as far as max_time allows.
         for start in (0.3 * capacity, 0.05 * capacity):
-            if any(p <= bound for p in p99_at.values()):
+            if any(p <= bound for p in p99_at.values()) or (self.service_p99 and min(self.service_p99) > bound):
                 break
             if start not in p99_at and not any(r <= start for r in p99_at) and self._fits(start):
                 self.run(start)
         ok = [r for r, p in p99_at.items() if p <= bound]
         if not ok:
-            # even a light load misses the bound, or undetermined within max_time
+            # even a light load misses the bound (or the service alone does, at any rate);
+            # otherwise undetermined within max_time
+            if self.service_p99 and min(self.service_p99) > bound:
+                return 0.0
             return 0.0 if p99_at and min(p99_at) <= 0.05 * capacity * 1.0001 else None
         lo = max(ok)
         hi = min([0.99 * capacity, *[r for r, p in p99_at.items() if p > bound and r > lo]])
