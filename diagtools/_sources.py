@@ -13,7 +13,10 @@ computation over its chunks:
   (a ``dask.distributed`` client when one is running).
 
 The global row position of each row is the same in the three back ends, so statistics keyed
-by it (the Poisson bootstrap) do not depend on the back end or the partitioning.
+by it (the Poisson bootstrap) do not depend on the back end or the partitioning. On Dask the
+positions need the partition lengths, which cost a pass over the data: a computation that
+does not key anything by row (``run(..., offsets=False)``) gets ``first_row=None`` there and
+records the lengths on the way, so a later pass of the same source reads the data once.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ def is_dask_frame(obj: Any) -> bool:
     """Whether ``obj`` is a ``dask.dataframe`` DataFrame (without importing dask)."""
     mod = type(obj).__module__ or ""
     return mod.startswith("dask") and hasattr(obj, "npartitions") and hasattr(obj, "to_delayed")
+
+
+def near(first_row: int | None) -> str:
+    """Where a chunk starts, for messages: its first row, or the partition when that is unknown."""
+    return f"near row {first_row:,}" if first_row is not None else "in one of the partitions"
 
 
 def _files(path: str | os.PathLike[str], name: str) -> tuple[list[str], str]:
@@ -70,6 +78,8 @@ class Source:
     files: list[str] = field(default_factory=list)
     fmt: str = "parquet"
     chunk_rows: int = CHUNK_ROWS
+    #: Partition lengths of a dask source, once a pass has seen them.
+    lengths: list[int] | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -101,13 +111,21 @@ class Source:
                     f"{arg}={col!r} is not a column of the data (with data= given, {arg} names a column).{hint}"
                 )
 
-    def run(self, columns: list[str], stats: Callable[[pd.DataFrame, int], Any],
-            merge: Callable[[Any, Any], Any], *, progress: bool = False, desc: str = "chunks") -> Any:
-        """Compute ``stats`` on every chunk (with its first global row) and merge the results."""
+    def run(self, columns: list[str], stats: Callable[[pd.DataFrame, int | None], Any],
+            merge: Callable[[Any, Any], Any], *, progress: bool = False, desc: str = "chunks",
+            offsets: bool = True) -> Any:
+        """Compute ``stats`` on every chunk (with its first global row) and merge the results.
+
+        With ``offsets=False`` the statistics do not depend on the row position (it is used in
+        messages only): a dask source then passes ``first_row=None`` unless it already knows
+        its partition lengths, and learns them in the same pass.
+        """
         if self.backend == "pandas":
             return stats(self.data[columns], 0)
         if self.backend == "dask":
-            return _run_dask(self.data[columns], stats, merge, progress)
+            total, lengths = _run_dask(self.data[columns], stats, merge, progress, self.lengths, offsets)
+            self.lengths = lengths
+            return total
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -118,7 +136,8 @@ class Source:
         for batch in scanner.to_batches():
             if batch.num_rows == 0:
                 continue
-            part = stats(batch.to_pandas(), start)
+            # split_blocks: numeric columns stay zero-copy views of the batch (no 2-D block copy)
+            part = stats(batch.to_pandas(split_blocks=True), start)
             total = part if total is None else merge(total, part)
             start += batch.num_rows
             if bar is not None:
@@ -130,41 +149,61 @@ class Source:
         return total
 
 
-def _run_dask(frame: Any, stats: Callable[[pd.DataFrame, int], Any], merge: Callable[[Any, Any], Any],
-              progress: bool) -> Any:
-    """Statistics per partition (at their global row offsets), merged by a binary tree."""
+def _run_dask(frame: Any, stats: Callable[[pd.DataFrame, int | None], Any], merge: Callable[[Any, Any], Any],
+              progress: bool, lengths: list[int] | None, offsets: bool) -> tuple[Any, list[int]]:
+    """Statistics per partition (at their global row offsets), merged by a binary tree.
+
+    Returns the merged statistics and the partition lengths. Unknown lengths are computed first
+    when ``offsets`` is true; otherwise each partition's length is taken in the same task as its
+    statistics (which then see ``first_row=None``), so the data are read once.
+    """
     import dask
 
     parts = frame.to_delayed()
-    lengths = dask.compute(*[dask.delayed(len)(p) for p in parts])
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
-    level = [dask.delayed(stats)(p, int(o)) for p, o in zip(parts, offsets, strict=True)]
-    if not level:
+    if not parts:
         raise DiagnosticInputError("the dask DataFrame has no partitions. Pass data with at least one row.")
+    if lengths is None and offsets:
+        lengths = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in parts])]
+    if lengths is not None:
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
+        leaves = [dask.delayed(stats)(p, int(o)) for p, o in zip(parts, starts, strict=True)]
+        counts: list[Any] = []
+    else:
+        leaves = [dask.delayed(stats)(p, None) for p in parts]
+        counts = [dask.delayed(len)(p) for p in parts]  # same partition keys: read once with the leaf
+    level = leaves
     while len(level) > 1:  # tree reduction: log2(partitions) rounds of pairwise merges
         nxt = [dask.delayed(merge)(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
         if len(level) % 2:
             nxt.append(level[-1])
         level = nxt
-    if progress:
-        client = None
-        try:
-            from distributed import get_client
+    total, *seen = _compute([level[0], *counts], progress)
+    return total, (lengths if lengths is not None else [int(v) for v in seen])
 
-            client = get_client()
-        except (ImportError, ValueError):  # no dask.distributed client: the local schedulers
-            pass
-        if client is not None:
-            from distributed import progress as dprogress
 
-            fut = client.compute(level[0])
-            dprogress(fut)  # dask's own bar (a widget in a notebook)
-            return fut.result()
-        from dask.diagnostics import ProgressBar
+def _compute(graphs: list[Any], progress: bool) -> list[Any]:
+    """``dask.compute`` of ``graphs`` together, with dask's own progress bar when asked."""
+    import dask
 
-        with ProgressBar():
-            return level[0].compute()
-    return level[0].compute()
+    if not progress:
+        return list(dask.compute(*graphs))
+    client = None
+    try:
+        from distributed import get_client
+
+        client = get_client()
+    except (ImportError, ValueError):  # no dask.distributed client: the local schedulers
+        pass
+    if client is not None:
+        from distributed import progress as dprogress
+
+        futures = client.compute(graphs)
+        dprogress(futures)  # dask's own bar (a widget in a notebook)
+        return client.gather(futures)
+    from dask.diagnostics import ProgressBar
+
+    with ProgressBar():
+        return list(dask.compute(*graphs))
 
 
 def as_source(data: Any, name: str = "data", *, chunk_rows: int = CHUNK_ROWS) -> Source:

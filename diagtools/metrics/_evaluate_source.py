@@ -49,8 +49,13 @@ class ModelOutputs(Source):
         return list(self.out_columns)
 
     def run(self, columns: list[str], stats: Callable[[pd.DataFrame, int], Any],
-            merge: Callable[[Any, Any], Any], *, progress: bool = False, desc: str = "chunks") -> Any:
-        """Run ``stats`` on the transformed chunks of the inner source."""
+            merge: Callable[[Any, Any], Any], *, progress: bool = False, desc: str = "chunks",
+            offsets: bool = True) -> Any:
+        """Run ``stats`` on the transformed chunks of the inner source.
+
+        The transform keys the baselines' sample by row position, so the inner source always
+        passes offsets (``offsets`` is accepted for the :class:`Source` signature).
+        """
         transform = self.transform
 
         def mapped(frame: pd.DataFrame, first_row: int) -> Any:

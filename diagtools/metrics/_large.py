@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from diagtools._sources import CHUNK_ROWS, as_source
+from diagtools._sources import CHUNK_ROWS, as_source, near
 from diagtools.errors import DiagnosticInputError
 from diagtools.metrics import _cells as C
 from diagtools.metrics import _engine as E
@@ -46,10 +46,10 @@ def _first_pass(src: Any, y_col: str, pred_cols: list[str], score_cols: dict[str
     """Labels, row count, score ranges and whether multi-column scores sum to one (mergeable)."""
     cols = list(dict.fromkeys([y_col, *pred_cols, *(c for cs in score_cols.values() for c in cs)]))
 
-    def stats(frame: pd.DataFrame, first_row: int) -> dict[str, Any]:
+    def stats(frame: pd.DataFrame, first_row: int | None) -> dict[str, Any]:
         if frame[y_col].isna().any():
             raise DiagnosticInputError(
-                f"y_true column {y_col!r} contains missing values (first near row {first_row:,}). "
+                f"y_true column {y_col!r} contains missing values ({near(first_row)}). "
                 "Drop or fill those rows first."
             )
         labels = {c: set(pd.unique(frame[c].dropna()).tolist()) for c in [y_col, *pred_cols]}
@@ -58,7 +58,7 @@ def _first_pass(src: Any, y_col: str, pred_cols: list[str], score_cols: dict[str
             s = frame[cs].to_numpy(dtype=float)
             if not np.isfinite(s).all():
                 raise DiagnosticInputError(
-                    f"y_score columns {cs} of {name!r} contain NaN or infinite values (near row {first_row:,}). "
+                    f"y_score columns {cs} of {name!r} contain NaN or infinite values ({near(first_row)}). "
                     "Pass finite scores."
                 )
             ranges[name] = (float(s.min()), float(s.max())) if len(s) else (np.inf, -np.inf)
@@ -74,7 +74,7 @@ def _first_pass(src: Any, y_col: str, pred_cols: list[str], score_cols: dict[str
             "one": {k: a["one"][k] and b["one"][k] for k in a["one"]},
         }
 
-    return src.run(cols, stats, merge, progress=progress, desc="evaluate_predictions: labels")
+    return src.run(cols, stats, merge, progress=progress, desc="evaluate_predictions: labels", offsets=False)
 
 
 def run_large(
@@ -131,7 +131,7 @@ def run_large(
 
     cell_plan = C.plan(list(layouts.values()), values=any(_keep(m, metrics) for m in ("log_loss", "brier", "ece")))
 
-    def stats(frame: pd.DataFrame, first_row: int) -> dict[str, Any]:
+    def stats(frame: pd.DataFrame, first_row: int | None) -> dict[str, Any]:
         y = encode(frame[y_col], "y_true")
         inputs = {}
         for name, lay in layouts.items():
@@ -154,7 +154,7 @@ def run_large(
         if cell_plan is not None:  # resamples drawn per cell after the merge (see _cells)
             return C.chunk_stats(cell_plan, y, list(inputs.values()))
         # one draw of the weights per block of rows, shared by every predictor (paired)
-        rows = first_row + np.arange(len(frame))
+        rows = int(first_row or 0) + np.arange(len(frame))  # always known here (offsets=True)
         designs = [(layouts[nm], G.design(layouts[nm], y, *inp)) for nm, inp in inputs.items()]
         return {"sums": dict(zip(inputs, G.many_sums(designs, rows, n_boot, random_state), strict=True))}
 
@@ -163,7 +163,9 @@ def run_large(
             return C.merge(a, b)
         return {"sums": {nm: a["sums"][nm] + b["sums"][nm] for nm in a["sums"]}}
 
-    merged = src.run(cols, stats, merge, progress=show, desc="evaluate_predictions: statistics")
+    # the cell statistics key nothing by row: a dask source needs no partition lengths for them
+    merged = src.run(cols, stats, merge, progress=show, desc="evaluate_predictions: statistics",
+                     offsets=cell_plan is None)
     ap = _keep("pr_auc", metrics)
     which = frozenset(c for c, m in (("roc", "roc_auc"), ("pr", "pr_auc"), ("reliability", "ece")) if _keep(m, metrics))
     if cell_plan is not None:

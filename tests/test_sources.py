@@ -1,0 +1,79 @@
+"""The data sources of the large-data paths: one pass where no row position is needed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from diagtools._sources import as_source, near
+from diagtools.errors import DiagnosticInputError
+from diagtools.metrics import evaluate_predictions
+
+dd = pytest.importorskip("dask.dataframe")
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 20_000
+    y = rng.integers(0, 2, n)
+    score = np.clip(0.3 * y + 0.7 * rng.random(n), 0.0, 1.0)
+    return pd.DataFrame({"y": y, "pred": (score > 0.5).astype(int), "score": score})
+
+
+def _rows_and_first(frame: pd.DataFrame, first_row: int | None) -> dict:
+    return {"n": len(frame), "firsts": [first_row], "sum": int(frame["y"].sum())}
+
+
+def _merge(a: dict, b: dict) -> dict:
+    return {"n": a["n"] + b["n"], "firsts": a["firsts"] + b["firsts"], "sum": a["sum"] + b["sum"]}
+
+
+def test_a_dask_pass_without_offsets_learns_the_lengths_for_the_next(table):
+    """offsets=False: no separate length pass (first_row is None), lengths recorded; the next
+    pass gets the true global first rows of the partitions from them."""
+    import dask
+
+    ddf = dd.from_pandas(table, npartitions=5)
+    src = as_source(ddf)
+    with dask.config.set(scheduler="sync"):
+        first = src.run(["y"], _rows_and_first, _merge, offsets=False)
+        assert first["firsts"] == [None] * 5 and first["n"] == len(table)
+        assert src.lengths == [len(p) for p in ddf.partitions] and sum(src.lengths) == len(table)
+        second = src.run(["y"], _rows_and_first, _merge)
+    expected = np.concatenate([[0], np.cumsum(src.lengths)[:-1]]).tolist()
+    assert second["firsts"] == expected
+    assert second["sum"] == first["sum"] == int(table["y"].sum())
+
+
+def test_pandas_and_files_always_pass_the_first_row(table, tmp_path):
+    table.to_parquet(tmp_path / "t.parquet", row_group_size=3_000)
+    for data in (table, str(tmp_path / "t.parquet")):
+        src = as_source(data, chunk_rows=4_000)
+        out = src.run(["y"], _rows_and_first, _merge, offsets=False)
+        assert None not in out["firsts"] and out["firsts"][0] == 0
+        assert out["n"] == len(table)
+
+
+def test_dask_evaluate_equals_memory_after_the_single_length_pass(table):
+    mem = evaluate_predictions(table["y"].to_numpy(), y_pred=table["pred"].to_numpy(),
+                               y_score=table["score"].to_numpy(), n_boot=0)
+    res = evaluate_predictions("y", y_pred="pred", y_score="score", data=dd.from_pandas(table, npartitions=4),
+                               n_boot=0, progress=False)
+    a, b = mem.frame.set_index("metric")["estimate"], res.frame.set_index("metric")["estimate"]
+    binned = ["roc_auc", "pr_auc"]  # from fine score bins on the data path (exact in memory)
+    exact = a.index.difference(binned)
+    assert len(exact) >= 10
+    np.testing.assert_allclose(b.loc[exact], a.loc[exact], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(b.loc[binned], a.loc[binned], rtol=0, atol=1e-3)
+
+
+def test_an_error_in_a_dask_first_pass_names_the_partition(table):
+    bad = table.assign(y=table["y"].astype(float))
+    bad.loc[7_000, "y"] = np.nan
+    with pytest.raises(DiagnosticInputError, match="missing values \\(in one of the partitions\\)"):
+        evaluate_predictions("y", y_pred="pred", data=dd.from_pandas(bad, npartitions=4), n_boot=0, progress=False)
+    with pytest.raises(DiagnosticInputError, match="missing values \\(near row 0\\)"):
+        evaluate_predictions("y", y_pred="pred", data=bad, n_boot=0, progress=False)
+    assert near(1_234_567) == "near row 1,234,567"
