@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import glob as _glob
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,27 +126,35 @@ class Source:
             total, lengths = _run_dask(self.data[columns], stats, merge, progress, self.lengths, offsets)
             self.lengths = lengths
             return total
+        total = None
+        for frame, start in self.chunks(columns, progress=progress, desc=desc):
+            part = stats(frame, start)
+            total = part if total is None else merge(total, part)
+        if total is None:
+            raise DiagnosticInputError("the data has no rows. Pass files with at least one row.")
+        return total
+
+    def chunks(self, columns: list[str], *, progress: bool = False, desc: str = "chunks") -> Iterator[tuple[pd.DataFrame, int]]:
+        """The chunked reader: ``(frame, first_row)`` per non-empty batch of the files, in order."""
         bar = None
         if progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(desc=desc, unit="row", unit_scale=True)
         scanner = self._dataset().scanner(columns=columns, batch_size=self.chunk_rows, use_threads=False)
-        total, start = None, 0
-        for batch in scanner.to_batches():
-            if batch.num_rows == 0:
-                continue
-            # split_blocks: numeric columns stay zero-copy views of the batch (no 2-D block copy)
-            part = stats(batch.to_pandas(split_blocks=True), start)
-            total = part if total is None else merge(total, part)
-            start += batch.num_rows
+        start = 0
+        try:
+            for batch in scanner.to_batches():
+                if batch.num_rows == 0:
+                    continue
+                # split_blocks: numeric columns stay zero-copy views of the batch (no 2-D block copy)
+                yield batch.to_pandas(split_blocks=True), start
+                start += batch.num_rows
+                if bar is not None:
+                    bar.update(batch.num_rows)
+        finally:
             if bar is not None:
-                bar.update(batch.num_rows)
-        if bar is not None:
-            bar.close()
-        if total is None:
-            raise DiagnosticInputError("the data has no rows. Pass files with at least one row.")
-        return total
+                bar.close()
 
 
 def _run_dask(frame: Any, stats: Callable[[pd.DataFrame, int | None], Any], merge: Callable[[Any, Any], Any],
@@ -204,6 +212,74 @@ def _compute(graphs: list[Any], progress: bool) -> list[Any]:
 
     with ProgressBar():
         return list(dask.compute(*graphs))
+
+
+def _persist(frame: Any, progress: bool) -> Any:
+    """``frame.persist()``, with dask's progress bar when asked."""
+    if not progress:
+        return frame.persist()
+    client = None
+    try:
+        from distributed import get_client
+
+        client = get_client()
+    except (ImportError, ValueError):  # no dask.distributed client: the local schedulers
+        pass
+    if client is not None:
+        from distributed import progress as dprogress
+
+        out = frame.persist()
+        dprogress(out)
+        return out
+    from dask.diagnostics import ProgressBar
+
+    with ProgressBar():
+        return frame.persist()
+
+
+def map_chunks(src: Source, columns: list[str], transform: Callable[[pd.DataFrame, int], pd.DataFrame],
+               meta: pd.DataFrame, folder: str | os.PathLike[str], *, progress: bool = False,
+               desc: str = "chunks") -> Source:
+    """A source of ``transform(chunk, first_row)`` of every chunk of ``src``, computed once.
+
+    For derived columns that later passes read several times (a model's outputs): the
+    expensive transform runs once per row. In memory the result is a DataFrame; files are
+    streamed through the transform into one parquet file in ``folder`` (the caller's temporary
+    directory; memory stays one chunk); a dask frame becomes a persisted dask frame of the
+    outputs (held by the workers, partition lengths known). ``meta`` is an empty frame with the
+    output columns and dtypes.
+    """
+    if src.backend == "pandas":
+        return Source("pandas", transform(src.data[columns], 0))
+    if src.backend == "dask":
+        import dask
+        import dask.dataframe as dd
+
+        parts = src.data[columns].to_delayed()
+        if src.lengths is None:
+            src.lengths = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in parts])]
+        starts = np.concatenate([[0], np.cumsum(src.lengths)[:-1]]).astype(int)
+        out = dd.from_delayed([dask.delayed(transform)(p, int(o)) for p, o in zip(parts, starts, strict=True)],
+                              meta=meta.iloc[:0], verify_meta=False)
+        return Source("dask", _persist(out, progress), lengths=list(src.lengths))
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(folder) / "outputs.parquet"
+    writer = schema = None
+    try:
+        for frame, start in src.chunks(columns, progress=progress, desc=desc):
+            table = pa.Table.from_pandas(transform(frame, start), preserve_index=False)
+            if writer is None:
+                schema = table.schema
+                writer = pq.ParquetWriter(path, schema)
+            writer.write_table(table.cast(schema))
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        raise DiagnosticInputError("the data has no rows. Pass files with at least one row.")
+    return Source("chunked", None, files=[str(path)], fmt="parquet", chunk_rows=src.chunk_rows)
 
 
 def as_source(data: Any, name: str = "data", *, chunk_rows: int = CHUNK_ROWS) -> Source:

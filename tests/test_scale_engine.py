@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,6 +85,53 @@ def test_model_per_partition_on_a_dask_cluster_equals_in_memory(events, in_memor
         res = evaluate(model, ddf, "label", n_boot=N_BOOT, progress=False)
     assert res.params["large"]["backend"] == "dask"
     _same_as_memory(res, in_memory)
+
+
+class _CountingModel:
+    """A fitted classifier that counts the rows it is asked to score (a duck-typed user wrapper)."""
+
+    def __init__(self, model):
+        self.model, self.classes_, self.rows = model, model.classes_, 0
+        self.feature_names_in_ = model.feature_names_in_
+
+    def fit(self, X, y):  # pragma: no cover - already fitted
+        return self
+
+    def predict(self, X):
+        self.rows += len(X)
+        return self.model.predict(X)
+
+    def predict_proba(self, X):
+        self.rows += len(X)
+        return self.model.predict_proba(X)
+
+
+@pytest.mark.parametrize("backend", ["chunked", "dask"])
+def test_the_model_scores_each_row_once(events, tmp_path, backend, monkeypatch):
+    """The metrics read the model's outputs twice (labels, then statistics); the model runs once
+    per row (predict and predict_proba), like in memory, and no output file is left behind."""
+    import dask
+    import dask.dataframe as dd
+
+    X, y, model = events
+    table = X.iloc[:30_000].assign(label=y[:30_000])
+    counting = _CountingModel(model)
+    mem = evaluate(counting, X.iloc[:30_000], y[:30_000], n_boot=0, baselines=None, progress=False)
+    per_row = counting.rows / 30_000  # predict + predict_proba: 2 in memory
+    counting.rows = 0
+    if backend == "chunked":
+        table.to_parquet(tmp_path / "t.parquet", row_group_size=7_000)
+        data = str(tmp_path / "t.parquet")
+    else:
+        data = dd.from_pandas(table, npartitions=4)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the outputs file would be left
+    with dask.config.set(scheduler="sync"):  # the counter lives in this process
+        res = evaluate(counting, data, "label", n_boot=0, baselines=None, progress=False, chunk_rows=5_000)
+    assert per_row == 2 and counting.rows == 2 * 30_000 + 2 * 5  # + the 5-row probe of the output columns
+    assert res.metric("accuracy")["estimate"] == pytest.approx(mem.metric("accuracy")["estimate"], abs=1e-12)
+    assert list(scratch.iterdir()) == []
 
 
 def test_large_evaluate_with_training_data_and_given_baselines(events, tmp_path):
@@ -210,6 +259,6 @@ def test_report_kernel_reaches_a_given_scheduler(report_files):
         assert _main(argv) == 0 and out.is_file()
         ran = set(cluster.scheduler.task_prefixes)
         executed = sum(w.state.executed_count for w in cluster.workers.values())
-    assert {"mapped", "merge"} <= ran, sorted(ran)  # the model per partition, merged on the cluster
+    assert {"transform", "merge"} <= ran, sorted(ran)  # the model per partition, merged on the cluster
     assert executed >= 2 * 4  # at least the 4 partitions of each pass
     assert "on the dask engine" in out.read_text()

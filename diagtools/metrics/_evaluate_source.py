@@ -1,14 +1,16 @@
 """``evaluate(model, X, y)`` with ``X`` a dask DataFrame or parquet / CSV files: the model per chunk.
 
-Three passes over the chunks of a :class:`diagtools._sources.Source`, none collecting rows:
+Two passes over the chunks of a :class:`diagtools._sources.Source`, none collecting rows:
 
 1. the labels, the class counts and, for the ``"auto"`` baselines, their bounded stratified
    sample (per class the rows with the smallest hash of their global position, merged by
    keeping the smallest: the sample the in-memory path draws, see
    :func:`diagtools.metrics._evaluate._stratified_sample`);
-2. and 3. :func:`diagtools.metrics._large.run_large` on a :class:`ModelOutputs` source: every
-   chunk goes through the model (and the baselines' fold models) where it lives (a Dask
-   worker, or this process for files), and only mergeable statistics come back.
+2. every chunk goes through the model (and the baselines' fold models) where it lives (a Dask
+   worker, or this process for files), once: the outputs (labels, predictions, scores: a few
+   narrow columns) are kept by :func:`diagtools._sources.map_chunks` (persisted on the
+   workers, or streamed to a temporary parquet file), and
+   :func:`diagtools.metrics._large.run_large` reads them for the mergeable statistics.
 
 Every row gets the same predictions, baseline fold and bootstrap weights as in memory, so the
 result equals the in-memory ``evaluate`` on the same rows (exact metrics to summation order,
@@ -18,6 +20,7 @@ ROC-AUC / PR-AUC within the stated binning bound).
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -26,42 +29,12 @@ import numpy as np
 import pandas as pd
 
 from diagtools import _validation as V
-from diagtools._sources import CHUNK_ROWS, Source, as_source
+from diagtools._sources import CHUNK_ROWS, Source, as_source, map_chunks
 from diagtools.errors import DiagnosticInputError
 from diagtools.metrics import _evaluate as EV
 from diagtools.metrics._result import EvaluationResult
 
 Y, PRED, SCORE = "__y", "__pred", "__score"
-
-
-@dataclasses.dataclass
-class ModelOutputs(Source):
-    """A source whose chunks are ``transform(chunk, first_row)`` of another source's chunks."""
-
-    inner: Source | None = None
-    read: list[str] = dataclasses.field(default_factory=list)
-    out_columns: list[str] = dataclasses.field(default_factory=list)
-    transform: Callable[[pd.DataFrame, int], pd.DataFrame] | None = None
-
-    @property
-    def columns(self) -> list[str]:
-        """The derived columns (labels, predictions and scores)."""
-        return list(self.out_columns)
-
-    def run(self, columns: list[str], stats: Callable[[pd.DataFrame, int], Any],
-            merge: Callable[[Any, Any], Any], *, progress: bool = False, desc: str = "chunks",
-            offsets: bool = True) -> Any:
-        """Run ``stats`` on the transformed chunks of the inner source.
-
-        The transform keys the baselines' sample by row position, so the inner source always
-        passes offsets (``offsets`` is accepted for the :class:`Source` signature).
-        """
-        transform = self.transform
-
-        def mapped(frame: pd.DataFrame, first_row: int) -> Any:
-            return stats(transform(frame, first_row)[columns], first_row)
-
-        return self.inner.run(self.read, mapped, merge, progress=progress, desc=desc)
 
 
 def _features(model: Any, src: Source, y: str) -> list[str]:
@@ -171,15 +144,16 @@ def evaluate_source(
         return pd.DataFrame(out)
 
     probe = transform(_head(src), 0)
-    mapped = ModelOutputs(src.backend, None, inner=src, read=list(dict.fromkeys([*src.columns])),
-                          out_columns=list(probe.columns), transform=transform)
 
     def cols_of(nm: str) -> dict[str, Any]:
         score = [c for c in probe.columns if c.startswith(f"{SCORE}{nm}:")]
         return {"y_pred": f"{PRED}{nm}", "y_score": score or None}
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), tempfile.TemporaryDirectory(prefix="diagtools-outputs-") as tmp:
         warnings.simplefilter("ignore")  # the references' unknown-category notices are not the user's concern
+        # the model and the baselines run once per row; the two passes of the metrics read their outputs
+        mapped = map_chunks(src, list(dict.fromkeys(src.columns)), transform, probe, tmp, progress=show,
+                            desc="evaluate: model outputs")
         res = evaluate_predictions(
             Y, **cols_of(name), labels=labels, baselines={b: cols_of(b) for b in names[1:]}, metrics=metrics,
             n_boot=n_boot, confidence=confidence, random_state=random_state, name=name, progress=show, data=mapped,
