@@ -33,6 +33,10 @@ Usage::
 
     python benchmarks/bench_scale.py [--rows 10000000] [--disk-rows 50000000] [--n-boot 1000]
                                      [--evaluate-rows 2000000] [--skip-evaluate] [--drift-rows 10000000]
+                                     [--steps slice_metrics,drift]
+
+``--steps`` runs only the named steps (``floor, evaluate_predictions, slice_metrics, evaluate,
+drift``; default all); the references their ratios need (the floor, the dask read) always run.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ import pandas as pd
 BY = ["region", "channel", "segment", "income", "age"]
 #: Metrics of the evaluate_predictions steps (the intervals that the targets name).
 METRICS = ["accuracy", "f1", "roc_auc"]
+#: Steps that ``--steps`` selects from.
+STEPS = ("floor", "evaluate_predictions", "slice_metrics", "evaluate", "drift")
 
 
 def make_table(n: int, seed: int = 0) -> pd.DataFrame:
@@ -268,14 +274,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--evaluate-rows", type=int, default=2_000_000)
     parser.add_argument("--skip-evaluate", action="store_true")
     parser.add_argument("--drift-rows", type=int, default=10_000_000, help="rows per window of the detect_drift step")
+    parser.add_argument("--steps", default=",".join(STEPS),
+                        help="comma-separated steps to run (the floor and dask read references always run)")
     ns = parser.parse_args(argv)
+    chosen = {s.strip() for s in ns.steps.split(",") if s.strip()}
+    if not chosen <= set(STEPS):
+        parser.error(f"--steps: unknown {sorted(chosen - set(STEPS))}; choose from {', '.join(STEPS)}")
     with tempfile.TemporaryDirectory() as tmp:
         files = write_files(Path(tmp), ns.disk_rows)
         args = {"rows": ns.rows, "n_boot": ns.n_boot, "files": files, "evaluate_rows": ns.evaluate_rows}
-        steps = [("floor", "memory"), ("evaluate_predictions", "memory"), ("slice_metrics", "memory"),
-                 ("dask read", "dask")]
-        steps += [(k, b) for k in ("evaluate_predictions", "slice_metrics") for b in ("chunked", "dask")]
-        if not ns.skip_evaluate:
+        kinds = [k for k in ("evaluate_predictions", "slice_metrics") if k in chosen]
+        steps = [("floor", "memory"), *((k, "memory") for k in kinds), ("dask read", "dask")]
+        steps += [(k, b) for k in kinds for b in ("chunked", "dask")]
+        if not ns.skip_evaluate and "evaluate" in chosen:
             steps.append(("evaluate", "memory"))
         rows = []
         ref = {}
@@ -292,7 +303,8 @@ def main(argv: list[str] | None = None) -> None:
                 ratio = f"{sec / base:,.1f}x " + ("floor" if backend == "memory" else "dask read")
             rows.append((kind, f"{n:,}", backend, f"{sec:.2f}", f"{rss:,.0f}", ratio, note))
             print(f"  done: {kind} / {backend}: {sec:.2f} s", file=sys.stderr, flush=True)
-        rows += drift_step(ns.drift_rows)
+        if "drift" in chosen:
+            rows += drift_step(ns.drift_rows)
     frame = pd.DataFrame(rows, columns=["step", "rows", "back end", "seconds", "peak RSS MB", "ratio", "note"])
     print(f"bench_scale: --rows {ns.rows:,} --disk-rows {ns.disk_rows:,} --n-boot {ns.n_boot} "
           f"--evaluate-rows {ns.evaluate_rows:,} --drift-rows {ns.drift_rows:,}")

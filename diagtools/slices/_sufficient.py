@@ -163,28 +163,31 @@ def encode_targets(
             max(int(yt.max()), int(yp.max())) - min(int(yt.min()), int(yp.min())) < 1024:
         # small integer labels: a bincount finds them, an offset encodes them (no hashing)
         low = min(int(yt.min()), int(yp.min()))
-        yt, yp = yt.astype(np.int64, copy=False) - low, yp.astype(np.int64, copy=False) - low
+        yt, yp = yt.astype(np.int64, copy=False), yp.astype(np.int64, copy=False)
+        if low:
+            yt, yp = yt - low, yp - low
         width = max(int(yt.max()), int(yp.max())) + 1
         present = np.flatnonzero(np.bincount(yt, minlength=width) + np.bincount(yp, minlength=width))
         found = [int(v) + low for v in present]
-        if len(present) == present[-1] + 1:
-            codes = np.concatenate([yt, yp])
-        else:
-            lookup = np.zeros(int(present[-1]) + 1, dtype=np.int64)
-            lookup[present] = np.arange(len(present))
-            codes = np.concatenate([lookup[yt], lookup[yp]])
+        lookup = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        contiguous = len(present) == present[-1] + 1
     else:
-        codes, uniq = pd.factorize(np.concatenate([yt, yp]), sort=True)
+        both, uniq = pd.factorize(np.concatenate([yt, yp]), sort=True)
         found = list(uniq.tolist()) if hasattr(uniq, "tolist") else list(uniq)
+        yt, yp = both[:n].astype(np.int64), both[n:].astype(np.int64)
+        lookup, contiguous = np.arange(len(found), dtype=np.int64), True
     if labels is not None:
         extra = [v for v in found if v not in labels]
         labels = sorted(list(labels) + extra, key=_sort_key) if extra else list(labels)
         pos = np.array([labels.index(v) for v in found], dtype=np.int64)
-        codes = pos[codes]
+        lookup, contiguous = pos[lookup], False
     else:
         labels = found
     k = len(labels)
-    cell = codes[:n].astype(np.int64) * k + codes[n:]
+    # the cell of a row is code(y_true) * k + code(y_pred); codes are the values themselves when
+    # the classes are 0 .. k-1 (the common case: no lookup pass over the rows)
+    cell = yt * k + yp if contiguous else lookup[yt] * k + lookup[yp]
     return cell, labels, k * k
 
 
@@ -223,9 +226,8 @@ def slice_stats_arrays(
             )
     else:
         codes = {c: encodings[c].codes(data[c]) for c in columns}
-    known = np.ones(len(data), dtype=bool)
-    for c in columns:
-        known &= codes[c] >= 0
+    # codes are -1 only for a level that given encodings do not know; rows with one leave the features of that column
+    unknown = {c for c in columns if len(codes[c]) and int(codes[c].min()) < 0}
     if task == "regression":
         e = target
         weights = np.column_stack([np.ones_like(e), e, e * e, np.abs(e), (e * e) ** 2])
@@ -235,7 +237,9 @@ def slice_stats_arrays(
     levels = {c: encodings[c].n_levels for c in columns}
     full = int(np.prod([levels[c] for c in columns], dtype=float)) * n_cells
     tables: dict[Feature, np.ndarray] = {}
-    if len(columns) <= crosses and full <= _FULL_CROSS_CELLS and known.all():
+    # Counts are integers, so summing the full cross over axes gives every feature exactly; float
+    # regression sums would change in the last bits, so there it stays for all columns crossed at once.
+    if (weights is None or len(columns) <= crosses) and full <= _FULL_CROSS_CELLS and not unknown:
         # one bincount of the full cross; every smaller feature is a sum over its axes
         big = _count(codes, tuple(columns), levels, target, weights, n_cells)
         for feat in feats:
@@ -243,14 +247,39 @@ def slice_stats_arrays(
             tables[feat] = big.sum(axis=drop) if drop else big
         total = big.reshape(-1, n_cells).sum(axis=0)
     else:
+        cells: dict[str, np.ndarray] = {}  # per column, codes * n_cells + target: a pair is one multiply-add
         for feat in feats:
-            keep = np.ones(len(data), dtype=bool)
-            for c in feat:
-                keep &= codes[c] >= 0
-            sub = {c: codes[c][keep] for c in feat}
-            tables[feat] = _count(sub, feat, levels, target[keep], None if weights is None else weights[keep], n_cells)
+            if weights is None and not unknown.intersection(feat):
+                last = feat[-1]
+                if last not in cells:
+                    cells[last] = codes[last] * n_cells + target
+                tables[feat] = _count_cells(codes, cells[last], feat, levels, n_cells)
+                continue
+            sub, t, w = codes, target, weights
+            if unknown.intersection(feat):
+                keep = np.ones(len(data), dtype=bool)
+                for c in unknown.intersection(feat):
+                    keep &= codes[c] >= 0
+                sub = {c: codes[c][keep] for c in feat}
+                t, w = target[keep], None if weights is None else weights[keep]
+            tables[feat] = _count(sub, feat, levels, t, w, n_cells)
         total = _count({}, (), levels, target, weights, n_cells)
     return SliceStats(task, labels, encodings, tables, total)
+
+
+def _count_cells(
+    codes: dict[str, np.ndarray], last: np.ndarray, feat: Feature, levels: dict[str, int], n_cells: int,
+) -> np.ndarray:
+    """``_count`` of integer cells, given ``last = codes[feat[-1]] * n_cells + target`` (every code known)."""
+    shape = (*[levels[c] for c in feat], n_cells)
+    if len(feat) == 1:
+        index = last
+    else:
+        group = codes[feat[0]]
+        for c in feat[1:-1]:
+            group = group * levels[c] + codes[c]
+        index = group * (levels[feat[-1]] * n_cells) + last
+    return np.bincount(index, minlength=int(np.prod(shape))).reshape(shape)
 
 
 def _count(
