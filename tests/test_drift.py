@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from diagtools.datasets import LOANS_TRUTH, make_loans
 from diagtools.drift import FRAME_COLUMNS, DriftProfile, DriftResult, detect_drift, profile_data
-from diagtools.drift._domain import auc_from_counts
+from diagtools.drift._domain import auc_from_counts, bootstrap_auc
 from diagtools.errors import DiagnosticInputError
 from tests._contract import check_result_contract
 
@@ -171,6 +171,32 @@ def test_weighted_auc_equals_sklearn():
     got = auc_from_counts(s, y, w)
     for k in range(2):
         assert got[k] == pytest.approx(roc_auc_score(y, s, sample_weight=w[k]))
+
+
+def test_bootstrap_auc_equals_sklearn_on_each_resample():
+    from sklearn.metrics import roc_auc_score
+
+    from diagtools._stats import bootstrap_counts
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 300)
+    s = np.round(rng.random(300) + 0.4 * y, 1)  # many ties
+    got = bootstrap_auc(s, y, 7, random_state=3)
+    counts = np.concatenate(list(bootstrap_counts(300, 7, random_state=3)))
+    np.testing.assert_allclose(got, [roc_auc_score(y, s, sample_weight=c) for c in counts], rtol=1e-12)
+
+
+def test_permutation_importances_do_not_depend_on_the_batching(monkeypatch):
+    from diagtools.drift import _domain
+
+    ref, cur = make_loans(1500, window="reference", random_state=4), make_loans(1500, window="current", random_state=4)
+    cols = ["income", "credit_score", "purpose", "channel"]
+    kinds = {"income": "numeric", "credit_score": "numeric", "purpose": "categorical", "channel": "categorical"}
+    _, batched = _domain.domain_classifier(ref[cols], cur[cols], kinds, n_boot=20)
+    monkeypatch.setattr(_domain, "PREDICT_CELLS", 1)  # one shuffled copy per predict_proba call
+    _, single = _domain.domain_classifier(ref[cols], cur[cols], kinds, n_boot=20)
+    pd.testing.assert_frame_equal(batched, single)
+    assert set(batched["column"].head(3)) == {"income", "credit_score", "purpose"}
 
 
 # -- profiles: computed once, merged, saved, reused ---------------------------------------------

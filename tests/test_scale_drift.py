@@ -14,6 +14,8 @@ from diagtools.drift import _sketch as S
 from diagtools.errors import DiagnosticInputError
 
 N = 200_000
+#: The domain classifier's real sample size (the autouse fixture below shrinks it for speed).
+DOMAIN_ROWS = _large.DOMAIN_ROWS
 NUMERIC = ["shifted", "lognormal", "count", "exponential", "when"]
 DRIFTED = {"shifted", "channel"}
 
@@ -233,3 +235,57 @@ def test_large_drift_bad_inputs(windows, tmp_path):
         detect_drift(path, small.assign(count=small["count"].astype(str)))
     with pytest.raises(DiagnosticInputError, match="empty"):
         detect_drift(path, small.iloc[:0])
+
+
+def _mixed(seed: int, n: int, shift: float = 0.0) -> pd.DataFrame:
+    """``n`` rows x 10 columns (8 normal, a categorical dtype, strings); ``shift`` SDs added to x0."""
+    rng = np.random.default_rng(seed)
+    out = pd.DataFrame({f"x{j}": rng.normal(size=n) for j in range(8)})
+    out["x0"] += shift
+    out["c0"] = pd.Categorical.from_codes(rng.integers(0, 5, n), list("abcde"))
+    out["c1"] = rng.choice([f"k{i}" for i in range(30)], n)
+    return out
+
+
+def test_domain_classifier_at_its_sample_size_sees_a_modest_shift_and_no_drift(monkeypatch):
+    monkeypatch.setattr(_large, "DOMAIN_ROWS", DOMAIN_ROWS)
+    monkeypatch.setattr(_large, "SKETCH_ROWS", 1_000)  # the large-data path, on windows of DOMAIN_ROWS rows
+    shifted = _run(_mixed(1, DOMAIN_ROWS), _mixed(2, DOMAIN_ROWS, shift=0.3))
+    d = shifted.domain
+    assert d["sample_rows"] == DOMAIN_ROWS and d["n"] == 2 * DOMAIN_ROWS
+    # a 0.3 SD shift of one column of ten: the finding needs the interval above 0.55, and no classifier
+    # beats the Bayes AUC Phi(0.3 / sqrt(2)) = 0.584 (the estimate only by sampling noise)
+    bayes = stats.norm.cdf(0.3 / np.sqrt(2))
+    assert 0.55 < d["ci_low"] < bayes and d["auc"] < bayes + 0.01
+    assert shifted.domain_importance["column"].iloc[0] == "x0"
+    found = [f for f in shifted.findings() if f.title.startswith("A classifier tells")]
+    assert len(found) == 1 and found[0].severity == "medium" and found[0].evidence["top_columns"] == ["x0"]
+
+    same = _run(_mixed(3, DOMAIN_ROWS), _mixed(4, DOMAIN_ROWS))  # one distribution: no wolf
+    d = same.domain
+    assert abs(d["auc"] - 0.5) < 0.02 and d["ci_low"] < 0.55
+    assert not any(f.title.startswith("A classifier tells") for f in same.findings())
+    assert not same.drifted_columns
+
+
+@pytest.mark.parametrize(("first_row", "n", "k"), [(0, 500, 800), (7, 1_001, 1_000), (0, 300_000, 2_000),
+                                                    (123_456, 70_001, 5_000)])
+def test_smallest_keys_are_the_k_smallest_row_hashes(first_row, n, k):
+    pos, keys = S.smallest_keys(first_row, n, 1, k)
+    every = S.row_keys(first_row, n, 1)
+    expected = np.sort(np.argsort(every, kind="stable")[:k])
+    order = np.argsort(pos)
+    np.testing.assert_array_equal(pos[order], expected)
+    np.testing.assert_array_equal(keys[order], every[expected])
+
+
+def test_categorical_dtype_counts_equal_value_counts():
+    rng = np.random.default_rng(5)
+    codes = rng.integers(-1, 40, 10_000)  # -1: missing; categories 40..44 never occur
+    for categories in ([f"v{i}" for i in range(45)], [float(i) / 2 for i in range(45)]):
+        cat = pd.Series(pd.Categorical.from_codes(codes, categories))
+        fast, plain = S._categorical_sketch(cat, "categorical"), S._categorical_sketch(cat.astype(object), "categorical")
+        assert fast.categories == plain.categories
+        vc = cat.value_counts(dropna=True, sort=False)  # pandas' own counts, in category order
+        assert list(fast.categories.items()) == [(str(k), int(v)) for k, v in vc.items() if v > 0]
+        assert (fast.n_rows, fast.n_missing) == (plain.n_rows, plain.n_missing) == (10_000, int((codes < 0).sum()))
