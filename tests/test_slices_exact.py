@@ -175,3 +175,54 @@ def test_every_pair_is_counted_once():
                                  *itertools.combinations(["few", "plan", "region"], 2)}
     for table in stats.tables.values():
         assert table.sum() == len(data)
+
+
+@pytest.fixture
+def on_disk(tmp_path):
+    """Four parquet files of the test frame (30,000 rows) and the frame itself."""
+    data, y, p = _frame(30_000, seed=5)
+    frame = data[["income", "region", "age", "plan"]].assign(plan=data["plan"].astype(str), y=y, p=p)
+    for i, part in enumerate(np.array_split(np.arange(len(frame)), 4)):
+        frame.iloc[part].to_parquet(tmp_path / f"p{i}.parquet")
+    return str(tmp_path), frame
+
+
+def _bottom_k_cuts(frame: pd.DataFrame, k: int) -> dict:
+    """The cut points of the definition: the rows with the k smallest keys of their position."""
+    from diagtools.slices._large import _row_keys
+
+    rows = np.argsort(_row_keys(0, len(frame)))[:k]
+    return {c: fit_encoding(frame[c].iloc[rows].rename(c), 5).edges for c in ("income", "age")}
+
+
+@pytest.mark.parametrize("limit", ["estimated", "too low"])
+def test_file_sample_is_the_bottom_k_of_the_row_keys(on_disk, monkeypatch, limit):
+    """Above the sample size, the cut points come from exactly the k rows with the smallest keys,
+    also when the key limit that skips most rows was set too low (the pass then runs again)."""
+    dd = pytest.importorskip("dask.dataframe")
+    from diagtools.slices import _large
+
+    folder, frame = on_disk
+    monkeypatch.setattr(_large, "SAMPLE_ROWS", 2_000)
+    if limit == "too low":
+        monkeypatch.setattr(_large, "_key_limit", lambda src, cols: 2**50)
+    expected = _bottom_k_cuts(frame, 2_000)
+    by = ["income", "region", "age", "plan"]
+    files = slice_metrics(None, folder, "y", y_pred="p", by=by, metrics="accuracy", chunk_rows=4_000, progress=False)
+    parts = slice_metrics(None, dd.from_pandas(frame, npartitions=5), "y", y_pred="p", by=by, metrics="accuracy",
+                          progress=False)
+    for res in (files, parts):
+        assert res.params["bins"] == expected and res.n_samples == len(frame)
+    pd.testing.assert_frame_equal(files.frame, parts.frame, check_exact=True)
+    mem = slice_metrics(None, frame[by], frame["y"], y_pred=frame["p"], bins=expected, metrics="accuracy")
+    pd.testing.assert_frame_equal(files.frame, mem.frame, check_exact=True)
+
+
+def test_files_whose_text_levels_add_up_to_too_many_are_refused(tmp_path):
+    from diagtools.slices._encode import MAX_LEVELS, TooManyLevels
+
+    for i in range(2):  # each file within the limit, both together above it
+        codes = [f"f{i}-{j}" for j in range(MAX_LEVELS - 50)]
+        pd.DataFrame({"shop": codes * 3, "y": 1, "p": 1}).to_parquet(tmp_path / f"p{i}.parquet")
+    with pytest.raises(TooManyLevels, match="distinct values"):
+        slice_metrics(None, str(tmp_path), "y", y_pred="p", by=["shop"], progress=False)

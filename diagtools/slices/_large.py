@@ -5,9 +5,12 @@ Two passes over the chunks of a :class:`diagtools._sources.Source`:
 1. a uniform sample of :data:`SAMPLE_ROWS` rows, the same for any partitioning (the rows with
    the smallest hash of their global position: a bottom-k sample, merged by keeping the k
    smallest), which fixes the task and the cut points of numeric columns (with fewer rows, the
-   sample is every row, so the cut points are those of the in-memory path);
+   sample is every row, so the cut points are those of the in-memory path). It holds the
+   targets, the keys and the numeric slicing columns only, selected on the keys alone;
 2. :class:`~diagtools.slices._sufficient.SliceStats` of each chunk with those cut points,
-   added up (categorical levels and class labels are aligned by ``SliceStats.merge``).
+   added up (categorical levels and class labels are aligned by ``SliceStats.merge``). A
+   large dask partition is counted in ``chunk_rows`` pieces, so the per-row work arrays
+   (codes, cells) stay the size of a chunk whatever the partitioning.
 
 The result comes from :func:`~diagtools.slices.metrics_from_stats`, as in memory.
 """
@@ -23,11 +26,12 @@ from diagtools._sources import as_source
 from diagtools._stats import _splitmix64
 from diagtools.errors import DiagnosticInputError
 from diagtools.slices import _inputs as I
-from diagtools.slices._encode import fit_codes
+from diagtools.slices._encode import MAX_LEVELS, TooManyLevels, fit_codes, time_unit
 from diagtools.slices._sufficient import SliceStats, encode_targets, slice_stats_arrays
 
 #: Rows of the sample that fixes the numeric cut points.
 SAMPLE_ROWS = 200_000
+_NO_LIMIT = 2**64 - 1
 
 
 def _row_keys(first_row: int, n: int) -> np.ndarray:
@@ -73,28 +77,119 @@ def slice_stats_source(
         X = frame.drop(columns=[y])
         return yt, np.asarray(model.predict(X))
 
-    def sample(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
+    def sample(frame: pd.DataFrame, first_row: int, limit: int) -> pd.DataFrame:
         yt, yp = targets(frame)
-        out = frame[by].copy()
-        out["__y"], out["__p"], out["__key"] = yt, yp, _row_keys(first_row, len(frame))
-        return out.nsmallest(SAMPLE_ROWS, "__key") if len(out) > SAMPLE_ROWS else out
+        keys = _row_keys(first_row, len(frame))
+        # only rows below the key limit can be in the sample: those rows alone are copied, with
+        # the targets and the numeric columns only (text columns need no cut points)
+        rows = np.flatnonzero(keys < np.uint64(limit)) if limit < _NO_LIMIT else slice(None)
+        out = pd.DataFrame({"__y": yt[rows], "__p": yp[rows], "__key": keys[rows]})
+        for c in by:
+            if c in frame.columns and _needs_cuts(frame[c]):
+                out[c] = frame[c].iloc[rows].array  # the column's own dtype (dates, nullable integers)
+        return _bottom(out)
 
-    def merge_sample(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-        both = pd.concat([a, b], ignore_index=True)
-        return both.nsmallest(SAMPLE_ROWS, "__key") if len(both) > SAMPLE_ROWS else both
+    # the sample pass reads no text column (unless a model needs every column)
+    sample_cols = cols if model is not None else [c for c in cols if c in (y, y_pred) or not _text_column(src, c)]
 
-    smp = src.run(cols, sample, merge_sample, progress=progress, desc="slice_metrics: sample")
+    def draw(limit: int) -> pd.DataFrame:
+        return src.run(sample_cols, lambda frame, first_row: sample(frame, first_row, limit),
+                       lambda a, b: _bottom(pd.concat([a, b], ignore_index=True)), progress=progress,
+                       desc="slice_metrics: sample")
+
+    limit = _key_limit(src, sample_cols)
+    smp = draw(limit)
+    if len(smp) < SAMPLE_ROWS and limit < _NO_LIMIT:  # the limit was too low (never seen): every key counts
+        smp = draw(_NO_LIMIT)
     smp = smp.sort_values("__key", kind="stable")
     task = I.check_task(smp["__y"].to_numpy(), smp["__p"].to_numpy(), task)
     cuts: dict[str, Any] = {}
     for c in by:
         b = bins.get(c, 5) if isinstance(bins, dict) else bins
-        enc, _ = fit_codes(smp[c].rename(c), b)
-        cuts[c] = list(enc.edges) if enc.kind == "numeric" else b
+        enc = fit_codes(smp[c].rename(c), b)[0] if c in smp.columns else None  # text columns have no cuts
+        cuts[c] = list(enc.edges) if enc is not None and enc.kind == "numeric" else b
 
-    def stats(frame: pd.DataFrame, first_row: int) -> SliceStats:
-        yt, yp = targets(frame)
-        target, labs, n_cells = encode_targets(yt, yp, task, None)
-        return slice_stats_arrays(frame, by, target, task, labs, n_cells, bins=cuts, crosses=crosses)
+    def stats(frame: pd.DataFrame, first_row: int | None) -> SliceStats:
+        total = None
+        # a large partition is counted in chunk_rows pieces: the per-row work arrays stay small
+        for start in range(0, len(frame), chunk_rows):
+            piece = frame.iloc[start:start + chunk_rows] if len(frame) > chunk_rows else frame
+            yt, yp = targets(piece)
+            target, labs, n_cells = encode_targets(yt, yp, task, None)
+            part = slice_stats_arrays(piece, by, target, task, labs, n_cells, bins=cuts, crosses=crosses)
+            total = part if total is None else total.merge(part)
+        if total is None:  # an empty partition: the encodings of no rows
+            target, labs, n_cells = encode_targets(*targets(frame), task, None)
+            total = slice_stats_arrays(frame, by, target, task, labs, n_cells, bins=cuts, crosses=crosses)
+        return total
 
-    return src.run(cols, stats, lambda a, b: a.merge(b), progress=progress, desc="slice_metrics: statistics")
+    # dask may partition a read of other columns differently: the counting pass learns its own lengths
+    src.lengths = None
+    out = src.run(cols, stats, lambda a, b: a.merge(b), progress=progress, desc="slice_metrics: statistics",
+                  offsets=False)
+    for c, enc in out.encodings.items():
+        if enc.kind == "categorical" and len(enc.values) > MAX_LEVELS:
+            raise TooManyLevels(
+                f"slice column {c!r} has {len(enc.values):,} distinct values (at most {MAX_LEVELS} are sliced). "
+                "Leave it out of the slice columns, or group its rare values first."
+            )
+    return out
+
+
+def _key_limit(src: Any, cols: list[str]) -> int:
+    """A key below which the :data:`SAMPLE_ROWS` smallest keys very likely all fall.
+
+    Keys are uniform 64-bit hashes, so the k-th smallest of ``n`` is close to ``k / n * 2**64``
+    (relative spread ``1 / sqrt(k)``, 0.2%); 5% above it, a chunk keeps about ``1.05 k / n`` of
+    its rows instead of ``k``. Whether the limit held is checked on the merged sample (it holds
+    ``k`` rows), so the sample is exactly the bottom-k. No limit when the row count is not known
+    without reading the data (CSV files).
+    """
+    if src.backend == "pandas":
+        n = len(src.data)
+    elif src.backend == "dask":
+        import dask
+
+        if src.lengths is None:  # the sample pass (same columns) needs them anyway: global row positions
+            src.lengths = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in src.data[cols].to_delayed()])]
+        n = sum(src.lengths)
+    elif src.fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        n = sum(pq.ParquetFile(f).metadata.num_rows for f in src.files)
+    else:
+        return _NO_LIMIT
+    if n <= SAMPLE_ROWS:
+        return _NO_LIMIT
+    return min(_NO_LIMIT, int(SAMPLE_ROWS / n * 1.05 * 2.0**64))
+
+
+def _text_column(src: Any, column: str) -> bool:
+    """Whether a column is surely text or bool from the schema (no cut points); unsure is False."""
+    if src.backend in ("pandas", "dask"):
+        dtype = src.data[column].dtype
+        text = isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype, pd.BooleanDtype))
+        return text or (isinstance(dtype, np.dtype) and dtype.kind in ("O", "b"))
+    if src.fmt != "parquet":
+        return False
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = pq.read_schema(src.files[0]).field(column).type  # the dataset's schema is the first file's
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_boolean(t)
+
+
+def _needs_cuts(series: pd.Series) -> bool:
+    """Whether ``fit_codes`` may cut this column at quantiles (numeric, datetime or timedelta, not bool)."""
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    return numeric or bool(time_unit(series))
+
+
+def _bottom(sample: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`SAMPLE_ROWS` rows with the smallest keys (all rows when fewer)."""
+    if len(sample) <= SAMPLE_ROWS:
+        return sample
+    keys = sample["__key"].to_numpy()
+    return sample.take(np.argpartition(keys, SAMPLE_ROWS - 1)[:SAMPLE_ROWS])
