@@ -98,6 +98,20 @@ class Source:
 
         return ds.dataset(self.files, format=self.fmt)
 
+    def head(self, columns: list[str], n: int) -> pd.DataFrame:
+        """The first ``n`` rows of ``columns`` (reads the first file or partition, as far as needed)."""
+        if self.backend == "pandas":
+            return self.data[columns].head(n)
+        if self.backend == "dask":
+            # partition by partition (dask's own head warns on a short first partition)
+            frame = self.data[columns]
+            for i in range(frame.npartitions):
+                head = frame.partitions[i].compute().head(n)
+                if len(head):
+                    return head
+            return head
+        return self._dataset().head(n, columns=columns).to_pandas()
+
     def check_columns(self, needed: dict[str, str]) -> None:
         """Raise a clear error when a named column (argument -> column) is missing."""
         have = self.columns

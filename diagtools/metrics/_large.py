@@ -18,14 +18,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diagtools import _validation as V
 from diagtools._sources import CHUNK_ROWS, as_source, near
 from diagtools.errors import DiagnosticInputError
 from diagtools.metrics import _cells as C
 from diagtools.metrics import _engine as E
 from diagtools.metrics import _mergeable as G
+from diagtools.metrics._large_regression import run_large_regression
 
 #: Distinct values of ``y_true`` above which the task cannot be classification.
 MAX_CLASSES = 1000
+#: Leading rows from which the task is inferred when not given.
+TASK_ROWS = 100_000
 
 
 def _names(value: Any, arg: str) -> list[str]:
@@ -41,6 +45,12 @@ def _names(value: Any, arg: str) -> list[str]:
     )
 
 
+def _capped(values: set[Any]) -> set[Any]:
+    """At most ``MAX_CLASSES + 1`` values: enough to tell a target with too many classes, without
+    holding every value of a continuous column."""
+    return values if len(values) <= MAX_CLASSES else set(list(values)[: MAX_CLASSES + 1])
+
+
 def _first_pass(src: Any, y_col: str, pred_cols: list[str], score_cols: dict[str, list[str]],
                 progress: bool) -> dict[str, Any]:
     """Labels, row count, score ranges and whether multi-column scores sum to one (mergeable)."""
@@ -52,7 +62,7 @@ def _first_pass(src: Any, y_col: str, pred_cols: list[str], score_cols: dict[str
                 f"y_true column {y_col!r} contains missing values ({near(first_row)}). "
                 "Drop or fill those rows first."
             )
-        labels = {c: set(pd.unique(frame[c].dropna()).tolist()) for c in [y_col, *pred_cols]}
+        labels = {c: _capped(set(pd.unique(frame[c].dropna()).tolist())) for c in [y_col, *pred_cols]}
         ranges, sums_to_one = {}, {}
         for name, cs in score_cols.items():
             s = frame[cs].to_numpy(dtype=float)
@@ -68,7 +78,7 @@ def _first_pass(src: Any, y_col: str, pred_cols: list[str], score_cols: dict[str
     def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         return {
             "n": a["n"] + b["n"],
-            "labels": {c: a["labels"][c] | b["labels"][c] for c in a["labels"]},
+            "labels": {c: _capped(a["labels"][c] | b["labels"][c]) for c in a["labels"]},
             "ranges": {k: (min(a["ranges"][k][0], b["ranges"][k][0]), max(a["ranges"][k][1], b["ranges"][k][1]))
                        for k in a["ranges"]},
             "one": {k: a["one"][k] and b["one"][k] for k in a["one"]},
@@ -86,16 +96,23 @@ def run_large(
     from diagtools.metrics._compute import _assemble, _check_known, _classification_names, _curve_frame, _keep
 
     src = as_source(data, "data", chunk_rows=chunk_rows)
-    if task == "regression":
-        raise DiagnosticInputError(
-            "task='regression' is not available with data= (large-data metrics are classification "
-            "metrics). Load the columns and pass arrays: evaluate_predictions(y_true=..., y_pred=...)."
-        )
     y_col, preds, scores, needed = _columns(y_true, predictors)
     first = next(iter(predictors))
     src.check_columns(needed)
     # files and dask frames are large by definition: a progress bar unless asked otherwise
     show = src.backend != "pandas" if progress is None else bool(progress)
+    if task is None:  # the in-memory rule, on the first rows (a scan of every value would cost a pass)
+        task = V.infer_task(src.head([y_col], TASK_ROWS)[y_col].dropna().to_numpy())
+    V.check_option(task, V.TASKS, "task")
+    if task == "regression":
+        missing = [nm for nm, c in preds.items() if c is None]
+        if scores or missing:
+            raise DiagnosticInputError(
+                "regression takes y_pred columns (predicted values) only" + (f"; {missing[0]!r} has none" if missing
+                                                                             else ", not y_score") + ". Pass y_pred='prediction'."
+            )
+        return run_large_regression(src, y_col, {nm: str(c) for nm, c in preds.items()}, metrics=metrics,
+                                    n_boot=n_boot, confidence=confidence, random_state=random_state, show=show)
     info = _first_pass(src, y_col, [c for c in preds.values() if c], scores, show)
     n = info["n"]
     if n == 0:
@@ -250,8 +267,8 @@ def _labels(info: dict[str, Any], labels: Any, y_col: str) -> list[Any]:
     else:
         if len(info["labels"][y_col]) > MAX_CLASSES:
             raise DiagnosticInputError(
-                f"y_true has more than {MAX_CLASSES} distinct values: this looks like a regression target, "
-                "and data= supports classification. Pass arrays for regression."
+                f"y_true has more than {MAX_CLASSES} distinct values: this looks like a regression target. "
+                "Pass task='regression'."
             )
         try:
             labs = sorted(values)
