@@ -240,9 +240,34 @@ def test_report_on_a_local_dask_cluster(report_files, events):
     X, y, model = events
     assert "Every row (6,000) through mergeable statistics on the dask engine" in text
     assert "Run on a sample of 2,000 of the 6,000 rows" in text  # data quality ran on the sample, and says so
+    assert "Exact duplicate rows counted on all 6,000 evaluation rows" in text
     assert "The per-column slice table covers all 6,000 rows" in text
     accuracy = float(np.mean(model.predict(X.iloc[:6_000]) == y[:6_000]))
     assert f"Accuracy {accuracy:.3f}" in text
+
+
+@pytest.mark.slow
+def test_report_counts_duplicates_on_every_row(report_files, events, tmp_path):
+    """With an engine, exact duplicates are counted on all rows (row hashes), not on the sample."""
+    import re
+
+    X, y, _ = events
+    table = X.iloc[:6_000].assign(label=y[:6_000])
+    copies = table.iloc[::150]  # 40 rows copied, spread over the files
+    (tmp_path / "dup").mkdir()
+    full = pd.concat([table, copies], ignore_index=True)
+    for i, part in enumerate(np.array_split(np.arange(len(full)), 4)):
+        full.iloc[part].to_parquet(tmp_path / "dup" / f"part-{i}.parquet")
+    out = tmp_path / "dup.html"
+    argv = _report_argv(report_files, "--engine", "chunked", "--sample-rows", "1000", "--n-boot", "20",
+                        "--sections", "data_quality")
+    argv[argv.index("--data") + 1] = str(tmp_path / "dup" / "*.parquet")
+    argv[argv.index("--out") + 1] = str(out)
+    assert _main(argv) == 0
+    text = " ".join(re.sub(r"<[^>]+>", " ", out.read_text()).split())
+    assert int(full.duplicated().sum()) == 40
+    assert "40 duplicate rows" in text
+    assert "counted on all 6,040 evaluation rows" in text
 
 
 @pytest.mark.slow

@@ -13,7 +13,8 @@ from diagtools._text import expand_text, text_columns
 from diagtools._validation import infer_task
 from diagtools.drift import detect_drift
 from diagtools.fairness import assess_fairness
-from diagtools.quality import check_data
+from diagtools.quality import check_data, check_duplicates
+from diagtools.quality._compute import CHECKS
 from diagtools.report._context import SectionContext, sample
 from diagtools.report._types import SectionOutcome
 from diagtools.slices import find_slices, slice_metrics
@@ -30,6 +31,10 @@ def data_quality(ctx: SectionContext, out: SectionOutcome) -> None:
     test = X.assign(**{inp.target: y.to_numpy()})
     rows_total, rows_used = len(inp.X), len(X)
     options = {"target": inp.target, "cv": 3, "n_boot": ctx.capped_n_boot, "random_state": ctx.random_state}
+    on_source = inp.source is not None
+    if on_source:  # exact duplicates are counted on every row below, from row hashes
+        options["checks"] = [c for c in CHECKS if c != "duplicates"]
+    train = None
     if inp.X_train is not None and inp.y_train is not None:
         X_train, y_train = sample(inp.X_train, inp.y_train, budget, ctx.random_state)
         train = X_train.assign(**{inp.target: y_train.to_numpy()})
@@ -41,6 +46,13 @@ def data_quality(ctx: SectionContext, out: SectionOutcome) -> None:
         result = check_data(test, **options)
     out.results["quality"] = result
     out.rows_used, out.rows_total = rows_used, rows_total
+    if on_source:
+        reference = None if train is None else inp.X_train.assign(**{inp.target: inp.y_train.to_numpy()})
+        out.results["duplicates"] = check_duplicates(inp.source, reference=reference, columns=list(test.columns),
+                                                     progress=False)
+        out.rows_total = (inp.rows_total or rows_total) + (0 if train is None else len(inp.X_train))
+        out.note += (f" Exact duplicate rows{' and rows shared with the training data' if train is not None else ''} "
+                     f"counted on all {inp.rows_total:,} evaluation rows (row hashes); the other checks on a sample.")
     text = result.params.get("text_columns") or []
     if text:
         out.note += (f" Free-text column(s) {', '.join(map(str, text))}: checked as text (no row-ID, category or "
