@@ -25,8 +25,7 @@ def auc_from_counts(score: np.ndarray, y: np.ndarray, counts: np.ndarray) -> np.
     Ties count one half. Works on bootstrap count matrices of shape ``(b, n)``: one sort of the
     scores, then weighted cumulative sums; no metric is called in a loop.
     """
-    order, starts = _score_order(score)
-    return _sorted_auc(np.atleast_2d(counts)[:, order], y[order], starts)
+    return _RankedScores(score, y).auc(np.atleast_2d(counts))
 
 
 def bootstrap_auc(score: np.ndarray, y: np.ndarray, n_boot: int, *, random_state: int) -> np.ndarray:
@@ -34,31 +33,41 @@ def bootstrap_auc(score: np.ndarray, y: np.ndarray, n_boot: int, *, random_state
 
     The rows are resampled by :func:`~diagtools._stats.bootstrap_counts` (so the replicates are
     paired with any other statistic of the same rows and seed); the scores are sorted once for
-    every resample, which keeps the cost at one pass over each count matrix.
+    every resample.
     """
-    order, starts = _score_order(score)
-    ys = y[order]
-    return np.concatenate([_sorted_auc(c[:, order], ys, starts)
-                           for c in bootstrap_counts(len(y), n_boot, random_state=random_state)])
+    ranked = _RankedScores(score, y)
+    return np.concatenate([ranked.auc(c) for c in bootstrap_counts(len(y), n_boot, random_state=random_state)])
 
 
-def _score_order(score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The stable sort order of ``score`` and where each run of tied scores starts in it."""
-    order = np.argsort(score, kind="stable")
-    s = score[order]
-    return order, np.flatnonzero(np.concatenate([[True], s[1:] != s[:-1]]))
+class _RankedScores:
+    """The scores sorted once; :meth:`auc` then costs a few passes over a weight matrix.
 
+    With ``C`` the cumulative weight of the negatives in score order, a positive whose run of
+    tied scores holds the negatives ``lo..hi`` counts ``C[lo] + (C[hi] - C[lo]) / 2`` pairs
+    (ties count one half), that is ``(C[lo] + C[hi]) / 2``: one cumulative sum over the
+    negatives and two look-ups per positive, for every resample at once.
+    """
 
-def _sorted_auc(w: np.ndarray, ys: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """AUC per row of the weights ``w`` (rows sorted by score; ``starts``: the runs of ties)."""
-    pos_w = np.where(ys.astype(bool), w, 0).astype(float)
-    neg_w = w - pos_w
-    if len(starts) < len(ys):  # ties: one cell per distinct score
-        pos_w, neg_w = np.add.reduceat(pos_w, starts, axis=1), np.add.reduceat(neg_w, starts, axis=1)
-    below = np.cumsum(neg_w, axis=1) - neg_w
-    num = (pos_w * (below + 0.5 * neg_w)).sum(axis=1)
-    with np.errstate(all="ignore"):
-        return num / (pos_w.sum(axis=1) * neg_w.sum(axis=1))
+    def __init__(self, score: np.ndarray, y: np.ndarray) -> None:
+        order = np.argsort(score, kind="stable")
+        s, positive = score[order], np.asarray(y)[order].astype(bool)
+        new_run = np.concatenate([[True], s[1:] != s[:-1]])
+        run = np.cumsum(new_run) - 1  # the run of tied scores of each sorted row
+        starts = np.flatnonzero(new_run)
+        ends = np.append(starts[1:], len(s))
+        negatives_before = np.concatenate([[0], np.cumsum(~positive)])  # at each sorted position
+        self.pos, self.neg = order[positive], order[~positive]  # original rows, in score order
+        self.lo = negatives_before[starts[run[positive]]]  # negatives below each positive's run
+        self.hi = negatives_before[ends[run[positive]]]  # ... and up to its end
+
+    def auc(self, w: np.ndarray) -> np.ndarray:
+        """AUC per row of the row weights ``w`` (shape ``(b, n)``, rows in their original order)."""
+        cum = np.zeros((w.shape[0], len(self.neg) + 1), dtype=np.result_type(w.dtype, np.int64))
+        np.cumsum(w[:, self.neg], axis=1, out=cum[:, 1:])
+        wp = w[:, self.pos]
+        twice = np.einsum("ij,ij->i", wp, cum[:, self.lo] + cum[:, self.hi])
+        with np.errstate(all="ignore"):
+            return twice / (2.0 * wp.sum(axis=1) * cum[:, -1])
 
 
 #: Held-out rows per fold on which the permutation importances are measured.
