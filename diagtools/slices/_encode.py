@@ -184,10 +184,11 @@ def fit_encoding(series: pd.Series, bins: int | list[float] | tuple[float, ...])
     uniq = _distinct(present, numeric)
     if uniq is None:
         x = present.to_numpy(dtype=float)
-        qs = quantiles(x, np.arange(1, bins) / bins) if bins > 1 else np.array([])
+        lo, hi = x.min(), x.max()
+        qs = quantiles(x, np.arange(1, bins) / bins, (lo, hi)) if bins > 1 else np.array([])
         edges = np.unique(round_sig(qs))
         # an edge at or below the minimum would leave the first bin empty
-        edges = edges[(edges > x.min()) & (edges <= x.max())]
+        edges = edges[(edges > lo) & (edges <= hi)]
         if len(edges) == 0:
             edges = _mode_edges(x)
         return Encoding(name, "numeric", edges=[float(e) for e in edges], has_missing=bool(missing.any()))
@@ -218,8 +219,10 @@ def _distinct(present: pd.Series, numeric: bool) -> np.ndarray | None:
     return None if numeric and len(uniq) > MAX_DISCRETE_VALUES else uniq
 
 
-def quantiles(x: np.ndarray, q: np.ndarray) -> np.ndarray:
+def quantiles(x: np.ndarray, q: np.ndarray, bounds: tuple[float, float] | None = None) -> np.ndarray:
     """``np.quantile(x, q)`` (linear method), the same to the bit, without partitioning all of ``x``.
+
+    ``bounds`` are ``(x.min(), x.max())`` when the caller has them already.
 
     Each quantile needs two order statistics of ``x``. A strided sample brackets each one in a
     narrow value range; the rows below the range are counted and only the rows inside it are
@@ -227,7 +230,8 @@ def quantiles(x: np.ndarray, q: np.ndarray) -> np.ndarray:
     NaN or infinities, ``np.quantile`` itself runs. The interpolation repeats numpy's own steps.
     """
     n = len(x)
-    if n < _SELECT_ROWS or not (np.isfinite(x.min()) and np.isfinite(x.max())):
+    lo_x, hi_x = bounds if bounds is not None else (x.min(), x.max())
+    if n < _SELECT_ROWS or not (np.isfinite(lo_x) and np.isfinite(hi_x)):
         return np.quantile(x, q)
     vi = (n - 1) * np.asarray(q, dtype=float)  # numpy's virtual index of the linear method
     prev = np.floor(vi)
@@ -332,15 +336,15 @@ def _arrow_factorize(series: pd.Series) -> tuple[list[Any], np.ndarray, bool] | 
     arr = pa.array(series.array)
     if isinstance(arr, pa.ChunkedArray):  # one dictionary for all rows
         arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    encoded = pc.dictionary_encode(arr)
-    order = np.asarray(pc.sort_indices(encoded.dictionary), dtype=np.int64)
-    has_missing = encoded.indices.null_count > 0
-    lookup = np.empty(len(order) + 1, dtype=np.int64)  # the last entry serves the missing rows (index -1)
+    # missing values get a dictionary entry of their own, which sorts last: the missing level
+    encoded = pc.dictionary_encode(arr, null_encoding="encode")
+    order = np.asarray(pc.sort_indices(encoded.dictionary), dtype=np.int64)  # nulls last (the default)
+    has_missing = encoded.dictionary.null_count > 0
+    lookup = np.empty(len(order), dtype=np.int64)
     lookup[order] = np.arange(len(order))
-    lookup[-1] = len(order)
-    index = np.asarray(pc.fill_null(encoded.indices, -1))
-    values = [_py(v) for v in encoded.dictionary.take(pa.array(order)).to_pylist()]
-    return values, lookup[index], has_missing
+    body = order[:-1] if has_missing else order
+    values = [_py(v) for v in encoded.dictionary.take(pa.array(body)).to_pylist()]
+    return values, lookup[np.asarray(encoded.indices)], has_missing
 
 
 def predicate_mask(data: pd.DataFrame, predicates: list[list[Any]]) -> np.ndarray:

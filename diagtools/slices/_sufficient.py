@@ -288,9 +288,10 @@ def _count(
 ) -> np.ndarray:
     """Cells of every level combination of ``feat``: one ``np.bincount`` per weight column."""
     n_groups = 1
-    group = np.zeros(len(target), dtype=np.int64)
-    for c in feat:
-        group = group * levels[c] + codes[c]
+    group = np.zeros(len(target), dtype=np.int64) if not feat else codes[feat[0]]
+    for i, c in enumerate(feat):
+        if i:
+            group = group * levels[c] + codes[c]
         n_groups *= levels[c]
     shape = (*[levels[c] for c in feat], n_cells)
     if weights is None:
