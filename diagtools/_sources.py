@@ -16,7 +16,8 @@ The global row position of each row is the same in the three back ends, so stati
 by it (the Poisson bootstrap) do not depend on the back end or the partitioning. On Dask the
 positions need the partition lengths, which cost a pass over the data: a computation that
 does not key anything by row (``run(..., offsets=False)``) gets ``first_row=None`` there and
-records the lengths on the way, so a later pass of the same source reads the data once.
+records the lengths on the way (per set of columns: dask may fuse the partitions of a narrow
+parquet read), so a later pass over the same columns reads the data once.
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ class Source:
     files: list[str] = field(default_factory=list)
     fmt: str = "parquet"
     chunk_rows: int = CHUNK_ROWS
-    #: Partition lengths of a dask source, once a pass has seen them.
-    lengths: list[int] | None = None
+    #: Partition lengths of a dask source per set of columns read, once a pass has seen them
+    #: (dask may fuse the partitions of a narrow parquet read, so they depend on the columns).
+    lengths: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -137,8 +139,9 @@ class Source:
         if self.backend == "pandas":
             return stats(self.data[columns], 0)
         if self.backend == "dask":
-            total, lengths = _run_dask(self.data[columns], stats, merge, progress, self.lengths, offsets)
-            self.lengths = lengths
+            key = tuple(columns)
+            total, self.lengths[key] = _run_dask(self.data[columns], stats, merge, progress, self.lengths.get(key),
+                                                 offsets)
             return total
         total = None
         for frame, start in self.chunks(columns, progress=progress, desc=desc):
@@ -187,6 +190,8 @@ def _run_dask(frame: Any, stats: Callable[[pd.DataFrame, int | None], Any], merg
     parts = frame.to_delayed()
     if not parts:
         raise DiagnosticInputError("the dask DataFrame has no partitions. Pass data with at least one row.")
+    if lengths is not None and len(lengths) != len(parts):  # partitioned differently since: learn them again
+        lengths = None
     if lengths is None and offsets:
         lengths = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in parts])]
     if lengths is not None:
@@ -273,12 +278,13 @@ def map_chunks(src: Source, columns: list[str], transform: Callable[[pd.DataFram
         import dask.dataframe as dd
 
         parts = src.data[columns].to_delayed()
-        if src.lengths is None:
-            src.lengths = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in parts])]
-        starts = np.concatenate([[0], np.cumsum(src.lengths)[:-1]]).astype(int)
+        lengths = src.lengths.get(tuple(columns))
+        if lengths is None or len(lengths) != len(parts):
+            lengths = src.lengths[tuple(columns)] = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in parts])]
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
         out = dd.from_delayed([dask.delayed(transform)(p, int(o)) for p, o in zip(parts, starts, strict=True)],
                               meta=meta.iloc[:0], verify_meta=False)
-        return Source("dask", _persist(out, progress), lengths=list(src.lengths))
+        return Source("dask", _persist(out, progress))
     import pyarrow as pa
     import pyarrow.parquet as pq
 

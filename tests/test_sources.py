@@ -40,9 +40,9 @@ def test_a_dask_pass_without_offsets_learns_the_lengths_for_the_next(table):
     with dask.config.set(scheduler="sync"):
         first = src.run(["y"], _rows_and_first, _merge, offsets=False)
         assert first["firsts"] == [None] * 5 and first["n"] == len(table)
-        assert src.lengths == [len(p) for p in ddf.partitions] and sum(src.lengths) == len(table)
+        assert src.lengths[("y",)] == [len(p) for p in ddf.partitions] and sum(src.lengths[("y",)]) == len(table)
         second = src.run(["y"], _rows_and_first, _merge)
-    expected = np.concatenate([[0], np.cumsum(src.lengths)[:-1]]).tolist()
+    expected = np.concatenate([[0], np.cumsum(src.lengths[("y",)])[:-1]]).tolist()
     assert second["firsts"] == expected
     assert second["sum"] == first["sum"] == int(table["y"].sum())
 
@@ -77,3 +77,20 @@ def test_an_error_in_a_dask_first_pass_names_the_partition(table):
     with pytest.raises(DiagnosticInputError, match="missing values \\(near row 0\\)"):
         evaluate_predictions("y", y_pred="pred", data=bad, n_boot=0, progress=False)
     assert near(1_234_567) == "near row 1,234,567"
+
+
+def test_lengths_are_kept_per_column_set_and_relearned_when_the_partitioning_differs(table):
+    """dask may split a read of other columns differently (row groups by size): lengths learned for
+    one set of columns are not used for another, and a stale list is learned again."""
+    import dask
+
+    ddf = dd.from_pandas(table, npartitions=5)
+    src = as_source(ddf)
+    src.lengths[("y",)] = [len(table) // 2, len(table) - len(table) // 2]  # as if from a 2-partition read
+    with dask.config.set(scheduler="sync"):
+        out = src.run(["y"], _rows_and_first, _merge)
+        other = src.run(["y", "pred"], _rows_and_first, _merge, offsets=False)
+    sizes = [len(p) for p in ddf.partitions]
+    assert src.lengths[("y",)] == sizes and src.lengths[("y", "pred")] == sizes
+    assert out["firsts"] == np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist()
+    assert other["firsts"] == [None] * 5

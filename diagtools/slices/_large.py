@@ -123,8 +123,6 @@ def slice_stats_source(
             total = slice_stats_arrays(frame, by, target, task, labs, n_cells, bins=cuts, crosses=crosses)
         return total
 
-    # dask may partition a read of other columns differently: the counting pass learns its own lengths
-    src.lengths = None
     out = src.run(cols, stats, lambda a, b: a.merge(b), progress=progress, desc="slice_metrics: statistics",
                   offsets=False)
     for c, enc in out.encodings.items():
@@ -150,9 +148,10 @@ def _key_limit(src: Any, cols: list[str]) -> int:
     elif src.backend == "dask":
         import dask
 
-        if src.lengths is None:  # the sample pass (same columns) needs them anyway: global row positions
-            src.lengths = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in src.data[cols].to_delayed()])]
-        n = sum(src.lengths)
+        key = tuple(cols)
+        if key not in src.lengths:  # the sample pass (same columns) needs them anyway: global row positions
+            src.lengths[key] = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in src.data[cols].to_delayed()])]
+        n = sum(src.lengths[key])
     elif src.fmt == "parquet":
         import pyarrow.parquet as pq
 
