@@ -17,9 +17,9 @@ What "in memory" means, function by function (like is compared with like):
 - ``slice_metrics``: the pandas frame and the label / prediction arrays.
 - ``find_slices``: the pandas frame; from ``CELLS_FROM`` (100k) rows the search runs on cells
   of rows, as on dask (cells equal rows is tested at 200k in ``test_scale_quality``).
-- For both, the numeric columns are cut at given points (:data:`CUTS`): with quantile bins,
-  dask takes the quantiles of a 200k-row sample and memory those of every row, so the slices
-  differ at 1M rows (the strict xfail at the end states it).
+- For both, the numeric columns are cut at given points (:data:`CUTS`), and separately at the
+  default quantile bins: above 200k rows both memory and dask take the quantiles of the same
+  200k-row bottom-k sample (``slices._large.sampled_bins``), so the slices are equal too.
 - ``detect_drift``: two pandas windows of 1M rows. From ``SKETCH_ROWS`` (1M) rows they take
   the sketch path (back end "pandas"), which dask must equal exactly; the sorted-values path
   (``SKETCH_ROWS`` raised) must give the same flags, and scipy bounds the binned statistics.
@@ -50,8 +50,7 @@ FAILING = "region=north & channel=phone"
 BY = ["region", "channel", "income", "age", "kids"]
 DRIFT = ["region", "channel", "income", "balance", "age", "kids"]
 DRIFTED = {"income", "channel"}
-# Cut points given for the numeric slice columns: with quantile bins (the default) dask's cut points come
-# from a 200k-row sample and the slices differ from memory's (see the two xfail tests at the end)
+# Cut points given for the numeric slice columns (the default quantile bins are tested at the end)
 CUTS = {"income": [17_500.0, 23_500.0, 30_000.0, 40_000.0], "age": [30.0, 42.0, 55.0, 67.0]}
 COUNT_METRICS = ["accuracy", "balanced_accuracy", "precision[1]", "recall[0]", "f1[1]", "f1_macro"]
 SUM_METRICS = ["log_loss", "brier", "ece"]
@@ -364,13 +363,11 @@ def test_intervals_are_identical_for_1_3_and_8_partitions(on_dask):
 
 
 # -- quantile cut points beyond the sample ------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason=(
-    "diagtools.slices: on dask / files, quantile cut points of numeric columns come from a 200k-row "
-    "sample (slices._large.SAMPLE_ROWS); in memory from every row. At 1M rows income's edges differ "
-    "(30.5k/40.9k on dask, 30.6k/41k in memory), so the slices differ"))
 @pytest.mark.parametrize("run", [_slices, _search], ids=["slice_metrics", "find_slices"])
 def test_default_quantile_slices_on_dask_equal_in_memory(windows, on_dask, run):
     _, cur = windows
     mem = run(cur, cur["y"].to_numpy(), cur["pred"].to_numpy(), bins=5)
     got = run(on_dask(8)["frames"][1], "y", "pred", bins=5)
     assert list(got.frame["slice"]) == list(mem.frame["slice"])
+    assert any("income in [" in s for s in mem.frame["slice"])  # the quantile bins are in play
+    pd.testing.assert_frame_equal(got.frame, mem.frame, check_exact=False, rtol=1e-12, atol=1e-12)

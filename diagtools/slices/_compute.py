@@ -325,8 +325,9 @@ def slice_metrics(
     Large data: the per-slice statistics of every chunk (file batch or dask partition) are
     added up (:meth:`SliceStats.merge`), so the result equals the in-memory one with the same
     cut points. Numeric cut points are the quantiles of a uniform sample of 200,000 rows
-    (every row below that, hence the same as in memory) that does not depend on the
-    partitioning.
+    (every row below that) that does not depend on the partitioning: the rows with the
+    smallest hash of their position, which the in-memory path uses above 200,000 rows too,
+    so memory, files and dask give the same slices.
 
     Examples
     --------
@@ -358,8 +359,10 @@ def slice_metrics(
     task = I.check_task(y_true, pred, task)
     crosses = I.check_int(crosses, "crosses", 1, 3, "Pass 1 (single columns), 2 (pairs) or 3.")
     target, labs, n_cells = encode_targets(y_true, pred, task, None)
-    stats = slice_stats_arrays(X, columns, target, task, labs, n_cells, bins=bins, crosses=crosses,
-                               drop_wide=by is None)
+    from diagtools.slices._large import sampled_bins  # the large-data paths' cut points, on the same rows
+
+    stats = slice_stats_arrays(X, columns, target, task, labs, n_cells, bins=sampled_bins(X, columns, bins),
+                               crosses=crosses, drop_wide=by is None)
     return metrics_from_stats(stats, metrics=metrics, min_size=min_size, n_boot=n_boot, confidence=confidence,
                               alpha=alpha, random_state=random_state)
 

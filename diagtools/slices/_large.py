@@ -7,6 +7,7 @@ Two passes over the chunks of a :class:`diagtools._sources.Source`:
    smallest), which fixes the task and the cut points of numeric columns (with fewer rows, the
    sample is every row, so the cut points are those of the in-memory path). It holds the
    targets, the keys and the numeric slicing columns only, selected on the keys alone;
+   In memory, :func:`sampled_bins` takes the same rows, so both give the same slices.
 2. :class:`~diagtools.slices._sufficient.SliceStats` of each chunk with those cut points,
    added up (categorical levels and class labels are aligned by ``SliceStats.merge``). A
    large dask partition is counted in ``chunk_rows`` pieces, so the per-row work arrays
@@ -184,6 +185,27 @@ def _needs_cuts(series: pd.Series) -> bool:
     """Whether ``fit_codes`` may cut this column at quantiles (numeric, datetime or timedelta, not bool)."""
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     return numeric or bool(time_unit(series))
+
+
+def sampled_bins(data: pd.DataFrame, columns: list[str], bins: Any) -> Any:
+    """``bins`` with the quantile cut points of numeric columns taken from the bottom-k sample.
+
+    Above :data:`SAMPLE_ROWS` rows the large-data paths cut numeric columns at the quantiles of
+    the :data:`SAMPLE_ROWS` rows with the smallest key (``_row_keys`` of the row position): the
+    in-memory paths take the same rows, so a frame in memory and the same rows as files or
+    dask partitions give the same slices. At or below it, every row (``bins`` unchanged).
+    """
+    if len(data) <= SAMPLE_ROWS:
+        return bins
+    rows = np.sort(np.argpartition(_row_keys(0, len(data)), SAMPLE_ROWS - 1)[:SAMPLE_ROWS])
+    out = {}
+    for c in columns:
+        b = bins.get(c, 5) if isinstance(bins, dict) else bins
+        if not isinstance(b, (list, tuple, np.ndarray)) and _needs_cuts(data[c]):
+            enc = fit_codes(data[c].iloc[rows].rename(c), b)[0]
+            b = list(enc.edges) if enc.kind == "numeric" else b
+        out[c] = b
+    return out
 
 
 def _bottom(sample: pd.DataFrame) -> pd.DataFrame:

@@ -345,8 +345,8 @@ def find_slices(
     all chunks are added up and the same search, tests and error tree run on them (each is a
     function of these sums), so the result equals the in-memory one with the same levels.
     Categories come from every row; numeric cut points are the quantiles of a uniform sample
-    of 200,000 rows that does not depend on the partitioning (every row below that, hence the
-    same as in memory). Memory grows with the number of distinct level combinations, not rows.
+    of 200,000 rows that does not depend on the partitioning (every row below that); in memory
+    above 200,000 rows the same sample gives the cut points, so the slices are the same. Memory grows with the number of distinct level combinations, not rows.
     In memory, from 100,000 rows the search runs on such cells too (the same result, faster).
 
     Examples
@@ -407,7 +407,9 @@ def find_slices(
             err = (y_true != pred).astype(float)
     binary = bool(np.isin(err, (0.0, 1.0)).all())
 
-    codes, encodings = encode_frame(X, columns, bins, drop_wide=by is None)
+    from diagtools.slices._large import sampled_bins  # the large-data paths' cut points, on the same rows
+
+    codes, encodings = encode_frame(X, columns, sampled_bins(X, columns, bins), drop_wide=by is None)
     if n >= CELLS_FROM:  # group rows into cells first: same sums, far fewer rows for the search and the tree
         from diagtools.slices._search_large import group_cells
 
