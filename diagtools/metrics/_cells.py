@@ -109,9 +109,13 @@ def _values(y: np.ndarray, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     """Per-row log loss, Brier score and confidence of a binary classifier, as in
     :func:`diagtools.metrics._mergeable.design` (two columns that sum to one: the clipped
     probability of the true class, ``(y - p)**2``, and ``p`` itself)."""
-    s = proba[:, 1]
-    p = np.clip(proba, E._EPS, 1 - E._EPS)
-    p1 = p[:, 1] / (p[:, 0] + p[:, 1])
+    if proba.ndim == 1:  # the positive class's probability alone: the first column is 1 - p
+        s = proba
+        p0, p1 = np.clip(1.0 - s, E._EPS, 1 - E._EPS), np.clip(s, E._EPS, 1 - E._EPS)
+    else:
+        s = proba[:, 1]
+        p0, p1 = np.clip(proba[:, 0], E._EPS, 1 - E._EPS), np.clip(s, E._EPS, 1 - E._EPS)
+    p1 = p1 / (p0 + p1)
     log_loss = -np.log(np.where(y == 1, p1, 1.0 - p1))
     return log_loss, (y - s) ** 2, s
 
@@ -123,22 +127,25 @@ def chunk_stats(pl: Plan, y: np.ndarray, inputs: list[tuple[np.ndarray, Any, Any
     squares of the per-row values; ``fine``: per predictor whose resampling bins are coarser
     than its score bins, the counts of positives / negatives per fine score bin (the exact
     point ROC-AUC / PR-AUC), else ``None``. ``inputs`` holds per predictor the codes of the
-    predicted class, the probabilities (or None) and the scores (or None).
+    predicted class, the probabilities (or None; for two classes also the positive class's
+    column alone, 1-D) and the scores (or None).
     """
-    key = y.astype(np.int64)
+    key = y.astype(np.int64)  # a copy: updated in place below
     vals, fine = [], []
     for lay, blay, radix, (pred, proba, score) in zip(pl.fine, pl.boot, pl.radix, inputs, strict=True):
-        cell = pred.astype(np.int64)
+        cell = pred.astype(np.int64, copy=False)
         fine.append(None)
         if lay.prep.scored:
-            s = score if score is not None else proba[:, 1]
+            s = score if score is not None else proba if proba.ndim == 1 else proba[:, 1]
             fbin = G._score_bins(s, lay)
             coarse = fbin // (lay.n_bins // blay.n_bins)  # nested bins: the same as binning s coarsely
-            cell = cell * blay.n_bins + coarse
+            coarse += cell * blay.n_bins  # the joint (class, bin) cell, in place
+            cell = coarse
             if blay.n_bins != lay.n_bins:
                 g = lay.n_bins
                 fine[-1] = np.bincount((g - 1 - fbin) + g * (y != 1), minlength=2 * g).astype(float)
-        key = key * radix + cell
+        key *= radix
+        key += cell
         if lay.prep.has_proba and pl.values:
             vals += _values(y, proba)
     cells = np.empty((pl.n_stats, pl.space))

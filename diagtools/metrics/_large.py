@@ -45,6 +45,16 @@ def _names(value: Any, arg: str) -> list[str]:
     )
 
 
+def _distinct(col: pd.Series) -> set[Any]:
+    """The distinct non-missing values of a chunk's column (a bincount for small integer ranges)."""
+    v = col.to_numpy()
+    if v.dtype.kind in "iu" and len(v):
+        low, high = int(v.min()), int(v.max())
+        if high - low < 1_000_000:
+            return {int(x) + low for x in np.flatnonzero(np.bincount(v.astype(np.int64, copy=False) - low))}
+    return set(pd.unique(col.dropna()).tolist())
+
+
 def _capped(values: set[Any]) -> set[Any]:
     """At most ``MAX_CLASSES + 1`` values: enough to tell a target with too many classes, without
     holding every value of a continuous column."""
@@ -57,21 +67,22 @@ def _first_pass(src: Any, y_col: str, pred_cols: list[str], score_cols: dict[str
     cols = list(dict.fromkeys([y_col, *pred_cols, *(c for cs in score_cols.values() for c in cs)]))
 
     def stats(frame: pd.DataFrame, first_row: int | None) -> dict[str, Any]:
-        if frame[y_col].isna().any():
+        if frame[y_col].dtype.kind not in "iub" and frame[y_col].isna().any():  # integers hold no NaN
             raise DiagnosticInputError(
                 f"y_true column {y_col!r} contains missing values ({near(first_row)}). "
                 "Drop or fill those rows first."
             )
-        labels = {c: _capped(set(pd.unique(frame[c].dropna()).tolist())) for c in [y_col, *pred_cols]}
+        labels = {c: _capped(_distinct(frame[c])) for c in [y_col, *pred_cols]}
         ranges, sums_to_one = {}, {}
         for name, cs in score_cols.items():
-            s = frame[cs].to_numpy(dtype=float)
-            if not np.isfinite(s).all():
+            s = frame[cs[0]].to_numpy(dtype=float) if len(cs) == 1 else frame[cs].to_numpy(dtype=float)
+            low, high = (float(s.min()), float(s.max())) if len(s) else (np.inf, -np.inf)
+            if len(s) and not (np.isfinite(low) and np.isfinite(high)):  # a NaN or an inf shows in min / max
                 raise DiagnosticInputError(
                     f"y_score columns {cs} of {name!r} contain NaN or infinite values ({near(first_row)}). "
                     "Pass finite scores."
                 )
-            ranges[name] = (float(s.min()), float(s.max())) if len(s) else (np.inf, -np.inf)
+            ranges[name] = (low, high)
             sums_to_one[name] = bool(np.allclose(s.sum(axis=1), 1.0, atol=1e-6)) if len(cs) > 1 else True
         return {"n": len(frame), "labels": labels, "ranges": ranges, "one": sums_to_one}
 
@@ -137,9 +148,14 @@ def run_large(
         if name == first:
             _check_known(metrics, _classification_names(label_names, bool(sc), is_proba), "classification")
     index = pd.Index(labs)
+    lut, low = _int_lookup(labs)
 
     def encode(col: pd.Series, arg: str) -> np.ndarray:
-        codes = index.get_indexer(col)
+        v = col.to_numpy()
+        if lut is not None and v.dtype.kind in "iu" and len(v) and v.min() >= low and v.max() - low < len(lut):
+            codes = lut[v.astype(np.int64, copy=False) - low]  # integer labels: a table look-up, no hashing
+        else:
+            codes = index.get_indexer(col)
         if (codes < 0).any():
             raise DiagnosticInputError(f"{arg} holds values outside the labels, e.g. {col[codes < 0].iloc[0]!r}.")
         return codes
@@ -153,16 +169,18 @@ def run_large(
         inputs = {}
         for name, lay in layouts.items():
             sc = scores.get(name, [])
-            s = frame[sc].to_numpy(dtype=float) if sc else None
-            if s is not None and s.shape[1] == 1:
-                s = s[:, 0]
+            s = None if not sc else frame[sc[0]].to_numpy(dtype=float) if len(sc) == 1 else frame[sc].to_numpy(dtype=float)
             proba = score = None
-            if lay.prep.has_proba:
+            if lay.prep.has_proba and s.ndim == 1 and cell_plan is not None:
+                proba = s  # the cells take the positive class's probability alone (no 2-column copy)
+            elif lay.prep.has_proba:
                 proba = s if s.ndim == 2 else np.column_stack([1.0 - s, s])
             elif s is not None:
                 score = s if s.ndim == 1 or k > 2 else s[:, 1]
             if preds[name] is not None:
                 pc = encode(frame[preds[name]], "y_pred")
+            elif proba is not None and proba.ndim == 1:  # as the comparison below, with the column 1 - p
+                pc = (proba > 1.0 - proba).astype(np.int64)
             elif proba is not None:  # argmax; for two classes one comparison (ties: the first class)
                 pc = (proba[:, 1] > proba[:, 0]).astype(np.int64) if k == 2 else proba.argmax(axis=1)
             else:
@@ -222,6 +240,19 @@ def run_large(
         "binning_bounds": {nm: b for nm, b in bounds.items() if b},
     }
     return out
+
+
+def _int_lookup(labels: list[Any]) -> tuple[np.ndarray | None, int]:
+    """A table from integer label values (offset by the smallest) to label codes, -1 for others;
+    ``None`` unless every label is an integer (not bool) and their range is small."""
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in labels):
+        return None, 0
+    low, high = int(min(labels)), int(max(labels))
+    if high - low >= 1_000_000:
+        return None, 0
+    lut = np.full(high - low + 1, -1, dtype=np.int64)
+    lut[np.asarray(labels, dtype=np.int64) - low] = np.arange(len(labels))
+    return lut, low
 
 
 def _columns(y_true: Any, predictors: dict[str, dict[str, Any]]

@@ -100,7 +100,8 @@ def layout(labels: list[str], *, has_proba: bool, has_score: bool,
 def _score_bins(s: np.ndarray, lay: Layout) -> np.ndarray:
     lo, hi = lay.score_range if lay.score_range is not None else (0.0, 1.0)
     scale = lay.n_bins / (hi - lo) if hi > lo else 0.0
-    return np.clip(((s - lo) * scale).astype(np.int64), 0, lay.n_bins - 1)
+    x = (s * scale if lo == 0.0 else (s - lo) * scale).astype(np.int64)  # s - 0.0 is s: the same bins
+    return np.clip(x, 0, lay.n_bins - 1, out=x)
 
 
 def _entries(lay: Layout, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None,
