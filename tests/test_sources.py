@@ -94,3 +94,35 @@ def test_lengths_are_kept_per_column_set_and_relearned_when_the_partitioning_dif
     assert src.lengths[("y",)] == sizes and src.lengths[("y", "pred")] == sizes
     assert out["firsts"] == np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist()
     assert other["firsts"] == [None] * 5
+
+
+def test_text_as_categories_gives_the_codes_of_the_text(tmp_path):
+    """Parquet text read as sorted categoricals: per chunk, pd.factorize gives the codes and levels
+    of the strings themselves (missing values included); slice_metrics equals memory."""
+    from diagtools.slices import slice_metrics
+
+    rng = np.random.default_rng(8)
+    n = 9_000
+    text = rng.choice(np.array(["west", "East", "north", "Ünter", "south", None], dtype=object), n)
+    frame = pd.DataFrame({"region": pd.array(text, dtype="str"), "y": rng.integers(0, 2, n)})
+    frame["pred"] = np.where(rng.random(n) < 0.8, frame["y"], 1 - frame["y"])
+    # two files, row groups whose dictionaries hold different values in different orders
+    frame.iloc[:4_000].to_parquet(tmp_path / "a.parquet", row_group_size=1_500)
+    frame.iloc[4_000:].sort_values("region", ascending=False).to_parquet(tmp_path / "b.parquet", row_group_size=2_000)
+    src = as_source(str(tmp_path / "*.parquet"), chunk_rows=1_000)
+    plain = list(src.chunks(["region", "y"]))
+    cats = list(src.chunks(["region", "y"], text_as_categories=True))
+    assert len(plain) == len(cats) > 4
+    for (a, _), (b, _) in zip(plain, cats, strict=True):
+        assert isinstance(b["region"].dtype, pd.CategoricalDtype)
+        codes_a, uniq_a = pd.factorize(a["region"], sort=True)
+        codes_b, uniq_b = pd.factorize(b["region"], sort=True)
+        np.testing.assert_array_equal(codes_a, codes_b)
+        assert list(uniq_a) == list(np.asarray(uniq_b, dtype=object))
+    on_files = slice_metrics(None, str(tmp_path / "*.parquet"), "y", y_pred="pred", by=["region"], progress=False,
+                             chunk_rows=1_000)
+    both = pd.concat([pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet")],
+                     ignore_index=True)
+    in_memory = slice_metrics(None, both[["region"]], both["y"], y_pred=both["pred"], by=["region"])
+    pd.testing.assert_frame_equal(on_files.frame, in_memory.frame)
+    assert in_memory.frame["slice"].str.contains("missing").any()  # the missing level is in play

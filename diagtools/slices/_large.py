@@ -124,8 +124,9 @@ def slice_stats_source(
             total = slice_stats_arrays(frame, by, target, task, labs, n_cells, bins=cuts, crosses=crosses)
         return total
 
+    # without a model, text columns may come as sorted categoricals: the same codes, no hashing of strings
     out = src.run(cols, stats, lambda a, b: a.merge(b), progress=progress, desc="slice_metrics: statistics",
-                  offsets=False)
+                  offsets=False, text_as_categories=model is None)
     for c, enc in out.encodings.items():
         if enc.kind == "categorical" and len(enc.values) > MAX_LEVELS:
             raise TooManyLevels(
