@@ -310,10 +310,20 @@ def check_tabular(X: Any, name: str = "X") -> pd.DataFrame | np.ndarray:
     raise DiagnosticInputError(MSG_NOT_TABULAR.format(name=name, got=type(X).__name__))
 
 
+def distinct(y: np.ndarray) -> np.ndarray:
+    """``np.unique(y)``; for integers in a small range a ``bincount`` (no sort or hash of every value)."""
+    if y.dtype.kind in "iu" and y.ndim == 1 and len(y):
+        low, high = int(y.min()), int(y.max())
+        if high - low < max(1_000_000, len(y) // 4):
+            present = np.flatnonzero(np.bincount((y - low).astype(np.intp, copy=False)))
+            return (present + low).astype(y.dtype)
+    return np.unique(y)
+
+
 def infer_task(y: np.ndarray) -> str:
     """Guess ``"classification"`` or ``"regression"`` from a target array."""
     if y.dtype.kind in "biuOSUb" or isinstance(y.dtype, pd.CategoricalDtype):
-        if y.dtype.kind in "iu" and len(np.unique(y)) > max(20, int(0.05 * len(y))):
+        if y.dtype.kind in "iu" and len(distinct(y)) > max(20, int(0.05 * len(y))):
             return "regression"
         return "classification"
     if y.dtype.kind == "f":
@@ -350,7 +360,7 @@ def check_task(y: np.ndarray, task: str | None, name: str = "y") -> str:
 
 def check_two_classes(y: np.ndarray, name: str = "y") -> np.ndarray:
     """Return the sorted classes of ``y``, raising when there is only one."""
-    classes = np.unique(y)
+    classes = distinct(y)
     if len(classes) < 2:
         raise DiagnosticInputError(MSG_ONE_CLASS.format(name=name, label=classes[0] if len(classes) else None))
     return classes

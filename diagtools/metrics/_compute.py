@@ -214,8 +214,8 @@ def _run_classification(
                          "classification")
         if name in preds:
             pc = _encode(preds[name], labs, "y_pred" if name == first else f"baselines[{name!r}]['y_pred']")
-        elif proba is not None:
-            pc = proba.argmax(axis=1)
+        elif proba is not None:  # argmax; for two classes one comparison (ties: the first class, as argmax)
+            pc = (proba[:, 1] > proba[:, 0]).astype(np.int64) if proba.shape[1] == 2 else proba.argmax(axis=1)
         else:
             pc = (score > 0).astype(np.int64) if score.ndim == 1 else score.argmax(axis=1)
         # from POISSON_ROWS rows on, the mergeable statistics replace the exact design (its sort of
