@@ -289,3 +289,21 @@ def test_categorical_dtype_counts_equal_value_counts():
         vc = cat.value_counts(dropna=True, sort=False)  # pandas' own counts, in category order
         assert list(fast.categories.items()) == [(str(k), int(v)) for k, v in vc.items() if v > 0]
         assert (fast.n_rows, fast.n_missing) == (plain.n_rows, plain.n_missing) == (10_000, int((codes < 0).sum()))
+
+
+def test_a_drifted_date_column_names_its_ranges_on_the_sketch_path(monkeypatch):
+    """The sketches keep min / max but not the share outside the reference range: the finding
+    names the ranges (no empty clause) and the KS statistic."""
+    monkeypatch.setattr(_large, "SKETCH_ROWS", 1_000)
+    rng = np.random.default_rng(4)
+    n = 20_000
+
+    def window(start: str) -> pd.DataFrame:
+        return pd.DataFrame({"when": pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 86_400 * 30, n), unit="s"),
+                             "x": rng.normal(size=n)})
+
+    res = _run(window("2024-01-01"), window("2024-02-15"), domain_classifier=False)
+    assert "sketch" in res.params and res.drifted_columns == ["when"]
+    title = next(f.title for f in res.findings() if "when" in f.title)
+    assert title.startswith("Column when drifted (large): reference 2024-01-01 to 2024-01-30, current 2024-02-15")
+    assert ": ;" not in title and "KS D=1.000" in title

@@ -247,12 +247,14 @@ class DriftResult(Result):
                 ks = self._stat(r.column, "ks_stat")
                 out_share = self._stat(r.column, "outside_range_share")
                 shift = self._stat(r.column, "max_shift_days")
-                ranges = "" if out_share is None else str(out_share["note"])
+                # the ranges (the sketch path of large data has no outside share: the ranges alone)
+                where = out_share if out_share is not None else self._stat(r.column, "min_shift_days")
+                ranges = "" if where is None else str(where["note"])
                 outside = ("" if out_share is None else
                            f"; {percent(out_share['estimate'])} of current dates outside the reference range "
                            f"{interval(out_share['ci_low'], out_share['ci_high'], percent)}")
-                title = (f"Column {r.column} drifted ({word}): {ranges}{outside}; KS D={ks['estimate']:.3f}, "
-                         f"{q_value(r.q_value)}")
+                head = f"{ranges}{outside}; " if ranges or outside else ""
+                title = f"Column {r.column} drifted ({word}): {head}KS D={ks['estimate']:.3f}, {q_value(r.q_value)}"
                 detail = (f"The last date moved by {signed(shift['estimate'])} days. " if shift is not None else "") + (
                     f"Wasserstein distance {r.effect:.3f} reference SDs (threshold {r.threshold:.3g}); the "
                     "tests compare the dates as numbers (seconds).")
