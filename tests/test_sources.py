@@ -126,3 +126,46 @@ def test_text_as_categories_gives_the_codes_of_the_text(tmp_path):
     in_memory = slice_metrics(None, both[["region"]], both["y"], y_pred=both["pred"], by=["region"])
     pd.testing.assert_frame_equal(on_files.frame, in_memory.frame)
     assert in_memory.frame["slice"].str.contains("missing").any()  # the missing level is in play
+
+
+def _count_runs(monkeypatch):
+    import diagtools._sources as S
+
+    calls = []
+    orig = S.Source.run
+
+    def run(self, columns, stats, merge, **kw):
+        calls.append(kw.get("desc"))
+        return orig(self, columns, stats, merge, **kw)
+
+    monkeypatch.setattr(S.Source, "run", run)
+    return calls
+
+
+@pytest.mark.parametrize("late", [None, "label", "score"])
+def test_one_pass_when_the_first_rows_tell_the_layout(table, tmp_path, monkeypatch, late):
+    """The labels and score kind are guessed from the first rows and verified on every row: one
+    pass over the files when the guess holds; when a later row breaks it (a new label, a score
+    outside [0, 1]) a second pass counts again, and the result is the in-memory one either way."""
+    from diagtools.metrics import _large
+
+    monkeypatch.setattr(_large, "TASK_ROWS", 1_000)
+    data = table.copy()
+    if late == "label":  # a third class appears after the first rows
+        data.loc[15_000:, "y"] = np.where(data.loc[15_000:, "y"] == 1, 2, data.loc[15_000:, "y"])
+    if late == "score":  # ranking scores, which the first rows do not show
+        data.loc[15_000:, "score"] = data.loc[15_000:, "score"] * 3.0
+    data.to_parquet(tmp_path / "t.parquet", row_group_size=4_000)
+    kw = {"n_boot": 30} if late != "label" else {"n_boot": 30, "y_score": None}
+    calls = _count_runs(monkeypatch)
+    args = {"y_pred": "pred", "y_score": "score", **kw}
+    res = evaluate_predictions("y", data=str(tmp_path / "t.parquet"), progress=False, chunk_rows=3_000, **args)
+    assert len(calls) == (1 if late is None else 2), calls
+    mem_args = {"y_pred": data["pred"].to_numpy(), "n_boot": 0,
+                "y_score": None if args["y_score"] is None else data["score"].to_numpy()}
+    mem = evaluate_predictions(data["y"].to_numpy(), **mem_args)
+    a, b = mem.frame.set_index("metric")["estimate"], res.frame.set_index("metric")["estimate"]
+    exact = a.index.difference(["roc_auc", "pr_auc"])
+    assert list(a.index) == list(b.index) and len(exact) >= 5
+    np.testing.assert_allclose(b.loc[exact], a.loc[exact], rtol=0, atol=1e-12)
+    pd.testing.assert_frame_equal(res.confusion, mem.confusion)

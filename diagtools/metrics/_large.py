@@ -13,6 +13,8 @@ what is binned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -61,10 +63,10 @@ def _capped(values: set[Any]) -> set[Any]:
     return values if len(values) <= MAX_CLASSES else set(list(values)[: MAX_CLASSES + 1])
 
 
-def _first_pass(src: Any, y_col: str, pred_cols: list[str], score_cols: dict[str, list[str]],
-                progress: bool) -> dict[str, Any]:
-    """Labels, row count, score ranges and whether multi-column scores sum to one (mergeable)."""
-    cols = list(dict.fromkeys([y_col, *pred_cols, *(c for cs in score_cols.values() for c in cs)]))
+def _first_stats(y_col: str, pred_cols: list[str], score_cols: dict[str, list[str]]
+                 ) -> tuple[Callable[[pd.DataFrame, int | None], dict[str, Any]], Callable[..., dict[str, Any]]]:
+    """The first pass's ``(stats, merge)``: labels, row count, score ranges and whether
+    multi-column scores sum to one (mergeable)."""
 
     def stats(frame: pd.DataFrame, first_row: int | None) -> dict[str, Any]:
         if frame[y_col].dtype.kind not in "iub" and frame[y_col].isna().any():  # integers hold no NaN
@@ -95,7 +97,7 @@ def _first_pass(src: Any, y_col: str, pred_cols: list[str], score_cols: dict[str
             "one": {k: a["one"][k] and b["one"][k] for k in a["one"]},
         }
 
-    return src.run(cols, stats, merge, progress=progress, desc="evaluate_predictions: labels", offsets=False)
+    return stats, merge
 
 
 def run_large(
@@ -104,7 +106,7 @@ def run_large(
     chunk_rows: int = CHUNK_ROWS,
 ) -> dict[str, Any]:
     """The ``data=`` path of :func:`evaluate_predictions` (same output as its in-memory ``_run``)."""
-    from diagtools.metrics._compute import _assemble, _check_known, _classification_names, _curve_frame, _keep
+    from diagtools.metrics._compute import _assemble, _classification_names, _curve_frame, _keep
 
     src = as_source(data, "data", chunk_rows=chunk_rows)
     y_col, preds, scores, needed = _columns(y_true, predictors)
@@ -112,8 +114,10 @@ def run_large(
     src.check_columns(needed)
     # files and dask frames are large by definition: a progress bar unless asked otherwise
     show = src.backend != "pandas" if progress is None else bool(progress)
+    cols = list(dict.fromkeys([y_col, *(c for c in preds.values() if c), *(c for cs in scores.values() for c in cs)]))
+    head = src.head(cols, TASK_ROWS)  # the first rows: the task, and a guess of the labels (see below)
     if task is None:  # the in-memory rule, on the first rows (a scan of every value would cost a pass)
-        task = V.infer_task(src.head([y_col], TASK_ROWS)[y_col].dropna().to_numpy())
+        task = V.infer_task(head[y_col].dropna().to_numpy())
     V.check_option(task, V.TASKS, "task")
     if task == "regression":
         missing = [nm for nm, c in preds.items() if c is None]
@@ -124,83 +128,52 @@ def run_large(
             )
         return run_large_regression(src, y_col, {nm: str(c) for nm, c in preds.items()}, metrics=metrics,
                                     n_boot=n_boot, confidence=confidence, random_state=random_state, show=show)
-    info = _first_pass(src, y_col, [c for c in preds.values() if c], scores, show)
-    n = info["n"]
-    if n == 0:
+    first_stats, first_merge = _first_stats(y_col, [c for c in preds.values() if c], scores)
+    values = any(_keep(m, metrics) for m in ("log_loss", "brier", "ece"))
+
+    def setup(info: dict[str, Any]) -> SimpleNamespace:
+        """Labels, layouts and the second pass's statistics, from the first pass's information."""
+        return _setup(info, labels, y_col, preds, scores, first, metrics, values, n_boot, random_state)
+
+    # One pass when the first rows tell the layout: binary or label-only predictors whose scores look
+    # like probabilities. The labels and ranges are verified on every row as the statistics are
+    # counted; when they differ from the guess (a label the first rows lack, a score outside [0, 1]),
+    # the statistics are counted again with the right layout. Ranking scores need their range first.
+    guess = None
+    if len(head):
+        try:
+            guess = setup(first_stats(head, 0))
+        except DiagnosticInputError:  # the first rows alone cannot tell (e.g. one class): two passes
+            guess = None
+    if guess is not None and guess.cell_plan is not None and all(
+            lay.prep.has_proba or not lay.prep.has_score for lay in guess.layouts.values()):
+
+        def both(frame: pd.DataFrame, first_row: int | None) -> dict[str, Any]:
+            part = first_stats(frame, first_row)
+            try:
+                return {"info": part, "cells": guess.stats(frame, first_row)}
+            except _UnknownLabel:  # not the guessed labels: this pass gives the information only
+                return {"info": part, "cells": None}
+
+        def merge_both(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+            cells = None if a["cells"] is None or b["cells"] is None else guess.merge(a["cells"], b["cells"])
+            return {"info": first_merge(a["info"], b["info"]), "cells": cells}
+
+        out = src.run(cols, both, merge_both, progress=show, desc="evaluate_predictions: statistics", offsets=False)
+        info, merged = out["info"], out["cells"]
+    else:
+        info = src.run(cols, first_stats, first_merge, progress=show, desc="evaluate_predictions: labels",
+                       offsets=False)
+        merged = None
+    if info["n"] == 0:
         raise DiagnosticInputError("the data has no rows. Pass data with at least one row.")
-    labs = _labels(info, labels, y_col)
-    k = len(labs)
-    label_names = [str(v) for v in labs]
-    layouts: dict[str, G.Layout] = {}
-    for name in predictors:
-        sc = scores.get(name, [])
-        if sc and len(sc) not in ((1, 2) if k == 2 else (k,)):
-            raise DiagnosticInputError(
-                f"y_score of {name!r} names {len(sc)} columns but the task has {k} classes. Name one column "
-                f"per class ({k}), in the order of labels" + (", or the score of the positive class." if k == 2 else ".")
-            )
-        lo, hi = info["ranges"].get(name, (0.0, 1.0))
-        is_proba = bool(sc) and lo >= 0.0 and hi <= 1.0 and info["one"].get(name, True)
-        if not sc and preds[name] is None:
-            raise DiagnosticInputError(f"{name!r} needs y_pred or y_score columns.")
-        layouts[name] = G.layout(label_names, has_proba=is_proba, has_score=bool(sc),
-                                 score_range=None if is_proba else (lo, hi))
-        if name == first:
-            _check_known(metrics, _classification_names(label_names, bool(sc), is_proba), "classification")
-    index = pd.Index(labs)
-    lut, low = _int_lookup(labs)
-
-    def encode(col: pd.Series, arg: str) -> np.ndarray:
-        v = col.to_numpy()
-        if lut is not None and v.dtype.kind in "iu" and len(v) and v.min() >= low and v.max() - low < len(lut):
-            codes = lut[v.astype(np.int64, copy=False) - low]  # integer labels: a table look-up, no hashing
-        else:
-            codes = index.get_indexer(col)
-        if (codes < 0).any():
-            raise DiagnosticInputError(f"{arg} holds values outside the labels, e.g. {col[codes < 0].iloc[0]!r}.")
-        return codes
-
-    cols = list(dict.fromkeys([y_col, *(c for c in preds.values() if c), *(c for cs in scores.values() for c in cs)]))
-
-    cell_plan = C.plan(list(layouts.values()), values=any(_keep(m, metrics) for m in ("log_loss", "brier", "ece")))
-
-    def stats(frame: pd.DataFrame, first_row: int | None) -> dict[str, Any]:
-        y = encode(frame[y_col], "y_true")
-        inputs = {}
-        for name, lay in layouts.items():
-            sc = scores.get(name, [])
-            s = None if not sc else frame[sc[0]].to_numpy(dtype=float) if len(sc) == 1 else frame[sc].to_numpy(dtype=float)
-            proba = score = None
-            if lay.prep.has_proba and s.ndim == 1 and cell_plan is not None:
-                proba = s  # the cells take the positive class's probability alone (no 2-column copy)
-            elif lay.prep.has_proba:
-                proba = s if s.ndim == 2 else np.column_stack([1.0 - s, s])
-            elif s is not None:
-                score = s if s.ndim == 1 or k > 2 else s[:, 1]
-            if preds[name] is not None:
-                pc = encode(frame[preds[name]], "y_pred")
-            elif proba is not None and proba.ndim == 1:  # as the comparison below, with the column 1 - p
-                pc = (proba > 1.0 - proba).astype(np.int64)
-            elif proba is not None:  # argmax; for two classes one comparison (ties: the first class)
-                pc = (proba[:, 1] > proba[:, 0]).astype(np.int64) if k == 2 else proba.argmax(axis=1)
-            else:
-                pc = (score > 0).astype(np.int64) if score.ndim == 1 else score.argmax(axis=1)
-            inputs[name] = (pc, proba, score)
-        if cell_plan is not None:  # resamples drawn per cell after the merge (see _cells)
-            return C.chunk_stats(cell_plan, y, list(inputs.values()))
-        # one draw of the weights per block of rows, shared by every predictor (paired)
-        rows = int(first_row or 0) + np.arange(len(frame))  # always known here (offsets=True)
-        designs = [(layouts[nm], G.design(layouts[nm], y, *inp)) for nm, inp in inputs.items()]
-        return {"sums": dict(zip(inputs, G.many_sums(designs, rows, n_boot, random_state), strict=True))}
-
-    def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-        if cell_plan is not None:
-            return C.merge(a, b)
-        return {"sums": {nm: a["sums"][nm] + b["sums"][nm] for nm in a["sums"]}}
-
-    # the cell statistics key nothing by row: a dask source needs no partition lengths for them
-    merged = src.run(cols, stats, merge, progress=show, desc="evaluate_predictions: statistics",
-                     offsets=cell_plan is None)
+    n = info["n"]
+    plan = setup(info)
+    if merged is None or guess is None or plan.key != guess.key:
+        # the cell statistics key nothing by row: a dask source needs no partition lengths for them
+        merged = src.run(cols, plan.stats, plan.merge, progress=show, desc="evaluate_predictions: statistics",
+                         offsets=plan.cell_plan is None)
+    label_names, k, layouts, cell_plan = plan.label_names, plan.k, plan.layouts, plan.cell_plan
     ap = _keep("pr_auc", metrics)
     which = frozenset(c for c, m in (("roc", "roc_auc"), ("pr", "pr_auc"), ("reliability", "ece")) if _keep(m, metrics))
     if cell_plan is not None:
@@ -240,6 +213,90 @@ def run_large(
         "binning_bounds": {nm: b for nm, b in bounds.items() if b},
     }
     return out
+
+
+class _UnknownLabel(DiagnosticInputError):
+    """A value outside the labels (raised as the input error it is, unless a guess is being tried)."""
+
+
+def _setup(info: dict[str, Any], labels: Any, y_col: str, preds: dict[str, str | None], scores: dict[str, list[str]],
+           first: str, metrics: list[str] | None, values: bool, n_boot: int, random_state: int) -> SimpleNamespace:
+    """Labels, per-predictor layouts, the cell plan and the statistics pass (``stats``, ``merge``)
+    of :func:`run_large` for the first pass's information ``info``; ``key`` identifies the layout."""
+    from diagtools.metrics._compute import _check_known, _classification_names
+
+    labs = _labels(info, labels, y_col)
+    k = len(labs)
+    label_names = [str(v) for v in labs]
+    layouts: dict[str, G.Layout] = {}
+    for name in preds:
+        sc = scores.get(name, [])
+        if sc and len(sc) not in ((1, 2) if k == 2 else (k,)):
+            raise DiagnosticInputError(
+                f"y_score of {name!r} names {len(sc)} columns but the task has {k} classes. Name one column "
+                f"per class ({k}), in the order of labels" + (", or the score of the positive class." if k == 2 else ".")
+            )
+        lo, hi = info["ranges"].get(name, (0.0, 1.0))
+        is_proba = bool(sc) and lo >= 0.0 and hi <= 1.0 and info["one"].get(name, True)
+        if not sc and preds[name] is None:
+            raise DiagnosticInputError(f"{name!r} needs y_pred or y_score columns.")
+        layouts[name] = G.layout(label_names, has_proba=is_proba, has_score=bool(sc),
+                                 score_range=None if is_proba else (lo, hi))
+        if name == first:
+            _check_known(metrics, _classification_names(label_names, bool(sc), is_proba), "classification")
+    index = pd.Index(labs)
+    lut, low = _int_lookup(labs)
+
+    def encode(col: pd.Series, arg: str) -> np.ndarray:
+        v = col.to_numpy()
+        if lut is not None and v.dtype.kind in "iu" and len(v) and v.min() >= low and v.max() - low < len(lut):
+            codes = lut[v.astype(np.int64, copy=False) - low]  # integer labels: a table look-up, no hashing
+        else:
+            codes = index.get_indexer(col)
+        if (codes < 0).any():
+            raise _UnknownLabel(f"{arg} holds values outside the labels, e.g. {col[codes < 0].iloc[0]!r}.")
+        return codes
+
+    cell_plan = C.plan(list(layouts.values()), values=values)
+
+    def stats(frame: pd.DataFrame, first_row: int | None) -> dict[str, Any]:
+        y = encode(frame[y_col], "y_true")
+        inputs = {}
+        for name, lay in layouts.items():
+            sc = scores.get(name, [])
+            s = None if not sc else frame[sc[0]].to_numpy(dtype=float) if len(sc) == 1 else frame[sc].to_numpy(dtype=float)
+            proba = score = None
+            if lay.prep.has_proba and s.ndim == 1 and cell_plan is not None:
+                proba = s  # the cells take the positive class's probability alone (no 2-column copy)
+            elif lay.prep.has_proba:
+                proba = s if s.ndim == 2 else np.column_stack([1.0 - s, s])
+            elif s is not None:
+                score = s if s.ndim == 1 or k > 2 else s[:, 1]
+            if preds[name] is not None:
+                pc = encode(frame[preds[name]], "y_pred")
+            elif proba is not None and proba.ndim == 1:  # as the comparison below, with the column 1 - p
+                pc = (proba > 1.0 - proba).astype(np.int64)
+            elif proba is not None:  # argmax; for two classes one comparison (ties: the first class)
+                pc = (proba[:, 1] > proba[:, 0]).astype(np.int64) if k == 2 else proba.argmax(axis=1)
+            else:
+                pc = (score > 0).astype(np.int64) if score.ndim == 1 else score.argmax(axis=1)
+            inputs[name] = (pc, proba, score)
+        if cell_plan is not None:  # resamples drawn per cell after the merge (see _cells)
+            return C.chunk_stats(cell_plan, y, list(inputs.values()))
+        # one draw of the weights per block of rows, shared by every predictor (paired)
+        rows = int(first_row or 0) + np.arange(len(frame))  # always known here (offsets=True)
+        designs = [(layouts[nm], G.design(layouts[nm], y, *inp)) for nm, inp in inputs.items()]
+        return {"sums": dict(zip(inputs, G.many_sums(designs, rows, n_boot, random_state), strict=True))}
+
+    def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+        if cell_plan is not None:
+            return C.merge(a, b)
+        return {"sums": {nm: a["sums"][nm] + b["sums"][nm] for nm in a["sums"]}}
+
+    key = (tuple(label_names), tuple((nm, lay.prep.has_proba, lay.prep.has_score, lay.score_range)
+                                     for nm, lay in layouts.items()))
+    return SimpleNamespace(labs=labs, label_names=label_names, k=k, layouts=layouts, cell_plan=cell_plan,
+                           stats=stats, merge=merge, key=key)
 
 
 def _int_lookup(labels: list[Any]) -> tuple[np.ndarray | None, int]:
