@@ -127,7 +127,15 @@ class Source:
                 if len(head):
                     return head
             return head
-        return self._dataset().head(n, columns=columns).to_pandas()
+        if self.fmt == "parquet":  # the first batch of the first non-empty file: pages, not a whole row group
+            import pyarrow.parquet as pq
+
+            for path in self.files:
+                batch = next(pq.ParquetFile(path).iter_batches(batch_size=n, columns=columns, use_threads=False), None)
+                if batch is not None and batch.num_rows:
+                    return batch.to_pandas()
+        scanner = self._dataset().scanner(columns=columns, use_threads=False, batch_readahead=0, fragment_readahead=0)
+        return scanner.head(n).to_pandas()  # no read-ahead (see :meth:`chunks`)
 
     def check_columns(self, needed: dict[str, str]) -> None:
         """Raise a clear error when a named column (argument -> column) is missing."""
