@@ -253,52 +253,46 @@ def _run_dask(frame: Any, stats: Callable[[pd.DataFrame, int | None], Any], merg
     return total, (lengths if lengths is not None else [int(v) for v in seen])
 
 
+def _client() -> Any:
+    """The running ``dask.distributed`` client, or ``None`` (then the local schedulers run)."""
+    try:
+        from distributed import get_client
+
+        return get_client()
+    except (ImportError, ValueError):
+        return None
+
+
+def _with_progress(start: Callable[[], Any], finish: Callable[[Any], Any], progress: bool) -> Any:
+    """``finish(start())`` with dask's own progress bar when asked: ``distributed.progress`` on a
+    cluster (a widget in a notebook), ``dask.diagnostics.ProgressBar`` on the local schedulers."""
+    if not progress:
+        return finish(start())
+    if _client() is not None:
+        from distributed import progress as dprogress
+
+        out = start()
+        dprogress(out)
+        return finish(out)
+    from dask.diagnostics import ProgressBar
+
+    with ProgressBar():
+        return finish(start())
+
+
 def _compute(graphs: list[Any], progress: bool) -> list[Any]:
     """``dask.compute`` of ``graphs`` together, with dask's own progress bar when asked."""
     import dask
 
-    if not progress:
-        return list(dask.compute(*graphs))
-    client = None
-    try:
-        from distributed import get_client
-
-        client = get_client()
-    except (ImportError, ValueError):  # no dask.distributed client: the local schedulers
-        pass
-    if client is not None:
-        from distributed import progress as dprogress
-
-        futures = client.compute(graphs)
-        dprogress(futures)  # dask's own bar (a widget in a notebook)
-        return client.gather(futures)
-    from dask.diagnostics import ProgressBar
-
-    with ProgressBar():
-        return list(dask.compute(*graphs))
+    client = _client() if progress else None
+    if client is not None:  # futures, so that the bar can follow them
+        return _with_progress(lambda: client.compute(graphs), client.gather, progress)
+    return _with_progress(lambda: graphs, lambda g: list(dask.compute(*g)), progress)
 
 
 def _persist(frame: Any, progress: bool) -> Any:
     """``frame.persist()``, with dask's progress bar when asked."""
-    if not progress:
-        return frame.persist()
-    client = None
-    try:
-        from distributed import get_client
-
-        client = get_client()
-    except (ImportError, ValueError):  # no dask.distributed client: the local schedulers
-        pass
-    if client is not None:
-        from distributed import progress as dprogress
-
-        out = frame.persist()
-        dprogress(out)
-        return out
-    from dask.diagnostics import ProgressBar
-
-    with ProgressBar():
-        return frame.persist()
+    return _with_progress(frame.persist, lambda out: out, progress)
 
 
 def map_chunks(src: Source, columns: list[str], transform: Callable[[pd.DataFrame, int], pd.DataFrame],
