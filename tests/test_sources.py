@@ -169,3 +169,23 @@ def test_one_pass_when_the_first_rows_tell_the_layout(table, tmp_path, monkeypat
     assert list(a.index) == list(b.index) and len(exact) >= 5
     np.testing.assert_allclose(b.loc[exact], a.loc[exact], rtol=0, atol=1e-12)
     pd.testing.assert_frame_equal(res.confusion, mem.confusion)
+
+
+def test_a_categorical_with_its_own_order_slices_alike_in_memory_and_on_files(tmp_path):
+    """Levels in value order on every path: a categorical whose categories are not sorted gives
+    the same frame (same rows, same order, same bootstrap streams) in memory, on files and on dask."""
+    from diagtools.slices import slice_metrics
+
+    rng = np.random.default_rng(0)
+    n = 30_000
+    t = pd.DataFrame({"c": pd.Categorical(rng.choice(["x", "y", "z"], n), categories=["z", "x", "y"]),
+                      "s": rng.choice(["b", "a"], n), "y": rng.integers(0, 2, n)})
+    t["p"] = rng.integers(0, 2, n)
+    t.to_parquet(tmp_path / "t.parquet", row_group_size=7_000)
+    mem = slice_metrics(None, t[["c", "s"]], t["y"], y_pred=t["p"], by=["c", "s"])
+    assert list(mem.frame["slice"])[:3] == ["c=x", "c=y", "c=z"]
+    on_files = slice_metrics(None, str(tmp_path / "t.parquet"), "y", y_pred="p", by=["c", "s"], progress=False,
+                             chunk_rows=5_000)
+    on_dask = slice_metrics(None, dd.from_pandas(t, npartitions=3), "y", y_pred="p", by=["c", "s"], progress=False)
+    pd.testing.assert_frame_equal(on_files.frame, mem.frame)
+    pd.testing.assert_frame_equal(on_dask.frame, mem.frame)

@@ -8,6 +8,7 @@ the rows follow. Missing values get their own level. Every level also has a *pre
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -300,6 +301,12 @@ def fit_codes(series: pd.Series, bins: int | list[float] | tuple[float, ...]) ->
     if numeric or time_unit(series) or isinstance(bins, (list, tuple, np.ndarray)):
         enc = fit_encoding(series, bins)
         return enc, enc.codes(series)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # levels in value order, as for text and as the merge of chunks orders them (files, dask):
+        # a categorical's own category order would give the same slices in another order, and
+        # other bootstrap streams, in memory than on the large-data paths
+        with contextlib.suppress(TypeError):  # categories that do not sort keep their own order
+            series = series.cat.set_categories(sorted(series.cat.categories))
     fast = _arrow_factorize(series)
     if fast is not None:
         values, codes, has_missing = fast
