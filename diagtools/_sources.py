@@ -137,6 +137,16 @@ class Source:
         scanner = self._dataset().scanner(columns=columns, use_threads=False, batch_readahead=0, fragment_readahead=0)
         return scanner.head(n).to_pandas()  # no read-ahead (see :meth:`chunks`)
 
+    def partition_lengths(self, columns: list[str]) -> list[int]:
+        """Rows per partition of a dask source's read of ``columns``: remembered, else one pass."""
+        import dask
+
+        parts = self.data[columns].to_delayed()
+        known = self.lengths.get(tuple(columns))
+        if known is None or len(known) != len(parts):  # unknown, or partitioned differently since
+            known = self.lengths[tuple(columns)] = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in parts])]
+        return known
+
     def check_columns(self, needed: dict[str, str]) -> None:
         """Raise a clear error when a named column (argument -> column) is missing."""
         have = self.columns
@@ -163,9 +173,8 @@ class Source:
         if self.backend == "pandas":
             return stats(self.data[columns], 0)
         if self.backend == "dask":
-            key = tuple(columns)
-            total, self.lengths[key] = _run_dask(self.data[columns], stats, merge, progress, self.lengths.get(key),
-                                                 offsets)
+            known = self.partition_lengths(columns) if offsets else self.lengths.get(tuple(columns))
+            total, self.lengths[tuple(columns)] = _run_dask(self.data[columns], stats, merge, progress, known)
             return total
         total = None
         for frame, start in self.chunks(columns, progress=progress, desc=desc, text_as_categories=text_as_categories):
@@ -220,12 +229,12 @@ class Source:
 
 
 def _run_dask(frame: Any, stats: Callable[[pd.DataFrame, int | None], Any], merge: Callable[[Any, Any], Any],
-              progress: bool, lengths: list[int] | None, offsets: bool) -> tuple[Any, list[int]]:
+              progress: bool, lengths: list[int] | None) -> tuple[Any, list[int]]:
     """Statistics per partition (at their global row offsets), merged by a binary tree.
 
-    Returns the merged statistics and the partition lengths. Unknown lengths are computed first
-    when ``offsets`` is true; otherwise each partition's length is taken in the same task as its
-    statistics (which then see ``first_row=None``), so the data are read once.
+    Returns the merged statistics and the partition lengths. Without (valid) ``lengths`` each
+    partition's length is taken in the same task as its statistics (which then see
+    ``first_row=None``), so the data are read once.
     """
     import dask
 
@@ -234,8 +243,6 @@ def _run_dask(frame: Any, stats: Callable[[pd.DataFrame, int | None], Any], merg
         raise DiagnosticInputError("the dask DataFrame has no partitions. Pass data with at least one row.")
     if lengths is not None and len(lengths) != len(parts):  # partitioned differently since: learn them again
         lengths = None
-    if lengths is None and offsets:
-        lengths = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in parts])]
     if lengths is not None:
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
         leaves = [dask.delayed(stats)(p, int(o)) for p, o in zip(parts, starts, strict=True)]
@@ -314,9 +321,7 @@ def map_chunks(src: Source, columns: list[str], transform: Callable[[pd.DataFram
         import dask.dataframe as dd
 
         parts = src.data[columns].to_delayed()
-        lengths = src.lengths.get(tuple(columns))
-        if lengths is None or len(lengths) != len(parts):
-            lengths = src.lengths[tuple(columns)] = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in parts])]
+        lengths = src.partition_lengths(columns)
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
         out = dd.from_delayed([dask.delayed(transform)(p, int(o)) for p, o in zip(parts, starts, strict=True)],
                               meta=meta.iloc[:0], verify_meta=False)

@@ -50,10 +50,8 @@ def _names(value: Any, arg: str) -> list[str]:
 def _distinct(col: pd.Series) -> set[Any]:
     """The distinct non-missing values of a chunk's column (a bincount for small integer ranges)."""
     v = col.to_numpy()
-    if v.dtype.kind in "iu" and len(v):
-        low, high = int(v.min()), int(v.max())
-        if high - low < 1_000_000:
-            return {int(x) + low for x in np.flatnonzero(np.bincount(v.astype(np.int64, copy=False) - low))}
+    if v.dtype.kind in "iu":  # no missing values: _validation.distinct's bincount for small ranges
+        return set(V.distinct(v).tolist())
     return set(pd.unique(col.dropna()).tolist())
 
 

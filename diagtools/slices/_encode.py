@@ -306,7 +306,8 @@ def fit_codes(series: pd.Series, bins: int | list[float] | tuple[float, ...]) ->
         # a categorical's own category order would give the same slices in another order, and
         # other bootstrap streams, in memory than on the large-data paths
         with contextlib.suppress(TypeError):  # categories that do not sort keep their own order
-            series = series.cat.set_categories(sorted(series.cat.categories))
+            if not series.cat.categories.is_monotonic_increasing:  # (the chunked reader's are sorted already)
+                series = series.cat.set_categories(sorted(series.cat.categories))
     fast = _arrow_factorize(series)
     if fast is not None:
         values, codes, has_missing = fast

@@ -148,12 +148,8 @@ def _key_limit(src: Any, cols: list[str]) -> int:
     if src.backend == "pandas":
         n = len(src.data)
     elif src.backend == "dask":
-        import dask
 
-        key = tuple(cols)
-        if key not in src.lengths:  # the sample pass (same columns) needs them anyway: global row positions
-            src.lengths[key] = [int(v) for v in dask.compute(*[dask.delayed(len)(p) for p in src.data[cols].to_delayed()])]
-        n = sum(src.lengths[key])
+        n = sum(src.partition_lengths(cols))  # the sample pass (same columns) needs them anyway: row positions
     elif src.fmt == "parquet":
         import pyarrow.parquet as pq
 
